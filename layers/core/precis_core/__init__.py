@@ -1,0 +1,1 @@
+"""The shared runtime package of the precis Lambda functions (shipped as a layer)."""

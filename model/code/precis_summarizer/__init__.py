@@ -1,0 +1,1 @@
+"""The offline extractive summarizer and the text handling shared by code/inference.py."""
