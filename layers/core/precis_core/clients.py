@@ -1,0 +1,22 @@
+"""AWS clients, built once per Lambda container and only when first asked for.
+
+boto3 ≥ 1.28 reads AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> itself, so the local stack
+redirects these clients without any endpoint in the code.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+# Standard mode retries throttling and 5xx with backoff; 3 attempts is its default, written down here.
+RETRY_CONFIG = {"mode": "standard", "max_attempts": 3}
+
+
+@cache
+def aws_client(service: str) -> Any:
+    """The container's one client for `service` ("s3", "dynamodb", "sagemaker-runtime")."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(service, config=Config(retries=dict(RETRY_CONFIG)))

@@ -1,0 +1,334 @@
+"""The summaries table: conditional state changes on an injected low-level DynamoDB client.
+
+Every transition is a conditional write. A failed condition is an expected outcome (a duplicate or
+out-of-order event), so it comes back as `False`, never as an exception; other errors propagate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from precis_core.models import Dispatch, InferenceResult, Status, SummaryRecord
+
+BY_STATUS_INDEX = "by-status"
+BY_COLLECTION_INDEX = "by-collection"
+
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+# Attributes that describe one attempt's outcome: cleared when a document is queued again.
+_OUTCOME_ATTRIBUTES = (
+    "output_location",
+    "failure_location",
+    "failure_reason",
+    "summary",
+    "model",
+    "engine",
+    "words_in",
+    "words_out",
+    "chunks",
+    "completed_at",
+    "latency_ms",
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a query; pass `cursor` back to get the next one (None when there is no more)."""
+
+    records: list[SummaryRecord]
+    cursor: dict[str, Any] | None
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    """Plain values → DynamoDB attribute values."""
+    return {name: _serializer.serialize(value) for name, value in values.items()}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    """DynamoDB attribute values → plain values (numbers as int)."""
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class SummaryStore:
+    """The DynamoDB adapter for `SummaryRecord`s; give it a `boto3.client("dynamodb")` (or moto's)."""
+
+    def __init__(self, table_name: str, client: Any) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    def put_queued(self, record: SummaryRecord) -> bool:
+        """Create a QUEUED record; False when the document already has one (a duplicate event)."""
+        if record.status is not Status.QUEUED:
+            raise ValueError("put_queued needs a QUEUED record")
+        return self._put_new(record)
+
+    def put_failed(self, record: SummaryRecord) -> bool:
+        """Create a FAILED record (input rejected before inference); False when one already exists."""
+        if record.status is not Status.FAILED:
+            raise ValueError("put_failed needs a FAILED record")
+        return self._put_new(record)
+
+    def get(self, document_id: str) -> SummaryRecord | None:
+        """The record of a document (strongly consistent read), or None."""
+        response = self._client.get_item(
+            TableName=self.table_name, Key=to_item({"document_id": document_id}), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return SummaryRecord.from_dict(from_item(item)) if item else None
+
+    def claim_dispatch(self, document_id: str, inference_id: str) -> bool:
+        """Take the right to call the endpoint for a QUEUED record whose last call failed retryably."""
+        return self._update(
+            document_id,
+            "SET #dispatch = :claimed",
+            "#status = :queued AND inference_id = :iid AND #dispatch = :released",
+            {
+                ":claimed": Dispatch.CLAIMED.value,
+                ":released": Dispatch.RELEASED.value,
+                ":iid": inference_id,
+                ":queued": Status.QUEUED.value,
+            },
+        )
+
+    def release_dispatch(self, document_id: str, inference_id: str) -> bool:
+        """Give the claim back after a retryable endpoint failure, so the retried event can call again."""
+        return self._update(
+            document_id,
+            "SET #dispatch = :released",
+            "#status = :queued AND inference_id = :iid AND #dispatch = :claimed",
+            {
+                ":claimed": Dispatch.CLAIMED.value,
+                ":released": Dispatch.RELEASED.value,
+                ":iid": inference_id,
+                ":queued": Status.QUEUED.value,
+            },
+        )
+
+    def mark_sent(
+        self, document_id: str, inference_id: str, output_location: str, failure_location: str | None
+    ) -> bool:
+        """Record that the endpoint accepted `inference_id`, with the locations it will write to."""
+        values: dict[str, Any] = {
+            ":sent": Dispatch.SENT.value,
+            ":iid": inference_id,
+            ":out": output_location,
+        }
+        assignments = ["#dispatch = :sent", "output_location = if_not_exists(output_location, :out)"]
+        if failure_location:
+            values[":fail"] = failure_location
+            assignments.append("failure_location = if_not_exists(failure_location, :fail)")
+        return self._update(document_id, "SET " + ", ".join(assignments), "inference_id = :iid", values)
+
+    def complete(
+        self,
+        document_id: str,
+        inference_id: str,
+        *,
+        result: InferenceResult,
+        output_location: str,
+        completed_at: str,
+        latency_ms: int,
+        attempts: list[dict[str, Any]],
+    ) -> bool:
+        """QUEUED → COMPLETED for the matching inference id; False if it is not (any longer) that state."""
+        values = {
+            ":completed": Status.COMPLETED.value,
+            ":queued": Status.QUEUED.value,
+            ":iid": inference_id,
+            ":summary": result.summary,
+            ":model": result.model,
+            ":engine": result.engine,
+            ":words_in": result.words_in,
+            ":words_out": result.words_out,
+            ":chunks": result.chunks,
+            ":out": output_location,
+            ":at": completed_at,
+            ":latency": latency_ms,
+            ":attempts": attempts,
+        }
+        return self._update(
+            document_id,
+            "SET #status = :completed, summary = :summary, model = :model, engine = :engine, "
+            "words_in = :words_in, words_out = :words_out, chunks = :chunks, output_location = :out, "
+            "completed_at = :at, latency_ms = :latency, attempts = :attempts REMOVE failure_reason",
+            "#status = :queued AND inference_id = :iid",
+            values,
+        )
+
+    def fail(
+        self,
+        document_id: str,
+        inference_id: str,
+        *,
+        reason: str,
+        completed_at: str,
+        latency_ms: int,
+        attempts: list[dict[str, Any]],
+        failure_location: str | None = None,
+    ) -> bool:
+        """QUEUED → FAILED with a reason, for the matching inference id; False otherwise."""
+        values: dict[str, Any] = {
+            ":failed": Status.FAILED.value,
+            ":queued": Status.QUEUED.value,
+            ":iid": inference_id,
+            ":reason": reason,
+            ":at": completed_at,
+            ":latency": latency_ms,
+            ":attempts": attempts,
+        }
+        assignments = "#status = :failed, failure_reason = :reason, completed_at = :at, "
+        assignments += "latency_ms = :latency, attempts = :attempts"
+        if failure_location:
+            values[":fail"] = failure_location
+            assignments += ", failure_location = :fail"
+        return self._update(
+            document_id, "SET " + assignments, "#status = :queued AND inference_id = :iid", values
+        )
+
+    def requeue(
+        self,
+        document_id: str,
+        *,
+        expected_inference_id: str,
+        new_inference_id: str,
+        attempt: int,
+        submitted_at: str,
+        attempts: list[dict[str, Any]],
+    ) -> bool:
+        """A finished (FAILED or COMPLETED) record → QUEUED again under a new inference id, claimed for
+        dispatch by the caller, with the last attempt's outcome cleared. False if the record moved on."""
+        values = {
+            ":queued": Status.QUEUED.value,
+            ":expected": expected_inference_id,
+            ":iid": new_inference_id,
+            ":attempt": attempt,
+            ":submitted": submitted_at,
+            ":attempts": attempts,
+            ":claimed": Dispatch.CLAIMED.value,
+        }
+        return self._update(
+            document_id,
+            "SET #status = :queued, inference_id = :iid, attempt = :attempt, submitted_at = :submitted, "
+            "attempts = :attempts, #dispatch = :claimed REMOVE " + ", ".join(_OUTCOME_ATTRIBUTES),
+            "inference_id = :expected AND #status <> :queued",
+            values,
+        )
+
+    def query_by_status(
+        self,
+        status: Status,
+        *,
+        since: str | None = None,
+        limit: int = 100,
+        cursor: dict[str, Any] | None = None,
+        newest_first: bool = True,
+    ) -> Page:
+        """Records in one status (GSI `by-status`), submitted at or after `since`, one page at a time."""
+        return self._query(
+            BY_STATUS_INDEX, "status", Status(status).value, since, limit, cursor, newest_first
+        )
+
+    def query_by_collection(
+        self,
+        collection: str,
+        *,
+        since: str | None = None,
+        limit: int = 100,
+        cursor: dict[str, Any] | None = None,
+        newest_first: bool = True,
+    ) -> Page:
+        """Records of one collection (GSI `by-collection`) submitted at or after `since`, a page at a time."""
+        return self._query(BY_COLLECTION_INDEX, "collection", collection, since, limit, cursor, newest_first)
+
+    def iter_by_status(self, status: Status, *, since: str | None = None) -> Iterator[SummaryRecord]:
+        """Every record in one status, oldest first, following the pages."""
+        cursor: dict[str, Any] | None = None
+        while True:
+            page = self.query_by_status(status, since=since, cursor=cursor, newest_first=False)
+            yield from page.records
+            if page.cursor is None:
+                return
+            cursor = page.cursor
+
+    def _put_new(self, record: SummaryRecord) -> bool:
+        try:
+            self._client.put_item(
+                TableName=self.table_name,
+                Item=to_item(record.to_dict()),
+                ConditionExpression="attribute_not_exists(document_id)",
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def _update(self, document_id: str, update: str, condition: str, values: dict[str, Any]) -> bool:
+        expressions = update + condition
+        names = {f"#{name}": name for name in ("status", "dispatch") if f"#{name}" in expressions}
+        try:
+            self._client.update_item(
+                TableName=self.table_name,
+                Key=to_item({"document_id": document_id}),
+                UpdateExpression=update,
+                ConditionExpression=f"attribute_exists(document_id) AND ({condition})",
+                **({"ExpressionAttributeNames": names} if names else {}),
+                ExpressionAttributeValues=to_item(values),
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def _query(
+        self,
+        index: str,
+        attribute: str,
+        value: str,
+        since: str | None,
+        limit: int,
+        cursor: dict[str, Any] | None,
+        newest_first: bool,
+    ) -> Page:
+        condition = "#key = :key"
+        values: dict[str, Any] = {":key": value}
+        if since:
+            condition += " AND submitted_at >= :since"
+            values[":since"] = since
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": {"#key": attribute},
+            "ExpressionAttributeValues": to_item(values),
+            "Limit": limit,
+            "ScanIndexForward": not newest_first,
+        }
+        if cursor:
+            request["ExclusiveStartKey"] = cursor
+        response = self._client.query(**request)
+        records = [SummaryRecord.from_dict(from_item(item)) for item in response.get("Items", [])]
+        return Page(records, response.get("LastEvaluatedKey"))
+
+
+def _is_condition_failure(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == _CONDITION_FAILED

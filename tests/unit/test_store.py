@@ -1,0 +1,144 @@
+"""The summaries table adapter: conditional transitions come back as True/False, queries page."""
+
+from __future__ import annotations
+
+from precis_core.models import Dispatch, InferenceResult, Status, SummaryRecord
+
+DOC = "0123456789abcdef0123456789abcdef"
+
+
+def queued(
+    document_id: str = DOC, collection: str = "default", submitted_at: str = "2026-11-25T01:00:00.000Z"
+):
+    return SummaryRecord(
+        document_id=document_id,
+        status=Status.QUEUED,
+        inference_id=f"{document_id}-1",
+        attempt=1,
+        input_location="s3://precis-input/incoming/a.txt",
+        collection=collection,
+        submitted_at=submitted_at,
+        dispatch=Dispatch.CLAIMED,
+        attempts=[{"inference_id": f"{document_id}-1", "status": "QUEUED", "submitted_at": submitted_at}],
+    )
+
+
+RESULT = InferenceResult("A summary.", "extractive-wordllama", "extractive", 900, 40, 2, 120)
+
+
+def test_put_queued_refuses_a_second_record_for_the_same_document(store):
+    assert store.put_queued(queued()) is True
+    assert store.put_queued(queued()) is False
+    assert store.get(DOC).status is Status.QUEUED
+
+
+def test_complete_only_from_queued_with_the_matching_inference_id(store):
+    store.put_queued(queued())
+    kwargs = dict(
+        result=RESULT,
+        output_location="s3://o/async-output/x.out",
+        completed_at="2026-11-25T01:00:02.500Z",
+        latency_ms=2500,
+        attempts=[],
+    )
+    assert store.complete(DOC, f"{DOC}-2", **kwargs) is False
+    assert store.complete(DOC, f"{DOC}-1", **kwargs) is True
+    assert store.complete(DOC, f"{DOC}-1", **kwargs) is False
+    record = store.get(DOC)
+    assert (record.status, record.summary, record.latency_ms, record.words_in) == (
+        Status.COMPLETED,
+        "A summary.",
+        2500,
+        900,
+    )
+
+
+def test_fail_after_complete_changes_nothing(store):
+    store.put_queued(queued())
+    store.complete(
+        DOC,
+        f"{DOC}-1",
+        result=RESULT,
+        output_location="s3://o/k",
+        completed_at="2026-11-25T01:00:01.000Z",
+        latency_ms=1000,
+        attempts=[],
+    )
+    assert (
+        store.fail(
+            DOC,
+            f"{DOC}-1",
+            reason="boom",
+            completed_at="2026-11-25T01:00:03.000Z",
+            latency_ms=3000,
+            attempts=[],
+        )
+        is False
+    )
+    assert store.get(DOC).status is Status.COMPLETED
+
+
+def test_transitions_on_an_unknown_document_change_nothing(store):
+    assert (
+        store.fail(
+            DOC, f"{DOC}-1", reason="x", completed_at="2026-11-25T01:00:00.000Z", latency_ms=0, attempts=[]
+        )
+        is False
+    )
+    assert store.get(DOC) is None
+
+
+def test_dispatch_claim_is_released_then_claimed_once(store):
+    store.put_queued(queued())
+    assert store.claim_dispatch(DOC, f"{DOC}-1") is False  # already claimed by the put
+    assert store.release_dispatch(DOC, f"{DOC}-1") is True
+    assert store.claim_dispatch(DOC, f"{DOC}-1") is True
+    assert store.claim_dispatch(DOC, f"{DOC}-1") is False
+    assert (
+        store.mark_sent(DOC, f"{DOC}-1", "s3://o/async-output/x.out", "s3://o/async-failures/x.out") is True
+    )
+    record = store.get(DOC)
+    assert (record.dispatch, record.output_location) == (Dispatch.SENT, "s3://o/async-output/x.out")
+
+
+def test_requeue_moves_a_failed_record_to_a_new_attempt(store):
+    store.put_queued(queued())
+    store.fail(
+        DOC,
+        f"{DOC}-1",
+        reason="boom",
+        completed_at="2026-11-25T01:00:03.000Z",
+        latency_ms=3000,
+        attempts=[{"inference_id": f"{DOC}-1", "status": "FAILED"}],
+    )
+    requeue = dict(
+        new_inference_id=f"{DOC}-2",
+        attempt=2,
+        submitted_at="2026-11-25T02:00:00.000Z",
+        attempts=[
+            {"inference_id": f"{DOC}-1", "status": "FAILED"},
+            {"inference_id": f"{DOC}-2", "status": "QUEUED"},
+        ],
+    )
+    assert store.requeue(DOC, expected_inference_id=f"{DOC}-1", **requeue) is True
+    assert store.requeue(DOC, expected_inference_id=f"{DOC}-1", **requeue) is False
+    record = store.get(DOC)
+    assert (record.status, record.attempt, record.inference_id, record.failure_reason) == (
+        Status.QUEUED,
+        2,
+        f"{DOC}-2",
+        None,
+    )
+    assert record.dispatch is Dispatch.CLAIMED and len(record.attempts) == 2
+
+
+def test_queries_page_through_an_index_newest_first(store):
+    for n in range(5):
+        doc = f"{n:032x}"
+        store.put_queued(queued(doc, collection="finance", submitted_at=f"2026-11-25T01:00:0{n}.000Z"))
+    first = store.query_by_collection("finance", limit=2)
+    second = store.query_by_collection("finance", limit=2, cursor=first.cursor)
+    assert [r.submitted_at[17:19] for r in first.records + second.records] == ["04", "03", "02", "01"]
+    recent = store.query_by_status(Status.QUEUED, since="2026-11-25T01:00:03.000Z")
+    assert len(recent.records) == 2
+    assert len(list(store.iter_by_status(Status.QUEUED))) == 5
