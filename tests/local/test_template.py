@@ -241,3 +241,28 @@ def test_merge_globals_treats_intrinsics_as_values() -> None:
     assert merge_globals({"A": {"Ref": "X"}}, {"A": {"Ref": "Y"}}) == {"A": {"Ref": "Y"}}
     assert merge_globals({"A": {"B": 1, "C": 2}}, {"A": {"C": 3}}) == {"A": {"B": 1, "C": 3}}
     assert merge_globals([1], [2]) == [1, 2]
+
+
+def test_allowed_pattern_is_enforced(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("Parameters: {Url: {Type: String, Default: 's3://b/k', AllowedPattern: '^s3://.+$'}}\n"
+                    "Resources: {T: {Type: AWS::SNS::Topic}}\n")
+
+    assert load_stack(path).parameters["Url"] == "s3://b/k"
+    with pytest.raises(TemplateError, match="does not match"):
+        load_stack(path, parameter_overrides={"Url": "http://x"})
+
+
+def test_the_project_template_resolves_with_its_contract_names() -> None:
+    stack = load_stack()
+    async_config = stack.resources["SummarizerEndpointConfig"].properties["AsyncInferenceConfig"]
+
+    assert set(stack.outputs) >= {
+        "InputBucketName", "OutputBucketName", "SummariesTableName", "SuccessTopicArn", "ErrorTopicArn",
+        "EndpointName", "SubmitFunctionName", "RecordFunctionName", "ReconcileFunctionName", "DashboardName",
+    }
+    assert async_config["NotificationConfig"]["SuccessTopic"] == stack.outputs["SuccessTopicArn"]
+    assert async_config["OutputConfig"]["S3OutputPath"] == f"s3://{stack.outputs['OutputBucketName']}/async-output/"
+    assert stack.resources["SubmitFunction"].properties["Environment"]["Variables"]["ENDPOINT_NAME"] == (
+        stack.outputs["EndpointName"]
+    )

@@ -20,6 +20,9 @@ from precis import paths
 NO_VALUE = object()
 """What `AWS::NoValue` resolves to: the key or list element holding it disappears."""
 
+LOCAL_PARAMETER_VALUES = {"ModelDataUrl": "s3://precis-local-models/model.tar.gz"}
+"""Deploy-time parameters without a Default: the local endpoint loads model/code/ itself, not an archive."""
+
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -237,6 +240,8 @@ def _ref(stack: Stack, logical_id: str, resource_type: str) -> str:
         return stack.arn("lambda", f"layer:{name}:1")
     if resource_type == "AWS::ApplicationAutoScaling::ScalableTarget":
         return _scalable_target_id(stack.resources[logical_id].properties)
+    if resource_type == "AWS::KMS::Key":
+        return _uuid_like(f"{stack.name}/{logical_id}")
     if resource_type == "AWS::ApplicationAutoScaling::ScalingPolicy":
         return stack.arn("autoscaling", f"scalingPolicy:{_uuid_like(logical_id)}:resource/{name}")
     return name
@@ -271,6 +276,10 @@ def _get_att(stack: Stack, logical_id: str, resource_type: str, attribute: str) 
         "AWS::SageMaker::Model": {"ModelName": lambda: name},
         "AWS::SageMaker::EndpointConfig": {"EndpointConfigName": lambda: name},
         "AWS::SageMaker::Endpoint": {"EndpointName": lambda: name},
+        "AWS::KMS::Key": {
+            "Arn": lambda: stack.arn("kms", f"key/{_ref(stack, logical_id, resource_type)}"),
+            "KeyId": lambda: _ref(stack, logical_id, resource_type),
+        },
         "AWS::CloudWatch::Alarm": {"Arn": lambda: stack.arn("cloudwatch", f"alarm:{name}")},
         "AWS::Logs::LogGroup": {"Arn": lambda: stack.arn("logs", f"log-group:{name}:*")},
         "AWS::Events::Rule": {"Arn": lambda: stack.arn("events", f"rule/{name}")},
@@ -333,12 +342,17 @@ class _Resolver:
                 value = overrides[name]
             elif "Default" in spec:
                 value = spec["Default"]
+            elif name in LOCAL_PARAMETER_VALUES:
+                value = LOCAL_PARAMETER_VALUES[name]
             else:
                 raise TemplateError(f"parameter {name} has no Default and no override")
             value = str(value).lower() if isinstance(value, bool) else str(value)
             allowed = spec.get("AllowedValues")
             if allowed and value not in [str(v) for v in allowed]:
                 raise TemplateError(f"parameter {name}={value!r} is not one of {allowed}")
+            pattern = spec.get("AllowedPattern")
+            if pattern and not re.fullmatch(pattern, value):
+                raise TemplateError(f"parameter {name}={value!r} does not match {pattern}")
             parameter_type = str(spec.get("Type", "String"))
             if parameter_type == "CommaDelimitedList" or parameter_type.startswith("List<"):
                 values[name] = [item.strip() for item in value.split(",")] if value else []
