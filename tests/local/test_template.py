@@ -255,14 +255,14 @@ def test_allowed_pattern_is_enforced(tmp_path: Path) -> None:
 
 def test_the_project_template_resolves_with_its_contract_names() -> None:
     stack = load_stack()
-    async_config = stack.resources["SummarizerEndpointConfig"].properties["AsyncInferenceConfig"]
+    output_config = stack.resources["SummarizerEndpointConfig"].properties["AsyncInferenceConfig"]["OutputConfig"]
 
     assert set(stack.outputs) >= {
         "InputBucketName", "OutputBucketName", "SummariesTableName", "SuccessTopicArn", "ErrorTopicArn",
         "EndpointName", "SubmitFunctionName", "RecordFunctionName", "ReconcileFunctionName", "DashboardName",
     }
-    assert async_config["NotificationConfig"]["SuccessTopic"] == stack.outputs["SuccessTopicArn"]
-    assert async_config["OutputConfig"]["S3OutputPath"] == f"s3://{stack.outputs['OutputBucketName']}/async-output/"
+    assert output_config["NotificationConfig"]["SuccessTopic"] == stack.outputs["SuccessTopicArn"]
+    assert output_config["S3OutputPath"] == f"s3://{stack.outputs['OutputBucketName']}/async-output/"
     assert stack.resources["SubmitFunction"].properties["Environment"]["Variables"]["ENDPOINT_NAME"] == (
         stack.outputs["EndpointName"]
     )
