@@ -255,7 +255,8 @@ def test_allowed_pattern_is_enforced(tmp_path: Path) -> None:
 
 def test_the_project_template_resolves_with_its_contract_names() -> None:
     stack = load_stack()
-    output_config = stack.resources["SummarizerEndpointConfig"].properties["AsyncInferenceConfig"]["OutputConfig"]
+    async_config = stack.resources["SummarizerEndpointConfig"].properties["AsyncInferenceConfig"]
+    output_config = async_config["OutputConfig"]
 
     assert set(stack.outputs) >= {
         "InputBucketName", "OutputBucketName", "SummariesTableName", "SuccessTopicArn", "ErrorTopicArn",
