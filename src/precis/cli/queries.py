@@ -1,0 +1,272 @@
+"""`precis get`, `list`, `stats` and `export`: read summaries from the table, never with a scan."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from precis_core.models import Status, SummaryRecord
+from rich.table import Table
+from rich.text import Text
+
+from precis.cli.selection import SelectionError, find_record, first, parse_since, select
+from precis.cli.stack_options import (
+    EndpointUrlOption,
+    JsonOption,
+    RegionOption,
+    StackOption,
+    open_stack,
+    open_store,
+)
+from precis.console import EXIT_USAGE, console, explained_errors, fail, print_json, status_style
+
+StatusOption = Annotated[
+    Status | None, typer.Option("--status", case_sensitive=False, help="Only this status.")
+]
+CollectionOption = Annotated[str | None, typer.Option("--collection", help="Only this collection.")]
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", help="Submitted at or after: a duration ago (6h, 2d), a date or an ISO time."),
+]
+
+EXPORT_COLUMNS = (
+    "document_id", "status", "collection", "title", "submitted_at", "completed_at", "latency_ms",
+    "words_in", "words_out", "model", "engine", "attempt", "input_location", "output_location",
+    "failure_reason", "summary",
+)
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def _since(text: str | None) -> str | None:
+    try:
+        return parse_since(text)
+    except SelectionError as error:
+        raise fail(str(error), EXIT_USAGE) from None
+
+
+def get(
+    reference: Annotated[str, typer.Argument(metavar="ID|S3-URI",
+                                             help="Document id, inference id, or the article's s3:// URI.")],
+    stack: StackOption = None,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one document: status, summary, timings, failure reason and attempt history."""
+    with explained_errors():
+        resources = open_stack(stack, endpoint_url, region)
+        try:
+            record = find_record(open_store(resources), reference, s3=resources.target.client("s3"))
+        except SelectionError as error:
+            raise fail(str(error)) from None
+    if record is None:
+        raise fail(f"no document {reference}")
+    if as_json:
+        print_json(record.to_dict())
+        return
+    console.print(_record_view(record))
+
+
+def list_documents(
+    status: StatusOption = None,
+    collection: CollectionOption = None,
+    since: SinceOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 50,
+    stack: StackOption = None,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List documents, newest first, by status and/or collection (index queries, paginated)."""
+    since_at = _since(since)
+    with explained_errors():
+        store = open_store(open_stack(stack, endpoint_url, region))
+        records = first(select(store, status=status, collection=collection, since=since_at), limit)
+    if as_json:
+        print_json([_listed(record) for record in records])
+        return
+    if not records:
+        console.print("no documents match")
+        return
+    table = Table(box=None, header_style="bold")
+    for column in ("document", "status", "collection", "title", "submitted", "latency", "words"):
+        table.add_column(column, no_wrap=column != "title", overflow="ellipsis", max_width=40)
+    for record in records:
+        table.add_row(
+            record.document_id,
+            Text(record.status.value, style=status_style(record.status.value)),
+            record.collection,
+            record.title or "",
+            record.submitted_at,
+            _seconds(record.latency_ms),
+            f"{record.words_in} → {record.words_out}" if record.words_out is not None else "",
+        )
+    console.print(table)
+
+
+@dataclass(frozen=True)
+class Stats:
+    counts: dict[str, int]
+    latency_ms: dict[str, int | None]
+    words_in: int
+    words_out: int
+
+    def to_dict(self) -> dict:
+        return {"counts": self.counts, "latency_ms": self.latency_ms,
+                "words_in": self.words_in, "words_out": self.words_out}
+
+
+def summarize(records: Iterable[SummaryRecord]) -> Stats:
+    """Counts by status; latency p50/p95/max and words in/out over the completed documents."""
+    counts = {status.value: 0 for status in Status}
+    latencies: list[int] = []
+    words_in = words_out = 0
+    for record in records:
+        counts[record.status.value] += 1
+        if record.status is Status.COMPLETED:
+            if record.latency_ms is not None:
+                latencies.append(record.latency_ms)
+            words_in += record.words_in or 0
+            words_out += record.words_out or 0
+    latencies.sort()
+    latency = {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95),
+               "max": latencies[-1] if latencies else None}
+    return Stats(counts=counts, latency_ms=latency, words_in=words_in, words_out=words_out)
+
+
+def _percentile(ordered: list[int], percent: int) -> int | None:
+    """Nearest-rank percentile: an observed value, never an interpolation."""
+    if not ordered:
+        return None
+    rank = max(1, -(-percent * len(ordered) // 100))
+    return ordered[rank - 1]
+
+
+def stats(
+    collection: CollectionOption = None,
+    since: SinceOption = None,
+    stack: StackOption = None,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Counts by status, latency p50/p95/max and words in/out of completed summaries."""
+    since_at = _since(since)
+    with explained_errors():
+        store = open_store(open_stack(stack, endpoint_url, region))
+        result = summarize(select(store, collection=collection, since=since_at))
+    if as_json:
+        print_json(result.to_dict())
+        return
+    table = Table(box=None, show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for name, count in result.counts.items():
+        table.add_row(Text(name, style=status_style(name)), str(count))
+    table.add_row("total", str(sum(result.counts.values())))
+    table.add_row("", "")
+    for name, value in result.latency_ms.items():
+        table.add_row(f"latency {name}", _seconds(value) or "-")
+    table.add_row("words in", f"{result.words_in:,}")
+    table.add_row("words out", f"{result.words_out:,}")
+    if result.words_out:
+        table.add_row("compression", f"{result.words_in / result.words_out:.1f}×")
+    console.print(table)
+
+
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format", help="jsonl (one record a line) or csv.")] = (
+        ExportFormat.jsonl
+    ),
+    since: SinceOption = None,
+    status: StatusOption = None,
+    collection: CollectionOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    stack: StackOption = None,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
+) -> None:
+    """Export records with their summaries for downstream analysis, newest first."""
+    since_at = _since(since)
+    with explained_errors():
+        store = open_store(open_stack(stack, endpoint_url, region))
+        records = select(store, status=status, collection=collection, since=since_at)
+        stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            written = _write(records, format, stream)
+        finally:
+            if output:
+                stream.close()
+    if output:
+        console.print(f"wrote {written} records to {output}", highlight=False)
+
+
+def _write(records: Iterable[SummaryRecord], format: ExportFormat, stream) -> int:
+    written = 0
+    if format is ExportFormat.csv:
+        writer = csv.DictWriter(stream, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for record in records:
+            writer.writerow(record.to_dict())
+            written += 1
+        return written
+    for record in records:
+        stream.write(json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+        written += 1
+    return written
+
+
+def _listed(record: SummaryRecord) -> dict:
+    fields = ("document_id", "status", "collection", "title", "submitted_at", "completed_at", "latency_ms",
+              "words_in", "words_out", "attempt", "failure_reason")
+    data = record.to_dict()
+    return {name: data[name] for name in fields if name in data}
+
+
+def _seconds(ms: int | None) -> str:
+    return "" if ms is None else f"{ms / 1000:.1f}s"
+
+
+def _record_view(record: SummaryRecord) -> Table:
+    table = Table(box=None, show_header=False, title=record.title or record.document_id, title_justify="left",
+                  title_style="bold")
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    rows = [
+        ("document", record.document_id),
+        ("status", Text(record.status.value, style=status_style(record.status.value))),
+        ("collection", record.collection),
+        ("input", record.input_location),
+        ("inference", f"{record.inference_id} (attempt {record.attempt})"),
+        ("submitted", record.submitted_at),
+        ("completed", record.completed_at),
+        ("latency", _seconds(record.latency_ms)),
+        ("words", f"{record.words_in} → {record.words_out}" if record.words_out is not None else None),
+        ("model", f"{record.model} ({record.engine}, {record.chunks} chunks)" if record.model else None),
+        ("output", record.output_location if record.status is Status.COMPLETED else None),
+        ("failure", record.failure_reason),
+    ]
+    for name, value in rows:
+        if value:
+            table.add_row(name, value)
+    for previous in record.attempts:
+        if previous.get("inference_id") != record.inference_id:
+            outcome = (previous.get("inference_id"), previous.get("status"), previous.get("failure_reason"))
+            table.add_row("earlier attempt", " ".join(str(part) for part in outcome if part))
+    if record.summary:
+        table.add_row("", "")
+        table.add_row("summary", record.summary)
+    return table

@@ -1,0 +1,143 @@
+"""Which records a command works on: by id, by S3 URI, or by status/collection/time through the GSIs.
+
+Every selection is a DynamoDB query on a key or an index, never a scan, read one page at a time.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
+
+from botocore.exceptions import ClientError
+from precis_core.ids import document_id, parse_inference_id, timestamp
+from precis_core.models import S3Location, Status, SummaryRecord
+from precis_core.store import SummaryStore
+
+_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_DOCUMENT_ID = re.compile(r"^[0-9a-f]{32}$")
+_PAGE = 100
+
+
+class SelectionError(ValueError):
+    """The user's --since, id or URI cannot be understood; the message says what is accepted."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90s`, `15m`, `6h`, `2d`, `1w` → a timedelta."""
+    match = _DURATION.match(text.strip().lower())
+    if not match:
+        raise SelectionError(f"{text!r} is not a duration: use a number and s, m, h, d or w (e.g. 6h, 2d)")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def parse_since(text: str | None, now: datetime | None = None) -> str | None:
+    """`--since` as the table's timestamp format: a duration ago (`6h`), a date or an ISO-8601 time."""
+    if not text:
+        return None
+    now = now or datetime.now(UTC)
+    if _DURATION.match(text.strip().lower()):
+        return timestamp(now - parse_duration(text))
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SelectionError(
+            f"--since {text!r}: use a duration (6h, 2d), a date (2026-11-24) or an ISO-8601 time"
+        ) from None
+    return timestamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+def find_record(store: SummaryStore, reference: str, s3=None) -> SummaryRecord | None:
+    """A record by document id, inference id (`<document_id>-<attempt>`) or the article's s3:// URI."""
+    reference = reference.strip()
+    if reference.startswith("s3://"):
+        if s3 is None:
+            raise SelectionError("an s3:// reference needs S3 access")
+        return store.get(document_id_of_object(s3, reference))
+    if _DOCUMENT_ID.match(reference):
+        return store.get(reference)
+    try:
+        doc, _ = parse_inference_id(reference)
+    except ValueError:
+        raise SelectionError(
+            f"{reference!r} is not a document id (32 hex characters), an inference id or an s3:// URI"
+        ) from None
+    return store.get(doc)
+
+
+def document_id_of_object(s3, uri: str) -> str:
+    """The id the submit function gave this object: its current version (or ETag) decides it."""
+    try:
+        location = S3Location.parse(uri.split("?", 1)[0])
+    except ValueError as error:
+        raise SelectionError(str(error)) from None
+    version = _query_version(uri)
+    try:
+        versioned = {"VersionId": version} if version else {}
+        head = s3.head_object(Bucket=location.bucket, Key=location.key, **versioned)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in {"404", "NoSuchKey", "NotFound", "403"}:
+            raise SelectionError(f"no object at {uri}") from None
+        raise
+    return document_id(location.bucket, location.key, version_of(head))
+
+
+def version_of(response: dict) -> str:
+    """VersionId when the bucket is versioned, else the ETag without its quotes (as S3 events give it)."""
+    version = response.get("VersionId")
+    if version and version != "null":
+        return version
+    return response["ETag"].strip('"')
+
+
+def _query_version(uri: str) -> str | None:
+    _, _, query = uri.partition("?")
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        if name == "versionId" and value:
+            return value
+    return None
+
+
+def select(
+    store: SummaryStore,
+    *,
+    status: Status | None = None,
+    collection: str | None = None,
+    since: str | None = None,
+) -> Iterator[SummaryRecord]:
+    """Matching records, newest first, fetched a page at a time from the right index."""
+    if collection:
+        records = _pages(lambda cursor: store.query_by_collection(collection, since=since, cursor=cursor,
+                                                                  limit=_PAGE))
+        return (record for record in records if status is None or record.status is status)
+    statuses = [status] if status else list(Status)
+    streams = [
+        _pages(lambda cursor, s=s: store.query_by_status(s, since=since, cursor=cursor, limit=_PAGE))
+        for s in statuses
+    ]
+    return heapq.merge(*streams, key=lambda record: record.submitted_at, reverse=True)
+
+
+def _pages(query) -> Iterator[SummaryRecord]:
+    cursor = None
+    while True:
+        page = query(cursor)
+        yield from page.records
+        if page.cursor is None:
+            return
+        cursor = page.cursor
+
+
+def first(records: Iterable[SummaryRecord], limit: int | None) -> list[SummaryRecord]:
+    out = []
+    for record in records:
+        if limit is not None and len(out) >= limit:
+            break
+        out.append(record)
+    return out

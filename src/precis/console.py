@@ -1,0 +1,82 @@
+"""Shared terminal output for the precis commands: one error style, JSON for scripts, rich for people."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+import typer
+from botocore.exceptions import (
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+)
+from rich.console import Console
+
+from precis.resources import StackNotFound, TargetError, TargetNotChosen
+
+console = Console()
+errors = Console(stderr=True)
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
+    """Prints one clear error line and returns the exit to raise."""
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def explained_errors() -> Iterator[None]:
+    """Turns the failures users meet (no stack, no credentials, nothing listening) into one-line errors."""
+    try:
+        yield
+    except TargetNotChosen as error:
+        raise fail(str(error), EXIT_USAGE) from None
+    except (StackNotFound, TargetError) as error:
+        raise fail(str(error)) from None
+    except (NoCredentialsError, PartialCredentialsError):
+        raise fail(
+            "no AWS credentials found: configure a profile (aws configure, AWS_PROFILE) or pass "
+            "--endpoint-url for the local stack"
+        ) from None
+    except NoRegionError:
+        raise fail("no AWS region: pass --region or set AWS_REGION", EXIT_USAGE) from None
+    except EndpointConnectionError as error:
+        raise fail(
+            f"cannot reach {error.kwargs.get('endpoint_url', 'the endpoint')}: is the local stack running "
+            "(`precis local up`)?"
+        ) from None
+    except ClientError as error:
+        detail = error.response.get("Error", {})
+        code = detail.get("Code", "Error")
+        if code in {"ExpiredToken", "ExpiredTokenException", "UnrecognizedClientException",
+                    "InvalidClientTokenId", "AccessDenied", "AccessDeniedException"}:
+            raise fail(f"AWS refused the credentials ({code}): {detail.get('Message', '')}") from None
+        raise fail(f"{error.operation_name} failed: {code}: {detail.get('Message', '')}") from None
+
+
+def plain(value):
+    """DynamoDB's Decimals and sets as JSON-friendly numbers and lists."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [plain(item) for item in value]
+    return value
+
+
+def print_json(data) -> None:
+    """Machine-readable output on stdout, never wrapped or coloured."""
+    typer.echo(json.dumps(plain(data), indent=2, ensure_ascii=False, sort_keys=True))
+
+
+def status_style(status: str) -> str:
+    return {"COMPLETED": "green", "FAILED": "red", "QUEUED": "yellow"}.get(status, "white")

@@ -1,0 +1,189 @@
+"""Which stack a command talks to and the resource names behind its Outputs, in AWS or offline.
+
+`--stack NAME` reads a deployed stack's Outputs and Parameters with DescribeStacks.
+`--endpoint-url URL` targets the offline stack: moto's server at URL, the local SageMaker runtime on
+the next port, and the names resolved from template.yaml as `precis local outputs` prints them.
+With neither, a running local stack (its state file) is used, else the command stops with a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from precis.paths import project_root
+
+LOCAL_STACK_NAME = "precis-local"
+LOCAL_REGION = "us-east-1"
+LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+
+
+class TargetError(Exception):
+    """The command cannot tell or reach which stack to use; the message says what to do."""
+
+
+class TargetNotChosen(TargetError):
+    """Neither --stack nor --endpoint-url was given and no local stack is running."""
+
+
+class StackNotFound(TargetError):
+    """The named CloudFormation stack does not exist in that account and region."""
+
+
+def local_state_file() -> Path:
+    return project_root() / ".precis" / "local" / "state.json"
+
+
+@dataclass(frozen=True)
+class StackTarget:
+    """How to reach one stack: AWS by name, or the offline stack by its local URLs."""
+
+    stack_name: str
+    region: str | None = None
+    endpoint_url: str | None = None
+    runtime_url: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return self.endpoint_url is not None
+
+    def session(self) -> boto3.Session:
+        if self.is_local:
+            return boto3.Session(region_name=self.region or LOCAL_REGION, **LOCAL_CREDENTIALS)
+        return boto3.Session(region_name=self.region)
+
+    def client(self, service: str, session: boto3.Session | None = None):
+        """A boto3 client for this target; offline, SageMaker runtime goes to the local endpoint."""
+        session = session or self.session()
+        if not self.is_local:
+            return session.client(service, config=_RETRIES)
+        url = self.runtime_url if service == "sagemaker-runtime" else self.endpoint_url
+        return session.client(service, endpoint_url=url, config=_RETRIES)
+
+
+@dataclass(frozen=True)
+class StackResources:
+    """The names a command needs, read from the stack's Outputs (and Parameters for request settings)."""
+
+    target: StackTarget
+    outputs: dict[str, str]
+    parameters: dict[str, str] = field(default_factory=dict)
+
+    def output(self, key: str) -> str:
+        try:
+            return self.outputs[key]
+        except KeyError:
+            raise TargetError(f"stack {self.target.stack_name} has no output {key}") from None
+
+    @property
+    def input_bucket(self) -> str:
+        return self.output("InputBucketName")
+
+    @property
+    def output_bucket(self) -> str:
+        return self.output("OutputBucketName")
+
+    @property
+    def table_name(self) -> str:
+        return self.output("SummariesTableName")
+
+    @property
+    def endpoint_name(self) -> str:
+        return self.output("EndpointName")
+
+
+def choose_target(
+    stack: str | None,
+    endpoint_url: str | None,
+    region: str | None,
+    state_file: Path | None = None,
+) -> StackTarget:
+    """--stack wins, then --endpoint-url, then a running local stack; otherwise a usage error."""
+    if stack and endpoint_url:
+        raise TargetNotChosen("pass either --stack (AWS) or --endpoint-url (local stack), not both")
+    if stack:
+        return StackTarget(stack_name=stack, region=region)
+    if endpoint_url:
+        return _local_target(endpoint_url, region, runtime_url=None)
+    state = _read_state(state_file or local_state_file())
+    if state is None:
+        raise TargetNotChosen(
+            "no stack chosen: pass --stack NAME for a deployed stack, or --endpoint-url URL for the "
+            "local stack (or start one with `precis local up`)"
+        )
+    return _local_target(state["endpoint_url"], region, runtime_url=state.get("runtime_url"))
+
+
+def describe(target: StackTarget, cloudformation=None) -> StackResources:
+    """Reads the resource names of the target's stack."""
+    if target.is_local:
+        return _describe_local(target)
+    cloudformation = cloudformation or target.client("cloudformation")
+    try:
+        stacks = cloudformation.describe_stacks(StackName=target.stack_name)["Stacks"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ValidationError" and "does not exist" in str(error):
+            raise StackNotFound(
+                f"stack {target.stack_name} not found in region {_region_of(cloudformation)}"
+            ) from None
+        raise
+    description = stacks[0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
+    parameters = {p["ParameterKey"]: p.get("ParameterValue", "") for p in description.get("Parameters", [])}
+    return StackResources(target=target, outputs=outputs, parameters=parameters)
+
+
+def _describe_local(target: StackTarget) -> StackResources:
+    # Imported here: the template resolver belongs to the local stack, which AWS users never need.
+    from precis.local.template import load_stack
+
+    stack = load_stack(stack_name=target.stack_name, region=target.region or LOCAL_REGION)
+    return StackResources(target=target, outputs=dict(stack.outputs), parameters=dict(stack.parameters))
+
+
+def _local_target(endpoint_url: str, region: str | None, runtime_url: str | None) -> StackTarget:
+    endpoint_url = endpoint_url.rstrip("/")
+    return StackTarget(
+        stack_name=LOCAL_STACK_NAME,
+        region=region or LOCAL_REGION,
+        endpoint_url=endpoint_url,
+        runtime_url=(runtime_url or _next_port(endpoint_url)).rstrip("/"),
+    )
+
+
+def _next_port(url: str) -> str:
+    """The local SageMaker runtime listens on the port after moto's (the local stack's contract)."""
+    parts = urlsplit(url)
+    if parts.port is None:
+        raise TargetNotChosen(f"--endpoint-url {url} needs an explicit port, e.g. http://127.0.0.1:4566")
+    netloc = f"{parts.hostname}:{parts.port + 1}"
+    return urlunsplit((parts.scheme, netloc, "", "", ""))
+
+
+def _read_state(path: Path) -> dict | None:
+    """The running local stack's URLs from its state file, or None when no stack is running."""
+    if not path.is_file():
+        return None
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    endpoint_url = state.get("endpoint_url") or (
+        f"http://127.0.0.1:{state['port']}" if state.get("port") else None
+    )
+    if not endpoint_url:
+        return None
+    runtime_url = state.get("endpoint_runtime_url") or state.get("runtime_url")
+    return {"endpoint_url": endpoint_url, "runtime_url": runtime_url}
+
+
+def _region_of(client) -> str:
+    return client.meta.region_name or os.environ.get("AWS_DEFAULT_REGION", "?")

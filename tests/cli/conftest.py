@@ -1,0 +1,133 @@
+"""A deployed-looking precis stack under moto: CloudFormation Outputs naming real buckets and the table."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+from precis_core.ids import document_id, inference_id
+from precis_core.models import InferenceResult, Status, SummaryRecord
+from precis_core.store import SummaryStore
+from typer.testing import CliRunner
+
+from precis.cli.main import app
+
+STACK = "precis-test"
+REGION = "us-east-1"
+
+_TEMPLATE = {
+    "AWSTemplateFormatVersion": "2010-09-09",
+    "Parameters": {
+        "RequestTtlSeconds": {"Type": "Number", "Default": "21600"},
+        "InvocationTimeoutSeconds": {"Type": "Number", "Default": "900"},
+    },
+    "Resources": {
+        "InputBucket": {"Type": "AWS::S3::Bucket", "Properties": {
+            "BucketName": "precis-test-input",
+            "VersioningConfiguration": {"Status": "Enabled"}}},
+        "OutputBucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "precis-test-output"}},
+        "SummariesTable": {"Type": "AWS::DynamoDB::Table", "Properties": {
+            "TableName": "precis-test-summaries",
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [
+                {"AttributeName": "document_id", "AttributeType": "S"},
+                {"AttributeName": "status", "AttributeType": "S"},
+                {"AttributeName": "collection", "AttributeType": "S"},
+                {"AttributeName": "submitted_at", "AttributeType": "S"},
+            ],
+            "KeySchema": [{"AttributeName": "document_id", "KeyType": "HASH"}],
+            "GlobalSecondaryIndexes": [
+                {"IndexName": "by-status", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
+                    {"AttributeName": "status", "KeyType": "HASH"},
+                    {"AttributeName": "submitted_at", "KeyType": "RANGE"}]},
+                {"IndexName": "by-collection", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
+                    {"AttributeName": "collection", "KeyType": "HASH"},
+                    {"AttributeName": "submitted_at", "KeyType": "RANGE"}]},
+            ]}},
+    },
+    "Outputs": {
+        "InputBucketName": {"Value": {"Ref": "InputBucket"}},
+        "OutputBucketName": {"Value": {"Ref": "OutputBucket"}},
+        "SummariesTableName": {"Value": {"Ref": "SummariesTable"}},
+        "EndpointName": {"Value": "precis-test-summarizer"},
+    },
+}
+
+
+@pytest.fixture
+def aws(monkeypatch, tmp_path):
+    """Fake credentials, one region, moto for every AWS call, and no running local stack to fall back on."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "PRECIS_STACK", "PRECIS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setattr("precis.resources.local_state_file", lambda: tmp_path / "no-local-stack.json")
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def stack(aws):
+    """A stack named precis-test with the Outputs the CLI reads."""
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName=STACK, TemplateBody=json.dumps(_TEMPLATE)
+    )
+    return STACK
+
+
+@pytest.fixture
+def cli():
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def client(aws):
+    """boto3 clients in the test region, under the same moto mock as the CLI."""
+    return lambda service: boto3.client(service, region_name=REGION)
+
+
+@pytest.fixture
+def store(stack, client):
+    """The stack's summaries table, through the same store the functions use."""
+    return SummaryStore("precis-test-summaries", client("dynamodb"))
+
+
+@pytest.fixture
+def seed(store):
+    """Writes records the way the functions do: QUEUED first, then COMPLETED or FAILED."""
+
+    def write(name: str, *, status: Status = Status.COMPLETED, collection: str = "news",
+              submitted_at: str = "2026-11-24T10:00:00.000Z", latency_ms: int = 4000,
+              words_in: int = 800, words_out: int = 60, reason: str = "the model failed") -> SummaryRecord:
+        doc = document_id("precis-test-input", f"incoming/{collection}/{name}.txt", "v1")
+        iid = inference_id(doc, 1)
+        record = SummaryRecord(
+            document_id=doc, status=Status.QUEUED, inference_id=iid, attempt=1,
+            input_location=f"s3://precis-test-input/incoming/{collection}/{name}.txt",
+            collection=collection, submitted_at=submitted_at, title=name.replace("-", " ").title(),
+            attempts=[{"inference_id": iid, "status": "QUEUED", "submitted_at": submitted_at}],
+        )
+        assert store.put_queued(record)
+        attempts = [{"inference_id": iid, "status": status.value, "submitted_at": submitted_at}]
+        if status is Status.COMPLETED:
+            result = InferenceResult(summary=f"Summary of {name}.", model="extractive-wordllama",
+                                     engine="extractive", words_in=words_in, words_out=words_out, chunks=1)
+            assert store.complete(doc, iid, result=result,
+                                  output_location=f"s3://precis-test-output/async-output/{iid}.out",
+                                  completed_at="2026-11-24T10:00:04.000Z", latency_ms=latency_ms,
+                                  attempts=attempts)
+        elif status is Status.FAILED:
+            assert store.fail(doc, iid, reason=reason, completed_at="2026-11-24T10:00:04.000Z",
+                              latency_ms=latency_ms, attempts=attempts)
+        return store.get(doc)
+
+    return write

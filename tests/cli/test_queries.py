@@ -1,0 +1,198 @@
+"""`precis get`, `list`, `stats`, `export` against a moto stack found by its CloudFormation Outputs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from precis_core.ids import document_id
+from precis_core.models import Status, SummaryRecord
+
+
+def test_get_shows_a_completed_summary(seed, cli, stack):
+    record = seed("rising-seas")
+
+    result = cli("get", record.document_id, "--stack", stack)
+
+    assert result.exit_code == 0, result.output
+    assert "COMPLETED" in result.output
+    assert "Summary of rising-seas." in result.output
+    assert "800 → 60" in result.output
+
+
+def test_get_json_by_inference_id(seed, cli, stack):
+    record = seed("rising-seas", status=Status.FAILED, reason="input too long")
+
+    result = cli("get", record.inference_id, "--stack", stack, "--json")
+
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["document_id"] == record.document_id
+    assert shown["status"] == "FAILED"
+    assert shown["failure_reason"] == "input too long"
+
+
+def test_get_by_s3_uri_finds_the_uploaded_version(stack, store, cli, client):
+    # Given an article uploaded to the versioned input bucket and its record under the submit function's id
+    s3 = client("s3")
+    s3.put_bucket_versioning(Bucket="precis-test-input", VersioningConfiguration={"Status": "Enabled"})
+    uploaded = s3.put_object(Bucket="precis-test-input", Key="incoming/news/a b.txt", Body=b"text")
+    doc = document_id("precis-test-input", "incoming/news/a b.txt", uploaded["VersionId"])
+
+    store.put_queued(SummaryRecord(document_id=doc, status=Status.QUEUED, inference_id=f"{doc}-1", attempt=1,
+                                   input_location="s3://precis-test-input/incoming/news/a b.txt",
+                                   collection="news", submitted_at="2026-11-24T10:00:00.000Z"))
+
+    result = cli("get", "s3://precis-test-input/incoming/news/a b.txt", "--stack", stack, "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["document_id"] == doc
+
+
+def test_get_unknown_id_exits_1(stack, cli):
+    result = cli("get", "0" * 32, "--stack", stack)
+
+    assert result.exit_code == 1
+    assert f"no document {'0' * 32}" in result.output
+
+
+def test_get_rejects_what_is_not_an_id(stack, cli):
+    result = cli("get", "hello", "--stack", stack)
+
+    assert result.exit_code == 1
+    assert "not a document id" in result.output
+
+
+def test_get_of_a_missing_object_says_so(stack, cli):
+    result = cli("get", "s3://precis-test-input/incoming/none.txt", "--stack", stack)
+
+    assert result.exit_code == 1
+    assert "no object at s3://precis-test-input/incoming/none.txt" in result.output
+
+
+def test_list_merges_statuses_newest_first(seed, cli, stack):
+    seed("old", submitted_at="2026-11-24T08:00:00.000Z")
+    seed("broken", status=Status.FAILED, submitted_at="2026-11-24T09:00:00.000Z")
+    seed("pending", status=Status.QUEUED, submitted_at="2026-11-24T10:00:00.000Z")
+
+    result = cli("list", "--stack", stack, "--json")
+
+    assert result.exit_code == 0, result.output
+    assert [row["title"] for row in json.loads(result.output)] == ["Pending", "Broken", "Old"]
+
+
+def test_list_filters_by_status_collection_since_and_limit(seed, cli, stack):
+    for hour in range(5):
+        seed(f"news-{hour}", submitted_at=f"2026-11-24T0{hour}:00:00.000Z")
+    seed("paper", collection="papers", submitted_at="2026-11-24T04:30:00.000Z")
+    seed("bad-news", status=Status.FAILED, submitted_at="2026-11-24T04:45:00.000Z")
+
+    by_status = json.loads(cli("list", "--stack", stack, "--status", "completed", "--since",
+                               "2026-11-24T02:00:00Z", "--limit", "2", "--json").output)
+    by_collection = json.loads(cli("list", "--stack", stack, "--collection", "news", "--status", "FAILED",
+                                   "--json").output)
+
+    assert [row["title"] for row in by_status] == ["Paper", "News 4"]
+    assert [row["title"] for row in by_collection] == ["Bad News"]
+
+
+def test_list_pages_through_more_than_one_query_page(seed, cli, stack):
+    for n in range(105):
+        seed(f"doc-{n:03d}", submitted_at=f"2026-11-24T10:{n // 60:02d}:{n % 60:02d}.000Z")
+
+    rows = json.loads(cli("list", "--stack", stack, "--limit", "200", "--json").output)
+
+    assert len(rows) == 105
+    assert rows[0]["title"] == "Doc 104"
+
+
+def test_list_of_an_empty_table(stack, cli):
+    result = cli("list", "--stack", stack)
+
+    assert result.exit_code == 0
+    assert "no documents match" in result.output
+
+
+def test_list_rejects_a_bad_since(stack, cli):
+    result = cli("list", "--stack", stack, "--since", "yesterday-ish")
+
+    assert result.exit_code == 2
+    assert "--since" in result.output
+
+
+def test_stats_counts_and_latency_percentiles(seed, cli, stack):
+    for n, latency in enumerate([1000, 2000, 3000, 4000, 10000]):
+        seed(f"done-{n}", latency_ms=latency, words_in=1000, words_out=50)
+    seed("failed", status=Status.FAILED)
+    seed("waiting", status=Status.QUEUED)
+
+    result = cli("stats", "--stack", stack, "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "counts": {"QUEUED": 1, "COMPLETED": 5, "FAILED": 1},
+        "latency_ms": {"p50": 3000, "p95": 10000, "max": 10000},
+        "words_in": 5000,
+        "words_out": 250,
+    }
+    table = cli("stats", "--stack", stack).output
+    assert "latency p95" in table and "10.0s" in table
+
+
+def test_stats_of_an_empty_table(stack, cli):
+    result = cli("stats", "--stack", stack, "--json")
+
+    assert result.exit_code == 0
+    assert json.loads(result.output)["counts"] == {"QUEUED": 0, "COMPLETED": 0, "FAILED": 0}
+
+
+def test_export_jsonl_and_csv(seed, cli, stack, tmp_path):
+    seed("one", submitted_at="2026-11-24T01:00:00.000Z")
+    seed("two", status=Status.FAILED, submitted_at="2026-11-24T02:00:00.000Z")
+
+    lines = cli("export", "--stack", stack, "--format", "jsonl").output.splitlines()
+    target = tmp_path / "out.csv"
+    written = cli("export", "--stack", stack, "--format", "csv", "--since", "2026-11-24T01:30:00Z",
+                  "--output", str(target))
+
+    assert [json.loads(line)["title"] for line in lines] == ["Two", "One"]
+    assert json.loads(lines[1])["summary"] == "Summary of one."
+    assert "wrote 1 records" in written.output
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert [(row["title"], row["status"], row["failure_reason"]) for row in rows] == [
+        ("Two", "FAILED", "the model failed")
+    ]
+
+
+def test_an_unknown_stack_is_reported(aws, cli):
+    result = cli("list", "--stack", "no-such-stack")
+
+    assert result.exit_code == 1
+    assert "stack no-such-stack not found" in result.output
+
+
+def test_missing_credentials_are_reported(aws, cli, monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+
+    result = cli("stats", "--stack", "precis-test")
+
+    assert result.exit_code == 1
+    assert "no AWS credentials found" in result.output
+
+
+def test_no_target_is_a_usage_error(aws, cli):
+    result = cli("list")
+
+    assert result.exit_code == 2
+    assert "--stack NAME" in result.output
+
+
+def test_an_unreachable_local_endpoint_is_reported(aws, cli):
+    result = cli("list", "--endpoint-url", "http://127.0.0.1:9")
+
+    assert result.exit_code == 1
+    assert "cannot reach http://127.0.0.1:9" in result.output
