@@ -1,0 +1,37 @@
+"""SageMaker asynchronous inference with Application Auto Scaling, as a model driven by any clock.
+
+The simulator drives it with a virtual clock, the local endpoint with real time times a scale factor:
+one implementation of the queue, the CloudWatch alarms and the scaling policies for both.
+"""
+
+from precis.scaling.autoscaler import Autoscaler, ScalingActivity
+from precis.scaling.endpoint import AsyncEndpoint, Instance, InstanceState, Invocation, Outcome, Progress
+from precis.scaling.metrics import MinuteMetrics
+from precis.scaling.policy import (
+    AlarmSpec,
+    EndpointCapacity,
+    ScalingConfigError,
+    ScalingPolicy,
+    StepAdjustment,
+    StepScaling,
+    TargetTracking,
+)
+
+__all__ = [
+    "AlarmSpec",
+    "AsyncEndpoint",
+    "Autoscaler",
+    "EndpointCapacity",
+    "Instance",
+    "InstanceState",
+    "Invocation",
+    "MinuteMetrics",
+    "Outcome",
+    "Progress",
+    "ScalingActivity",
+    "ScalingConfigError",
+    "ScalingPolicy",
+    "StepAdjustment",
+    "StepScaling",
+    "TargetTracking",
+]
