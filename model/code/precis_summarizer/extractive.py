@@ -1,0 +1,206 @@
+"""The offline engine: picks the sentences closest to the document's centroid, favouring early ones.
+
+Sentence vectors are mean-pooled WordLlama token embeddings (shipped inside the wordllama wheel, so
+nothing is downloaded). Each sentence scores its cosine to the document centroid plus a position
+bonus (news leads with its point); a redundancy penalty keeps near-duplicates out.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from precis_summarizer.result import Summary
+from precis_summarizer.sentences import Sentence, segment
+
+MODEL_NAME = "precis-extractive/wordllama-l2_supercat-256"
+NEWS_SENTENCES = 3
+_SHORT_DOCUMENT_WORDS = 1200
+_MIN_SENTENCE_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How sentences are ranked; tuned on the dev sets only (bench/quality.py)."""
+
+    news_position_weight: float = 0.4
+    long_position_weight: float = 0.0
+    position_decay: float = 0.3
+    section_weight: float = 0.2
+    idf: bool = True
+    redundancy: float = 0.4
+    long_budget_ratio: float = 0.068
+    long_budget_min_words: int = 120
+    long_budget_max_words: int = 400
+
+
+def default_word_budget(words_in: int, scoring: Scoring = Scoring()) -> int | None:
+    """None for news-length text (pick NEWS_SENTENCES), else a word budget that grows with the document."""
+    if words_in <= _SHORT_DOCUMENT_WORDS:
+        return None
+    budget = round(words_in * scoring.long_budget_ratio)
+    return max(scoring.long_budget_min_words, min(scoring.long_budget_max_words, budget))
+
+
+class SentenceEncoder:
+    """Mean-pooled, unit-length WordLlama sentence vectors computed in one pass over all tokens."""
+
+    def __init__(self, embedding: np.ndarray, tokenizer) -> None:
+        self._embedding = embedding
+        self._tokenizer = tokenizer
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+        # encode_batch_fast skips character offsets (2x faster); older tokenizers only have encode_batch.
+        self._encode_batch = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
+
+    @classmethod
+    def load(cls) -> SentenceEncoder:
+        import wordllama
+
+        package_dir = Path(wordllama.__file__).parent
+        model = wordllama.WordLlama.load(cache_dir=package_dir, disable_download=True)
+        return cls(model.embedding, model.tokenizer)
+
+    def encode(self, texts: list[str], idf: bool = False) -> np.ndarray:
+        encodings = self._encode_batch(texts, add_special_tokens=False)
+        lengths = np.array([max(len(e.ids), 1) for e in encodings])
+        ids = np.concatenate([np.asarray(e.ids or [0], dtype=np.int64) for e in encodings])
+        np.clip(ids, 0, self._embedding.shape[0] - 1, out=ids)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        weights = _inverse_sentence_frequency(ids, lengths) if idf else np.ones(len(ids), dtype=np.float32)
+        pooled = np.add.reduceat(self._embedding[ids] * weights[:, None], starts, axis=0)
+        pooled /= np.maximum(np.add.reduceat(weights, starts), 1e-9)[:, None]
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.maximum(norms, 1e-9)
+
+
+def _inverse_sentence_frequency(ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per token, log(n / sentences containing it): words every sentence uses say little about the topic."""
+    sentence_of = np.repeat(np.arange(len(lengths)), lengths)
+    pairs = np.unique(sentence_of * (int(ids.max()) + 1) + ids)
+    vocabulary, frequency = np.unique(pairs % (int(ids.max()) + 1), return_counts=True)
+    idf = np.log((len(lengths) + 1) / (frequency + 0.5)).astype(np.float32)
+    return idf[np.searchsorted(vocabulary, ids)]
+
+
+class ExtractiveSummarizer:
+    """Summarizes any text offline; loaded once per endpoint instance."""
+
+    engine = "extractive"
+    model_name = MODEL_NAME
+
+    def __init__(self, encoder: SentenceEncoder, scoring: Scoring = Scoring()) -> None:
+        self._encoder = encoder
+        self.scoring = scoring
+
+    @classmethod
+    def load(cls) -> ExtractiveSummarizer:
+        return cls(SentenceEncoder.load())
+
+    def summarize(
+        self,
+        text: str,
+        *,
+        sentences: int | None = None,
+        max_words: int | None = None,
+        min_words: int = 0,
+    ) -> Summary:
+        """Picks sentences in document order: `sentences` of them, or up to `max_words` words."""
+        started = time.perf_counter()
+        words_in = len(text.split())
+        document = segment(text)
+        picked = self.select(
+            document, words_in, sentences=sentences, max_words=max_words, min_words=min_words
+        )
+        summary = " ".join(s.text for s in picked)
+        return Summary(
+            summary=summary,
+            model=self.model_name,
+            engine=self.engine,
+            words_in=words_in,
+            words_out=len(summary.split()),
+            chunks=1 if words_in else 0,
+            elapsed_ms=round((time.perf_counter() - started) * 1000),
+        )
+
+    def select(
+        self,
+        document: list[Sentence],
+        words_in: int,
+        *,
+        sentences: int | None = None,
+        max_words: int | None = None,
+        min_words: int = 0,
+    ) -> list[Sentence]:
+        candidates = [s for s in document if not s.heading]
+        if not candidates:
+            candidates = document
+        if not candidates:
+            return []
+        if sentences is None and max_words is None:
+            max_words = default_word_budget(words_in, self.scoring)
+            sentences = NEWS_SENTENCES if max_words is None else None
+        scores, vectors = self._scores(candidates, news=words_in <= _SHORT_DOCUMENT_WORDS)
+        order = self._greedy(candidates, scores, vectors, sentences, max_words, min_words)
+        if not order:
+            return [_clipped(candidates[int(np.argmax(scores))], max_words or 0)]
+        return [candidates[i] for i in sorted(order)]
+
+    def _scores(self, candidates: list[Sentence], news: bool) -> tuple[np.ndarray, np.ndarray]:
+        vectors = self._encoder.encode([s.text for s in candidates], idf=self.scoring.idf)
+        centroid = vectors.mean(axis=0)
+        centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
+        rank = np.arange(len(candidates), dtype=np.float32)
+        decay = self.scoring.position_decay
+        weight = self.scoring.news_position_weight if news else self.scoring.long_position_weight
+        scores = vectors @ centroid + weight / (1.0 + decay * rank)
+        if self.scoring.section_weight:
+            scores += self.scoring.section_weight / (1.0 + decay * _rank_in_section(candidates))
+        too_short = np.array([s.words < _MIN_SENTENCE_WORDS for s in candidates])
+        scores[too_short] -= 1.0
+        return scores, vectors
+
+    def _greedy(
+        self,
+        candidates: list[Sentence],
+        scores: np.ndarray,
+        vectors: np.ndarray,
+        sentences: int | None,
+        max_words: int | None,
+        min_words: int,
+    ) -> list[int]:
+        chosen: list[int] = []
+        words = 0
+        closest = np.zeros(len(candidates), dtype=np.float32)
+        available = np.ones(len(candidates), dtype=bool)
+        while available.any():
+            if sentences is not None and len(chosen) >= sentences and words >= min_words:
+                break
+            gain = np.where(available, scores - self.scoring.redundancy * closest, -np.inf)
+            best = int(np.argmax(gain))
+            available[best] = False
+            length = candidates[best].words
+            if max_words is not None and words + length > max_words:
+                continue
+            chosen.append(best)
+            words += length
+            closest = np.maximum(closest, vectors @ vectors[best])
+        return chosen
+
+
+def _rank_in_section(candidates: list[Sentence]) -> np.ndarray:
+    """Each sentence's place after the last heading before it (sections lead with their point too)."""
+    ranks = np.zeros(len(candidates), dtype=np.float32)
+    for i in range(1, len(candidates)):
+        same = candidates[i].section == candidates[i - 1].section
+        ranks[i] = ranks[i - 1] + 1 if same else 0
+    return ranks
+
+
+def _clipped(sentence: Sentence, max_words: int) -> Sentence:
+    """The best sentence cut to the budget, marked as cut, when no whole sentence fits the budget."""
+    words = sentence.text.split()
+    return replace(sentence, text=" ".join(words[:max_words]) + " …")
