@@ -1,7 +1,224 @@
-"""precis CLI commands (being written)."""
+"""`precis local up/down/outputs/demo`: the whole pipeline offline on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.table import Table
+
+from precis import paths
+from precis.console import console, fail
+from precis.local.stack import (
+    STACK_READY,
+    LocalStack,
+    StackError,
+    pid_alive,
+    read_state,
+    run_foreground,
+    state_file,
+)
+from precis.local.template import TemplateError, local_outputs
+
+local_app = typer.Typer(
+    help="Run the whole pipeline offline on 127.0.0.1 (moto, a local async endpoint, the Lambda handlers).",
+    no_args_is_help=True,
+)
+
+PortOption = Annotated[
+    int, typer.Option("--port", help="moto's server port; the endpoint listens on the next one.")
+]
+TimeScaleOption = Annotated[
+    float,
+    typer.Option(
+        "--time-scale",
+        min=0.001,
+        help="Simulated seconds per real second for cooldowns, alarms and instance starts.",
+    ),
+]
+StartDelayOption = Annotated[
+    float | None,
+    typer.Option(
+        "--instance-start-delay",
+        help="Simulated seconds an endpoint instance takes to start (default: the endpoint's).",
+    ),
+]
+ScriptOption = Annotated[
+    Path | None,
+    typer.Option("--inference-script", help="Inference script to serve (default model/code/inference.py)."),
+]
+ModelDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model-dir", help="A local transformers model directory instead of the offline extractive engine."
+    ),
+]
+
+_DETACH_TIMEOUT_SECONDS = 90
 
 
 def register(app: typer.Typer) -> None:
     """Adds this module's commands to the app."""
+    app.add_typer(local_app, name="local")
+
+
+@local_app.command()
+def up(
+    port: PortOption = 4566,
+    time_scale: TimeScaleOption = 1.0,
+    instance_start_delay: StartDelayOption = None,
+    inference_script: ScriptOption = None,
+    model_dir: ModelDirOption = None,
+    detach: Annotated[
+        bool, typer.Option("--detach", help="Start in the background; stop with `precis local down`.")
+    ] = False,
+) -> None:
+    """Start moto's server with the template's resources, the local endpoint and the functions."""
+    running = read_state()
+    if running:
+        raise fail(
+            f"a local stack is already running on {running['endpoint_url']} (pid {running['pid']}); "
+            "`precis local down` stops it"
+        )
+    options = _stack_options(port, time_scale, instance_start_delay, inference_script, model_dir)
+    if detach:
+        _start_detached(options)
+        return
+    try:
+        stack = LocalStack(
+            port,
+            time_scale=time_scale,
+            instance_start_delay=instance_start_delay,
+            inference_script=inference_script,
+            model_dir=model_dir,
+        )
+    except (StackError, TemplateError) as error:
+        raise fail(str(error)) from None
+    console.print(f"starting the local stack from {stack.template} (logs in {stack.log_dir}) ...")
+    code = run_foreground(stack, announce=lambda text: _announce(stack, text))
+    console.print("local stack stopped")
+    raise typer.Exit(code)
+
+
+def _announce(stack: LocalStack, text: str) -> None:
+    console.print(text, highlight=False)
+    if text.startswith(STACK_READY):
+        console.print(_outputs_table(stack.outputs))
+        console.print(
+            f"try: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region {stack.region} "
+            f"--endpoint-url {stack.endpoint_url} s3 cp article.txt "
+            f"s3://{stack.outputs['InputBucketName']}/incoming/\nCtrl-C stops the stack.",
+            highlight=False,
+        )
+
+
+def _stack_options(port, time_scale, instance_start_delay, inference_script, model_dir) -> list[str]:
+    options = ["--port", str(port), "--time-scale", str(time_scale)]
+    if instance_start_delay is not None:
+        options += ["--instance-start-delay", str(instance_start_delay)]
+    if inference_script:
+        options += ["--inference-script", str(Path(inference_script).resolve())]
+    if model_dir:
+        options += ["--model-dir", str(Path(model_dir).resolve())]
+    return options
+
+
+def _start_detached(options: list[str]) -> None:
+    """Runs `python -m precis.local.stack` in its own session and waits for its ready line in the log."""
+    log_path = paths.project_root() / ".precis" / "local" / "logs" / "stack.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "precis.local.stack", *options],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + _DETACH_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise fail(f"the local stack exited while starting:\n{log_path.read_text()[-3000:]}")
+        if STACK_READY in log_path.read_text():
+            state = read_state()
+            console.print(
+                f"{STACK_READY} on {state['endpoint_url']} (pid {process.pid}); `precis local down` stops it",
+                highlight=False,
+            )
+            return
+        time.sleep(0.2)
+    process.terminate()
+    raise fail(f"the local stack did not start in {_DETACH_TIMEOUT_SECONDS} s; see {log_path}")
+
+
+@local_app.command()
+def down(timeout: Annotated[float, typer.Option(help="Seconds to wait before killing.")] = 20.0) -> None:
+    """Stop the local stack started with `precis local up --detach` (or running in another terminal)."""
+    path = state_file()
+    state = read_state(path)
+    if state is None:
+        path.unlink(missing_ok=True)
+        console.print("no local stack is running")
+        return
+    pid = int(state["pid"])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if pid_alive(pid):
+        for child_pid in [*state.get("processes", {}).values(), pid]:
+            if pid_alive(int(child_pid)):
+                os.kill(int(child_pid), signal.SIGKILL)
+        console.print(f"[yellow]the stack did not stop in {timeout:.0f} s and was killed[/]")
+    path.unlink(missing_ok=True)
+    console.print(f"local stack on {state['endpoint_url']} stopped")
+
+
+@local_app.command()
+def outputs(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False) -> None:
+    """The template's Outputs resolved for the local stack, like `aws cloudformation describe-stacks`."""
+    state = read_state()
+    try:
+        values = state["outputs"] if state else local_outputs()
+    except TemplateError as error:
+        raise fail(str(error)) from None
+    if as_json:
+        typer.echo(json.dumps(values, indent=2))
+        return
+    console.print(_outputs_table(values))
+    if state:
+        console.print(
+            f"running on {state['endpoint_url']} (endpoint {state['endpoint_runtime_url']})", highlight=False
+        )
+    else:
+        console.print("not running: `precis local up` starts it", highlight=False)
+
+
+def _outputs_table(values: dict[str, str]) -> Table:
+    table = Table(title="precis-local outputs")
+    table.add_column("OutputKey", no_wrap=True)
+    table.add_column("OutputValue", overflow="fold")
+    for key, value in values.items():
+        table.add_row(key, value)
+    return table
+
+
+@local_app.command()
+def demo(
+    port: PortOption = 4566, time_scale: Annotated[float, typer.Option("--time-scale", min=0.001)] = 60.0
+) -> None:
+    """Start the stack, summarize the bundled sample articles, print the results, stop the stack."""
+    from precis.local.demo import run_demo
+
+    try:
+        code = run_demo(console, port=port, time_scale=time_scale)
+    except (StackError, TemplateError) as error:
+        raise fail(str(error)) from None
+    raise typer.Exit(code)

@@ -1,0 +1,308 @@
+"""One Lambda function of the local stack: its event queue turned into invocations of the real handler.
+
+Run as `python -m precis.local.functions CONFIG_JSON` in a process whose environment is the function's
+own (the template's variables plus the AWS endpoints), as Lambda runs one execution environment.
+moto's server delivers S3 notifications and SNS messages to the function's SQS event queue; this
+loop turns each message back into the event Lambda would have passed, invokes the handler, and keeps
+Lambda's asynchronous-invocation semantics: retries on error, then the on-failure destination.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import signal
+import sys
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+RETRY_DELAYS_SECONDS = (60, 120)
+"""Lambda waits one minute before the second attempt of an async invocation, two before the third."""
+
+_POLL_SECONDS = 1
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """What the stack tells a worker about its function, all read from the resolved template."""
+
+    logical_id: str
+    name: str
+    arn: str
+    code_dir: str
+    handler: str
+    queue_url: str
+    memory_mb: int = 128
+    timeout_seconds: int = 3
+    maximum_retry_attempts: int = 2
+    maximum_event_age_seconds: int = 21600
+    on_failure_queue_url: str | None = None
+    on_failure_is_destination: bool = True
+    subscriptions: dict[str, str] = field(default_factory=dict)
+    schedules: list[dict] = field(default_factory=list)
+    time_scale: float = 1.0
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__)
+
+    @classmethod
+    def from_json(cls, text: str) -> FunctionConfig:
+        return cls(**json.loads(text))
+
+
+class LambdaContext:
+    """The attributes of Lambda's context object the handlers and Powertools read."""
+
+    def __init__(self, config: FunctionConfig, request_id: str):
+        self.function_name = config.name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = config.arn
+        self.memory_limit_in_mb = config.memory_mb
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{config.name}"
+        self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        self._deadline = time.monotonic() + config.timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def load_handler(code_dir: str, handler: str):
+    """Imports `<code_dir>/<module>.py` by path, as Lambda does for `Handler: module.function`."""
+    module_name, _, function_name = handler.rpartition(".")
+    path = Path(code_dir) / f"{module_name.replace('.', '/')}.py"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load handler module {path}")
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, function_name)
+
+
+def lambda_event(body: str, subscriptions: dict[str, str]) -> dict:
+    """The event Lambda passes for one message of the event queue.
+
+    S3 notifications (and moto's s3:TestEvent) arrive as the S3 event itself. SNS deliveries arrive
+    in SNS's SQS envelope; Lambda's SNS event carries the same fields under `Sns`, with the
+    certificate and unsubscribe URLs spelled `...Url`, and attributes as {Type, Value}.
+    """
+    message = json.loads(body)
+    if message.get("Type") != "Notification" or "TopicArn" not in message:
+        return message
+    sns = {
+        "Type": "Notification",
+        "MessageId": message["MessageId"],
+        "TopicArn": message["TopicArn"],
+        "Subject": message.get("Subject"),
+        "Message": message["Message"],
+        "Timestamp": message["Timestamp"],
+        "SignatureVersion": message.get("SignatureVersion", "1"),
+        "Signature": message.get("Signature", ""),
+        "SigningCertUrl": message.get("SigningCertURL", ""),
+        "UnsubscribeUrl": message.get("UnsubscribeURL", ""),
+        "MessageAttributes": {
+            name: {"Type": value.get("Type"), "Value": value.get("Value")}
+            for name, value in (message.get("MessageAttributes") or {}).items()
+        },
+    }
+    subscription_arn = subscriptions.get(message["TopicArn"], f"{message['TopicArn']}:{uuid.uuid4()}")
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": subscription_arn,
+                "Sns": sns,
+            }
+        ]
+    }
+
+
+def scheduled_event(schedule: dict, account_id: str, region: str) -> dict:
+    """The EventBridge 'Scheduled Event' Lambda receives from a Schedule event source."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account_id,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [schedule["rule_arn"]],
+        "detail": {},
+    }
+
+
+def failure_record(
+    config: FunctionConfig, event: dict, request_id: str, attempts: int, condition: str, error: dict | None
+) -> dict:
+    """Lambda's on-failure destination record for an asynchronous invocation."""
+    record = {
+        "version": "1.0",
+        "timestamp": _now(),
+        "requestContext": {
+            "requestId": request_id,
+            "functionArn": f"{config.arn}:$LATEST",
+            "condition": condition,
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
+    }
+    if error is not None:
+        record["responseContext"]["functionError"] = "Unhandled"
+        record["responsePayload"] = error
+    return record
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class FunctionWorker:
+    """Polls one function's event queue and invokes its handler, one invocation at a time."""
+
+    def __init__(self, config: FunctionConfig, sqs=None, handler=None):
+        self.config = config
+        self.sqs = sqs or boto3.client("sqs", config=Config(retries={"mode": "standard"}))
+        self.handler = handler or load_handler(config.code_dir, config.handler)
+        self.stopping = threading.Event()
+        self.busy = False
+
+    def run(self) -> None:
+        for schedule in self.config.schedules:
+            threading.Thread(target=self._tick, args=(schedule,), daemon=True).start()
+        while not self.stopping.is_set():
+            self.poll_once(wait_seconds=_POLL_SECONDS)
+
+    def poll_once(self, wait_seconds: int = 0) -> int:
+        response = self.sqs.receive_message(
+            QueueUrl=self.config.queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=wait_seconds,
+            MessageSystemAttributeNames=["ApproximateReceiveCount", "SentTimestamp"],
+        )
+        messages = response.get("Messages", [])
+        done = []
+        for message in messages:
+            self.busy = True
+            try:
+                if self.deliver(message):
+                    done.append({"Id": str(len(done)), "ReceiptHandle": message["ReceiptHandle"]})
+            finally:
+                self.busy = False
+        if done:
+            self.sqs.delete_message_batch(QueueUrl=self.config.queue_url, Entries=done)
+        return len(messages)
+
+    def deliver(self, message: dict) -> bool:
+        """Invokes the handler once for the message; True when the message is finished with."""
+        attributes = message.get("Attributes", {})
+        attempt = int(attributes.get("ApproximateReceiveCount", "1"))
+        request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, message["MessageId"]))
+        event = lambda_event(message["Body"], self.config.subscriptions)
+        age = time.time() - int(attributes.get("SentTimestamp", time.time() * 1000)) / 1000
+        if age * self.config.time_scale > self.config.maximum_event_age_seconds:
+            self.fail(event, request_id, attempt - 1, "EventAgeExceeded", None)
+            return True
+        error = self.invoke(event, request_id)
+        if error is None:
+            return True
+        if attempt > self.config.maximum_retry_attempts:
+            self.fail(event, request_id, attempt, "RetriesExhausted", error)
+            return True
+        delay = RETRY_DELAYS_SECONDS[min(attempt, len(RETRY_DELAYS_SECONDS)) - 1] / self.config.time_scale
+        self.sqs.change_message_visibility(
+            QueueUrl=self.config.queue_url,
+            ReceiptHandle=message["ReceiptHandle"],
+            VisibilityTimeout=max(0, min(43200, round(delay))),
+        )
+        return False
+
+    def invoke(self, event: dict, request_id: str) -> dict | None:
+        """Runs the handler; the error payload Lambda would report, or None on success."""
+        started = time.monotonic()
+        print(f"START RequestId: {request_id} Version: $LATEST", flush=True)
+        try:
+            self.handler(event, LambdaContext(self.config, request_id))
+            error = None
+        except Exception as exc:  # noqa: BLE001 - any handler error is a failed invocation, as in Lambda
+            error = {
+                "errorMessage": str(exc),
+                "errorType": type(exc).__name__,
+                "requestId": request_id,
+                "stackTrace": traceback.format_tb(exc.__traceback__),
+            }
+            print(json.dumps(error), file=sys.stderr, flush=True)
+        elapsed_ms = (time.monotonic() - started) * 1000
+        print(
+            f"END RequestId: {request_id}\nREPORT RequestId: {request_id}\tDuration: {elapsed_ms:.2f} ms\t"
+            f"Memory Size: {self.config.memory_mb} MB",
+            flush=True,
+        )
+        return error
+
+    def fail(self, event: dict, request_id: str, attempts: int, condition: str, error: dict | None) -> None:
+        if self.config.on_failure_queue_url is None:
+            print(
+                f"dropped event {request_id} after {attempts} attempts: no on-failure destination",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
+        if self.config.on_failure_is_destination:
+            record = failure_record(self.config, event, request_id, attempts, condition, error)
+            self.sqs.send_message(QueueUrl=self.config.on_failure_queue_url, MessageBody=json.dumps(record))
+            return
+        error = error or {"errorType": condition, "errorMessage": condition}
+        self.sqs.send_message(  # a DeadLetterQueue gets the event itself, the error as attributes
+            QueueUrl=self.config.on_failure_queue_url,
+            MessageBody=json.dumps(event),
+            MessageAttributes={
+                "RequestID": {"DataType": "String", "StringValue": request_id},
+                "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+                "ErrorMessage": {
+                    "DataType": "String",
+                    "StringValue": error["errorMessage"][:1024] or "error",
+                },
+            },
+        )
+
+    def _tick(self, schedule: dict) -> None:
+        interval = schedule["rate_seconds"] / self.config.time_scale
+        region = self.config.arn.split(":")[3]
+        account_id = self.config.arn.split(":")[4]
+        while not self.stopping.wait(interval):
+            event = scheduled_event(schedule, account_id, region)
+            self.sqs.send_message(QueueUrl=self.config.queue_url, MessageBody=json.dumps(event))
+
+    def stop(self, *_: Any) -> None:
+        """SIGTERM/SIGINT: finish the invocation in progress, then exit."""
+        self.stopping.set()
+        if not self.busy:
+            raise SystemExit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    config = FunctionConfig.from_json((argv or sys.argv[1:])[0])
+    worker = FunctionWorker(config)
+    signal.signal(signal.SIGTERM, worker.stop)
+    signal.signal(signal.SIGINT, worker.stop)
+    print(f"precis-function ready: {config.logical_id}", flush=True)
+    with contextlib.suppress(SystemExit):
+        worker.run()
+
+
+if __name__ == "__main__":
+    main()
