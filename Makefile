@@ -28,13 +28,13 @@ unit: venv ## the Python test suite (unit, model, local stack end to end)
 test: unit validate build ## everything CI runs
 
 validate: ## sam validate --lint, cfn-lint on the translated template, checkov
-	@echo "validate: being written"
+	scripts/validate.sh
 
 build: ## sam build
-	@echo "build: being written"
+	scripts/build.sh
 
 deploy: ## package the model, upload it, sam deploy
-	@echo "deploy: being written"
+	scripts/deploy.sh
 
 bench: venv ## the benchmarks under bench/
 	@echo "bench: being written"

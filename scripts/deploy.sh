@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# make deploy: build model.tar.gz, upload it, resolve the Hugging Face DLC image, sam build, sam deploy.
+# Without our archive as ModelDataUrl the endpoint would never run code/inference.py.
+#
+#   ARTIFACT_BUCKET=my-bucket make deploy            # required: an S3 bucket in the deploy region
+#   STACK_NAME=precis AWS_REGION=eu-west-1 INSTANCE_TYPE=ml.g5.xlarge IMAGE_URI=... make deploy
+#   PARAMETER_OVERRIDES="MaxInstanceCount=2 AlarmTopicArn=arn:..." make deploy
+#   DEPLOY_ARGS="--no-confirm-changeset" make deploy  # extra `sam deploy` flags (also: scripts/deploy.sh ARGS)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/tool-venvs.sh
+
+fail() {
+  echo "deploy: $*" >&2
+  exit 2
+}
+
+STACK_NAME=${STACK_NAME:-precis}
+REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
+ARCHIVE=build/model.tar.gz
+PRECIS=.venv/bin/precis
+AWS=.venv/bin/aws
+
+# Bucket names are "<stack>-output-<account>-<region>": lowercase, and at most 63 characters.
+[[ "$STACK_NAME" =~ ^[a-z][a-z0-9-]{0,27}$ ]] ||
+  fail "STACK_NAME='$STACK_NAME' must be lowercase letters, digits and '-', at most 28 characters (it names the buckets)."
+[[ -n "${ARTIFACT_BUCKET:-}" ]] ||
+  fail "set ARTIFACT_BUCKET to an S3 bucket in the deploy region; the model archive is uploaded there (e.g. ARTIFACT_BUCKET=my-artifacts make deploy)."
+[[ -x "$PRECIS" && -x "$AWS" ]] || fail "$PRECIS or $AWS is missing: run 'make venv' first."
+if [[ -z "$REGION" ]]; then
+  REGION=$("$AWS" configure get region 2>/dev/null || true)
+fi
+[[ -n "$REGION" ]] || fail "no AWS region: set AWS_REGION or configure a default region for your profile."
+export AWS_REGION=$REGION AWS_DEFAULT_REGION=$REGION
+
+if ! identity=$("$AWS" sts get-caller-identity --query Arn --output text 2>&1); then
+  fail "no usable AWS credentials ($identity). Configure a profile or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN."
+fi
+echo "deploy: stack $STACK_NAME in $REGION as $identity"
+
+bucket_region=$("$AWS" s3api get-bucket-location --bucket "$ARTIFACT_BUCKET" --query LocationConstraint --output text 2>&1) ||
+  fail "cannot read bucket $ARTIFACT_BUCKET: $bucket_region"
+# get-bucket-location answers None (or null) for us-east-1.
+[[ "$bucket_region" == "None" || "$bucket_region" == "null" ]] && bucket_region=us-east-1
+[[ "$bucket_region" == "$REGION" ]] ||
+  fail "ARTIFACT_BUCKET is in $bucket_region but the stack deploys to $REGION; SageMaker reads model data from its own region only."
+
+echo "== package the model"
+mkdir -p build
+"$PRECIS" package-model --output "$ARCHIVE"
+
+# Content-addressed key: a changed archive gets a new ModelDataUrl, so CloudFormation replaces the
+# Model and rolls the endpoint; an unchanged one leaves the stack as it is.
+digest=$(sha256sum "$ARCHIVE" | cut -c1-16)
+MODEL_DATA_URL="s3://$ARTIFACT_BUCKET/$STACK_NAME/model-$digest.tar.gz"
+echo "== upload $ARCHIVE -> $MODEL_DATA_URL"
+"$AWS" s3 cp "$ARCHIVE" "$MODEL_DATA_URL" --sse AES256 --only-show-errors
+
+overrides=("ModelDataUrl=$MODEL_DATA_URL")
+if [[ -n "${INSTANCE_TYPE:-}" ]]; then
+  overrides+=("InstanceType=$INSTANCE_TYPE")
+fi
+if [[ -z "${IMAGE_URI:-}" ]]; then
+  instance_type=${INSTANCE_TYPE:-$(.venv/bin/python -c '
+import sys, yaml
+class Loader(yaml.SafeLoader):
+    pass
+Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+print(yaml.load(open("template.yaml"), Loader=Loader)["Parameters"]["InstanceType"]["Default"])')}
+  if IMAGE_URI=$("$PRECIS" image-uri --region "$REGION" --instance-type "$instance_type"); then
+    echo "deploy: image $IMAGE_URI"
+  else
+    IMAGE_URI=""
+    echo "deploy: 'precis image-uri' could not resolve the DLC (install the extra: .venv/bin/pip install -e '.[sagemaker]');" \
+      "using the template's default huggingface-pytorch-inference image for $REGION." >&2
+  fi
+fi
+if [[ -n "$IMAGE_URI" ]]; then
+  overrides+=("ImageUri=$IMAGE_URI")
+fi
+# Word splitting is intended: PARAMETER_OVERRIDES holds space-separated Key=Value pairs.
+# shellcheck disable=SC2206
+overrides+=(${PARAMETER_OVERRIDES:-})
+
+echo "== sam build"
+scripts/build.sh
+
+echo "== sam deploy"
+# shellcheck disable=SC2086
+"$SAM_VENV/bin/sam" deploy \
+  --stack-name "$STACK_NAME" \
+  --region "$REGION" \
+  --parameter-overrides "${overrides[@]}" \
+  ${DEPLOY_ARGS:-} "$@"
