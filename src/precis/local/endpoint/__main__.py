@@ -1,0 +1,80 @@
+"""`python -m precis.local.endpoint`: the template's async endpoint on 127.0.0.1 until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+from precis import paths
+from precis.local.endpoint.service import LocalEndpoint
+
+DEFAULT_START_DELAY = 30.0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m precis.local.endpoint", description=__doc__)
+    parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1 (0 picks a free one)")
+    parser.add_argument("--aws-endpoint-url", required=True, help="moto's server, e.g. http://127.0.0.1:4566")
+    parser.add_argument("--template", type=Path, default=None, help="template.yaml (default: the project's)")
+    parser.add_argument("--stack-name", default="precis-local")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--time-scale", type=float, default=1.0, help="simulated seconds per real second")
+    parser.add_argument(
+        "--instance-start-delay",
+        type=float,
+        default=DEFAULT_START_DELAY,
+        help=f"simulated seconds before a new instance serves (default {DEFAULT_START_DELAY:g})",
+    )
+    parser.add_argument(
+        "--inference-script", type=Path, default=None, help="default: model/code/inference.py"
+    )
+    parser.add_argument("--model-dir", type=Path, default=None, help="passed to model_fn (default: model/)")
+    return parser.parse_args(argv)
+
+
+def aws_clients(endpoint_url: str, region: str) -> dict:
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name=region
+    )
+    config = Config(max_pool_connections=32, retries={"mode": "standard"})
+    return {
+        name: session.client(name, endpoint_url=endpoint_url, config=config)
+        for name in ("s3", "sns", "cloudwatch")
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="precis-endpoint %(levelname)s %(message)s", stream=sys.stderr
+    )
+    from precis.local.template import load_stack
+
+    stack = load_stack(args.template, stack_name=args.stack_name, region=args.region)
+    endpoint = LocalEndpoint.from_stack(
+        stack,
+        clients=aws_clients(args.aws_endpoint_url, args.region),
+        inference_script=args.inference_script or paths.model_code_dir() / "inference.py",
+        model_dir=args.model_dir or paths.project_root() / "model",
+        instance_start_delay=args.instance_start_delay,
+        port=args.port,
+        time_scale=args.time_scale,
+    )
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with endpoint:
+        print(f"precis-endpoint ready on {endpoint.url}", flush=True)
+        stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Where an inference's result goes: the S3 objects, the SNS notifications and the CloudWatch metrics."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from precis.local.endpoint.settings import EndpointSettings
+from precis.scaling.metrics import NAMESPACE, MinuteMetrics
+
+
+class InputLocationError(ValueError):
+    """The InputLocation is not an s3:// URI this endpoint can read."""
+
+
+@dataclass(frozen=True)
+class AsyncRequest:
+    """One accepted InvokeEndpointAsync call, with the locations returned to the caller."""
+
+    inference_id: str
+    input_location: str
+    output_location: str
+    failure_location: str | None
+    content_type: str | None
+    accept: str | None
+    custom_attributes: str | None
+    received_at: datetime
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    parsed = urlparse(uri)
+    if parsed.scheme != "s3" or not parsed.netloc or not parsed.path.strip("/"):
+        raise InputLocationError(f"{uri!r} is not an s3://bucket/key URI")
+    return parsed.netloc, parsed.path.lstrip("/")
+
+
+class AsyncResults:
+    """Talks to S3, SNS and CloudWatch (moto's server locally); clients are injected."""
+
+    def __init__(self, settings: EndpointSettings, *, s3: Any, sns: Any, cloudwatch: Any) -> None:
+        self.settings = settings
+        self._s3 = s3
+        self._sns = sns
+        self._cloudwatch = cloudwatch
+
+    def read_input(self, request: AsyncRequest) -> bytes:
+        bucket, key = split_s3_uri(request.input_location)
+        return self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    def complete(self, request: AsyncRequest, body: bytes, content_type: str) -> None:
+        bucket, key = split_s3_uri(request.output_location)
+        self._s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+        if self.settings.success_topic:
+            message = self._message(request, "Completed")
+            message["responseParameters"] = {
+                "contentType": content_type,
+                "outputLocation": request.output_location,
+            }
+            self._publish(self.settings.success_topic, message)
+
+    def fail(self, request: AsyncRequest, reason: str) -> None:
+        response: dict[str, str] = {"contentType": "text/plain; charset=utf-8"}
+        if request.failure_location:
+            bucket, key = split_s3_uri(request.failure_location)
+            self._s3.put_object(
+                Bucket=bucket, Key=key, Body=reason.encode(), ContentType=response["contentType"]
+            )
+            response["failureLocation"] = request.failure_location
+        if self.settings.error_topic:
+            message = self._message(request, "Failed")
+            message["failureReason"] = reason
+            message["responseParameters"] = response
+            self._publish(self.settings.error_topic, message)
+
+    def put_metrics(self, metrics: MinuteMetrics, at: datetime) -> None:
+        endpoint = [{"Name": "EndpointName", "Value": self.settings.endpoint_name}]
+        variant = endpoint + [{"Name": "VariantName", "Value": self.settings.variant_name}]
+        data = [
+            {"MetricName": name, "Dimensions": endpoint, "Timestamp": at, "Value": value, "Unit": unit}
+            for name, value, unit in metrics.endpoint_datapoints()
+        ] + [
+            {"MetricName": name, "Dimensions": variant, "Timestamp": at, "Value": value, "Unit": unit}
+            for name, value, unit in metrics.variant_datapoints()
+        ]
+        self._cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=data)
+
+    def _message(self, request: AsyncRequest, status: str) -> dict:
+        parameters = {"endpointName": self.settings.endpoint_name, "inputLocation": request.input_location}
+        if request.content_type:
+            parameters["contentType"] = request.content_type
+        return {
+            "awsRegion": self.settings.region,
+            "eventTime": timestamp(datetime.now(UTC)),
+            "receivedTime": timestamp(request.received_at),
+            "invocationStatus": status,
+            "requestParameters": parameters,
+            "inferenceId": request.inference_id,
+            "eventVersion": "1.0",
+            "eventSource": "aws:sagemaker",
+            "eventName": "InferenceResult",
+        }
+
+    def _publish(self, topic_arn: str, message: dict) -> None:
+        self._sns.publish(TopicArn=topic_arn, Message=json.dumps(message))

@@ -1,0 +1,256 @@
+"""The local endpoint's engine room: the scaling model on a scaled clock, with real instances.
+
+A scheduler thread advances precis.scaling's AsyncEndpoint and Autoscaler: once per simulated minute it
+closes the metrics, publishes them and applies any scaling activity; between minutes it starts queued
+requests on free instance slots and expires the ones past their TTL. Each instance is a thread pool of
+MaxConcurrentInvocationsPerInstance workers with its own copy of the inference script and model.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from precis.local.endpoint.results import AsyncRequest, AsyncResults
+from precis.local.endpoint.script import InferenceScript, LoadedModel
+from precis.scaling import (
+    AsyncEndpoint,
+    Autoscaler,
+    EndpointCapacity,
+    Instance,
+    InstanceState,
+    Invocation,
+    Outcome,
+    ScalingPolicy,
+)
+
+log = logging.getLogger(__name__)
+MINUTE = 60.0
+
+
+class ScaledClock:
+    """Simulated seconds since start: real time multiplied by `time_scale`."""
+
+    def __init__(self, time_scale: float = 1.0) -> None:
+        if time_scale <= 0:
+            raise ValueError("time scale must be positive")
+        self.time_scale = time_scale
+        self._start = time.monotonic()
+
+    def now(self) -> float:
+        return (time.monotonic() - self._start) * self.time_scale
+
+    def real(self, simulated_seconds: float) -> float:
+        return simulated_seconds / self.time_scale
+
+
+class InstanceWorker:
+    """One instance: its model loaded once (in its first worker thread) and its invocation slots."""
+
+    def __init__(self, instance: Instance, script: InferenceScript) -> None:
+        self.instance = instance
+        self._executor = ThreadPoolExecutor(
+            instance.slots, thread_name_prefix=f"instance-{instance.instance_id}"
+        )
+        self._model = self._executor.submit(script.load)
+
+    def model(self) -> LoadedModel:
+        return self._model.result()
+
+    def run(self, function, *args) -> None:
+        self._executor.submit(function, *args)
+
+    def shutdown(self, *, wait: bool) -> None:
+        self._executor.shutdown(wait=wait, cancel_futures=True)
+
+
+class EndpointRuntime:
+    def __init__(
+        self,
+        policy: ScalingPolicy,
+        capacity: EndpointCapacity,
+        script: InferenceScript,
+        results: AsyncResults,
+        *,
+        clock: ScaledClock,
+        tick_seconds: float = 0.02,
+        hold_while_updating: bool = True,
+    ) -> None:
+        self.policy = policy
+        self.capacity = capacity
+        self.clock = clock
+        self._script = script
+        self._results = results
+        self._tick = tick_seconds
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._endpoint = AsyncEndpoint(capacity, initial_instances=policy.min_capacity, now=clock.now())
+        self._scaler = Autoscaler(policy, hold_while_updating=hold_while_updating)
+        self._workers: dict[int, InstanceWorker] = {}
+        self._deadlines: list[tuple[float, int, Invocation]] = []
+        self._next_minute = clock.now() + MINUTE
+        self._counts: Counter[str] = Counter()
+        self._publisher = ThreadPoolExecutor(2, thread_name_prefix="endpoint-results")
+        self._scheduler = threading.Thread(target=self._run, name="endpoint-scheduler")
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def submit(self, request: AsyncRequest, *, ttl: float, timeout: float) -> None:
+        with self._lock:
+            invocation = Invocation(request.inference_id, self.clock.now(), ttl, timeout, payload=request)
+            self._endpoint.submit(invocation)
+            self._counts["accepted"] += 1
+        self._wake.set()
+
+    def status(self) -> dict:
+        with self._lock:
+            endpoint = self._endpoint
+            return {
+                "instances": endpoint.desired,
+                "in_service": endpoint.in_service,
+                "pending": sum(1 for i in endpoint.instances if i.state is InstanceState.PENDING),
+                "backlog": endpoint.backlog,
+                "queued": endpoint.queued,
+                "in_flight": endpoint.in_flight,
+                "accepted": self._counts["accepted"],
+                "processed": self._counts["processed"],
+                "failed": self._counts["failed"],
+                "expired": self._counts["expired"],
+                "simulated_seconds": round(self.clock.now(), 1),
+                "time_scale": self.clock.time_scale,
+                "scaling_activities": [
+                    {"at_s": round(a.at, 1), "from": a.from_capacity, "to": a.to_capacity, "cause": a.cause}
+                    for a in self._scaler.activities[-20:]
+                ],
+            }
+
+    def stop(self) -> None:
+        """Starts nothing new, lets in-flight invocations finish, and joins every thread it started."""
+        self._stopping.set()
+        self._wake.set()
+        if self._scheduler.is_alive():
+            self._scheduler.join()
+        for worker in list(self._workers.values()):
+            worker.shutdown(wait=True)
+        self._publisher.shutdown(wait=True)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._step()
+            except Exception:
+                log.exception("endpoint scheduler step failed")
+            self._wake.wait(self._tick)
+            self._wake.clear()
+
+    def _step(self) -> None:
+        with self._lock:
+            now = self.clock.now()
+            while now >= self._next_minute:
+                self._close_minute(self._next_minute)
+                self._next_minute += MINUTE
+            progress = self._endpoint.advance(now)
+            timed_out = self._expire_deadlines(now)
+            for invocation in progress.started:
+                deadline = invocation.started_at + invocation.timeout
+                heapq.heappush(self._deadlines, (deadline, id(invocation), invocation))
+            self._counts["expired"] += len(progress.expired)
+            self._sync_workers()
+            starts = [(self._workers[i.instance.instance_id], i) for i in progress.started]
+        for worker, invocation in starts:
+            worker.run(self._invoke, worker, invocation)
+        for invocation in progress.expired:
+            reason = f"Request expired after {invocation.ttl:g} seconds in the queue (RequestTTLSeconds)."
+            self._publisher.submit(self._results_fail, invocation.payload, reason)
+        for invocation in timed_out:
+            reason = f"Inference did not complete within {invocation.timeout:g} s (InvocationTimeoutSeconds)."
+            self._publisher.submit(self._results_fail, invocation.payload, reason)
+
+    def _close_minute(self, minute_end: float) -> None:
+        metrics = self._endpoint.close_minute(minute_end)
+        activity = self._scaler.evaluate(
+            metrics, desired=self._endpoint.desired, updating=self._endpoint.updating
+        )
+        if activity:
+            log.info("scaling %d -> %d (%s)", activity.from_capacity, activity.to_capacity, activity.cause)
+            self._endpoint.scale_to(activity.to_capacity, minute_end)
+        self._publisher.submit(self._put_metrics, metrics, datetime.now(UTC))
+
+    def _expire_deadlines(self, now: float) -> list[Invocation]:
+        timed_out = []
+        while self._deadlines and self._deadlines[0][0] <= now:
+            _, _, invocation = heapq.heappop(self._deadlines)
+            if invocation.outcome is None and invocation.finished_at is None:
+                invocation.outcome = Outcome.FAILED
+                self._counts["failed"] += 1
+                timed_out.append(invocation)
+        return timed_out
+
+    def _sync_workers(self) -> None:
+        for instance in self._endpoint.instances:
+            known = instance.instance_id in self._workers
+            if instance.state is InstanceState.TERMINATED:
+                if known:
+                    self._workers.pop(instance.instance_id).shutdown(wait=False)
+            elif not known:
+                self._workers[instance.instance_id] = InstanceWorker(instance, self._script)
+
+    def _invoke(self, worker: InstanceWorker, invocation: Invocation) -> None:
+        request: AsyncRequest = invocation.payload
+        output, content_type, reason = b"", "", None
+        try:
+            body = self._results.read_input(request)
+        except Exception as error:
+            reason = f"ClientError: Failed to download data from {request.input_location}: {error}"
+        else:
+            try:
+                output, content_type = worker.model().invoke(body, request.content_type, request.accept)
+            except Exception as error:
+                reason = (
+                    f'ClientError: Received client error (400) from model with message "{error}". '
+                    "See the SageMaker Endpoint logs in your account for more information."
+                )
+        with self._lock:
+            claimed = invocation.outcome is None
+            if claimed:
+                invocation.outcome = Outcome.COMPLETED if reason is None else Outcome.FAILED
+        if claimed:
+            reason = self._deliver(request, output, content_type, reason)
+        with self._lock:
+            if claimed and reason is not None:
+                invocation.outcome = Outcome.FAILED
+            self._endpoint.finish(invocation, self.clock.now(), ok=reason is None)
+            if claimed:
+                self._counts["processed" if reason is None else "failed"] += 1
+        self._wake.set()
+
+    def _deliver(
+        self, request: AsyncRequest, output: bytes, content_type: str, reason: str | None
+    ) -> str | None:
+        if reason is None:
+            try:
+                self._results.complete(request, output, content_type)
+                return None
+            except Exception as error:
+                reason = f"InternalFailure: could not store the inference output: {error}"
+        self._results_fail(request, reason)
+        return reason
+
+    def _results_fail(self, request: AsyncRequest, reason: str) -> None:
+        try:
+            self._results.fail(request, reason)
+        except Exception:
+            log.exception("could not report the failure of %s", request.inference_id)
+
+    def _put_metrics(self, metrics, at: datetime) -> None:
+        try:
+            self._results.put_metrics(metrics, at)
+        except Exception:
+            log.exception("could not publish the endpoint metrics")

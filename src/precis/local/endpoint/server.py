@@ -1,0 +1,154 @@
+"""The InvokeEndpointAsync REST API (rest-json, as boto3's sagemaker-runtime client speaks it)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
+
+from precis.local.endpoint.results import AsyncRequest
+from precis.local.endpoint.runtime import EndpointRuntime
+from precis.local.endpoint.settings import EndpointSettings
+
+INVOCATIONS = re.compile(r"^/endpoints/([^/]+)/async-invocations/?$")
+STATUS_PATH = "/_precis/status"
+INPUT_LOCATION = re.compile(r"^(https|s3)://([^/]+)/?(.*)$")
+INFERENCE_ID = re.compile(r"^\S[\x20-\x7e]*$")
+HEADER = "X-Amzn-SageMaker-"
+
+
+class ValidationError(Exception):
+    """Answered as AWS does: 400 with x-amzn-ErrorType ValidationError and a JSON message."""
+
+
+class AsyncInvocationServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self, address: tuple[str, int], settings: EndpointSettings, runtime: EndpointRuntime
+    ) -> None:
+        super().__init__(address, AsyncInvocationHandler)
+        self.settings = settings
+        self.runtime = runtime
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+class AsyncInvocationHandler(BaseHTTPRequestHandler):
+    server: AsyncInvocationServer
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        self._drain_body()
+        match = INVOCATIONS.match(self.path.split("?")[0])
+        if not match:
+            self._send_error(
+                HTTPStatus.NOT_FOUND, "UnknownOperationException", f"no operation at {self.path}"
+            )
+            return
+        try:
+            request, ttl, timeout = self._accept(unquote(match.group(1)))
+        except ValidationError as error:
+            self._send_error(HTTPStatus.BAD_REQUEST, "ValidationError", str(error))
+            return
+        self.server.runtime.submit(request, ttl=ttl, timeout=timeout)
+        headers = {f"{HEADER}OutputLocation": request.output_location}
+        if request.failure_location:
+            headers[f"{HEADER}FailureLocation"] = request.failure_location
+        self._send_json(HTTPStatus.ACCEPTED, {"InferenceId": request.inference_id}, headers)
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path.split("?")[0] == STATUS_PATH:
+            self._send_json(HTTPStatus.OK, self.server.runtime.status())
+        else:
+            self._send_error(
+                HTTPStatus.NOT_FOUND, "UnknownOperationException", f"no operation at {self.path}"
+            )
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002
+        """Quiet: one line per request would drown the stack's own output."""
+
+    def _accept(self, endpoint_name: str) -> tuple[AsyncRequest, float, float]:
+        settings = self.server.settings
+        capacity = self.server.runtime.capacity
+        if endpoint_name != settings.endpoint_name:
+            raise ValidationError(f"Endpoint {endpoint_name} of account {settings.account_id} not found.")
+        input_location = self._header("InputLocation")
+        if input_location is None:
+            raise ValidationError(
+                "1 validation error detected: Value null at 'inputLocation' failed to satisfy constraint: "
+                "Member must not be null"
+            )
+        if not INPUT_LOCATION.match(input_location) or len(input_location) > 1024:
+            raise ValidationError(
+                f"1 validation error detected: Value '{input_location}' at 'inputLocation' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: ^(https|s3)://([^/]+)/?(.*)$"
+            )
+        inference_id = self._header("Inference-Id") or str(uuid.uuid4())
+        if len(inference_id) > 64 or not INFERENCE_ID.match(inference_id):
+            raise ValidationError(
+                "1 validation error detected: Value at 'inferenceId' failed to satisfy constraint: "
+                "Member must have length less than or equal to 64 and be printable"
+            )
+        ttl = self._seconds("RequestTTLSeconds", 60, 21600, capacity.request_ttl)
+        timeout = self._seconds("InvocationTimeoutSeconds", 1, 3600, capacity.invocation_timeout)
+        extension, filename = self._header("S3OutputPathExtension"), self._header("Filename")
+        request = AsyncRequest(
+            inference_id=inference_id,
+            input_location=input_location,
+            output_location=settings.output_location(inference_id, extension=extension, filename=filename),
+            failure_location=settings.failure_location(inference_id, extension=extension),
+            content_type=self._header("Content-Type"),
+            accept=self._header("Accept"),
+            custom_attributes=self._header("Custom-Attributes"),
+            received_at=datetime.now(UTC),
+        )
+        return request, ttl, timeout
+
+    def _seconds(self, name: str, low: int, high: int, default: float) -> float:
+        raw = self._header(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValidationError(
+                f"Value '{raw}' at '{name[0].lower() + name[1:]}' is not an integer"
+            ) from None
+        if not low <= value <= high:
+            raise ValidationError(
+                f"1 validation error detected: Value '{value}' at '{name[0].lower() + name[1:]}' failed to "
+                f"satisfy constraint: Member must have value between {low} and {high}"
+            )
+        return float(value)
+
+    def _header(self, name: str) -> str | None:
+        value = self.headers.get(f"{HEADER}{name}")
+        return value.strip() if value is not None and value.strip() else None
+
+    def _drain_body(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+
+    def _send_error(self, status: HTTPStatus, error_type: str, message: str) -> None:
+        self._send_json(status, {"message": message}, {"x-amzn-ErrorType": error_type})
+
+    def _send_json(self, status: HTTPStatus, payload: dict, headers: dict | None = None) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)

@@ -1,0 +1,82 @@
+"""The local endpoint as one object: the runtime plus its HTTP server, started and stopped together."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from precis.local.endpoint.results import AsyncResults
+from precis.local.endpoint.runtime import EndpointRuntime, ScaledClock
+from precis.local.endpoint.script import InferenceScript
+from precis.local.endpoint.server import AsyncInvocationServer
+from precis.local.endpoint.settings import EndpointSettings
+from precis.scaling import EndpointCapacity, ScalingPolicy
+
+
+class LocalEndpoint:
+    """`with LocalEndpoint(...) as endpoint:` serves on endpoint.url until the block ends."""
+
+    def __init__(
+        self,
+        settings: EndpointSettings,
+        policy: ScalingPolicy,
+        capacity: EndpointCapacity,
+        script: InferenceScript,
+        *,
+        s3: Any,
+        sns: Any,
+        cloudwatch: Any,
+        port: int = 0,
+        time_scale: float = 1.0,
+    ) -> None:
+        results = AsyncResults(settings, s3=s3, sns=sns, cloudwatch=cloudwatch)
+        self.runtime = EndpointRuntime(policy, capacity, script, results, clock=ScaledClock(time_scale))
+        self.server = AsyncInvocationServer(("127.0.0.1", port), settings, self.runtime)
+        self._serving = threading.Thread(target=self.server.serve_forever, name="endpoint-http")
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def start(self) -> LocalEndpoint:
+        self.runtime.start()
+        self._serving.start()
+        return self
+
+    def close(self) -> None:
+        if self._serving.is_alive():
+            self.server.shutdown()
+            self._serving.join()
+        self.server.server_close()
+        self.runtime.stop()
+
+    def __enter__(self) -> LocalEndpoint:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @classmethod
+    def from_stack(
+        cls,
+        stack: Any,
+        *,
+        clients: dict[str, Any],
+        inference_script: Path,
+        model_dir: Path,
+        instance_start_delay: float,
+        port: int = 0,
+        time_scale: float = 1.0,
+    ) -> LocalEndpoint:
+        return cls(
+            EndpointSettings.from_stack(stack),
+            ScalingPolicy.from_stack(stack),
+            EndpointCapacity.from_stack(stack, instance_start_delay=instance_start_delay),
+            InferenceScript(inference_script, model_dir),
+            s3=clients["s3"],
+            sns=clients["sns"],
+            cloudwatch=clients["cloudwatch"],
+            port=port,
+            time_scale=time_scale,
+        )

@@ -1,0 +1,151 @@
+"""InvokeEndpointAsync through a real boto3 client, with results in S3 and notifications through SNS."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+
+BUCKET = "precis-test-output"
+
+
+def read_object(aws, uri: str) -> bytes:
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    return aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def test_accepted_request_is_summarized_to_the_output_location_with_a_success_notification(
+    aws, topics, start_endpoint, put_input, runtime_client, notifications
+):
+    # Given a running endpoint and an input object
+    endpoint = start_endpoint()
+    location = put_input("inputs/one.json", {"text": "hello"})
+
+    # When a boto3 client invokes it asynchronously with an inference id
+    response = runtime_client(endpoint).invoke_endpoint_async(
+        EndpointName="precis-test",
+        InputLocation=location,
+        ContentType="application/json",
+        InferenceId="doc-1",
+    )
+
+    # Then the 202 answer parses into the id and both locations
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert response["InferenceId"] == "doc-1"
+    assert response["OutputLocation"] == f"{topics.settings.s3_output_path}doc-1.out"
+    assert response["FailureLocation"] == f"{topics.settings.s3_failure_path}doc-1-error.out"
+
+    # And the success topic carries SageMaker's InferenceResult message
+    [message] = notifications(topics.success_queue, 1)
+    assert message["invocationStatus"] == "Completed"
+    assert message["inferenceId"] == "doc-1"
+    assert message["eventSource"] == "aws:sagemaker"
+    assert message["eventName"] == "InferenceResult"
+    assert message["eventVersion"] == "1.0"
+    assert message["requestParameters"] == {
+        "endpointName": "precis-test",
+        "inputLocation": location,
+        "contentType": "application/json",
+    }
+    assert message["responseParameters"]["outputLocation"] == response["OutputLocation"]
+    assert message["eventTime"].endswith("Z") and message["receivedTime"].endswith("Z")
+
+    # And the output object holds what output_fn returned
+    assert json.loads(read_object(aws, response["OutputLocation"]))["echo"] == "hello"
+
+
+def test_missing_inference_id_gets_a_generated_one(topics, start_endpoint, put_input, runtime_client):
+    endpoint = start_endpoint()
+    location = put_input("inputs/anonymous.json", {"text": "x"})
+
+    response = runtime_client(endpoint).invoke_endpoint_async(
+        EndpointName="precis-test", InputLocation=location
+    )
+
+    assert len(response["InferenceId"]) == 36
+    assert response["OutputLocation"].endswith(f"/{response['InferenceId']}.out")
+
+
+def test_missing_input_location_is_a_validation_error(start_endpoint):
+    # Given a request without X-Amzn-SageMaker-InputLocation (boto3 refuses to send one, so raw HTTP)
+    endpoint = start_endpoint()
+    request = urllib.request.Request(
+        f"{endpoint.url}/endpoints/precis-test/async-invocations", method="POST", data=b""
+    )
+
+    # When it is posted
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request)
+
+    # Then the answer is AWS's 400 ValidationError
+    assert caught.value.code == 400
+    assert caught.value.headers["x-amzn-ErrorType"] == "ValidationError"
+    assert "inputLocation" in json.loads(caught.value.read())["message"]
+
+
+def test_unknown_endpoint_is_a_validation_error(start_endpoint, runtime_client):
+    endpoint = start_endpoint()
+
+    with pytest.raises(ClientError) as caught:
+        runtime_client(endpoint).invoke_endpoint_async(EndpointName="nope", InputLocation="s3://b/k")
+
+    assert caught.value.response["Error"]["Code"] == "ValidationError"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "Endpoint nope of account 123456789012 not found." in str(caught.value)
+
+
+def test_out_of_range_ttl_is_a_validation_error(start_endpoint, runtime_client):
+    endpoint = start_endpoint()
+
+    with pytest.raises(ClientError) as caught:
+        runtime_client(endpoint).invoke_endpoint_async(
+            EndpointName="precis-test", InputLocation="s3://b/k", RequestTTLSeconds=30000
+        )
+
+    assert caught.value.response["Error"]["Code"] == "ValidationError"
+
+
+def test_an_inference_that_raises_fails_through_the_error_topic_with_a_failure_object(
+    aws, topics, start_endpoint, put_input, runtime_client, notifications
+):
+    endpoint = start_endpoint()
+    location = put_input("inputs/bad.json", {"raise": "the article is empty"})
+
+    response = runtime_client(endpoint).invoke_endpoint_async(
+        EndpointName="precis-test",
+        InputLocation=location,
+        ContentType="application/json",
+        InferenceId="bad-1",
+    )
+
+    [message] = notifications(topics.error_queue, 1)
+    assert message["invocationStatus"] == "Failed"
+    assert message["inferenceId"] == "bad-1"
+    assert "the article is empty" in message["failureReason"]
+    assert message["responseParameters"]["failureLocation"] == response["FailureLocation"]
+    assert b"the article is empty" in read_object(aws, response["FailureLocation"])
+
+
+def test_a_missing_input_object_fails_with_a_reason(topics, start_endpoint, runtime_client, notifications):
+    endpoint = start_endpoint()
+
+    runtime_client(endpoint).invoke_endpoint_async(
+        EndpointName="precis-test", InputLocation=f"s3://{BUCKET}/inputs/absent.json", InferenceId="absent-1"
+    )
+
+    [message] = notifications(topics.error_queue, 1)
+    assert message["inferenceId"] == "absent-1"
+    assert "Failed to download data" in message["failureReason"]
+
+
+def test_status_reports_the_endpoint_state(start_endpoint):
+    endpoint = start_endpoint()
+
+    with urllib.request.urlopen(f"{endpoint.url}/_precis/status") as answer:
+        status = json.loads(answer.read())
+
+    assert {"instances", "in_service", "backlog", "in_flight", "processed", "failed"} <= status.keys()
+    assert status["backlog"] == 0

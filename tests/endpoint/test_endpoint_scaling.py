@@ -1,0 +1,164 @@
+"""The local endpoint's queue and autoscaling on a compressed clock (600 simulated seconds per second)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from precis.scaling import ScalingPolicy, TargetTracking
+
+
+def invoke(client, location: str, inference_id: str, **extra) -> dict:
+    return client.invoke_endpoint_async(
+        EndpointName="precis-test",
+        InputLocation=location,
+        ContentType="application/json",
+        InferenceId=inference_id,
+        **extra,
+    )
+
+
+def test_burst_scales_from_zero_to_several_instances_and_back_to_zero(
+    aws, topics, start_endpoint, put_input, runtime_client, notifications, wait_for
+):
+    # Given an idle endpoint at zero instances with the template's policies (max 3)
+    started_at = datetime.now(UTC) - timedelta(minutes=1)
+    endpoint = start_endpoint()
+    client = runtime_client(endpoint)
+    location = put_input("inputs/burst.json", {"text": "burst", "sleep": 0.1})
+    peak = {"in_service": 0}
+
+    def watch() -> bool:
+        status = endpoint.runtime.status()
+        peak["in_service"] = max(peak["in_service"], status["in_service"])
+        return status["processed"] == 40 and status["instances"] == 0
+
+    # When 40 requests arrive at once
+    for number in range(40):
+        invoke(client, location, f"burst-{number}")
+
+    # Then more than one instance serves them, and the endpoint scales back to zero once idle
+    assert wait_for(watch, within=90), endpoint.runtime.status()
+    assert peak["in_service"] > 1
+    assert len(notifications(topics.success_queue, 40)) == 40
+    causes = [activity["cause"] for activity in endpoint.runtime.status()["scaling_activities"]]
+    assert causes[0] == "step scaling"
+    assert "target tracking scale-out" in causes
+    assert causes[-1] == "target tracking scale-in"
+
+    # And CloudWatch holds the async metrics that drove it
+    cloudwatch = aws.client("cloudwatch")
+    backlog = cloudwatch.get_metric_statistics(
+        Namespace="AWS/SageMaker",
+        MetricName="ApproximateBacklogSize",
+        Dimensions=[{"Name": "EndpointName", "Value": "precis-test"}],
+        StartTime=started_at,
+        EndTime=datetime.now(UTC) + timedelta(minutes=1),
+        Period=60,
+        Statistics=["Maximum"],
+    )
+    assert max(point["Maximum"] for point in backlog["Datapoints"]) > 0
+    processed = cloudwatch.get_metric_statistics(
+        Namespace="AWS/SageMaker",
+        MetricName="InvocationsProcesssed",
+        Dimensions=[
+            {"Name": "EndpointName", "Value": "precis-test"},
+            {"Name": "VariantName", "Value": "AllTraffic"},
+        ],
+        StartTime=started_at,
+        EndTime=datetime.now(UTC) + timedelta(minutes=1),
+        Period=60,
+        Statistics=["Sum"],
+    )
+    assert sum(point["Sum"] for point in processed["Datapoints"]) == 40
+
+
+def test_single_request_after_idle_is_served_through_the_step_policy(
+    topics, start_endpoint, put_input, runtime_client, notifications, wait_for
+):
+    # Given an endpoint that has been idle for more than 20 simulated minutes
+    endpoint = start_endpoint()
+    assert wait_for(lambda: endpoint.runtime.status()["simulated_seconds"] > 1200)
+    location = put_input("inputs/lonely.json", {"text": "alone"})
+
+    # When one request arrives
+    invoke(runtime_client(endpoint), location, "lonely-1")
+
+    # Then HasBacklogWithoutCapacity wakes one instance and the request completes
+    [message] = notifications(topics.success_queue, 1, within=60)
+    assert message["inferenceId"] == "lonely-1"
+    activities = endpoint.runtime.status()["scaling_activities"]
+    assert activities[0]["cause"] == "step scaling"
+    assert (activities[0]["from"], activities[0]["to"]) == (0, 1)
+
+
+def test_target_tracking_alone_never_serves_a_single_request_which_expires_at_its_ttl(
+    topics, start_endpoint, put_input, runtime_client, notifications
+):
+    # Given the seed's policy: target tracking on backlog per instance, no step policy
+    seed = ScalingPolicy(0, 3, TargetTracking(5, scale_in_cooldown=600, scale_out_cooldown=300), name="seed")
+    endpoint = start_endpoint(seed, time_scale=3600)
+    location = put_input("inputs/forgotten.json", {"text": "forgotten"})
+
+    # When one request arrives with a one-hour TTL
+    invoke(runtime_client(endpoint), location, "forgotten-1", RequestTTLSeconds=3600)
+
+    # Then nothing scales out and the request expires through the error topic
+    [message] = notifications(topics.error_queue, 1, within=60)
+    assert message["inferenceId"] == "forgotten-1"
+    assert "RequestTTLSeconds" in message["failureReason"]
+    status = endpoint.runtime.status()
+    assert status["scaling_activities"] == []
+    assert status["expired"] == 1
+
+
+def test_an_invocation_slower_than_its_timeout_fails(
+    topics, start_endpoint, put_input, runtime_client, notifications
+):
+    endpoint = start_endpoint(ScalingPolicy.always_on(1), time_scale=60)
+    location = put_input("inputs/slow.json", {"text": "slow", "sleep": 1.0})
+
+    invoke(runtime_client(endpoint), location, "slow-1", InvocationTimeoutSeconds=5)
+
+    [message] = notifications(topics.error_queue, 1, within=60)
+    assert message["inferenceId"] == "slow-1"
+    assert "InvocationTimeoutSeconds" in message["failureReason"]
+    assert notifications(topics.success_queue, 1, within=3) == []
+
+
+def test_no_instance_runs_more_than_max_concurrent_invocations(
+    aws, topics, start_endpoint, put_input, runtime_client, notifications
+):
+    # Given two always-on instances with two slots each
+    endpoint = start_endpoint(ScalingPolicy.always_on(2), concurrency=2, time_scale=60)
+    location = put_input("inputs/busy.json", {"text": "busy", "sleep": 0.2})
+    client = runtime_client(endpoint)
+
+    # When twelve requests arrive at once
+    for number in range(12):
+        invoke(client, location, f"busy-{number}")
+
+    # Then each instance ran at most two at a time, and both instances worked
+    messages = notifications(topics.success_queue, 12, within=60)
+    assert len(messages) == 12
+    s3 = aws.client("s3")
+    running = defaultdict(list)
+    for message in messages:
+        bucket, key = message["responseParameters"]["outputLocation"].removeprefix("s3://").split("/", 1)
+        output = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        running[output["instance"]].append(output["running"])
+    assert len(running) == 2
+    assert max(max(values) for values in running.values()) == 2
+
+
+def test_closing_the_endpoint_leaves_no_thread_behind(start_endpoint, put_input, runtime_client, wait_for):
+    before = set(threading.enumerate())
+    endpoint = start_endpoint(ScalingPolicy.always_on(2))
+    invoke(runtime_client(endpoint), put_input("inputs/last.json", {"text": "last"}), "last-1")
+    assert wait_for(lambda: endpoint.runtime.status()["processed"] == 1)
+
+    endpoint.close()
+
+    assert set(threading.enumerate()) - before == set()
