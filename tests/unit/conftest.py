@@ -1,13 +1,19 @@
 """Unit-test fixtures: moto's mock_aws, the summaries table as the contract declares it, the events
-from events/, and the two handlers loaded by file path the way Lambda loads `app.lambda_handler`."""
+and environment from events/, and the two handlers loaded by file path as Lambda loads `app.lambda_handler`.
+
+Names (table, buckets, endpoint) come from events/env.json and the event files, so the tests run the
+same inputs `sam local invoke -e events/... --env-vars events/env.json` does.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
+from typing import Any
+from urllib.parse import quote_plus
 
 import boto3
 import pytest
@@ -18,22 +24,23 @@ from precis_core.store import SummaryStore
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 FUNCTIONS = ROOT / "functions"
-
 REGION = "us-east-1"
-TABLE = "precis-summaries"
-INPUT_BUCKET = "precis-input"
-OUTPUT_BUCKET = "precis-output"
-ENDPOINT = "precis-summarizer"
 
 
-def load_event(name: str) -> dict:
-    """An event file from events/, the same one `sam local invoke -e` uses."""
+def load_event(name: str) -> dict[str, Any]:
+    """An event file from events/, the same one `sam local invoke -e` uses (a fresh copy each time)."""
     return json.loads((EVENTS / name).read_text(encoding="utf-8"))
 
 
 def function_env(function: str) -> dict[str, str]:
-    """The environment events/env.json gives a function for `sam local invoke --env-vars`."""
-    return json.loads((EVENTS / "env.json").read_text(encoding="utf-8"))[function]
+    """The environment events/env.json gives a function (keyed by logical id)."""
+    return load_event("env.json")[function]
+
+
+INPUT_BUCKET = load_event("s3-put.json")["Records"][0]["s3"]["bucket"]["name"]
+OUTPUT_BUCKET = function_env("RecordFunction")["OUTPUT_BUCKET"]
+TABLE = function_env("SubmitFunction")["SUMMARIES_TABLE"]
+ENDPOINT = function_env("SubmitFunction")["ENDPOINT_NAME"]
 
 
 @dataclass
@@ -51,7 +58,8 @@ class FakeLambdaContext:
 
 
 def load_handler(function: str) -> ModuleType:
-    """functions/<function>/app.py as its own module (both files are named app.py)."""
+    """functions/<function>/app.py as its own module (both files are named app.py), freshly executed,
+    so each test starts from a cold container."""
     path = FUNCTIONS / function / "app.py"
     spec = importlib.util.spec_from_file_location(f"precis_function_{function}_app", path)
     assert spec and spec.loader
@@ -67,7 +75,7 @@ def lambda_context() -> FakeLambdaContext:
 
 @pytest.fixture
 def aws(monkeypatch):
-    """A moto account with fake credentials; no request can leave the process."""
+    """A moto account with fake credentials; no request leaves the process."""
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -81,15 +89,14 @@ def aws(monkeypatch):
 
 @pytest.fixture
 def dynamodb(aws):
+    """The summaries table with the contract's key and GSIs (docs/ARCHITECTURE.md, "Records")."""
     client = boto3.client("dynamodb", region_name=REGION)
     client.create_table(
         TableName=TABLE,
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[
-            {"AttributeName": "document_id", "AttributeType": "S"},
-            {"AttributeName": "status", "AttributeType": "S"},
-            {"AttributeName": "collection", "AttributeType": "S"},
-            {"AttributeName": "submitted_at", "AttributeType": "S"},
+            {"AttributeName": name, "AttributeType": "S"}
+            for name in ("document_id", "status", "collection", "submitted_at")
         ],
         KeySchema=[{"AttributeName": "document_id", "KeyType": "HASH"}],
         GlobalSecondaryIndexes=[
@@ -114,7 +121,78 @@ def store(dynamodb) -> SummaryStore:
 
 @pytest.fixture
 def s3(aws):
+    """The input bucket (versioned, as the template declares it) and the output bucket."""
     client = boto3.client("s3", region_name=REGION)
     for bucket in (INPUT_BUCKET, OUTPUT_BUCKET):
         client.create_bucket(Bucket=bucket)
+    client.put_bucket_versioning(Bucket=INPUT_BUCKET, VersioningConfiguration={"Status": "Enabled"})
     return client
+
+
+@dataclass
+class EndpointCalls:
+    """Every InvokeEndpointAsync the container's sagemaker-runtime client makes (one per logical call)."""
+
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, params: dict[str, Any], **_: Any) -> None:
+        self.calls.append(params)
+
+
+@pytest.fixture
+def endpoint_calls(aws) -> EndpointCalls:
+    """Counts the calls the handler's own (cached) client makes; moto answers them."""
+    seen = EndpointCalls()
+    client = clients.aws_client("sagemaker-runtime")
+    client.meta.events.register("provide-client-params.sagemaker-runtime.InvokeEndpointAsync", seen.record)
+    return seen
+
+
+@pytest.fixture
+def submit_handler(monkeypatch, dynamodb, s3):
+    """SubmitFunction's `lambda_handler` in a cold container with the env.json environment."""
+    for name, value in function_env("SubmitFunction").items():
+        monkeypatch.setenv(name, value)
+    return load_handler("submit").lambda_handler
+
+
+@pytest.fixture
+def record_handler(monkeypatch, dynamodb, s3):
+    """RecordFunction's `lambda_handler` in a cold container with the env.json environment."""
+    for name, value in function_env("RecordFunction").items():
+        monkeypatch.setenv(name, value)
+    return load_handler("record").lambda_handler
+
+
+@pytest.fixture
+def upload(s3):
+    """Put an object in the input bucket and return the S3 event for it: events/s3-put.json with the
+    key URL-encoded as S3 sends it and the real size, ETag and VersionId."""
+
+    def put(key: str, body: bytes) -> dict[str, Any]:
+        response = s3.put_object(Bucket=INPUT_BUCKET, Key=key, Body=body)
+        event = load_event("s3-put.json")
+        obj = event["Records"][0]["s3"]["object"]
+        obj.update(
+            key=quote_plus(key, safe="/"),
+            size=len(body),
+            eTag=response["ETag"].strip('"'),
+            versionId=response["VersionId"],
+        )
+        return event
+
+    return put
+
+
+@pytest.fixture
+def events():
+    """`events(name)`: a fresh copy of an event file from events/."""
+    return load_event
+
+
+@pytest.fixture
+def names() -> SimpleNamespace:
+    """The resource names the event files and env.json use."""
+    return SimpleNamespace(
+        input_bucket=INPUT_BUCKET, output_bucket=OUTPUT_BUCKET, table=TABLE, endpoint=ENDPOINT
+    )

@@ -9,8 +9,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-# Standard mode retries throttling and 5xx with backoff; 3 attempts is its default, written down here.
-RETRY_CONFIG = {"mode": "standard", "max_attempts": 3}
+# Standard mode: throttling and 5xx retried with jittered backoff, 3 attempts in all (its default).
+RETRY_CONFIG = {"mode": "standard", "total_max_attempts": 3}
 
 
 @cache

@@ -53,6 +53,10 @@ class UnreadableResult(PrecisError):
     """The output object of a successful inference is not the inference script's JSON."""
 
 
+class ResultMissing(PrecisError):
+    """A notification names an output object that is not there (yet): retry later."""
+
+
 @dataclass(frozen=True)
 class S3Location:
     bucket: str
@@ -175,6 +179,8 @@ class SummaryRecord:
     title: str | None = None
     content_type: str | None = None
     bytes: int | None = None
+    version_id: str | None = None
+    etag: str | None = None
     attempts: list[dict[str, Any]] = field(default_factory=list)
     dispatch: Dispatch | None = None
     output_location: str | None = None
@@ -207,3 +213,22 @@ class SummaryRecord:
         if values.get("dispatch") is not None:
             values["dispatch"] = Dispatch(values["dispatch"])
         return cls(**values)
+
+
+def settle_attempt(
+    attempts: list[dict[str, Any]],
+    inference_id: str,
+    status: Status,
+    completed_at: str,
+    failure_reason: str | None = None,
+) -> list[dict[str, Any]]:
+    """The attempts history with `inference_id`'s entry closed (added if the history lacks it)."""
+    closed = {"status": status.value, "completed_at": completed_at}
+    if failure_reason:
+        closed["failure_reason"] = failure_reason
+    history = [dict(entry) for entry in attempts]
+    for entry in history:
+        if entry.get("inference_id") == inference_id:
+            entry.update(closed)
+            return history
+    return [*history, {"inference_id": inference_id, **closed}]

@@ -6,6 +6,7 @@ out-of-order event), so it comes back as `False`, never as an exception; other e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -98,44 +99,32 @@ class SummaryStore:
         """Take the right to call the endpoint for a QUEUED record whose last call failed retryably."""
         return self._update(
             document_id,
-            "SET #dispatch = :claimed",
-            "#status = :queued AND inference_id = :iid AND #dispatch = :released",
-            {
-                ":claimed": Dispatch.CLAIMED.value,
-                ":released": Dispatch.RELEASED.value,
-                ":iid": inference_id,
-                ":queued": Status.QUEUED.value,
-            },
+            {"dispatch": Dispatch.CLAIMED.value},
+            condition="#status = :queued AND inference_id = :iid AND #dispatch = :released",
+            condition_values={":iid": inference_id, ":released": Dispatch.RELEASED.value},
         )
 
     def release_dispatch(self, document_id: str, inference_id: str) -> bool:
         """Give the claim back after a retryable endpoint failure, so the retried event can call again."""
         return self._update(
             document_id,
-            "SET #dispatch = :released",
-            "#status = :queued AND inference_id = :iid AND #dispatch = :claimed",
-            {
-                ":claimed": Dispatch.CLAIMED.value,
-                ":released": Dispatch.RELEASED.value,
-                ":iid": inference_id,
-                ":queued": Status.QUEUED.value,
-            },
+            {"dispatch": Dispatch.RELEASED.value},
+            condition="#status = :queued AND inference_id = :iid AND #dispatch = :claimed",
+            condition_values={":iid": inference_id, ":claimed": Dispatch.CLAIMED.value},
         )
 
     def mark_sent(
         self, document_id: str, inference_id: str, output_location: str, failure_location: str | None
     ) -> bool:
-        """Record that the endpoint accepted `inference_id`, with the locations it will write to."""
-        values: dict[str, Any] = {
-            ":sent": Dispatch.SENT.value,
-            ":iid": inference_id,
-            ":out": output_location,
-        }
-        assignments = ["#dispatch = :sent", "output_location = if_not_exists(output_location, :out)"]
-        if failure_location:
-            values[":fail"] = failure_location
-            assignments.append("failure_location = if_not_exists(failure_location, :fail)")
-        return self._update(document_id, "SET " + ", ".join(assignments), "inference_id = :iid", values)
+        """Record that the endpoint accepted `inference_id`, with the locations it will write to
+        (kept if a fast notification already set them)."""
+        return self._update(
+            document_id,
+            {"dispatch": Dispatch.SENT.value},
+            if_absent={"output_location": output_location, "failure_location": failure_location},
+            condition="inference_id = :iid",
+            condition_values={":iid": inference_id},
+        )
 
     def complete(
         self,
@@ -149,28 +138,24 @@ class SummaryStore:
         attempts: list[dict[str, Any]],
     ) -> bool:
         """QUEUED → COMPLETED for the matching inference id; False if it is not (any longer) that state."""
-        values = {
-            ":completed": Status.COMPLETED.value,
-            ":queued": Status.QUEUED.value,
-            ":iid": inference_id,
-            ":summary": result.summary,
-            ":model": result.model,
-            ":engine": result.engine,
-            ":words_in": result.words_in,
-            ":words_out": result.words_out,
-            ":chunks": result.chunks,
-            ":out": output_location,
-            ":at": completed_at,
-            ":latency": latency_ms,
-            ":attempts": attempts,
-        }
         return self._update(
             document_id,
-            "SET #status = :completed, summary = :summary, model = :model, engine = :engine, "
-            "words_in = :words_in, words_out = :words_out, chunks = :chunks, output_location = :out, "
-            "completed_at = :at, latency_ms = :latency, attempts = :attempts REMOVE failure_reason",
-            "#status = :queued AND inference_id = :iid",
-            values,
+            {
+                "status": Status.COMPLETED.value,
+                "summary": result.summary,
+                "model": result.model,
+                "engine": result.engine,
+                "words_in": result.words_in,
+                "words_out": result.words_out,
+                "chunks": result.chunks,
+                "output_location": output_location,
+                "completed_at": completed_at,
+                "latency_ms": latency_ms,
+                "attempts": attempts,
+            },
+            remove=("failure_reason",),
+            condition="#status = :queued AND inference_id = :iid",
+            condition_values={":iid": inference_id},
         )
 
     def fail(
@@ -185,22 +170,18 @@ class SummaryStore:
         failure_location: str | None = None,
     ) -> bool:
         """QUEUED → FAILED with a reason, for the matching inference id; False otherwise."""
-        values: dict[str, Any] = {
-            ":failed": Status.FAILED.value,
-            ":queued": Status.QUEUED.value,
-            ":iid": inference_id,
-            ":reason": reason,
-            ":at": completed_at,
-            ":latency": latency_ms,
-            ":attempts": attempts,
-        }
-        assignments = "#status = :failed, failure_reason = :reason, completed_at = :at, "
-        assignments += "latency_ms = :latency, attempts = :attempts"
-        if failure_location:
-            values[":fail"] = failure_location
-            assignments += ", failure_location = :fail"
         return self._update(
-            document_id, "SET " + assignments, "#status = :queued AND inference_id = :iid", values
+            document_id,
+            {
+                "status": Status.FAILED.value,
+                "failure_reason": reason,
+                "failure_location": failure_location,
+                "completed_at": completed_at,
+                "latency_ms": latency_ms,
+                "attempts": attempts,
+            },
+            condition="#status = :queued AND inference_id = :iid",
+            condition_values={":iid": inference_id},
         )
 
     def requeue(
@@ -212,24 +193,25 @@ class SummaryStore:
         attempt: int,
         submitted_at: str,
         attempts: list[dict[str, Any]],
+        details: dict[str, Any] | None = None,
     ) -> bool:
         """A finished (FAILED or COMPLETED) record → QUEUED again under a new inference id, claimed for
-        dispatch by the caller, with the last attempt's outcome cleared. False if the record moved on."""
-        values = {
-            ":queued": Status.QUEUED.value,
-            ":expected": expected_inference_id,
-            ":iid": new_inference_id,
-            ":attempt": attempt,
-            ":submitted": submitted_at,
-            ":attempts": attempts,
-            ":claimed": Dispatch.CLAIMED.value,
-        }
+        dispatch by the caller, with the last attempt's outcome cleared and `details` (e.g. content_type,
+        title, bytes) set. False if the record moved on meanwhile."""
         return self._update(
             document_id,
-            "SET #status = :queued, inference_id = :iid, attempt = :attempt, submitted_at = :submitted, "
-            "attempts = :attempts, #dispatch = :claimed REMOVE " + ", ".join(_OUTCOME_ATTRIBUTES),
-            "inference_id = :expected AND #status <> :queued",
-            values,
+            {
+                **(details or {}),
+                "status": Status.QUEUED.value,
+                "inference_id": new_inference_id,
+                "attempt": attempt,
+                "submitted_at": submitted_at,
+                "attempts": attempts,
+                "dispatch": Dispatch.CLAIMED.value,
+            },
+            remove=_OUTCOME_ATTRIBUTES,
+            condition="inference_id = :expected AND #status <> :queued",
+            condition_values={":expected": expected_inference_id},
         )
 
     def query_by_status(
@@ -281,17 +263,44 @@ class SummaryStore:
             raise
         return True
 
-    def _update(self, document_id: str, update: str, condition: str, values: dict[str, Any]) -> bool:
-        expressions = update + condition
-        names = {f"#{name}": name for name in ("status", "dispatch") if f"#{name}" in expressions}
+    def _update(
+        self,
+        document_id: str,
+        values: dict[str, Any],
+        *,
+        condition: str,
+        condition_values: dict[str, Any],
+        if_absent: dict[str, Any] | None = None,
+        remove: tuple[str, ...] = (),
+    ) -> bool:
+        """SET `values` (None values skipped), SET `if_absent` only where missing, REMOVE `remove`, all
+        under `condition`. Every attribute goes through a name placeholder (status, collection… are
+        reserved words); conditions may use #status, #dispatch and :queued."""
+        names = {"#status": "status", "#dispatch": "dispatch"}
+        placeholders = {":queued": Status.QUEUED.value, **condition_values}
+        assignments = []
+        for n, (name, value) in enumerate((k, v) for k, v in values.items() if v is not None):
+            names[f"#s{n}"], placeholders[f":s{n}"] = name, value
+            assignments.append(f"#s{n} = :s{n}")
+        for n, (name, value) in enumerate((k, v) for k, v in (if_absent or {}).items() if v is not None):
+            names[f"#a{n}"], placeholders[f":a{n}"] = name, value
+            assignments.append(f"#a{n} = if_not_exists(#a{n}, :a{n})")
+        expression = "SET " + ", ".join(assignments)
+        if remove:
+            names.update({f"#r{n}": name for n, name in enumerate(remove)})
+            expression += " REMOVE " + ", ".join(f"#r{n}" for n in range(len(remove)))
+        condition = f"attribute_exists(document_id) AND ({condition})"
+        used = expression + " " + condition
         try:
             self._client.update_item(
                 TableName=self.table_name,
                 Key=to_item({"document_id": document_id}),
-                UpdateExpression=update,
-                ConditionExpression=f"attribute_exists(document_id) AND ({condition})",
-                **({"ExpressionAttributeNames": names} if names else {}),
-                ExpressionAttributeValues=to_item(values),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={k: v for k, v in names.items() if _mentions(used, k)},
+                ExpressionAttributeValues=to_item(
+                    {k: v for k, v in placeholders.items() if _mentions(used, k)}
+                ),
             )
         except ClientError as error:
             if _is_condition_failure(error):
@@ -328,6 +337,11 @@ class SummaryStore:
         response = self._client.query(**request)
         records = [SummaryRecord.from_dict(from_item(item)) for item in response.get("Items", [])]
         return Page(records, response.get("LastEvaluatedKey"))
+
+
+def _mentions(expression: str, placeholder: str) -> bool:
+    """Whether a #name or :value placeholder occurs in an expression as a whole token."""
+    return re.search(re.escape(placeholder) + r"(?![A-Za-z0-9_])", expression) is not None
 
 
 def _is_condition_failure(error: ClientError) -> bool:

@@ -1,0 +1,61 @@
+"""RecordFunction: SageMaker success/error notifications via SNS → the record COMPLETED or FAILED."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from precis_core.clients import aws_client
+from precis_core.models import MalformedNotification
+from precis_core.notifications import parse_notification
+from precis_core.record import RecordOutcome, RecordService
+from precis_core.results import InferenceOutputs
+from precis_core.settings import RecordSettings
+from precis_core.store import SummaryStore
+from precis_core.tracing import traced
+
+logger = Logger()
+metrics = Metrics()
+
+METRICS = {
+    RecordOutcome.COMPLETED: "SummariesCompleted",
+    RecordOutcome.FAILED: "SummariesFailed",
+    RecordOutcome.DUPLICATE: "DuplicateNotifications",
+    RecordOutcome.OUT_OF_ORDER: "OutOfOrderNotifications",
+    RecordOutcome.UNKNOWN: "UnknownNotifications",
+}
+
+
+@cache
+def record_service() -> RecordService:
+    """The container's service, wired to real clients on first use (settings checked here, loudly)."""
+    settings = RecordSettings.from_env()
+    return RecordService(
+        SummaryStore(settings.summaries_table, aws_client("dynamodb")), InferenceOutputs(aws_client("s3"))
+    )
+
+
+@traced
+@metrics.log_metrics
+@logger.inject_lambda_context
+@event_source(data_class=SNSEvent)
+def lambda_handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
+    service = record_service()
+    results = []
+    for record in event.records:
+        try:
+            notification = parse_notification(record.sns.message)
+        except MalformedNotification:
+            # Raise: Lambda retries twice, then the on-failure destination keeps the message.
+            logger.exception("not a SageMaker notification", extra={"message_id": record.sns.message_id})
+            metrics.add_metric(name="MalformedNotifications", unit=MetricUnit.Count, value=1)
+            raise
+        result = service.record(notification)
+        metrics.add_metric(name=METRICS[result.outcome], unit=MetricUnit.Count, value=1)
+        results.append(asdict(result))
+    return {"results": results}

@@ -1,0 +1,72 @@
+"""SubmitFunction: S3 uploads under incoming/ → checked, recorded QUEUED, sent to the async endpoint."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from precis_core.articles import ArticleSource
+from precis_core.clients import aws_client
+from precis_core.endpoint import SummarizerEndpoint
+from precis_core.models import EndpointUnavailable
+from precis_core.settings import SubmitSettings
+from precis_core.store import SummaryStore
+from precis_core.submit import SubmitOutcome, SubmitService, article_refs, is_test_event
+from precis_core.tracing import traced
+
+logger = Logger()
+metrics = Metrics()
+
+METRICS = {
+    SubmitOutcome.QUEUED: "ArticlesQueued",
+    SubmitOutcome.REJECTED: "ArticlesRejected",
+    SubmitOutcome.ENDPOINT_REJECTED: "EndpointRejections",
+    SubmitOutcome.DUPLICATE: "DuplicateEvents",
+    SubmitOutcome.IGNORED: "IgnoredEvents",
+}
+
+
+@cache
+def submit_service() -> SubmitService:
+    """The container's service, wired to real clients on first use (settings checked here, loudly)."""
+    settings = SubmitSettings.from_env()
+    return SubmitService(
+        SummaryStore(settings.summaries_table, aws_client("dynamodb")),
+        ArticleSource(aws_client("s3")),
+        SummarizerEndpoint(
+            aws_client("sagemaker-runtime"),
+            settings.endpoint_name,
+            settings.request_ttl_seconds,
+            settings.invocation_timeout_seconds,
+        ),
+        input_prefix=settings.input_prefix,
+        max_input_bytes=settings.max_input_bytes,
+    )
+
+
+@traced
+@metrics.log_metrics
+@logger.inject_lambda_context
+@event_source(data_class=S3Event)
+def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
+    if is_test_event(event.raw_event):
+        logger.info("ignoring s3:TestEvent")
+        metrics.add_metric(name=METRICS[SubmitOutcome.IGNORED], unit=MetricUnit.Count, value=1)
+        return {"results": []}
+    service = submit_service()
+    results = []
+    for ref in article_refs(event):
+        try:
+            result = service.submit(ref)
+        except EndpointUnavailable:
+            # Re-raised: Lambda retries the event and the released claim lets the retry call again.
+            metrics.add_metric(name="EndpointUnavailable", unit=MetricUnit.Count, value=1)
+            raise
+        metrics.add_metric(name=METRICS[result.outcome], unit=MetricUnit.Count, value=1)
+        results.append(asdict(result))
+    return {"results": results}

@@ -1,0 +1,85 @@
+"""The endpoint's output and failure objects in S3, read through an injected `boto3.client("s3")`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+
+from precis_core.models import InferenceResult, ResultMissing, S3Location, UnreadableResult
+
+# An output is a summary and a few numbers; anything this big is not ours.
+MAX_OUTPUT_BYTES = 8 * 1024 * 1024
+# A failure object can hold a whole traceback: keep its start as the reason.
+MAX_REASON_CHARS = 2000
+_MISSING = ("NoSuchKey", "404", "NotFound")
+
+logger = Logger(child=True)
+
+
+class InferenceOutputs:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def read_result(self, output_location: str) -> InferenceResult:
+        """The InferenceResult at `output_location`; ResultMissing if absent, UnreadableResult if not ours."""
+        body = self._read(output_location, MAX_OUTPUT_BYTES + 1)
+        if body is None:
+            raise ResultMissing(f"no output object at {output_location}")
+        if len(body) > MAX_OUTPUT_BYTES:
+            raise UnreadableResult(f"the output at {output_location} is over {MAX_OUTPUT_BYTES:,} bytes")
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise UnreadableResult(f"the output at {output_location} is not JSON: {error}") from error
+        return InferenceResult.from_output(payload)
+
+    def read_failure(self, failure_location: str | None) -> str | None:
+        """The failure object's message (its `message`/`error` field when JSON, else its text), or None.
+
+        Best effort: the notification's failureReason stands in when the object cannot be read."""
+        if not failure_location:
+            return None
+        try:
+            body = self._read(failure_location, MAX_REASON_CHARS * 4)
+        except (ClientError, UnreadableResult) as error:
+            # Without s3:ListBucket a missing object answers 403: either way the reason is elsewhere.
+            logger.warning("failure object unreadable", extra={"at": failure_location, "error": f"{error}"})
+            return None
+        if not body:
+            return None
+        return failure_message(body.decode("utf-8", errors="replace"))
+
+    def _read(self, location: str, limit: int) -> bytes | None:
+        try:
+            target = S3Location.parse(location)
+        except ValueError as error:
+            raise UnreadableResult(str(error)) from error
+        try:
+            response = self._client.get_object(
+                Bucket=target.bucket, Key=target.key, Range=f"bytes=0-{limit - 1}"
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _MISSING:
+                return None
+            raise
+        return response["Body"].read(limit)
+
+
+def failure_message(text: str) -> str | None:
+    """The human part of a failure body: the model server's JSON `message` or `error`, else the text."""
+    message = text.strip()
+    try:
+        payload = json.loads(message)
+    except json.JSONDecodeError:
+        payload = None
+    if isinstance(payload, dict):
+        for name in ("message", "error", "errorMessage"):
+            if isinstance(payload.get(name), str) and payload[name].strip():
+                message = payload[name].strip()
+                break
+    if not message:
+        return None
+    return message if len(message) <= MAX_REASON_CHARS else message[: MAX_REASON_CHARS - 1] + "…"

@@ -1,0 +1,256 @@
+"""Submit: one uploaded article → a QUEUED record and one InvokeEndpointAsync (or a FAILED record).
+
+Exactly one endpoint call per document version, even when S3 delivers the event twice or Lambda
+retries it: the QUEUED record carries a dispatch claim. The first delivery creates the record
+already claimed; a retryable endpoint failure releases the claim and raises, so the retried event
+claims it again and calls; a duplicate finds it claimed or sent and does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger
+
+from precis_core import articles
+from precis_core.articles import ArticleSource
+from precis_core.endpoint import SummarizerEndpoint
+from precis_core.ids import document_id, elapsed_ms, inference_id, timestamp
+from precis_core.models import (
+    ArticleRef,
+    Dispatch,
+    EndpointRejected,
+    InvalidArticle,
+    S3Location,
+    Status,
+    SummaryRecord,
+    settle_attempt,
+)
+from precis_core.store import SummaryStore
+
+logger = Logger(child=True)
+
+DEFAULT_COLLECTION = "default"
+_OVERWRITTEN = "overwritten before submission; the newer upload has its own event"
+
+
+class SubmitOutcome(StrEnum):
+    QUEUED = "queued"  # the endpoint accepted the article
+    REJECTED = "rejected"  # bad input: FAILED record, no endpoint call
+    ENDPOINT_REJECTED = "endpoint_rejected"  # the endpoint refused it for good: FAILED record
+    DUPLICATE = "duplicate"  # the document already has a record that needs nothing from us
+    IGNORED = "ignored"  # not an article upload (folder marker, outside the input prefix, overwritten)
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    outcome: SubmitOutcome
+    key: str
+    document_id: str | None = None
+    inference_id: str | None = None
+    reason: str | None = None
+
+
+def is_test_event(event: dict[str, Any]) -> bool:
+    """The `s3:TestEvent` S3 sends (and moto sends first) when a notification is configured."""
+    return event.get("Event") == "s3:TestEvent" and "Records" not in event
+
+
+def article_refs(event: Any) -> Iterator[ArticleRef]:
+    """The uploads in an S3 event (a powertools S3Event), keys URL-decoded; other event types skipped."""
+    for record in event.records:
+        if not record.event_name.startswith("ObjectCreated:"):
+            logger.warning("skipping a non-upload S3 event", extra={"event_name": record.event_name})
+            continue
+        obj = record.s3.get_object
+        yield ArticleRef(
+            bucket=record.s3.bucket.name,
+            key=unquote_plus(obj.key),
+            version_id=obj.version_id,
+            etag=obj.etag,
+            size=obj.get("size"),
+        )
+
+
+def collection_of(key: str, input_prefix: str) -> str:
+    """The folder below the input prefix (`incoming/finance/q3.txt` → `finance`), else `default`."""
+    folder = str(PurePosixPath(key[len(input_prefix) :]).parent)
+    return DEFAULT_COLLECTION if folder in ("", ".") else folder
+
+
+class SubmitService:
+    def __init__(
+        self,
+        store: SummaryStore,
+        source: ArticleSource,
+        endpoint: SummarizerEndpoint,
+        *,
+        input_prefix: str,
+        max_input_bytes: int,
+        clock: Callable[[], str] = timestamp,
+    ) -> None:
+        self.store = store
+        self.source = source
+        self.endpoint = endpoint
+        self.input_prefix = input_prefix
+        self.max_input_bytes = max_input_bytes
+        self.clock = clock
+
+    def submit(self, ref: ArticleRef) -> SubmitResult:
+        """Validate one upload, record it, and queue its inference, at most once per document version."""
+        if ref.key.endswith("/"):
+            return SubmitResult(SubmitOutcome.IGNORED, ref.key, reason="a folder marker, not an article")
+        if not ref.key.startswith(self.input_prefix):
+            return SubmitResult(SubmitOutcome.IGNORED, ref.key, reason=f"outside {self.input_prefix}")
+        doc = document_id(ref.bucket, ref.key, ref.version_id or ref.etag)
+        existing = self.store.get(doc)
+        if existing is not None:
+            return self._resume(existing, ref.key)
+        record = self._new_record(ref, doc)
+        try:
+            article = self._check(ref)
+        except InvalidArticle as invalid:
+            return self._reject(record, ref.key, invalid.reason)
+        if article is None:
+            return SubmitResult(SubmitOutcome.IGNORED, ref.key, doc, reason=_OVERWRITTEN)
+        record = replace(record, content_type=article.content_type, title=article.title, bytes=article.size)
+        if not self.store.put_queued(record):
+            return SubmitResult(SubmitOutcome.DUPLICATE, ref.key, doc, record.inference_id)
+        return self._dispatch(record, ref.key)
+
+    def retry(self, document: str) -> SubmitResult:
+        """Queue a finished document again as attempt + 1 (for `precis retry`); the input is checked again.
+
+        LookupError if the document has no record."""
+        record = self.store.get(document)
+        if record is None:
+            raise LookupError(f"no record for document {document}")
+        location = S3Location.parse(record.input_location)
+        ref = ArticleRef(location.bucket, location.key, record.version_id, record.etag or "")
+        if record.status is Status.QUEUED:
+            return self._result(SubmitOutcome.DUPLICATE, record, "it is still queued")
+        try:
+            article = self._check(ref)
+        except InvalidArticle as invalid:
+            return self._result(SubmitOutcome.REJECTED, record, invalid.reason)
+        if article is None:
+            return self._result(SubmitOutcome.IGNORED, record, _OVERWRITTEN)
+        now = self.clock()
+        queued = replace(
+            record,
+            status=Status.QUEUED,
+            inference_id=inference_id(document, record.attempt + 1),
+            attempt=record.attempt + 1,
+            submitted_at=now,
+            content_type=article.content_type,
+        )
+        queued.attempts = [*record.attempts, _open_attempt(queued.inference_id, now)]
+        details = {"content_type": article.content_type, "title": article.title, "bytes": article.size}
+        requeued = self.store.requeue(
+            document,
+            expected_inference_id=record.inference_id,
+            new_inference_id=queued.inference_id,
+            attempt=queued.attempt,
+            submitted_at=now,
+            attempts=queued.attempts,
+            details=details,
+        )
+        if not requeued:
+            return self._result(SubmitOutcome.DUPLICATE, record, "the record changed meanwhile")
+        return self._dispatch(queued, ref.key)
+
+    def _check(self, ref: ArticleRef) -> articles.Article | None:
+        """The checked article; InvalidArticle if it cannot be summarized, None if it was overwritten."""
+        articles.content_type_for(ref.key)
+        stored = self.source.describe(ref)
+        if not ref.version_id and ref.etag and stored.etag and stored.etag != ref.etag:
+            return None
+        articles.check_size(stored.size, self.max_input_bytes)
+        sample = self.source.sample(ref)
+        return articles.inspect(ref.key, stored.size, sample, self.max_input_bytes)
+
+    @staticmethod
+    def _result(outcome: SubmitOutcome, record: SummaryRecord, reason: str | None = None) -> SubmitResult:
+        key = S3Location.parse(record.input_location).key
+        return SubmitResult(outcome, key, record.document_id, record.inference_id, reason)
+
+    def _new_record(self, ref: ArticleRef, doc: str) -> SummaryRecord:
+        first = inference_id(doc, 1)
+        now = self.clock()
+        return SummaryRecord(
+            document_id=doc,
+            status=Status.QUEUED,
+            inference_id=first,
+            attempt=1,
+            input_location=str(ref.location),
+            collection=collection_of(ref.key, self.input_prefix),
+            submitted_at=now,
+            title=PurePosixPath(ref.key).stem,
+            version_id=ref.version_id,
+            etag=ref.etag or None,
+            attempts=[_open_attempt(first, now)],
+            dispatch=Dispatch.CLAIMED,
+        )
+
+    def _reject(self, record: SummaryRecord, key: str, reason: str) -> SubmitResult:
+        failed = replace(
+            record,
+            status=Status.FAILED,
+            dispatch=None,
+            failure_reason=reason,
+            completed_at=record.submitted_at,
+            latency_ms=0,
+            attempts=settle_attempt(
+                record.attempts, record.inference_id, Status.FAILED, record.submitted_at, reason
+            ),
+        )
+        if not self.store.put_failed(failed):
+            return SubmitResult(SubmitOutcome.DUPLICATE, key, record.document_id, record.inference_id)
+        logger.warning("article rejected", extra={"key": key, "reason": reason})
+        return self._result(SubmitOutcome.REJECTED, record, reason)
+
+    def _resume(self, record: SummaryRecord, key: str) -> SubmitResult:
+        """A record exists: finish a dispatch a failed delivery left released, else it is a duplicate."""
+        released = record.status is Status.QUEUED and record.dispatch is Dispatch.RELEASED
+        if released and self.store.claim_dispatch(record.document_id, record.inference_id):
+            logger.info("retrying the endpoint call", extra={"inference_id": record.inference_id})
+            return self._dispatch(record, key)
+        return SubmitResult(SubmitOutcome.DUPLICATE, key, record.document_id, record.inference_id)
+
+    def _dispatch(self, record: SummaryRecord, key: str) -> SubmitResult:
+        """Call the endpoint under the claim this submit holds."""
+        try:
+            invocation = self.endpoint.invoke(record.input_location, record.content_type, record.inference_id)
+        except EndpointRejected as rejected:
+            return self._endpoint_rejected(record, key, str(rejected))
+        except Exception:
+            # Give the claim back so Lambda's retry of this event can make the call.
+            self.store.release_dispatch(record.document_id, record.inference_id)
+            raise
+        self.store.mark_sent(
+            record.document_id, record.inference_id, invocation.output_location, invocation.failure_location
+        )
+        logger.info("article queued", extra={"key": key, "inference_id": record.inference_id})
+        return SubmitResult(SubmitOutcome.QUEUED, key, record.document_id, record.inference_id)
+
+    def _endpoint_rejected(self, record: SummaryRecord, key: str, reason: str) -> SubmitResult:
+        now = self.clock()
+        self.store.fail(
+            record.document_id,
+            record.inference_id,
+            reason=reason,
+            completed_at=now,
+            latency_ms=elapsed_ms(record.submitted_at, now),
+            attempts=settle_attempt(record.attempts, record.inference_id, Status.FAILED, now, reason),
+        )
+        logger.error("endpoint rejected the article", extra={"key": key, "reason": reason})
+        return self._result(SubmitOutcome.ENDPOINT_REJECTED, record, reason)
+
+
+def _open_attempt(inference: str, submitted_at: str) -> dict[str, Any]:
+    return {"inference_id": inference, "status": Status.QUEUED.value, "submitted_at": submitted_at}

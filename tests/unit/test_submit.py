@@ -1,0 +1,259 @@
+"""SubmitFunction, invoked as Lambda invokes it, on events/s3-put.json under moto."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import unquote_plus
+
+import botocore.endpoint
+import pytest
+from botocore.awsrequest import AWSResponse
+from precis_core import clients
+from precis_core.ids import document_id
+from precis_core.models import Dispatch, EndpointUnavailable, SettingsError, Status
+
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+ARTICLE = b"Rates rise again.\n\nThe central bank raised its rate by a quarter point on Tuesday."
+
+
+def event_key(events) -> str:
+    """The decoded key of events/s3-put.json: `incoming/finance/Q3 résumé report.txt`."""
+    return unquote_plus(events("s3-put.json")["Records"][0]["s3"]["object"]["key"])
+
+
+def doc_id_of(event) -> str:
+    obj = event["Records"][0]["s3"]["object"]
+    bucket = event["Records"][0]["s3"]["bucket"]["name"]
+    return document_id(bucket, unquote_plus(obj["key"]), obj["versionId"])
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_):
+        yield self.data
+
+
+class ScriptedEndpoint:
+    """Answers the sagemaker-runtime client's HTTP requests with scripted errors, then lets moto answer.
+
+    Sits at botocore's `before-send`, below the retry handler, so botocore's standard-mode retries
+    run for real on these responses."""
+
+    def __init__(self, *errors: tuple[int, str]) -> None:
+        self.errors = list(errors)
+        self.http_requests = 0
+
+    def __call__(self, request, **_):
+        self.http_requests += 1
+        if not self.errors:
+            return None
+        status, code = self.errors.pop(0)
+        body = json.dumps({"message": f"{code} from the scripted endpoint"}).encode()
+        headers = {"x-amzn-ErrorType": code, "Content-Type": "application/json"}
+        return AWSResponse(request.url, status, headers, _Body(body))
+
+
+@pytest.fixture
+def scripted(aws):
+    def install(*errors: tuple[int, str]) -> ScriptedEndpoint:
+        endpoint = ScriptedEndpoint(*errors)
+        events = clients.aws_client("sagemaker-runtime").meta.events
+        events.register_first("before-send.sagemaker-runtime.InvokeEndpointAsync", endpoint)
+        return endpoint
+
+    return install
+
+
+@pytest.fixture
+def backoffs(monkeypatch):
+    """The sleeps botocore's retry handler asks for (not slept, so the tests stay fast)."""
+    asked: list[float] = []
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", asked.append)
+    return asked
+
+
+def test_one_valid_upload_makes_one_endpoint_call_and_a_queued_record(
+    submit_handler, upload, events, names, store, endpoint_calls, lambda_context
+):
+    # Given the article of events/s3-put.json in the input bucket
+    key = event_key(events)
+    event = upload(key, ARTICLE)
+    # When S3 notifies the submit function
+    response = submit_handler(event, lambda_context)
+    # Then the endpoint got exactly one request, on the object itself
+    doc = doc_id_of(event)
+    assert response["results"][0]["outcome"] == "queued"
+    assert endpoint_calls.calls == [
+        {
+            "EndpointName": names.endpoint,
+            "InputLocation": f"s3://{names.input_bucket}/{key}",
+            "ContentType": "text/plain",
+            "Accept": "application/json",
+            "InferenceId": f"{doc}-1",
+            "RequestTTLSeconds": 21600,
+            "InvocationTimeoutSeconds": 900,
+        }
+    ]
+    # And the document is QUEUED with what users need to find it
+    record = store.get(doc)
+    assert record.status is Status.QUEUED
+    assert (record.inference_id, record.attempt, record.collection) == (f"{doc}-1", 1, "finance")
+    assert (record.title, record.content_type, record.bytes) == (
+        "Rates rise again.",
+        "text/plain",
+        len(ARTICLE),
+    )
+    assert record.input_location == f"s3://{names.input_bucket}/{key}"
+    assert TIMESTAMP.match(record.submitted_at)
+    assert record.output_location.startswith("s3://") and record.dispatch is Dispatch.SENT
+    assert record.attempts == [
+        {"inference_id": f"{doc}-1", "status": "QUEUED", "submitted_at": record.submitted_at}
+    ]
+
+
+def test_the_same_event_twice_still_makes_one_call(
+    submit_handler, upload, events, store, endpoint_calls, lambda_context
+):
+    event = upload(event_key(events), ARTICLE)
+    submit_handler(event, lambda_context)
+    second = submit_handler(event, lambda_context)
+    assert second["results"][0]["outcome"] == "duplicate"
+    assert len(endpoint_calls.calls) == 1
+    assert store.get(doc_id_of(event)).status is Status.QUEUED
+
+
+def test_a_key_with_a_literal_plus_is_decoded_as_s3_encodes_it(
+    submit_handler, upload, names, endpoint_calls, lambda_context
+):
+    event = upload("incoming/a+b c.txt", ARTICLE)
+    assert event["Records"][0]["s3"]["object"]["key"] == "incoming/a%2Bb+c.txt"
+    submit_handler(event, lambda_context)
+    assert endpoint_calls.calls[0]["InputLocation"] == f"s3://{names.input_bucket}/incoming/a+b c.txt"
+
+
+def test_an_upload_straight_under_incoming_is_in_the_default_collection(
+    submit_handler, upload, store, lambda_context
+):
+    event = upload("incoming/note.md", b"# Note\n\nSome text.")
+    submit_handler(event, lambda_context)
+    assert store.get(doc_id_of(event)).collection == "default"
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "reason"),
+    [
+        ("empty.txt", b"", "the file is empty"),
+        ("binary.txt", b"\x00\x01\x02binary", "looks binary"),
+        ("latin1.txt", "Café".encode("latin-1"), "not valid UTF-8"),
+        ("scan.pdf", b"%PDF-1.7 text", "unsupported file type ('.pdf')"),
+        ("broken.json", b'{"text": ', "not valid JSON"),
+        ("fields.json", b'{"body": "x"}', 'none of the fields "text", "article", "inputs"'),
+    ],
+)
+def test_each_bad_input_is_recorded_failed_with_a_reason_and_no_call(
+    submit_handler, upload, store, endpoint_calls, lambda_context, name, body, reason
+):
+    # Given a bad upload
+    event = upload(f"incoming/bad/{name}", body)
+    # When it is submitted, twice (a duplicate delivery)
+    first = submit_handler(event, lambda_context)
+    second = submit_handler(event, lambda_context)
+    # Then one FAILED record says why, and the endpoint was never called
+    record = store.get(doc_id_of(event))
+    assert record.status is Status.FAILED and reason in record.failure_reason
+    assert record.attempts[0]["status"] == "FAILED" and reason in record.attempts[0]["failure_reason"]
+    assert [first["results"][0]["outcome"], second["results"][0]["outcome"]] == ["rejected", "duplicate"]
+    assert endpoint_calls.calls == []
+
+
+def test_an_upload_over_the_cap_is_refused_from_its_metadata(
+    submit_handler, upload, store, endpoint_calls, lambda_context, monkeypatch
+):
+    monkeypatch.setenv("MAX_INPUT_BYTES", "16")
+    event = upload("incoming/long.txt", b"seventeen bytes!!")
+    submit_handler(event, lambda_context)
+    record = store.get(doc_id_of(event))
+    assert record.status is Status.FAILED
+    assert record.failure_reason == "the file is 17 bytes, over the 16-byte limit"
+    assert endpoint_calls.calls == []
+
+
+def test_the_s3_test_event_and_folder_markers_are_ignored(
+    submit_handler, upload, store, endpoint_calls, lambda_context, names
+):
+    test_event = {
+        "Service": "Amazon S3",
+        "Event": "s3:TestEvent",
+        "Time": "2026-11-25T01:00:00.000Z",
+        "Bucket": names.input_bucket,
+        "RequestId": "5582815E1AEA5ADF",
+        "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE",
+    }
+    assert submit_handler(test_event, lambda_context) == {"results": []}
+    folder = upload("incoming/finance/", b"")
+    assert submit_handler(folder, lambda_context)["results"][0]["outcome"] == "ignored"
+    assert endpoint_calls.calls == []
+    assert store.get(doc_id_of(folder)) is None
+
+
+def test_throttling_is_retried_by_botocore_and_the_article_is_queued(
+    submit_handler, upload, events, store, endpoint_calls, scripted, backoffs, lambda_context
+):
+    # Given an endpoint that throttles the first request
+    endpoint = scripted((400, "ThrottlingException"))
+    event = upload(event_key(events), ARTICLE)
+    # When the article is submitted
+    submit_handler(event, lambda_context)
+    # Then botocore (standard mode) backed off and sent it again, within one logical call
+    assert endpoint.http_requests == 2 and len(backoffs) == 1
+    assert len(endpoint_calls.calls) == 1
+    assert store.get(doc_id_of(event)).dispatch is Dispatch.SENT
+
+
+def test_an_endpoint_still_unavailable_raises_and_the_retried_event_calls_it_once(
+    submit_handler, upload, events, store, endpoint_calls, scripted, backoffs, lambda_context
+):
+    # Given an endpoint that answers 503 to every attempt botocore makes
+    endpoint = scripted(*[(503, "ServiceUnavailable")] * 3)
+    event = upload(event_key(events), ARTICLE)
+    # When the article is submitted, Then the function raises so Lambda retries the event
+    with pytest.raises(EndpointUnavailable, match="ServiceUnavailable"):
+        submit_handler(event, lambda_context)
+    assert endpoint.http_requests == 3
+    record = store.get(doc_id_of(event))
+    assert (record.status, record.dispatch) == (Status.QUEUED, Dispatch.RELEASED)
+    # When Lambda retries the same event and the endpoint has recovered
+    retried = submit_handler(event, lambda_context)
+    again = submit_handler(event, lambda_context)
+    # Then the retry made the call, and a further duplicate did not
+    assert [retried["results"][0]["outcome"], again["results"][0]["outcome"]] == ["queued", "duplicate"]
+    assert endpoint.http_requests == 4 and len(endpoint_calls.calls) == 2
+    assert store.get(doc_id_of(event)).dispatch is Dispatch.SENT
+
+
+def test_a_validation_error_is_recorded_failed_and_not_retried(
+    submit_handler, upload, events, store, scripted, backoffs, lambda_context
+):
+    endpoint = scripted((400, "ValidationError"))
+    event = upload(event_key(events), ARTICLE)
+    response = submit_handler(event, lambda_context)
+    record = store.get(doc_id_of(event))
+    assert response["results"][0]["outcome"] == "endpoint_rejected"
+    assert record.status is Status.FAILED
+    assert record.failure_reason.startswith("the endpoint rejected the request (ValidationError")
+    assert endpoint.http_requests == 1 and backoffs == []
+
+
+def test_a_missing_setting_fails_loudly_before_any_work(
+    submit_handler, upload, events, endpoint_calls, lambda_context, monkeypatch
+):
+    monkeypatch.delenv("ENDPOINT_NAME")
+    monkeypatch.setenv("REQUEST_TTL_SECONDS", "ten")
+    with pytest.raises(
+        SettingsError, match="ENDPOINT_NAME is not set; REQUEST_TTL_SECONDS='ten' is not an integer"
+    ):
+        submit_handler(upload(event_key(events), ARTICLE), lambda_context)
+    assert endpoint_calls.calls == []
