@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from precis_core.clients import aws_client
-from precis_core.models import MalformedNotification
+from precis_core.models import MalformedNotification, ResultMissing
 from precis_core.notifications import parse_notification
 from precis_core.record import RecordOutcome, RecordService
 from precis_core.results import InferenceOutputs
@@ -55,7 +55,12 @@ def lambda_handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
             logger.exception("not a SageMaker notification", extra={"message_id": record.sns.message_id})
             metrics.add_metric(name="MalformedNotifications", unit=MetricUnit.Count, value=1)
             raise
-        result = service.record(notification)
+        try:
+            result = service.record(notification)
+        except ResultMissing:
+            # Re-raised: the output may still appear; after Lambda's retries the message waits in the DLQ.
+            metrics.add_metric(name="MissingOutputs", unit=MetricUnit.Count, value=1)
+            raise
         metrics.add_metric(name=METRICS[result.outcome], unit=MetricUnit.Count, value=1)
         results.append(asdict(result))
     return {"results": results}

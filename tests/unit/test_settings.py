@@ -1,0 +1,36 @@
+"""Settings are read once and fail loudly, naming every bad or missing value."""
+
+from __future__ import annotations
+
+import pytest
+from precis_core.models import SettingsError
+from precis_core.settings import RecordSettings, SubmitSettings
+
+
+def test_env_json_gives_valid_settings_to_both_functions(events):
+    env = events("env.json")
+    submit = SubmitSettings.from_env(env["SubmitFunction"])
+    assert (submit.input_prefix, submit.max_input_bytes, submit.tracing) == ("incoming/", 10485760, False)
+    assert (
+        RecordSettings.from_env(env["RecordFunction"]).summaries_table
+        == env["RecordFunction"]["SUMMARIES_TABLE"]
+    )
+
+
+def test_every_problem_is_named_at_once(events):
+    env = events("env.json")["SubmitFunction"]
+    env.update(MAX_INPUT_BYTES=str(2 * 1024**3), INVOCATION_TIMEOUT_SECONDS="0", INPUT_PREFIX="incoming")
+    del env["SUMMARIES_TABLE"]
+    with pytest.raises(SettingsError) as failed:
+        SubmitSettings.from_env(env)
+    assert str(failed.value) == (
+        "submit function settings: SUMMARIES_TABLE is not set; "
+        "MAX_INPUT_BYTES=2147483648 is outside 1..1073741824; "
+        "INVOCATION_TIMEOUT_SECONDS=0 is outside 1..3600; "
+        "INPUT_PREFIX='incoming' must end with '/'"
+    )
+
+
+def test_tracing_is_true_or_false_only():
+    with pytest.raises(SettingsError, match="PRECIS_TRACING='yes' must be true or false"):
+        RecordSettings.from_env({"SUMMARIES_TABLE": "t", "PRECIS_TRACING": "yes"})
