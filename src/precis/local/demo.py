@@ -38,29 +38,39 @@ def sample_files(directory: Path | None = None) -> list[Path]:
     )
 
 
-def process_tree_rss(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes, read from /proc."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
+def _processes() -> dict[int, tuple[int, int]]:
+    """Every process as pid → (parent pid, resident bytes), read from /proc."""
     page = os.sysconf("SC_PAGE_SIZE")
+    table = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
-            statm = (entry / "statm").read_text().split()
-        except OSError:
+            resident = int((entry / "statm").read_text().split()[1]) * page
+        except (OSError, IndexError, ValueError):
             continue
-        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
-        parents[int(entry.name)] = ppid
-        rss[int(entry.name)] = int(statm[1]) * page
-    tree, frontier = {root_pid}, [root_pid]
+        table[int(entry.name)] = (int(stat[stat.rindex(")") + 2 :].split()[1]), resident)
+    return table
+
+
+def descendants(root_pid: int, table: dict[int, tuple[int, int]] | None = None) -> set[int]:
+    """The pids of every process below `root_pid` (children, their children, ...)."""
+    table = table if table is not None else _processes()
+    found: set[int] = set()
+    frontier = [root_pid]
     while frontier:
         parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
-        tree.update(children)
+        children = [pid for pid, (ppid, _) in table.items() if ppid == parent and pid not in found]
+        found.update(children)
         frontier.extend(children)
-    return sum(rss.get(pid, 0) for pid in tree)
+    return found
+
+
+def process_tree_rss(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    table = _processes()
+    return sum(table[pid][1] for pid in descendants(root_pid, table) | {root_pid} if pid in table)
 
 
 class PeakMemory:
