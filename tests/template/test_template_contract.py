@@ -1,5 +1,6 @@
 """The names other parts read from template.yaml (docs/ARCHITECTURE.md) and the wiring between resources."""
 
+import json
 import re
 
 import pytest
@@ -171,3 +172,18 @@ def test_async_results_go_to_the_output_bucket_prefixes_and_both_topics(properti
 
 def test_every_parameter_has_a_description(template):
     assert [name for name, spec in template["Parameters"].items() if not spec.get("Description")] == []
+
+
+def test_dashboard_body_is_json_with_the_operational_views(properties):
+    # Given the dashboard body with its ${...} substitutions filled in
+    body, variables = properties("Dashboard")["DashboardBody"]["Fn::Sub"]
+    assert set(variables) == {"Endpoint", "Target"}
+    rendered = re.sub(r"\$\{[^}]+\}", "x", body)
+    # Then it parses, and shows what operators watch
+    widgets = json.loads(rendered)["widgets"]
+    metrics = {row[1] for widget in widgets for row in widget["properties"]["metrics"]}
+    assert {
+        "ApproximateBacklogSize", "ApproximateBacklogSizePerInstance", "HasBacklogWithoutCapacity",
+        "CPUUtilization", "TotalProcessingTime", "InvocationFailures", "Errors",
+        "ApproximateNumberOfMessagesVisible",
+    } <= metrics
