@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -41,6 +41,15 @@ class SimulationResult:
     time_to_summary: np.ndarray
     timeline: list[TimelinePoint] = field(default_factory=list)
     activities: list[ScalingActivity] = field(default_factory=list)
+
+    final_instances: int = 0
+
+    def billed_until(self, window_end: float) -> SimulationResult:
+        """The same run billed to `window_end`: the instances still up at its end keep running."""
+        extra = max(0.0, window_end - self.end_time) * self.final_instances
+        return replace(
+            self, instance_seconds=self.instance_seconds + extra, end_time=max(self.end_time, window_end)
+        )
 
     @property
     def instance_hours(self) -> float:
@@ -162,6 +171,7 @@ def _result(workload, policy, invocations, endpoint, scaler, timeline, now, peak
         time_to_summary=served,
         timeline=timeline,
         activities=list(scaler.activities),
+        final_instances=endpoint.desired,
     )
 
 

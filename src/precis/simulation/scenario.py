@@ -1,0 +1,148 @@
+"""A simulation run as the CLI describes it: which arrivals, how long each takes, which policies."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from precis import paths
+from precis.scaling import EndpointCapacity, ScalingPolicy
+from precis.simulation.policies import price_for, seed_policy, template_policy_and_capacity
+from precis.simulation.run import SimulationResult, simulate
+from precis.simulation.workload import (
+    Workload,
+    WorkloadError,
+    after_idle,
+    burst,
+    from_csv,
+    lognormal_times,
+    poisson,
+)
+
+
+class Arrivals(StrEnum):
+    burst = "burst"
+    poisson = "poisson"
+    csv = "csv"
+    idle = "idle"
+
+
+class PolicyName(StrEnum):
+    template = "template"
+    seed = "seed"
+    always_on = "always-on"
+
+
+@dataclass(frozen=True)
+class ArrivalOptions:
+    kind: Arrivals
+    requests: int = 10_000
+    over: float = 600.0
+    rate: float | None = None
+    duration: float = 3600.0
+    idle: float = 3600.0
+    csv_path: Path | None = None
+
+    def times(self, rng: np.random.Generator) -> tuple[str, np.ndarray]:
+        if self.kind is Arrivals.burst:
+            return f"burst of {self.requests:,} requests over {self.over:g} s", burst(
+                self.requests, self.over
+            )
+        if self.kind is Arrivals.poisson:
+            if self.rate is None:
+                raise WorkloadError("poisson arrivals need --rate (requests per second)")
+            label = f"Poisson arrivals at {self.rate:g}/s for {self.duration:g} s"
+            return label, poisson(self.rate, self.duration, rng)
+        if self.kind is Arrivals.csv:
+            if self.csv_path is None:
+                raise WorkloadError("csv arrivals need the path of a CSV file of timestamps")
+            return f"arrivals from {self.csv_path.name}", from_csv(self.csv_path)
+        return f"one request after {self.idle / 60:g} idle minutes", after_idle(self.idle)
+
+
+@dataclass(frozen=True)
+class CapacityOverrides:
+    max_concurrency: int | None = None
+    min_capacity: int | None = None
+    max_capacity: int | None = None
+    request_ttl: float | None = None
+    invocation_timeout: float | None = None
+
+    def policy(self, policy: ScalingPolicy) -> ScalingPolicy:
+        if policy.name.startswith("always-on"):
+            return policy
+        return replace(
+            policy,
+            min_capacity=policy.min_capacity if self.min_capacity is None else self.min_capacity,
+            max_capacity=policy.max_capacity if self.max_capacity is None else self.max_capacity,
+        )
+
+    def capacity(self, capacity: EndpointCapacity) -> EndpointCapacity:
+        return replace(
+            capacity,
+            max_concurrent_invocations=self.max_concurrency or capacity.max_concurrent_invocations,
+            request_ttl=self.request_ttl or capacity.request_ttl,
+            invocation_timeout=self.invocation_timeout or capacity.invocation_timeout,
+        )
+
+
+def build_policies(
+    names: list[PolicyName], *, always_on: int, template: Path | None, instance_start_delay: float
+) -> tuple[list[ScalingPolicy], EndpointCapacity]:
+    """The policies to run and the template's endpoint capacity (concurrency, TTL, timeout, instance type)."""
+    template_policy, capacity = template_policy_and_capacity(
+        template, instance_start_delay=instance_start_delay
+    )
+    chosen = {
+        PolicyName.template: template_policy,
+        PolicyName.seed: seed_policy(template_policy.max_capacity),
+        PolicyName.always_on: ScalingPolicy.always_on(always_on),
+    }
+    return [chosen[name] for name in names], capacity
+
+
+def run_all(
+    workload: Workload,
+    policies: list[ScalingPolicy],
+    capacity: EndpointCapacity,
+    *,
+    price_per_hour: float | None,
+    hold_while_updating: bool = True,
+) -> tuple[list[SimulationResult], float]:
+    """Every policy on the same workload, billed over the same window (the longest run); and the wall time."""
+    price = price_per_hour if price_per_hour is not None else price_for(capacity.instance_type) or 0.0
+    started = time.perf_counter()
+    results = [
+        simulate(workload, policy, capacity, price_per_hour=price, hold_while_updating=hold_while_updating)
+        for policy in policies
+    ]
+    elapsed = time.perf_counter() - started
+    window = max(result.end_time for result in results)
+    return [result.billed_until(window) for result in results], elapsed
+
+
+def measure_engine(repeats: int = 3) -> tuple[float, float]:
+    """Mean and sd of the offline engine's seconds per sample article, run through model/code/inference.py."""
+    from precis.local.endpoint.script import InferenceScript
+
+    model = InferenceScript(paths.model_code_dir() / "inference.py", paths.project_root() / "model").load()
+    articles = sorted(paths.samples_dir().glob("*.txt"))
+    if not articles:
+        raise WorkloadError(f"no sample articles (*.txt) in {paths.samples_dir()}")
+    timings = []
+    for _ in range(repeats):
+        for article in articles:
+            started = time.perf_counter()
+            model.invoke(article.read_bytes(), "text/plain", "application/json")
+            timings.append(time.perf_counter() - started)
+    return statistics.fmean(timings), statistics.pstdev(timings)
+
+
+def make_workload(arrivals: ArrivalOptions, *, mean: float, sd: float, rng: np.random.Generator) -> Workload:
+    label, times = arrivals.times(rng)
+    return Workload(label, times, lognormal_times(len(times), mean, sd, rng))

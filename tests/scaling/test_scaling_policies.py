@@ -1,0 +1,174 @@
+"""CloudWatch alarm evaluation and Application Auto Scaling decisions, one minute at a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from precis.local.template import load_stack
+from precis.scaling import (
+    AlarmSpec,
+    Autoscaler,
+    EndpointCapacity,
+    MinuteMetrics,
+    ScalingConfigError,
+    ScalingPolicy,
+    StepScaling,
+    TargetTracking,
+)
+from precis.scaling.alarm import AlarmState, MetricAlarm
+
+WAKE_ALARM = AlarmSpec("HasBacklogWithoutCapacity", 1, "GreaterThanOrEqualToThreshold", 60, 2, 2)
+TEMPLATE_LIKE = ScalingPolicy(
+    min_capacity=0,
+    max_capacity=5,
+    target_tracking=TargetTracking(5, scale_out_cooldown=120, scale_in_cooldown=120),
+    step_scaling=StepScaling(WAKE_ALARM, cooldown=120),
+    name="template-like",
+)
+SEED_LIKE = ScalingPolicy(0, 5, TargetTracking(5, scale_out_cooldown=300, scale_in_cooldown=600), name="seed")
+
+
+def minute(number: int, backlog: int, instances: int) -> MinuteMetrics:
+    return MinuteMetrics(
+        minute_end=60.0 * number, backlog=backlog, instances=instances, age_of_oldest_request=0
+    )
+
+
+def run_minutes(scaler: Autoscaler, first: int, count: int, backlog: int, instances: int, *, desired=None):
+    """Feeds identical minutes; returns the activities performed (desired follows them, nothing starts)."""
+    desired = instances if desired is None else desired
+    activities = []
+    for number in range(first, first + count):
+        activity = scaler.evaluate(minute(number, backlog, instances), desired=desired, updating=False)
+        if activity:
+            activities.append(activity)
+            desired = activity.to_capacity
+    return activities
+
+
+def test_alarm_needs_m_of_the_last_n_datapoints():
+    alarm = MetricAlarm(AlarmSpec("HasBacklogWithoutCapacity", 1, "GreaterThanOrEqualToThreshold", 60, 3, 2))
+
+    states = [alarm.observe(value) for value in (1, 0, 1, 0, 0)]
+
+    assert states == [
+        AlarmState.INSUFFICIENT_DATA,
+        AlarmState.OK,
+        AlarmState.ALARM,
+        AlarmState.OK,
+        AlarmState.OK,
+    ]
+
+
+def test_alarm_with_a_longer_period_averages_its_minutes():
+    alarm = MetricAlarm(AlarmSpec("ApproximateBacklogSize", 10, "GreaterThanThreshold", 120, 1, 1))
+
+    assert alarm.observe(30) is AlarmState.INSUFFICIENT_DATA
+    assert alarm.observe(0) is AlarmState.ALARM
+
+
+def test_bad_alarm_settings_are_rejected():
+    with pytest.raises(ScalingConfigError):
+        AlarmSpec("HasBacklogWithoutCapacity", 1, "GreaterThanOrEqualToThreshold", 90, 2, 2)
+    with pytest.raises(ScalingConfigError):
+        AlarmSpec("HasBacklogWithoutCapacity", 1, "GreaterThanOrEqualToThreshold", 60, 2, 3)
+
+
+def test_step_policy_wakes_a_zero_instance_endpoint_after_two_minutes_of_backlog():
+    scaler = Autoscaler(TEMPLATE_LIKE)
+
+    activities = run_minutes(scaler, 1, 3, backlog=1, instances=0)
+
+    assert [(a.at, a.from_capacity, a.to_capacity, a.cause) for a in activities] == [
+        (120.0, 0, 1, "step scaling")
+    ]
+
+
+def test_target_tracking_alone_does_not_scale_from_zero_for_a_backlog_at_or_below_target():
+    scaler = Autoscaler(SEED_LIKE)
+
+    assert run_minutes(scaler, 1, 60, backlog=5, instances=0) == []
+
+
+def test_target_tracking_scales_out_after_three_minutes_above_target():
+    scaler = Autoscaler(SEED_LIKE)
+
+    activities = run_minutes(scaler, 1, 4, backlog=6, instances=0)
+
+    assert [(a.at, a.to_capacity, a.cause) for a in activities] == [(180.0, 2, "target tracking scale-out")]
+
+
+def test_largest_proposal_wins_and_max_capacity_clamps_it():
+    # Given a large backlog at zero instances: the step proposes 1, target tracking proposes 2000 -> 5
+    scaler = Autoscaler(TEMPLATE_LIKE)
+
+    activities = run_minutes(scaler, 1, 3, backlog=10_000, instances=0)
+
+    assert [(a.to_capacity, a.cause) for a in activities] == [
+        (1, "step scaling"),
+        (5, "target tracking scale-out"),
+    ]
+
+
+def test_no_capacity_change_while_instances_are_starting():
+    scaler = Autoscaler(TEMPLATE_LIKE)
+    for number in (1, 2):
+        scaler.evaluate(minute(number, 1000, 0), desired=1, updating=True)
+
+    assert scaler.evaluate(minute(3, 1000, 0), desired=1, updating=True) is None
+    activity = scaler.evaluate(minute(4, 1000, 1), desired=1, updating=False)
+    assert (activity.to_capacity, activity.cause) == (5, "target tracking scale-out")
+
+
+def test_scale_in_waits_for_fifteen_minutes_below_ninety_percent_of_target():
+    scaler = Autoscaler(TEMPLATE_LIKE)
+
+    activities = run_minutes(scaler, 1, 20, backlog=0, instances=3)
+
+    assert [(a.at, a.from_capacity, a.to_capacity) for a in activities] == [(900.0, 3, 0)]
+
+
+def test_no_scale_in_during_a_scale_out_cooldown():
+    scaler = Autoscaler(TEMPLATE_LIKE)
+    run_minutes(scaler, 1, 15, backlog=0, instances=2)  # low alarm already in ALARM at minute 15
+    out = run_minutes(scaler, 16, 3, backlog=100, instances=2)
+    assert out and out[0].cause == "target tracking scale-out"
+
+    # While the low alarm needs 15 fresh minutes, the scale-out cooldown would block it anyway
+    during_cooldown = scaler.evaluate(minute(20, 0, 5), desired=5, updating=False)
+
+    assert during_cooldown is None
+
+
+def test_scale_in_never_goes_below_min_capacity():
+    policy = ScalingPolicy(2, 5, TargetTracking(5, 60, 60))
+    scaler = Autoscaler(policy)
+
+    activities = run_minutes(scaler, 1, 20, backlog=0, instances=4)
+
+    assert [a.to_capacity for a in activities] == [2]
+
+
+def test_always_on_never_scales():
+    scaler = Autoscaler(ScalingPolicy.always_on(5))
+
+    assert run_minutes(scaler, 1, 30, backlog=10_000, instances=5) == []
+
+
+def test_policies_and_capacity_read_from_the_template():
+    stack = load_stack()
+
+    policy = ScalingPolicy.from_stack(stack)
+    capacity = EndpointCapacity.from_stack(stack, instance_start_delay=480)
+
+    assert (policy.min_capacity, policy.max_capacity) == (0, 5)
+    assert policy.target_tracking.metric_name == "ApproximateBacklogSizePerInstance"
+    assert policy.target_tracking.target_value == 5
+    assert policy.step_scaling.alarm.metric_name == "HasBacklogWithoutCapacity"
+    assert (policy.step_scaling.alarm.evaluation_periods, policy.step_scaling.alarm.datapoints_to_alarm) == (
+        2,
+        2,
+    )
+    assert policy.step_scaling.steps[0].scaling_adjustment == 1
+    assert capacity.max_concurrent_invocations >= 1
+    assert capacity.instance_type.startswith("ml.")
