@@ -1,0 +1,118 @@
+"""Starting and stopping the local stack: no process is left behind, whichever way it is stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from precis.local.demo import descendants
+from precis.local.stack import LocalStack, free_port_pair, pid_alive, read_state, state_file
+
+pytestmark = pytest.mark.integration
+
+PRECIS = Path(sys.executable).with_name("precis")
+
+
+def _wait_for(condition, what: str, timeout: float = 90.0):
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.1)
+    return result
+
+
+@pytest.fixture
+def no_running_cli_stack() -> None:
+    if read_state() is not None:
+        pytest.skip(
+            "a `precis local up` stack is running in this checkout; its state file must not be touched"
+        )
+
+
+def test_stopping_the_stack_leaves_no_process_behind(tmp_path: Path) -> None:
+    # Given a running stack and every process below this one
+    before = descendants(os.getpid())
+    stack = LocalStack(0, time_scale=60, log_dir=tmp_path).start()
+    started = descendants(os.getpid()) - before
+    assert set(stack.pids().values()) <= started
+
+    # When it is stopped
+    stack.stop()
+
+    # Then none of its processes is alive
+    assert [pid for pid in started if pid_alive(pid) and _is_not_zombie(pid)] == []
+
+
+def _is_not_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_precis_local_up_stops_on_ctrl_c_leaving_no_process(no_running_cli_stack) -> None:
+    # Given `precis local up` running in the foreground
+    port = free_port_pair()
+    process = subprocess.Popen(
+        [str(PRECIS), "local", "up", "--port", str(port), "--time-scale", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        state = _wait_for(read_state, "the stack's state file")
+        assert state["port"] == port and state["pid"] == process.pid
+        processes = descendants(process.pid)
+        assert set(state["processes"].values()) <= processes
+
+        # When it gets Ctrl-C
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    # Then it exits cleanly, removes its state and leaves no process behind
+    assert process.returncode == 0, output
+    assert not state_file().exists()
+    assert [pid for pid in processes if pid_alive(pid) and _is_not_zombie(pid)] == []
+
+
+def test_detach_then_down_stops_everything(no_running_cli_stack) -> None:
+    # Given a stack started in the background
+    port = free_port_pair()
+    up = subprocess.run(
+        [str(PRECIS), "local", "up", "--detach", "--port", str(port), "--time-scale", "60"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert up.returncode == 0, up.stdout + up.stderr
+    state = read_state()
+    processes = {state["pid"], *state["processes"].values()}
+    outputs = json.loads(
+        subprocess.run(
+            [str(PRECIS), "local", "outputs", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+    )
+    assert outputs == state["outputs"]
+
+    # When `precis local down` runs
+    down = subprocess.run([str(PRECIS), "local", "down"], capture_output=True, text=True, timeout=60)
+
+    # Then every process of the stack is gone and so is its state
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert [pid for pid in processes if pid_alive(pid) and _is_not_zombie(pid)] == []
+    assert read_state() is None
