@@ -56,8 +56,14 @@ def explained_errors() -> Iterator[None]:
     except ClientError as error:
         detail = error.response.get("Error", {})
         code = detail.get("Code", "Error")
-        if code in {"ExpiredToken", "ExpiredTokenException", "UnrecognizedClientException",
-                    "InvalidClientTokenId", "AccessDenied", "AccessDeniedException"}:
+        if code in {
+            "ExpiredToken",
+            "ExpiredTokenException",
+            "UnrecognizedClientException",
+            "InvalidClientTokenId",
+            "AccessDenied",
+            "AccessDeniedException",
+        }:
             raise fail(f"AWS refused the credentials ({code}): {detail.get('Message', '')}") from None
         raise fail(f"{error.operation_name} failed: {code}: {detail.get('Message', '')}") from None
 

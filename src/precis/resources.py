@@ -83,6 +83,15 @@ class StackResources:
         except KeyError:
             raise TargetError(f"stack {self.target.stack_name} has no output {key}") from None
 
+    def number(self, parameter: str) -> int:
+        """An integer template parameter as the stack was deployed with it (request TTL, timeouts)."""
+        try:
+            return int(self.parameters[parameter])
+        except (KeyError, ValueError):
+            raise TargetError(
+                f"stack {self.target.stack_name} has no numeric parameter {parameter}"
+            ) from None
+
     @property
     def input_bucket(self) -> str:
         return self.output("InputBucketName")

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from precis_core.ids import document_id, inference_id
-from precis_core.models import InferenceResult, Status, SummaryRecord
+from precis_core.models import InferenceResult, Status, SummaryRecord, settle_attempt
 from precis_core.store import SummaryStore
 from typer.testing import CliRunner
 
@@ -20,32 +20,51 @@ REGION = "us-east-1"
 _TEMPLATE = {
     "AWSTemplateFormatVersion": "2010-09-09",
     "Parameters": {
-        "RequestTtlSeconds": {"Type": "Number", "Default": "21600"},
+        "RequestTTLSeconds": {"Type": "Number", "Default": "21600"},
         "InvocationTimeoutSeconds": {"Type": "Number", "Default": "900"},
+        "MaxInputBytes": {"Type": "Number", "Default": "1048576"},
     },
     "Resources": {
-        "InputBucket": {"Type": "AWS::S3::Bucket", "Properties": {
-            "BucketName": "precis-test-input",
-            "VersioningConfiguration": {"Status": "Enabled"}}},
+        "InputBucket": {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketName": "precis-test-input",
+                "VersioningConfiguration": {"Status": "Enabled"},
+            },
+        },
         "OutputBucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "precis-test-output"}},
-        "SummariesTable": {"Type": "AWS::DynamoDB::Table", "Properties": {
-            "TableName": "precis-test-summaries",
-            "BillingMode": "PAY_PER_REQUEST",
-            "AttributeDefinitions": [
-                {"AttributeName": "document_id", "AttributeType": "S"},
-                {"AttributeName": "status", "AttributeType": "S"},
-                {"AttributeName": "collection", "AttributeType": "S"},
-                {"AttributeName": "submitted_at", "AttributeType": "S"},
-            ],
-            "KeySchema": [{"AttributeName": "document_id", "KeyType": "HASH"}],
-            "GlobalSecondaryIndexes": [
-                {"IndexName": "by-status", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
-                    {"AttributeName": "status", "KeyType": "HASH"},
-                    {"AttributeName": "submitted_at", "KeyType": "RANGE"}]},
-                {"IndexName": "by-collection", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
-                    {"AttributeName": "collection", "KeyType": "HASH"},
-                    {"AttributeName": "submitted_at", "KeyType": "RANGE"}]},
-            ]}},
+        "SummariesTable": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "TableName": "precis-test-summaries",
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [
+                    {"AttributeName": "document_id", "AttributeType": "S"},
+                    {"AttributeName": "status", "AttributeType": "S"},
+                    {"AttributeName": "collection", "AttributeType": "S"},
+                    {"AttributeName": "submitted_at", "AttributeType": "S"},
+                ],
+                "KeySchema": [{"AttributeName": "document_id", "KeyType": "HASH"}],
+                "GlobalSecondaryIndexes": [
+                    {
+                        "IndexName": "by-status",
+                        "Projection": {"ProjectionType": "ALL"},
+                        "KeySchema": [
+                            {"AttributeName": "status", "KeyType": "HASH"},
+                            {"AttributeName": "submitted_at", "KeyType": "RANGE"},
+                        ],
+                    },
+                    {
+                        "IndexName": "by-collection",
+                        "Projection": {"ProjectionType": "ALL"},
+                        "KeySchema": [
+                            {"AttributeName": "collection", "KeyType": "HASH"},
+                            {"AttributeName": "submitted_at", "KeyType": "RANGE"},
+                        ],
+                    },
+                ],
+            },
+        },
     },
     "Outputs": {
         "InputBucketName": {"Value": {"Ref": "InputBucket"}},
@@ -76,6 +95,10 @@ def stack(aws):
     boto3.client("cloudformation", region_name=REGION).create_stack(
         StackName=STACK, TemplateBody=json.dumps(_TEMPLATE)
     )
+    # moto's CloudFormation does not apply VersioningConfiguration; the real template's bucket is versioned.
+    boto3.client("s3", region_name=REGION).put_bucket_versioning(
+        Bucket="precis-test-input", VersioningConfiguration={"Status": "Enabled"}
+    )
     return STACK
 
 
@@ -102,32 +125,73 @@ def store(stack, client):
 
 
 @pytest.fixture
-def seed(store):
-    """Writes records the way the functions do: QUEUED first, then COMPLETED or FAILED."""
+def seed(store, client):
+    """Uploads an article and writes its record the way the functions do: QUEUED, then COMPLETED or FAILED."""
 
-    def write(name: str, *, status: Status = Status.COMPLETED, collection: str = "news",
-              submitted_at: str = "2026-11-24T10:00:00.000Z", latency_ms: int = 4000,
-              words_in: int = 800, words_out: int = 60, reason: str = "the model failed") -> SummaryRecord:
-        doc = document_id("precis-test-input", f"incoming/{collection}/{name}.txt", "v1")
+    def write(
+        name: str,
+        *,
+        status: Status = Status.COMPLETED,
+        collection: str = "news",
+        submitted_at: str = "2026-11-24T10:00:00.000Z",
+        latency_ms: int = 4000,
+        words_in: int = 800,
+        words_out: int = 60,
+        reason: str = "the model failed",
+    ) -> SummaryRecord:
+        key = f"incoming/{collection}/{name}.txt"
+        body = f"{name}\n\nAn article about {name}. It has two sentences.".encode()
+        version = client("s3").put_object(Bucket="precis-test-input", Key=key, Body=body)["VersionId"]
+        doc = document_id("precis-test-input", key, version)
         iid = inference_id(doc, 1)
         record = SummaryRecord(
-            document_id=doc, status=Status.QUEUED, inference_id=iid, attempt=1,
-            input_location=f"s3://precis-test-input/incoming/{collection}/{name}.txt",
-            collection=collection, submitted_at=submitted_at, title=name.replace("-", " ").title(),
+            document_id=doc,
+            status=Status.QUEUED,
+            inference_id=iid,
+            attempt=1,
+            input_location=f"s3://precis-test-input/{key}",
+            version_id=version,
+            content_type="text/plain",
+            collection=collection,
+            submitted_at=submitted_at,
+            title=name.replace("-", " ").title(),
             attempts=[{"inference_id": iid, "status": "QUEUED", "submitted_at": submitted_at}],
         )
         assert store.put_queued(record)
-        attempts = [{"inference_id": iid, "status": status.value, "submitted_at": submitted_at}]
+        attempts = settle_attempt(
+            record.attempts,
+            iid,
+            status,
+            "2026-11-24T10:00:04.000Z",
+            reason if status is Status.FAILED else None,
+        )
         if status is Status.COMPLETED:
-            result = InferenceResult(summary=f"Summary of {name}.", model="extractive-wordllama",
-                                     engine="extractive", words_in=words_in, words_out=words_out, chunks=1)
-            assert store.complete(doc, iid, result=result,
-                                  output_location=f"s3://precis-test-output/async-output/{iid}.out",
-                                  completed_at="2026-11-24T10:00:04.000Z", latency_ms=latency_ms,
-                                  attempts=attempts)
+            result = InferenceResult(
+                summary=f"Summary of {name}.",
+                model="extractive-wordllama",
+                engine="extractive",
+                words_in=words_in,
+                words_out=words_out,
+                chunks=1,
+            )
+            assert store.complete(
+                doc,
+                iid,
+                result=result,
+                output_location=f"s3://precis-test-output/async-output/{iid}.out",
+                completed_at="2026-11-24T10:00:04.000Z",
+                latency_ms=latency_ms,
+                attempts=attempts,
+            )
         elif status is Status.FAILED:
-            assert store.fail(doc, iid, reason=reason, completed_at="2026-11-24T10:00:04.000Z",
-                              latency_ms=latency_ms, attempts=attempts)
+            assert store.fail(
+                doc,
+                iid,
+                reason=reason,
+                completed_at="2026-11-24T10:00:04.000Z",
+                latency_ms=latency_ms,
+                attempts=attempts,
+            )
         return store.get(doc)
 
     return write

@@ -40,9 +40,17 @@ def test_get_by_s3_uri_finds_the_uploaded_version(stack, store, cli, client):
     uploaded = s3.put_object(Bucket="precis-test-input", Key="incoming/news/a b.txt", Body=b"text")
     doc = document_id("precis-test-input", "incoming/news/a b.txt", uploaded["VersionId"])
 
-    store.put_queued(SummaryRecord(document_id=doc, status=Status.QUEUED, inference_id=f"{doc}-1", attempt=1,
-                                   input_location="s3://precis-test-input/incoming/news/a b.txt",
-                                   collection="news", submitted_at="2026-11-24T10:00:00.000Z"))
+    store.put_queued(
+        SummaryRecord(
+            document_id=doc,
+            status=Status.QUEUED,
+            inference_id=f"{doc}-1",
+            attempt=1,
+            input_location="s3://precis-test-input/incoming/news/a b.txt",
+            collection="news",
+            submitted_at="2026-11-24T10:00:00.000Z",
+        )
+    )
 
     result = cli("get", "s3://precis-test-input/incoming/news/a b.txt", "--stack", stack, "--json")
 
@@ -88,10 +96,23 @@ def test_list_filters_by_status_collection_since_and_limit(seed, cli, stack):
     seed("paper", collection="papers", submitted_at="2026-11-24T04:30:00.000Z")
     seed("bad-news", status=Status.FAILED, submitted_at="2026-11-24T04:45:00.000Z")
 
-    by_status = json.loads(cli("list", "--stack", stack, "--status", "completed", "--since",
-                               "2026-11-24T02:00:00Z", "--limit", "2", "--json").output)
-    by_collection = json.loads(cli("list", "--stack", stack, "--collection", "news", "--status", "FAILED",
-                                   "--json").output)
+    by_status = json.loads(
+        cli(
+            "list",
+            "--stack",
+            stack,
+            "--status",
+            "completed",
+            "--since",
+            "2026-11-24T02:00:00Z",
+            "--limit",
+            "2",
+            "--json",
+        ).output
+    )
+    by_collection = json.loads(
+        cli("list", "--stack", stack, "--collection", "news", "--status", "FAILED", "--json").output
+    )
 
     assert [row["title"] for row in by_status] == ["Paper", "News 4"]
     assert [row["title"] for row in by_collection] == ["Bad News"]
@@ -153,8 +174,17 @@ def test_export_jsonl_and_csv(seed, cli, stack, tmp_path):
 
     lines = cli("export", "--stack", stack, "--format", "jsonl").output.splitlines()
     target = tmp_path / "out.csv"
-    written = cli("export", "--stack", stack, "--format", "csv", "--since", "2026-11-24T01:30:00Z",
-                  "--output", str(target))
+    written = cli(
+        "export",
+        "--stack",
+        stack,
+        "--format",
+        "csv",
+        "--since",
+        "2026-11-24T01:30:00Z",
+        "--output",
+        str(target),
+    )
 
     assert [json.loads(line)["title"] for line in lines] == ["Two", "One"]
     assert json.loads(lines[1])["summary"] == "Summary of one."

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import typer
 
-from precis.cli import queries, teardown
+from precis.cli import queries, recovery, submit, teardown
 
 
 def register(app: typer.Typer) -> None:
     """Adds this module's commands to the app."""
+    app.command("submit")(submit.submit)
     app.command("get")(queries.get)
     app.command("list")(queries.list_documents)
     app.command("stats")(queries.stats)
     app.command("export")(queries.export)
+    app.command("retry")(recovery.retry)
+    app.command("reconcile")(recovery.reconcile)
     app.command("delete")(teardown.delete)

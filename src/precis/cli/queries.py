@@ -16,7 +16,7 @@ from precis_core.models import Status, SummaryRecord
 from rich.table import Table
 from rich.text import Text
 
-from precis.cli.selection import SelectionError, find_record, first, parse_since, select
+from precis.cli.selection import SelectionError, checked, find_record, first, parse_since, select
 from precis.cli.stack_options import (
     EndpointUrlOption,
     JsonOption,
@@ -25,7 +25,7 @@ from precis.cli.stack_options import (
     open_stack,
     open_store,
 )
-from precis.console import EXIT_USAGE, console, explained_errors, fail, print_json, status_style
+from precis.console import console, explained_errors, fail, print_json, status_style
 
 StatusOption = Annotated[
     Status | None, typer.Option("--status", case_sensitive=False, help="Only this status.")
@@ -37,9 +37,26 @@ SinceOption = Annotated[
 ]
 
 EXPORT_COLUMNS = (
-    "document_id", "status", "collection", "title", "submitted_at", "completed_at", "latency_ms",
-    "words_in", "words_out", "model", "engine", "attempt", "input_location", "output_location",
-    "failure_reason", "summary",
+    "document_id",
+    "status",
+    "collection",
+    "title",
+    "submitted_at",
+    "completed_at",
+    "latency_ms",
+    "words_in",
+    "words_out",
+    "model",
+    "engine",
+    "attempt",
+    "input_location",
+    "output_location",
+    "failure_reason",
+    "summary",
+)
+
+LIST_FIELDS = tuple(
+    c for c in EXPORT_COLUMNS if c not in {"model", "engine", "input_location", "output_location", "summary"}
 )
 
 
@@ -48,16 +65,11 @@ class ExportFormat(StrEnum):
     csv = "csv"
 
 
-def _since(text: str | None) -> str | None:
-    try:
-        return parse_since(text)
-    except SelectionError as error:
-        raise fail(str(error), EXIT_USAGE) from None
-
-
 def get(
-    reference: Annotated[str, typer.Argument(metavar="ID|S3-URI",
-                                             help="Document id, inference id, or the article's s3:// URI.")],
+    reference: Annotated[
+        str,
+        typer.Argument(metavar="ID|S3-URI", help="Document id, inference id, or the article's s3:// URI."),
+    ],
     stack: StackOption = None,
     endpoint_url: EndpointUrlOption = None,
     region: RegionOption = None,
@@ -89,7 +101,7 @@ def list_documents(
     as_json: JsonOption = False,
 ) -> None:
     """List documents, newest first, by status and/or collection (index queries, paginated)."""
-    since_at = _since(since)
+    since_at = checked(parse_since, since)
     with explained_errors():
         store = open_store(open_stack(stack, endpoint_url, region))
         records = first(select(store, status=status, collection=collection, since=since_at), limit)
@@ -123,8 +135,12 @@ class Stats:
     words_out: int
 
     def to_dict(self) -> dict:
-        return {"counts": self.counts, "latency_ms": self.latency_ms,
-                "words_in": self.words_in, "words_out": self.words_out}
+        return {
+            "counts": self.counts,
+            "latency_ms": self.latency_ms,
+            "words_in": self.words_in,
+            "words_out": self.words_out,
+        }
 
 
 def summarize(records: Iterable[SummaryRecord]) -> Stats:
@@ -140,8 +156,11 @@ def summarize(records: Iterable[SummaryRecord]) -> Stats:
             words_in += record.words_in or 0
             words_out += record.words_out or 0
     latencies.sort()
-    latency = {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95),
-               "max": latencies[-1] if latencies else None}
+    latency = {
+        "p50": _percentile(latencies, 50),
+        "p95": _percentile(latencies, 95),
+        "max": latencies[-1] if latencies else None,
+    }
     return Stats(counts=counts, latency_ms=latency, words_in=words_in, words_out=words_out)
 
 
@@ -162,7 +181,7 @@ def stats(
     as_json: JsonOption = False,
 ) -> None:
     """Counts by status, latency p50/p95/max and words in/out of completed summaries."""
-    since_at = _since(since)
+    since_at = checked(parse_since, since)
     with explained_errors():
         store = open_store(open_stack(stack, endpoint_url, region))
         result = summarize(select(store, collection=collection, since=since_at))
@@ -200,7 +219,7 @@ def export(
     region: RegionOption = None,
 ) -> None:
     """Export records with their summaries for downstream analysis, newest first."""
-    since_at = _since(since)
+    since_at = checked(parse_since, since)
     with explained_errors():
         store = open_store(open_stack(stack, endpoint_url, region))
         records = select(store, status=status, collection=collection, since=since_at)
@@ -230,10 +249,8 @@ def _write(records: Iterable[SummaryRecord], format: ExportFormat, stream) -> in
 
 
 def _listed(record: SummaryRecord) -> dict:
-    fields = ("document_id", "status", "collection", "title", "submitted_at", "completed_at", "latency_ms",
-              "words_in", "words_out", "attempt", "failure_reason")
     data = record.to_dict()
-    return {name: data[name] for name in fields if name in data}
+    return {name: data[name] for name in LIST_FIELDS if name in data}
 
 
 def _seconds(ms: int | None) -> str:
@@ -241,8 +258,13 @@ def _seconds(ms: int | None) -> str:
 
 
 def _record_view(record: SummaryRecord) -> Table:
-    table = Table(box=None, show_header=False, title=record.title or record.document_id, title_justify="left",
-                  title_style="bold")
+    table = Table(
+        box=None,
+        show_header=False,
+        title=record.title or record.document_id,
+        title_justify="left",
+        title_style="bold",
+    )
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     rows = [

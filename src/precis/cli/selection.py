@@ -7,22 +7,34 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from botocore.exceptions import ClientError
 from precis_core.ids import document_id, parse_inference_id, timestamp
 from precis_core.models import S3Location, Status, SummaryRecord
 from precis_core.store import SummaryStore
 
+from precis.console import EXIT_USAGE, fail
+
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DOCUMENT_ID = re.compile(r"^[0-9a-f]{32}$")
 _PAGE = 100
+T = TypeVar("T")
 
 
 class SelectionError(ValueError):
     """The user's --since, id or URI cannot be understood; the message says what is accepted."""
+
+
+def checked(parse: Callable[[str], T], text: str) -> T:
+    """`parse(text)`, a usage error (exit 2) with the parser's explanation when the user's text is wrong."""
+    try:
+        return parse(text)
+    except SelectionError as error:
+        raise fail(str(error), EXIT_USAGE) from None
 
 
 def parse_duration(text: str) -> timedelta:
@@ -113,8 +125,9 @@ def select(
 ) -> Iterator[SummaryRecord]:
     """Matching records, newest first, fetched a page at a time from the right index."""
     if collection:
-        records = _pages(lambda cursor: store.query_by_collection(collection, since=since, cursor=cursor,
-                                                                  limit=_PAGE))
+        records = _pages(
+            lambda cursor: store.query_by_collection(collection, since=since, cursor=cursor, limit=_PAGE)
+        )
         return (record for record in records if status is None or record.status is status)
     statuses = [status] if status else list(Status)
     streams = [

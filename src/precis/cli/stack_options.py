@@ -17,19 +17,30 @@ TARGET_HELP = (
 
 StackOption = Annotated[
     str | None,
-    typer.Option("--stack", envvar="PRECIS_STACK", help="Deployed CloudFormation stack name (AWS).",
-                 rich_help_panel="Target"),
+    typer.Option(
+        "--stack",
+        envvar="PRECIS_STACK",
+        help="Deployed CloudFormation stack name (AWS).",
+        rich_help_panel="Target",
+    ),
 ]
 EndpointUrlOption = Annotated[
     str | None,
-    typer.Option("--endpoint-url", envvar="PRECIS_ENDPOINT_URL",
-                 help="Local stack URL, e.g. http://127.0.0.1:4566 (default: the running local stack).",
-                 rich_help_panel="Target"),
+    typer.Option(
+        "--endpoint-url",
+        envvar="PRECIS_ENDPOINT_URL",
+        help="Local stack URL, e.g. http://127.0.0.1:4566 (default: the running local stack).",
+        rich_help_panel="Target",
+    ),
 ]
 RegionOption = Annotated[
     str | None,
-    typer.Option("--region", envvar="AWS_REGION", help="AWS region (default: your AWS configuration).",
-                 rich_help_panel="Target"),
+    typer.Option(
+        "--region",
+        envvar="AWS_REGION",
+        help="AWS region (default: your AWS configuration).",
+        rich_help_panel="Target",
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 

@@ -25,8 +25,10 @@ def stack_buckets(cloudformation, stack_name: str) -> list[str]:
     buckets = []
     for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_name):
         for resource in page["StackResourceSummaries"]:
-            if resource["ResourceType"] == "AWS::S3::Bucket" and resource.get("PhysicalResourceId") and (
-                resource["ResourceStatus"] != "DELETE_COMPLETE"
+            if (
+                resource["ResourceType"] == "AWS::S3::Bucket"
+                and resource.get("PhysicalResourceId")
+                and (resource["ResourceStatus"] != "DELETE_COMPLETE")
             ):
                 buckets.append(resource["PhysicalResourceId"])
     return buckets

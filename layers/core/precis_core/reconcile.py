@@ -1,0 +1,175 @@
+"""Reconcile: settle QUEUED records whose notification was lost, from what S3 already holds.
+
+Delivery is at least once, but "once" can still fail: a lost SNS message, or a record function that
+gave up into its dead-letter queue. For each QUEUED record (oldest first, through the by-status index):
+- its output object exists → completed from it, exactly as a success notification would;
+- its failure object exists → failed with the failure object's reason;
+- neither, and the request is past its TTL plus the invocation timeout → FAILED, "expired";
+- otherwise it is still in flight and left alone.
+Every change goes through the record service's conditional writes, so a run racing a late
+notification, or a second run, changes nothing more.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+
+from precis_core.ids import parse_timestamp, timestamp
+from precis_core.models import S3Location, SettingsError, Status, SummaryRecord
+from precis_core.record import RecordOutcome, RecordService
+from precis_core.store import SummaryStore
+
+logger = Logger(child=True)
+
+_MISSING = ("404", "NoSuchKey", "NotFound")
+
+
+class ReconcileOutcome(StrEnum):
+    COMPLETED = "completed"  # the output object was there: the summary is recorded
+    FAILED = "failed"  # the failure object was there: its reason is recorded
+    EXPIRED = "expired"  # nothing arrived within the request TTL plus the invocation timeout
+    IN_FLIGHT = "in_flight"  # nothing yet, but the request may still be processed
+    SETTLED_ELSEWHERE = "settled_elsewhere"  # a notification or another run changed it meanwhile
+
+
+@dataclass(frozen=True)
+class ReconcileSettings:
+    summaries_table: str
+    request_ttl_seconds: int
+    invocation_timeout_seconds: int
+    older_than_seconds: int = 0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ReconcileSettings:
+        """SUMMARIES_TABLE, REQUEST_TTL_SECONDS, INVOCATION_TIMEOUT_SECONDS, RECONCILE_OLDER_THAN_SECONDS."""
+        environ = os.environ if environ is None else environ
+        problems = []
+        table = environ.get("SUMMARIES_TABLE", "").strip()
+        if not table:
+            problems.append("SUMMARIES_TABLE is not set")
+        numbers = {}
+        for name, required in (
+            ("REQUEST_TTL_SECONDS", True),
+            ("INVOCATION_TIMEOUT_SECONDS", True),
+            ("RECONCILE_OLDER_THAN_SECONDS", False),
+        ):
+            raw = environ.get(name, "").strip()
+            if not raw:
+                numbers[name] = 0
+                if required:
+                    problems.append(f"{name} is not set")
+            elif not raw.isdigit():
+                problems.append(f"{name}={raw!r} is not a non-negative integer")
+            else:
+                numbers[name] = int(raw)
+        if problems:
+            raise SettingsError("reconcile function settings: " + "; ".join(problems))
+        return cls(
+            summaries_table=table,
+            request_ttl_seconds=numbers["REQUEST_TTL_SECONDS"],
+            invocation_timeout_seconds=numbers["INVOCATION_TIMEOUT_SECONDS"],
+            older_than_seconds=numbers["RECONCILE_OLDER_THAN_SECONDS"],
+        )
+
+
+@dataclass
+class ReconcileReport:
+    """What one run did: a count per outcome and the documents it changed."""
+
+    counts: Counter = field(default_factory=Counter)
+    changed: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, record: SummaryRecord, outcome: ReconcileOutcome) -> None:
+        self.counts[outcome.value] += 1
+        if outcome in (ReconcileOutcome.COMPLETED, ReconcileOutcome.FAILED, ReconcileOutcome.EXPIRED):
+            self.changed.append(
+                {
+                    "document_id": record.document_id,
+                    "inference_id": record.inference_id,
+                    "outcome": outcome.value,
+                }
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"counts": {o.value: self.counts[o.value] for o in ReconcileOutcome}, "changed": self.changed}
+
+
+class Reconciler:
+    """Settles lost notifications; give it the store, the record service and a `boto3.client("s3")`."""
+
+    def __init__(
+        self,
+        store: SummaryStore,
+        records: RecordService,
+        s3: Any,
+        *,
+        request_ttl_seconds: int,
+        invocation_timeout_seconds: int,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.records = records
+        self.s3 = s3
+        # A request can wait its whole TTL in the queue and then run up to the invocation timeout.
+        self.deadline = timedelta(seconds=request_ttl_seconds + invocation_timeout_seconds)
+        self.now = now
+
+    def run(self, older_than: timedelta = timedelta(0)) -> ReconcileReport:
+        """Reconcile every QUEUED record submitted at least `older_than` ago."""
+        now = self.now()
+        cutoff = timestamp(now - older_than)
+        report = ReconcileReport()
+        for record in self.store.iter_by_status(Status.QUEUED):
+            if record.submitted_at > cutoff:
+                break  # the index returns oldest first: the rest are younger still
+            report.add(record, self.settle(record, now))
+        logger.info("reconciled", extra=report.to_dict()["counts"])
+        return report
+
+    def settle(self, record: SummaryRecord, now: datetime) -> ReconcileOutcome:
+        if record.output_location and self._exists(record.output_location):
+            result = self.records.complete(record.inference_id, record.output_location)
+            return _outcome(result.outcome, ReconcileOutcome.COMPLETED)
+        if record.failure_location and self._exists(record.failure_location):
+            result = self.records.fail(record.inference_id, None, record.failure_location)
+            return _outcome(result.outcome, ReconcileOutcome.FAILED)
+        if now - parse_timestamp(record.submitted_at) > self.deadline:
+            reason = (
+                f"expired: no output or failure object {self._deadline_text()} after submission "
+                "(request TTL plus invocation timeout)"
+            )
+            result = self.records.fail(record.inference_id, reason)
+            return _outcome(result.outcome, ReconcileOutcome.EXPIRED)
+        return ReconcileOutcome.IN_FLIGHT
+
+    def _deadline_text(self) -> str:
+        seconds = int(self.deadline.total_seconds())
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds}s"
+
+    def _exists(self, location: str) -> bool:
+        target = S3Location.parse(location)
+        try:
+            self.s3.head_object(Bucket=target.bucket, Key=target.key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _MISSING:
+                return False
+            raise
+        return True
+
+
+def _outcome(recorded: RecordOutcome, applied: ReconcileOutcome) -> ReconcileOutcome:
+    """What the record service did: our change, or another writer's (a late notification, a parallel run)."""
+    if recorded in (RecordOutcome.COMPLETED, RecordOutcome.FAILED):
+        if applied is ReconcileOutcome.COMPLETED and recorded is RecordOutcome.FAILED:
+            return ReconcileOutcome.FAILED  # the output object existed but was unreadable
+        return applied
+    return ReconcileOutcome.SETTLED_ELSEWHERE

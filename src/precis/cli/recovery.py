@@ -1,0 +1,177 @@
+"""`precis retry` and `precis reconcile`: re-drive failures and recover lost notifications.
+
+Both reuse the functions' own services (precis_core), so a retry is checked and dispatched exactly as
+an upload is, and a reconciled record is settled exactly as a notification would settle it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from precis_core.articles import ArticleSource
+from precis_core.endpoint import SummarizerEndpoint
+from precis_core.models import Status
+from precis_core.reconcile import Reconciler
+from precis_core.record import RecordService
+from precis_core.results import InferenceOutputs
+from precis_core.submit import SubmitOutcome, SubmitResult, SubmitService
+from rich.table import Table
+from rich.text import Text
+
+from precis.cli.follow import WaitOption, follow
+from precis.cli.selection import SelectionError, checked, find_record, parse_duration, parse_since, select
+from precis.cli.stack_options import (
+    EndpointUrlOption,
+    JsonOption,
+    RegionOption,
+    StackOption,
+    open_stack,
+    open_store,
+)
+from precis.console import EXIT_FAILED, EXIT_USAGE, console, explained_errors, fail, print_json
+from precis.resources import StackResources
+
+INPUT_PREFIX = "incoming/"
+
+
+def submit_service(resources: StackResources) -> SubmitService:
+    """The submit function's service, wired to this stack with the parameters it was deployed with."""
+    session = resources.target.session()
+    endpoint = SummarizerEndpoint(
+        resources.target.client("sagemaker-runtime", session),
+        resources.endpoint_name,
+        request_ttl_seconds=resources.number("RequestTTLSeconds"),
+        invocation_timeout_seconds=resources.number("InvocationTimeoutSeconds"),
+    )
+    return SubmitService(
+        open_store(resources),
+        ArticleSource(resources.target.client("s3", session)),
+        endpoint,
+        input_prefix=INPUT_PREFIX,
+        max_input_bytes=resources.number("MaxInputBytes"),
+    )
+
+
+def retry(
+    references: Annotated[
+        list[str] | None, typer.Argument(metavar="[ID|S3-URI]...", help="Documents to submit again.")
+    ] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Retry every FAILED document.")] = False,
+    collection: Annotated[
+        str | None, typer.Option("--collection", help="With --failed: only this one.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="With --failed: submitted since (6h, 2d, ISO).")
+    ] = None,
+    wait: WaitOption = False,
+    stack: StackOption = None,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Submit documents again as attempt + 1 (inference id <document_id>-<attempt>), keeping their history."""
+    if bool(references) == failed:
+        raise fail("name documents to retry, or pass --failed (not both)", EXIT_USAGE)
+    since_at = checked(parse_since, since)
+    with explained_errors():
+        resources = open_stack(stack, endpoint_url, region)
+        service = submit_service(resources)
+        store = service.store
+        if failed:
+            # Collected first: requeueing moves records out of the index being read.
+            documents = [
+                r.document_id
+                for r in select(store, status=Status.FAILED, collection=collection, since=since_at)
+            ]
+        else:
+            documents = _documents(store, references or [], resources)
+        results = [service.retry(document) for document in documents]
+    if as_json and not wait:
+        print_json([_result_dict(result) for result in results])
+    elif not as_json:
+        _show(results, len(documents) if failed else None)
+    queued = [r.document_id for r in results if r.outcome is SubmitOutcome.QUEUED]
+    ok = all(r.outcome is SubmitOutcome.QUEUED for r in results)
+    if wait and queued:
+        with explained_errors():
+            ok = follow(store, queued, as_json=as_json) and ok
+    if not ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _documents(store, references: list[str], resources: StackResources) -> list[str]:
+    s3 = resources.target.client("s3")
+    documents = []
+    for reference in references:
+        try:
+            record = find_record(store, reference, s3=s3)
+        except SelectionError as error:
+            raise fail(str(error)) from None
+        if record is None:
+            raise fail(f"no document {reference}")
+        documents.append(record.document_id)
+    return documents
+
+
+def _result_dict(result: SubmitResult) -> dict:
+    return {
+        "document_id": result.document_id,
+        "inference_id": result.inference_id,
+        "outcome": result.outcome.value,
+        "reason": result.reason,
+    }
+
+
+def _show(results: list[SubmitResult], matched: int | None) -> None:
+    if matched == 0:
+        console.print("no FAILED documents to retry")
+        return
+    table = Table(box=None, header_style="bold")
+    for column in ("document", "inference", "outcome", "reason"):
+        table.add_column(column, overflow="fold")
+    for result in results:
+        style = "green" if result.outcome is SubmitOutcome.QUEUED else "red"
+        table.add_row(
+            result.document_id,
+            result.inference_id or "",
+            Text(result.outcome.value, style=style),
+            result.reason or "",
+        )
+    console.print(table)
+
+
+def reconcile(
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="Only records queued at least this long (90s, 15m, 6h, 2d).")
+    ] = "0s",
+    stack: StackOption = None,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Settle QUEUED documents whose notification was lost: complete or fail them from the output or
+    failure object in S3; mark FAILED ("expired") those past the request TTL with no object.
+
+    The deployed stack also runs this on a schedule (ReconcileFunction); a second run changes nothing.
+    """
+    age = checked(parse_duration, older_than)
+    with explained_errors():
+        resources = open_stack(stack, endpoint_url, region)
+        store = open_store(resources)
+        s3 = resources.target.client("s3")
+        reconciler = Reconciler(
+            store,
+            RecordService(store, InferenceOutputs(s3)),
+            s3,
+            request_ttl_seconds=resources.number("RequestTTLSeconds"),
+            invocation_timeout_seconds=resources.number("InvocationTimeoutSeconds"),
+        )
+        report = reconciler.run(older_than=age)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    counts = report.to_dict()["counts"]
+    console.print(", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in counts.items()))
+    for change in report.changed:
+        console.print(f"  {change['document_id']}  {change['outcome']}")

@@ -1,0 +1,195 @@
+"""`precis submit`: upload articles to incoming/<collection>/ and, with --wait, follow them to the end.
+
+Files are uploaded as they are; folders are walked for the types the submit function accepts; a .jsonl
+file is one article per line, each line uploaded as its own .json object. Each upload's version (or
+ETag) gives the document id the submit function will use, so the records can be followed at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from precis_core.articles import CONTENT_TYPES
+from precis_core.ids import document_id
+from precis_core.submit import DEFAULT_COLLECTION
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from precis.cli.follow import WaitOption, follow
+from precis.cli.selection import version_of
+from precis.cli.stack_options import (
+    EndpointUrlOption,
+    JsonOption,
+    RegionOption,
+    StackOption,
+    open_stack,
+    open_store,
+)
+from precis.console import EXIT_FAILED, EXIT_USAGE, console, errors, explained_errors, fail, print_json
+
+INPUT_PREFIX = "incoming/"
+JSONL = ".jsonl"
+_COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+class ArticleError(ValueError):
+    """A path or a JSONL line that cannot be submitted; nothing is uploaded when one is found."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One object to put: where it came from, its key name below the collection, its bytes and type."""
+
+    source: str
+    name: str
+    body: bytes
+    content_type: str
+
+
+def gather(paths: list[Path]) -> tuple[list[Upload], list[Path]]:
+    """Everything to upload, and the files skipped inside folders (unsupported types)."""
+    uploads: list[Upload] = []
+    skipped: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                name = "-".join(file.relative_to(path).parts)
+                if _supported(file):
+                    uploads.extend(_uploads_of(file, name))
+                else:
+                    skipped.append(file)
+        elif path.is_file():
+            if not _supported(path):
+                supported = ", ".join(sorted({*CONTENT_TYPES, JSONL}))
+                raise ArticleError(f"{path}: unsupported file type; supported: {supported}")
+            uploads.extend(_uploads_of(path, path.name))
+        else:
+            raise ArticleError(f"{path}: no such file or folder")
+    names = [u.name for u in uploads]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ArticleError(f"two articles would be uploaded as {duplicates[0]}; rename one")
+    return uploads, skipped
+
+
+def _supported(path: Path) -> bool:
+    return path.suffix.lower() in CONTENT_TYPES or path.suffix.lower() == JSONL
+
+
+def _uploads_of(path: Path, name: str) -> list[Upload]:
+    suffix = path.suffix.lower()
+    if suffix != JSONL:
+        return [Upload(str(path), name, path.read_bytes(), CONTENT_TYPES[suffix])]
+    stem = name[: -len(JSONL)]
+    uploads = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                article = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ArticleError(f"{path}:{number}: not JSON ({error.msg})") from None
+            if not isinstance(article, dict):
+                raise ArticleError(
+                    f'{path}:{number}: each line must be one JSON object, e.g. {{"text": ...}}'
+                )
+            body = json.dumps(article, ensure_ascii=False).encode("utf-8")
+            uploads.append(Upload(f"{path}:{number}", f"{stem}-{number:05d}.json", body, "application/json"))
+    if not uploads:
+        raise ArticleError(f"{path}: no articles (the file has no lines)")
+    return uploads
+
+
+def submit(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Files, folders, or .jsonl files (one article a line).", show_default=False),
+    ],
+    collection: Annotated[
+        str, typer.Option("--collection", "-c", help="Upload under incoming/<collection>/.")
+    ] = DEFAULT_COLLECTION,
+    wait: WaitOption = False,
+    timeout: Annotated[
+        int, typer.Option("--timeout", min=1, help="With --wait: give up after this many seconds.")
+    ] = 3600,
+    stack: StackOption = None,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Upload articles (.txt, .md, .json, .html, or .jsonl with one JSON article a line) for summarizing."""
+    if not _COLLECTION.match(collection):
+        raise fail(f"--collection {collection!r}: use letters, digits, '.', '_' or '-'", EXIT_USAGE)
+    try:
+        uploads, skipped = gather(paths)
+    except ArticleError as error:
+        raise fail(str(error), EXIT_USAGE) from None
+    for path in skipped:
+        errors.print(f"skipped {path} (unsupported type)", highlight=False)
+    if not uploads:
+        raise fail("nothing to submit", EXIT_USAGE)
+    with explained_errors():
+        resources = open_stack(stack, endpoint_url, region)
+        s3 = resources.target.client("s3")
+        bucket = resources.input_bucket
+        submitted = _upload(s3, bucket, f"{INPUT_PREFIX}{collection}/", uploads, quiet=as_json)
+    if not wait:
+        if as_json:
+            print_json(submitted)
+        else:
+            _show(submitted)
+        return
+    if not as_json:
+        _show(submitted)
+    with explained_errors():
+        ok = follow(
+            open_store(resources), [s["document_id"] for s in submitted], as_json=as_json, timeout=timeout
+        )
+    if not ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _upload(s3, bucket: str, prefix: str, uploads: list[Upload], *, quiet: bool) -> list[dict]:
+    submitted = []
+    progress = Progress(
+        TextColumn("uploading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=errors,
+        transient=True,
+        disable=quiet,
+    )
+    with progress:
+        files = progress.add_task("", total=len(uploads))
+        for upload in uploads:
+            key = prefix + upload.name
+            response = s3.put_object(
+                Bucket=bucket, Key=key, Body=upload.body, ContentType=upload.content_type
+            )
+            submitted.append(
+                {
+                    "source": upload.source,
+                    "location": f"s3://{bucket}/{key}",
+                    "document_id": document_id(bucket, key, version_of(response)),
+                }
+            )
+            progress.update(files, advance=1, description=upload.name)
+    return submitted
+
+
+def _show(submitted: list[dict]) -> None:
+    table = Table(box=None, header_style="bold")
+    table.add_column("article", overflow="fold")
+    table.add_column("uploaded to", overflow="fold")
+    table.add_column("document", no_wrap=True)
+    for item in submitted:
+        table.add_row(item["source"], item["location"], item["document_id"])
+    console.print(table)
+    console.print(f"{len(submitted)} article(s) submitted")
