@@ -149,3 +149,20 @@ def test_status_reports_the_endpoint_state(start_endpoint):
 
     assert {"instances", "in_service", "backlog", "in_flight", "processed", "failed"} <= status.keys()
     assert status["backlog"] == 0
+
+
+def test_non_ascii_input_keys_are_read_as_sent(
+    topics, start_endpoint, put_input, runtime_client, notifications
+):
+    endpoint = start_endpoint()
+    location = put_input("inputs/Café reports/résumé 東京.json", {"text": "non-ascii"})
+
+    runtime_client(endpoint).invoke_endpoint_async(
+        EndpointName="precis-test",
+        InputLocation=location,
+        ContentType="application/json",
+        InferenceId="utf8-1",
+    )
+
+    [message] = notifications(topics.success_queue, 1)
+    assert message["requestParameters"]["inputLocation"] == location

@@ -132,7 +132,9 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
 
     def _header(self, name: str) -> str | None:
         value = self.headers.get(f"{HEADER}{name}")
-        return value.strip() if value is not None and value.strip() else None
+        if value is None or not value.strip():
+            return None
+        return _utf8(value.strip())
 
     def _drain_body(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -152,3 +154,11 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+
+
+def _utf8(value: str) -> str:
+    """http.server decodes header bytes as latin-1; botocore sends non-ASCII values (S3 keys) as UTF-8."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
