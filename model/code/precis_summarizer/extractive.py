@@ -7,16 +7,19 @@ bonus (news leads with its point); a redundancy penalty keeps near-duplicates ou
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from precis_summarizer.request import Parameters
 from precis_summarizer.result import Summary
 from precis_summarizer.sentences import Sentence, segment
 
-MODEL_NAME = "precis-extractive/wordllama-l2_supercat-256"
+WORDLLAMA_CONFIG = "l2_supercat"
+MODEL_NAME = f"precis-extractive/wordllama-{WORDLLAMA_CONFIG}-256"
 NEWS_SENTENCES = 3
 _SHORT_DOCUMENT_WORDS = 1200
 _MIN_SENTENCE_WORDS = 4
@@ -45,6 +48,17 @@ def default_word_budget(words_in: int, scoring: Scoring = Scoring()) -> int | No
     return max(scoring.long_budget_min_words, min(scoring.long_budget_max_words, budget))
 
 
+def _shipped_wordllama_files() -> tuple[Path, Path] | None:
+    """The wheel's own files, found without importing wordllama (its import costs ~0.3 s at start-up)."""
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package_dir = Path(next(iter(spec.submodule_search_locations)))
+    weights = package_dir / "weights" / f"{WORDLLAMA_CONFIG}_256.safetensors"
+    tokenizer = package_dir / "tokenizers" / f"{WORDLLAMA_CONFIG}_tokenizer_config.json"
+    return (weights, tokenizer) if weights.is_file() and tokenizer.is_file() else None
+
+
 class SentenceEncoder:
     """Mean-pooled, unit-length WordLlama sentence vectors computed in one pass over all tokens."""
 
@@ -58,11 +72,20 @@ class SentenceEncoder:
 
     @classmethod
     def load(cls) -> SentenceEncoder:
-        import wordllama
+        """Reads the weights and tokenizer the wordllama wheel ships; nothing is ever downloaded."""
+        shipped = _shipped_wordllama_files()
+        if shipped is None:
+            import wordllama
 
-        package_dir = Path(wordllama.__file__).parent
-        model = wordllama.WordLlama.load(cache_dir=package_dir, disable_download=True)
-        return cls(model.embedding, model.tokenizer)
+            package_dir = Path(wordllama.__file__).parent
+            model = wordllama.WordLlama.load(cache_dir=package_dir, disable_download=True)
+            return cls(model.embedding, model.tokenizer)
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        weights, tokenizer = shipped
+        embedding = load_file(str(weights))["embedding.weight"].astype(np.float32, copy=False)
+        return cls(embedding, Tokenizer.from_file(str(tokenizer)))
 
     def encode(self, texts: list[str], idf: bool = False) -> np.ndarray:
         encodings = self._encode_batch(texts, add_special_tokens=False)
@@ -98,22 +121,25 @@ class ExtractiveSummarizer:
 
     @classmethod
     def load(cls) -> ExtractiveSummarizer:
+        segment("Loads the sentence model now, not on the first request.")
         return cls(SentenceEncoder.load())
 
-    def summarize(
-        self,
-        text: str,
-        *,
-        sentences: int | None = None,
-        max_words: int | None = None,
-        min_words: int = 0,
-    ) -> Summary:
-        """Picks sentences in document order: `sentences` of them, or up to `max_words` words."""
+    def summarize(self, text: str, parameters: Parameters | None = None) -> Summary:
+        """Picks whole sentences, in document order, within the request's budget or the default one.
+
+        Lengths count words here: `max_length` and `target_words` cap the summary, `min_length` asks
+        for at least that many words, `sentences` fixes the count; `num_beams` has no meaning here.
+        """
         started = time.perf_counter()
+        parameters = parameters or Parameters()
+        caps = [cap for cap in (parameters.max_length, parameters.target_words) if cap is not None]
         words_in = len(text.split())
-        document = segment(text)
         picked = self.select(
-            document, words_in, sentences=sentences, max_words=max_words, min_words=min_words
+            segment(text),
+            words_in,
+            sentences=parameters.sentences,
+            max_words=min(caps) if caps else None,
+            min_words=parameters.min_length or 0,
         )
         summary = " ".join(s.text for s in picked)
         return Summary(
