@@ -62,7 +62,7 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
     results = []
     for ref in article_refs(event):
         try:
-            result = service.submit(ref)
+            result = service.submit(ref, context.get_remaining_time_in_millis())
         except EndpointUnavailable:
             # Re-raised: Lambda retries the event and the released claim lets the retry call again.
             metrics.add_metric(name="EndpointUnavailable", unit=MetricUnit.Count, value=1)

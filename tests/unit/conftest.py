@@ -52,9 +52,10 @@ class FakeLambdaContext:
     aws_request_id: str = "8f4d0a4e-6d1c-4b7e-9a2e-0c6f4c1f0b1a"
     log_group_name: str = "/aws/lambda/precis-test"
     log_stream_name: str = "2026/11/25/[$LATEST]0123456789abcdef"
+    remaining_ms: int = 30_000
 
     def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+        return self.remaining_ms
 
 
 def load_handler(function: str) -> ModuleType:

@@ -174,6 +174,7 @@ def test_a_notification_for_an_earlier_attempt_changes_nothing(
         attempt=2,
         submitted_at=timestamp(),
         attempts=[],
+        dispatch_until=timestamp(),
     )
     response = record_handler(success, lambda_context)
     record = store.get(queued.document_id)

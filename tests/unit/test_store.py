@@ -19,6 +19,7 @@ def queued(
         collection=collection,
         submitted_at=submitted_at,
         dispatch=Dispatch.CLAIMED,
+        dispatch_until="2026-11-25T01:00:30.000Z",
         attempts=[{"inference_id": f"{document_id}-1", "status": "QUEUED", "submitted_at": submitted_at}],
     )
 
@@ -89,16 +90,30 @@ def test_transitions_on_an_unknown_document_change_nothing(store):
 
 
 def test_dispatch_claim_is_released_then_claimed_once(store):
+    # Given a record created claimed until 01:00:30
     store.put_queued(queued())
-    assert store.claim_dispatch(DOC, f"{DOC}-1") is False  # already claimed by the put
+    first, later = "2026-11-25T01:00:10.000Z", "2026-11-25T01:05:00.000Z"
+    # Then nobody else may claim it while that claim holds
+    assert store.claim_dispatch(DOC, f"{DOC}-1", now=first, until=later) is False
+    # But once released (a retryable failure), exactly one delivery gets it
     assert store.release_dispatch(DOC, f"{DOC}-1") is True
-    assert store.claim_dispatch(DOC, f"{DOC}-1") is True
-    assert store.claim_dispatch(DOC, f"{DOC}-1") is False
-    assert (
-        store.mark_sent(DOC, f"{DOC}-1", "s3://o/async-output/x.out", "s3://o/async-failures/x.out") is True
-    )
+    assert store.claim_dispatch(DOC, f"{DOC}-1", now=first, until=later) is True
+    assert store.claim_dispatch(DOC, f"{DOC}-1", now=first, until=later) is False
+    assert store.mark_sent(DOC, f"{DOC}-1", "s3://o/async-output/x.out", "s3://o/async-failures/x.out")
     record = store.get(DOC)
     assert (record.dispatch, record.output_location) == (Dispatch.SENT, "s3://o/async-output/x.out")
+    assert store.claim_dispatch(DOC, f"{DOC}-1", now="2026-11-25T09:00:00.000Z", until=later) is False
+
+
+def test_a_claim_that_ran_out_can_be_taken_over(store):
+    # Given a claim whose function died mid-call (the claim held until 01:00:30)
+    store.put_queued(queued())
+    # Then a delivery after that time takes it over, once
+    assert store.claim_dispatch(DOC, f"{DOC}-1", now="2026-11-25T01:00:29.999Z", until="x") is False
+    assert store.claim_dispatch(
+        DOC, f"{DOC}-1", now="2026-11-25T01:00:31.000Z", until="2026-11-25T01:01:01.000Z"
+    )
+    assert store.claim_dispatch(DOC, f"{DOC}-1", now="2026-11-25T01:00:32.000Z", until="x") is False
 
 
 def test_requeue_moves_a_failed_record_to_a_new_attempt(store):
@@ -115,6 +130,7 @@ def test_requeue_moves_a_failed_record_to_a_new_attempt(store):
         new_inference_id=f"{DOC}-2",
         attempt=2,
         submitted_at="2026-11-25T02:00:00.000Z",
+        dispatch_until="2026-11-25T02:00:30.000Z",
         attempts=[
             {"inference_id": f"{DOC}-1", "status": "FAILED"},
             {"inference_id": f"{DOC}-2", "status": "QUEUED"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from urllib.parse import unquote_plus
 
 import botocore.endpoint
@@ -42,7 +43,7 @@ class ScriptedEndpoint:
     Sits at botocore's `before-send`, below the retry handler, so botocore's standard-mode retries
     run for real on these responses."""
 
-    def __init__(self, *errors: tuple[int, str]) -> None:
+    def __init__(self, *errors: tuple[int, str] | BaseException) -> None:
         self.errors = list(errors)
         self.http_requests = 0
 
@@ -50,6 +51,8 @@ class ScriptedEndpoint:
         self.http_requests += 1
         if not self.errors:
             return None
+        if isinstance(self.errors[0], BaseException):
+            raise self.errors.pop(0)
         status, code = self.errors.pop(0)
         body = json.dumps({"message": f"{code} from the scripted endpoint"}).encode()
         headers = {"x-amzn-ErrorType": code, "Content-Type": "application/json"}
@@ -232,6 +235,27 @@ def test_an_endpoint_still_unavailable_raises_and_the_retried_event_calls_it_onc
     assert [retried["results"][0]["outcome"], again["results"][0]["outcome"]] == ["queued", "duplicate"]
     assert endpoint.http_requests == 4 and len(endpoint_calls.calls) == 2
     assert store.get(doc_id_of(event)).dispatch is Dispatch.SENT
+
+
+class FunctionKilled(BaseException):
+    """Lambda ending the runtime at its timeout: no `except Exception` or `finally` cleanup runs after it."""
+
+
+def test_a_delivery_after_the_function_died_mid_call_makes_the_call(
+    submit_handler, upload, events, store, endpoint_calls, scripted, lambda_context
+):
+    # Given an invocation with no time left that dies while calling the endpoint
+    scripted(FunctionKilled())
+    event = upload(event_key(events), ARTICLE)
+    with pytest.raises(FunctionKilled):
+        submit_handler(event, replace(lambda_context, remaining_ms=0))
+    assert store.get(doc_id_of(event)).dispatch is Dispatch.CLAIMED
+    # When Lambda delivers the event again, after that invocation's claim ran out
+    response = submit_handler(event, lambda_context)
+    # Then this delivery makes the call
+    assert response["results"][0]["outcome"] == "queued"
+    assert store.get(doc_id_of(event)).dispatch is Dispatch.SENT
+    assert len(endpoint_calls.calls) == 2
 
 
 def test_a_validation_error_is_recorded_failed_and_not_retried(

@@ -11,6 +11,7 @@ from typing import Any
 
 # Standard mode: throttling and 5xx retried with jittered backoff, 3 attempts in all (its default).
 RETRY_CONFIG = {"mode": "standard", "total_max_attempts": 3}
+# Short socket timeouts: a hung call fails (and is retried) well inside the function's timeout.
 
 
 @cache
@@ -19,4 +20,6 @@ def aws_client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    return boto3.client(service, config=Config(retries=dict(RETRY_CONFIG)))
+    return boto3.client(
+        service, config=Config(retries=dict(RETRY_CONFIG), connect_timeout=5, read_timeout=15)
+    )

@@ -16,7 +16,7 @@ class Status(StrEnum):
 class Dispatch(StrEnum):
     """Who may call the endpoint for a QUEUED record, so a retried event invokes it once and only once."""
 
-    CLAIMED = "claimed"  # a submit is calling the endpoint now
+    CLAIMED = "claimed"  # a submit is calling the endpoint now (until `dispatch_until`)
     RELEASED = "released"  # the last call failed retryably: the next delivery of the event may claim it
     SENT = "sent"  # the endpoint accepted the request
 
@@ -183,6 +183,7 @@ class SummaryRecord:
     etag: str | None = None
     attempts: list[dict[str, Any]] = field(default_factory=list)
     dispatch: Dispatch | None = None
+    dispatch_until: str | None = None  # when a CLAIMED dispatch may be taken over
     output_location: str | None = None
     failure_location: str | None = None
     failure_reason: str | None = None

@@ -95,13 +95,20 @@ class SummaryStore:
         item = response.get("Item")
         return SummaryRecord.from_dict(from_item(item)) if item else None
 
-    def claim_dispatch(self, document_id: str, inference_id: str) -> bool:
-        """Take the right to call the endpoint for a QUEUED record whose last call failed retryably."""
+    def claim_dispatch(self, document_id: str, inference_id: str, *, now: str, until: str) -> bool:
+        """Take the right to call the endpoint, until `until`, for a QUEUED record whose last call failed
+        retryably, or whose previous claim ran out (its function timed out or crashed mid-call)."""
         return self._update(
             document_id,
-            {"dispatch": Dispatch.CLAIMED.value},
-            condition="#status = :queued AND inference_id = :iid AND #dispatch = :released",
-            condition_values={":iid": inference_id, ":released": Dispatch.RELEASED.value},
+            {"dispatch": Dispatch.CLAIMED.value, "dispatch_until": until},
+            condition="#status = :queued AND inference_id = :iid AND (#dispatch = :released "
+            "OR (#dispatch = :claimed AND dispatch_until < :now))",
+            condition_values={
+                ":iid": inference_id,
+                ":released": Dispatch.RELEASED.value,
+                ":claimed": Dispatch.CLAIMED.value,
+                ":now": now,
+            },
         )
 
     def release_dispatch(self, document_id: str, inference_id: str) -> bool:
@@ -193,11 +200,12 @@ class SummaryStore:
         attempt: int,
         submitted_at: str,
         attempts: list[dict[str, Any]],
+        dispatch_until: str,
         details: dict[str, Any] | None = None,
     ) -> bool:
         """A finished (FAILED or COMPLETED) record → QUEUED again under a new inference id, claimed for
-        dispatch by the caller, with the last attempt's outcome cleared and `details` (e.g. content_type,
-        title, bytes) set. False if the record moved on meanwhile."""
+        dispatch by the caller until `dispatch_until`, with the last attempt's outcome cleared and
+        `details` (e.g. content_type, title, bytes) set. False if the record moved on meanwhile."""
         return self._update(
             document_id,
             {
@@ -208,6 +216,7 @@ class SummaryStore:
                 "submitted_at": submitted_at,
                 "attempts": attempts,
                 "dispatch": Dispatch.CLAIMED.value,
+                "dispatch_until": dispatch_until,
             },
             remove=_OUTCOME_ATTRIBUTES,
             condition="inference_id = :expected AND #status <> :queued",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Any
@@ -36,6 +37,8 @@ from precis_core.store import SummaryStore
 logger = Logger(child=True)
 
 DEFAULT_COLLECTION = "default"
+# Lambda's longest timeout: a claim taken outside Lambda (e.g. `precis retry`) is held this long.
+DEFAULT_CLAIM_MS = 15 * 60 * 1000
 _OVERWRITTEN = "overwritten before submission; the newer upload has its own event"
 
 
@@ -92,7 +95,7 @@ class SubmitService:
         *,
         input_prefix: str,
         max_input_bytes: int,
-        clock: Callable[[], str] = timestamp,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
         self.source = source
@@ -101,8 +104,11 @@ class SubmitService:
         self.max_input_bytes = max_input_bytes
         self.clock = clock
 
-    def submit(self, ref: ArticleRef) -> SubmitResult:
-        """Validate one upload, record it, and queue its inference, at most once per document version."""
+    def submit(self, ref: ArticleRef, time_left_ms: int | None = None) -> SubmitResult:
+        """Validate one upload, record it, and queue its inference, at most once per document version.
+
+        `time_left_ms` is how long this invocation may still run (Lambda's remaining time): a claim to
+        call the endpoint lasts that long, so if the function dies mid-call a later delivery takes over."""
         if ref.key.endswith("/"):
             return SubmitResult(SubmitOutcome.IGNORED, ref.key, reason="a folder marker, not an article")
         if not ref.key.startswith(self.input_prefix):
@@ -110,8 +116,8 @@ class SubmitService:
         doc = document_id(ref.bucket, ref.key, ref.version_id or ref.etag)
         existing = self.store.get(doc)
         if existing is not None:
-            return self._resume(existing, ref.key)
-        record = self._new_record(ref, doc)
+            return self._resume(existing, ref.key, time_left_ms)
+        record = self._new_record(ref, doc, time_left_ms)
         try:
             article = self._check(ref)
         except InvalidArticle as invalid:
@@ -123,7 +129,7 @@ class SubmitService:
             return SubmitResult(SubmitOutcome.DUPLICATE, ref.key, doc, record.inference_id)
         return self._dispatch(record, ref.key)
 
-    def retry(self, document: str) -> SubmitResult:
+    def retry(self, document: str, time_left_ms: int | None = None) -> SubmitResult:
         """Queue a finished document again as attempt + 1 (for `precis retry`); the input is checked again.
 
         LookupError if the document has no record."""
@@ -140,7 +146,7 @@ class SubmitService:
             return self._result(SubmitOutcome.REJECTED, record, invalid.reason)
         if article is None:
             return self._result(SubmitOutcome.IGNORED, record, _OVERWRITTEN)
-        now = self.clock()
+        now, until = self._claim_window(time_left_ms)
         queued = replace(
             record,
             status=Status.QUEUED,
@@ -158,6 +164,7 @@ class SubmitService:
             attempt=queued.attempt,
             submitted_at=now,
             attempts=queued.attempts,
+            dispatch_until=until,
             details=details,
         )
         if not requeued:
@@ -179,9 +186,15 @@ class SubmitService:
         key = S3Location.parse(record.input_location).key
         return SubmitResult(outcome, key, record.document_id, record.inference_id, reason)
 
-    def _new_record(self, ref: ArticleRef, doc: str) -> SummaryRecord:
-        first = inference_id(doc, 1)
+    def _claim_window(self, time_left_ms: int | None) -> tuple[str, str]:
+        """Now, and until when a claim taken now holds."""
         now = self.clock()
+        lasts = timedelta(milliseconds=DEFAULT_CLAIM_MS if time_left_ms is None else time_left_ms)
+        return timestamp(now), timestamp(now + lasts)
+
+    def _new_record(self, ref: ArticleRef, doc: str, time_left_ms: int | None) -> SummaryRecord:
+        first = inference_id(doc, 1)
+        now, until = self._claim_window(time_left_ms)
         return SummaryRecord(
             document_id=doc,
             status=Status.QUEUED,
@@ -195,6 +208,7 @@ class SubmitService:
             etag=ref.etag or None,
             attempts=[_open_attempt(first, now)],
             dispatch=Dispatch.CLAIMED,
+            dispatch_until=until,
         )
 
     def _reject(self, record: SummaryRecord, key: str, reason: str) -> SubmitResult:
@@ -214,10 +228,14 @@ class SubmitService:
         logger.warning("article rejected", extra={"key": key, "reason": reason})
         return self._result(SubmitOutcome.REJECTED, record, reason)
 
-    def _resume(self, record: SummaryRecord, key: str) -> SubmitResult:
-        """A record exists: finish a dispatch a failed delivery left released, else it is a duplicate."""
-        released = record.status is Status.QUEUED and record.dispatch is Dispatch.RELEASED
-        if released and self.store.claim_dispatch(record.document_id, record.inference_id):
+    def _resume(self, record: SummaryRecord, key: str, time_left_ms: int | None) -> SubmitResult:
+        """A record exists: finish a dispatch an earlier delivery released (or abandoned, its claim run
+        out), else it is a duplicate."""
+        now, until = self._claim_window(time_left_ms)
+        unsent = record.status is Status.QUEUED and record.dispatch in (Dispatch.RELEASED, Dispatch.CLAIMED)
+        if unsent and self.store.claim_dispatch(
+            record.document_id, record.inference_id, now=now, until=until
+        ):
             logger.info("retrying the endpoint call", extra={"inference_id": record.inference_id})
             return self._dispatch(record, key)
         return SubmitResult(SubmitOutcome.DUPLICATE, key, record.document_id, record.inference_id)
@@ -239,7 +257,7 @@ class SubmitService:
         return SubmitResult(SubmitOutcome.QUEUED, key, record.document_id, record.inference_id)
 
     def _endpoint_rejected(self, record: SummaryRecord, key: str, reason: str) -> SubmitResult:
-        now = self.clock()
+        now = timestamp(self.clock())
         self.store.fail(
             record.document_id,
             record.inference_id,
