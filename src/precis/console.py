@@ -28,7 +28,7 @@ EXIT_USAGE = 2
 
 def fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
     """Prints one clear error line and returns the exit to raise."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

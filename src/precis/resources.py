@@ -8,7 +8,6 @@ With neither, a running local stack (its state file) is used, else the command s
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +16,6 @@ from urllib.parse import urlsplit, urlunsplit
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-from precis.paths import project_root
 
 LOCAL_STACK_NAME = "precis-local"
 LOCAL_REGION = "us-east-1"
@@ -39,7 +36,9 @@ class StackNotFound(TargetError):
 
 
 def local_state_file() -> Path:
-    return project_root() / ".precis" / "local" / "state.json"
+    from precis.local.stack import state_file
+
+    return state_file()
 
 
 @dataclass(frozen=True)
@@ -179,19 +178,13 @@ def _next_port(url: str) -> str:
 
 def _read_state(path: Path) -> dict | None:
     """The running local stack's URLs from its state file, or None when no stack is running."""
-    if not path.is_file():
+    # Imported here: only the local stack needs its process bookkeeping.
+    from precis.local.stack import read_state
+
+    state = read_state(path)
+    if not state or not state.get("endpoint_url"):
         return None
-    try:
-        state = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    endpoint_url = state.get("endpoint_url") or (
-        f"http://127.0.0.1:{state['port']}" if state.get("port") else None
-    )
-    if not endpoint_url:
-        return None
-    runtime_url = state.get("endpoint_runtime_url") or state.get("runtime_url")
-    return {"endpoint_url": endpoint_url, "runtime_url": runtime_url}
+    return {"endpoint_url": state["endpoint_url"], "runtime_url": state.get("endpoint_runtime_url")}
 
 
 def _region_of(client) -> str:

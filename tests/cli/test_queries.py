@@ -27,7 +27,7 @@ def test_get_json_by_inference_id(seed, cli, stack):
     result = cli("get", record.inference_id, "--stack", stack, "--json")
 
     assert result.exit_code == 0, result.output
-    shown = json.loads(result.output)
+    shown = json.loads(result.stdout)
     assert shown["document_id"] == record.document_id
     assert shown["status"] == "FAILED"
     assert shown["failure_reason"] == "input too long"
@@ -55,7 +55,7 @@ def test_get_by_s3_uri_finds_the_uploaded_version(stack, store, cli, client):
     result = cli("get", "s3://precis-test-input/incoming/news/a b.txt", "--stack", stack, "--json")
 
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["document_id"] == doc
+    assert json.loads(result.stdout)["document_id"] == doc
 
 
 def test_get_unknown_id_exits_1(stack, cli):
@@ -87,7 +87,7 @@ def test_list_merges_statuses_newest_first(seed, cli, stack):
     result = cli("list", "--stack", stack, "--json")
 
     assert result.exit_code == 0, result.output
-    assert [row["title"] for row in json.loads(result.output)] == ["Pending", "Broken", "Old"]
+    assert [row["title"] for row in json.loads(result.stdout)] == ["Pending", "Broken", "Old"]
 
 
 def test_list_filters_by_status_collection_since_and_limit(seed, cli, stack):
@@ -122,7 +122,7 @@ def test_list_pages_through_more_than_one_query_page(seed, cli, stack):
     for n in range(105):
         seed(f"doc-{n:03d}", submitted_at=f"2026-11-24T10:{n // 60:02d}:{n % 60:02d}.000Z")
 
-    rows = json.loads(cli("list", "--stack", stack, "--limit", "200", "--json").output)
+    rows = json.loads(cli("list", "--stack", stack, "--limit", "200", "--json").stdout)
 
     assert len(rows) == 105
     assert rows[0]["title"] == "Doc 104"
@@ -151,7 +151,7 @@ def test_stats_counts_and_latency_percentiles(seed, cli, stack):
     result = cli("stats", "--stack", stack, "--json")
 
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {
+    assert json.loads(result.stdout) == {
         "counts": {"QUEUED": 1, "COMPLETED": 5, "FAILED": 1},
         "latency_ms": {"p50": 3000, "p95": 10000, "max": 10000},
         "words_in": 5000,
@@ -165,7 +165,7 @@ def test_stats_of_an_empty_table(stack, cli):
     result = cli("stats", "--stack", stack, "--json")
 
     assert result.exit_code == 0
-    assert json.loads(result.output)["counts"] == {"QUEUED": 0, "COMPLETED": 0, "FAILED": 0}
+    assert json.loads(result.stdout)["counts"] == {"QUEUED": 0, "COMPLETED": 0, "FAILED": 0}
 
 
 def test_export_jsonl_and_csv(seed, cli, stack, tmp_path):

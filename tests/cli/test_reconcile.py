@@ -62,7 +62,7 @@ def test_a_lost_success_notification_is_completed_from_the_output_object(queued,
 
     # Then the record is COMPLETED from the object, as the record function would have done
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["counts"]["completed"] == 1
+    assert json.loads(result.stdout)["counts"]["completed"] == 1
     done = store.get(record.document_id)
     assert done.status is Status.COMPLETED
     assert (done.summary, done.words_in, done.words_out, done.chunks) == ("What lost says.", 900, 40, 2)
@@ -79,7 +79,7 @@ def test_a_second_run_changes_nothing(queued, store, cli, stack, client):
 
     second = cli("reconcile", "--stack", stack, "--json")
 
-    assert json.loads(second.output) == {
+    assert json.loads(second.stdout) == {
         "counts": {"completed": 0, "failed": 0, "expired": 0, "in_flight": 0, "settled_elsewhere": 0},
         "changed": [],
     }
@@ -110,7 +110,7 @@ def test_a_request_past_its_ttl_with_no_object_expires(queued, store, cli, stack
 
     result = cli("reconcile", "--stack", stack, "--json")
 
-    assert json.loads(result.output)["counts"]["expired"] == 1
+    assert json.loads(result.stdout)["counts"]["expired"] == 1
     expired = store.get(old.document_id)
     assert expired.status is Status.FAILED
     assert expired.failure_reason.startswith("expired")
@@ -121,7 +121,7 @@ def test_a_young_request_with_no_object_is_left_in_flight(queued, store, cli, st
 
     result = cli("reconcile", "--stack", stack, "--json")
 
-    assert json.loads(result.output)["counts"]["in_flight"] == 1
+    assert json.loads(result.stdout)["counts"]["in_flight"] == 1
     assert store.get(young.document_id).status is Status.QUEUED
 
 
@@ -131,7 +131,7 @@ def test_older_than_leaves_recent_records_alone(queued, store, cli, stack, clien
 
     result = cli("reconcile", "--stack", stack, "--older-than", "10m", "--json")
 
-    assert json.loads(result.output)["counts"]["completed"] == 0
+    assert json.loads(result.stdout)["counts"]["completed"] == 0
     assert store.get(recent.document_id).status is Status.QUEUED
 
 

@@ -16,7 +16,7 @@ def test_retry_requeues_a_failed_document_as_the_next_attempt(seed, store, cli, 
 
     # Then the endpoint got inference id <document_id>-2 and the history keeps attempt 1's failure
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)[0]["outcome"] == "queued"
+    assert json.loads(result.stdout)[0]["outcome"] == "queued"
     record = store.get(failed.document_id)
     assert record.status is Status.QUEUED
     assert (record.attempt, record.inference_id) == (2, f"{failed.document_id}-2")

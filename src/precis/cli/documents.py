@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from precis.cli import queries, recovery, submit, teardown
+from precis.cli import queries, recovery, submit, teardown, watch
 
 
 def register(app: typer.Typer) -> None:
@@ -16,6 +16,7 @@ def register(app: typer.Typer) -> None:
     app.command("get")(queries.get)
     app.command("list")(queries.list_documents)
     app.command("stats")(queries.stats)
+    app.command("watch")(watch.watch)
     app.command("export")(queries.export)
     app.command("retry")(recovery.retry)
     app.command("reconcile")(recovery.reconcile)

@@ -1,0 +1,152 @@
+"""`precis submit`: files, folders and JSONL go to incoming/<collection>/ under the submit function's ids."""
+
+from __future__ import annotations
+
+import json
+
+from precis_core.ids import document_id, timestamp
+from precis_core.models import InferenceResult, Status, SummaryRecord
+
+from precis.cli.follow import follow
+
+BUCKET = "precis-test-input"
+
+
+def test_submit_uploads_files_folders_and_jsonl_lines(stack, cli, client, tmp_path):
+    # Given a folder with a .txt, a .md, a two-line JSONL and a PDF, plus one file named directly
+    folder = tmp_path / "batch"
+    (folder / "deep").mkdir(parents=True)
+    (folder / "a.txt").write_text("Alpha\n\nThe first article.")
+    (folder / "deep" / "b.md").write_text("# Beta\n\nThe second article.")
+    (folder / "wire.jsonl").write_text(
+        '{"title": "One", "text": "First line."}\n\n{"text": "Second line."}\n'
+    )
+    (folder / "scan.pdf").write_bytes(b"%PDF-1.7")
+    single = tmp_path / "page.html"
+    single.write_text("<html><title>Gamma</title><p>Third.</p></html>")
+
+    # When the user submits the folder and the file to the "news" collection
+    result = cli("submit", str(folder), str(single), "--collection", "news", "--stack", stack, "--json")
+
+    # Then each article is one object under incoming/news/ and its id is the one the submit function derives
+    assert result.exit_code == 0, result.output
+    submitted = json.loads(result.stdout)
+    s3 = client("s3")
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="incoming/")["Contents"])
+    assert keys == [
+        "incoming/news/a.txt",
+        "incoming/news/deep-b.md",
+        "incoming/news/page.html",
+        "incoming/news/wire-00001.json",
+        "incoming/news/wire-00003.json",
+    ]
+    assert json.loads(s3.get_object(Bucket=BUCKET, Key="incoming/news/wire-00003.json")["Body"].read()) == {
+        "text": "Second line."
+    }
+    for item in submitted:
+        key = item["location"].removeprefix(f"s3://{BUCKET}/")
+        head = s3.head_object(Bucket=BUCKET, Key=key)
+        assert item["document_id"] == document_id(BUCKET, key, head["VersionId"])
+    assert "skipped" in result.stderr and "scan.pdf" in result.stderr
+
+
+def test_submit_refuses_a_bad_jsonl_line_before_uploading_anything(stack, cli, client, tmp_path):
+    articles = tmp_path / "wire.jsonl"
+    articles.write_text('{"text": "fine"}\n["not", "an", "object"]\n')
+
+    result = cli("submit", str(articles), "--stack", stack)
+
+    assert result.exit_code == 2
+    assert "wire.jsonl:2: each line must be one JSON object" in result.output
+    assert client("s3").list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
+
+
+def test_submit_of_a_missing_path_or_unsupported_file_is_a_usage_error(stack, cli, tmp_path):
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF")
+
+    missing = cli("submit", str(tmp_path / "nope.txt"), "--stack", stack)
+    unsupported = cli("submit", str(tmp_path / "scan.pdf"), "--stack", stack)
+
+    assert missing.exit_code == 2 and "no such file or folder" in missing.output
+    assert unsupported.exit_code == 2 and "unsupported file type" in unsupported.output
+
+
+def test_submit_rejects_a_collection_that_is_not_one_folder(stack, cli, tmp_path):
+    (tmp_path / "a.txt").write_text("text")
+
+    result = cli("submit", str(tmp_path / "a.txt"), "--collection", "../etc", "--stack", stack)
+
+    assert result.exit_code == 2
+
+
+def test_submit_to_an_unknown_stack(aws, cli, tmp_path):
+    (tmp_path / "a.txt").write_text("text")
+
+    result = cli("submit", str(tmp_path / "a.txt"), "--stack", "nope")
+
+    assert result.exit_code == 1
+    assert "stack nope not found" in result.output
+
+
+def _queued(store, name: str) -> SummaryRecord:
+    doc = document_id(BUCKET, f"incoming/news/{name}.txt", "v1")
+    record = SummaryRecord(
+        document_id=doc,
+        status=Status.QUEUED,
+        inference_id=f"{doc}-1",
+        attempt=1,
+        input_location=f"s3://{BUCKET}/incoming/news/{name}.txt",
+        collection="news",
+        submitted_at=timestamp(),
+        title=name,
+    )
+    assert store.put_queued(record)
+    return record
+
+
+def test_follow_waits_until_every_document_is_settled(store, capsys):
+    # Given two queued documents that the record function settles while we poll
+    done, broken = _queued(store, "done"), _queued(store, "broken")
+    result = InferenceResult(
+        summary="Short.", model="m", engine="extractive", words_in=10, words_out=1, chunks=1
+    )
+    settle = iter(
+        [
+            lambda: store.complete(
+                done.document_id,
+                done.inference_id,
+                result=result,
+                output_location="s3://o/x",
+                completed_at=timestamp(),
+                latency_ms=1200,
+                attempts=[],
+            ),
+            lambda: store.fail(
+                broken.document_id,
+                broken.inference_id,
+                reason="bad input",
+                completed_at=timestamp(),
+                latency_ms=10,
+                attempts=[],
+            ),
+        ]
+    )
+
+    # When following them (each poll pause lets one settle)
+    ok = follow(store, [done.document_id, broken.document_id], sleep=lambda _: next(settle)())
+
+    # Then it returns once both settled, False because one failed, and shows both outcomes
+    shown = capsys.readouterr().out
+    assert ok is False
+    assert "COMPLETED" in shown and "Short." in shown
+    assert "FAILED" in shown and "bad input" in shown
+
+
+def test_follow_gives_up_at_the_timeout(store, capsys):
+    waiting = _queued(store, "slow")
+    ticks = iter(range(0, 100, 30))
+
+    ok = follow(store, [waiting.document_id], timeout=60, sleep=lambda _: None, clock=lambda: next(ticks))
+
+    assert ok is False
+    assert "1 still QUEUED" in capsys.readouterr().out
