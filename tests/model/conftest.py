@@ -1,0 +1,106 @@
+"""Loads model/code/inference.py by file path, as the DLC and the local endpoint do; texts written for these
+tests (no third-party articles): a news story, a long sectioned report, a one-liner, German and Japanese."""
+
+from __future__ import annotations
+
+import importlib.util
+from types import ModuleType
+
+import pytest
+
+from precis.paths import model_code_dir
+
+
+def load_inference_script() -> ModuleType:
+    script = model_code_dir() / "inference.py"
+    spec = importlib.util.spec_from_file_location("precis_inference_script", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def inference() -> ModuleType:
+    return load_inference_script()
+
+
+@pytest.fixture(scope="session")
+def offline_model(inference, tmp_path_factory):
+    """The offline engine, as model_fn builds it for an empty model directory and no model id."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("PRECIS_MODEL_ID", raising=False)
+        patch.delenv("PRECIS_MODEL_REVISION", raising=False)
+        return inference.model_fn(str(tmp_path_factory.mktemp("empty-model-dir")))
+
+
+NEWS = """Harbour town switches on its tidal power station
+
+The town of Port Ellery switched on a tidal power station on Tuesday, the first of its kind on this coast.
+The station's four turbines sit on the estuary floor and turn with both the rising and the falling tide.
+Engineers expect the plant to supply about 3,400 homes, roughly two thirds of the town's demand.
+The project cost £41.5m and took six years to plan and build, according to the harbour board.
+Dr. Amira Okafor, who led the environmental survey, said fish counts near the turbines had not changed.
+"We watched the seals and the salmon runs for two full seasons before a single blade turned," she said.
+Some fishermen remain unconvinced and say the construction barges disturbed the mussel beds for months.
+The harbour board said it would pay for an independent study of the beds next spring.
+Electricity from the station is sold to the regional grid at a fixed price for the first fifteen years.
+Similar schemes have been proposed for two other estuaries, but neither has yet secured funding.
+The mayor called the opening "a quiet revolution" and said the town would publish the output every month.
+"""
+
+ONE_SENTENCE = "The committee approved the new budget on Monday after a short debate."
+
+GERMAN = (
+    "Die Stadtbibliothek öffnet im Mai nach zwei Jahren Umbau wieder ihre Türen. "
+    "Das Gebäude hat jetzt ein Lesecafé, einen Raum für Kinder und doppelt so viele Arbeitsplätze wie zuvor. "
+    "Die Kosten lagen mit 12,4 Mio. Euro etwas unter der ursprünglichen Schätzung. "
+    "Bürgermeisterin Weber sagte, die Bibliothek sei das Wohnzimmer der Stadt. "
+    "Ab Juni sollen die Öffnungszeiten auch auf den Sonntag ausgeweitet werden."
+)
+
+JAPANESE = (
+    "市立図書館は二年間の改修を終えて五月に再開する。"
+    "新しい建物には読書カフェと子ども向けの部屋がある。"
+    "市長は図書館を町の居間と呼んだ。"
+)
+
+_CROPS = ("wheat", "barley", "oats", "rye", "maize", "sorghum", "millet", "lentil", "pea", "bean")
+_AGENTS = ("compost", "biochar", "clover mulch", "rock dust", "seaweed extract", "manure")
+
+
+def _long_report(trials: int = 90) -> str:
+    """A sectioned report of about 2,500 words: headings, an introduction, many results, conclusions."""
+    background = (
+        "Soil organic matter declines under continuous cropping, and farmers want amendments that restore it "
+        "without lowering yields. This report compares six soil amendments across ten crops over three "
+        "seasons. "
+        "Each amendment was applied once before sowing, at rates the suppliers recommend. "
+        "We measured yield, soil carbon and water retention in every plot."
+    )
+    results = []
+    for trial in range(trials):
+        crop = _CROPS[trial % len(_CROPS)]
+        agent = _AGENTS[(trial * 7) % len(_AGENTS)]
+        gain = 3 + (trial * 37) % 19
+        carbon = 0.1 + ((trial * 13) % 9) / 10
+        results.append(
+            f"In trial {trial + 1}, {crop} plots treated with {agent} yielded {gain} percent more grain than "
+            f"untreated plots, and soil carbon rose by {carbon:.1f} grams per kilogram."
+        )
+    paragraphs = [" ".join(results[i : i + 6]) for i in range(0, len(results), 6)]
+    conclusions = (
+        "Compost and biochar raised both yield and soil carbon in most crops. "
+        "Rock dust had no measurable effect within three seasons. "
+        "Farmers who can source compost locally should prefer it, since it was also the cheapest amendment."
+    )
+    return "\n\n".join(["BACKGROUND", background, "RESULTS", *paragraphs, "CONCLUSIONS", conclusions])
+
+
+@pytest.fixture(scope="session")
+def news() -> str:
+    return NEWS
+
+
+@pytest.fixture(scope="session")
+def long_report() -> str:
+    return _long_report()

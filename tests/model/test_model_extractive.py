@@ -1,0 +1,172 @@
+"""The offline engine on short, long, one-sentence, empty and non-English text, and how model_fn picks it."""
+
+from __future__ import annotations
+
+import pytest
+from precis_summarizer.engine import load_summarizer
+from precis_summarizer.extractive import NEWS_SENTENCES, ExtractiveSummarizer
+from precis_summarizer.request import Parameters
+from precis_summarizer.sentences import segment, split_sentences
+from precis_summarizer.seq2seq import ModelLoadError
+
+
+def _sentences_of(text: str) -> list[str]:
+    return [s.text for s in segment(text)]
+
+
+def test_news_gets_three_sentences_of_the_article_in_their_order(offline_model, news):
+    summary = offline_model.summarize(news)
+
+    picked = split_sentences(summary.summary)
+    article = _sentences_of(news)
+    assert len(picked) == NEWS_SENTENCES
+    assert all(sentence in article for sentence in picked)
+    assert [article.index(s) for s in picked] == sorted(article.index(s) for s in picked)
+    assert summary.engine == "extractive"
+    assert summary.words_in == len(news.split())
+    assert summary.words_out == len(summary.summary.split())
+    assert summary.chunks == 1
+
+
+def test_the_title_is_never_picked(offline_model, news):
+    summary = offline_model.summarize(news)
+
+    assert "Harbour town switches on its tidal power station" not in summary.summary
+
+
+def test_a_long_report_gets_a_longer_summary_without_headings(offline_model, long_report, news):
+    report = offline_model.summarize(long_report)
+
+    assert report.words_in > 2000
+    assert report.words_out > offline_model.summarize(news).words_out
+    assert len(split_sentences(report.summary)) > NEWS_SENTENCES
+    for heading in ("BACKGROUND", "RESULTS", "CONCLUSIONS"):
+        assert heading not in report.summary
+
+
+def test_one_sentence_is_its_own_summary(offline_model):
+    sentence = "The committee approved the new budget on Monday after a short debate."
+
+    summary = offline_model.summarize(sentence)
+
+    assert summary.summary == sentence
+    assert summary.words_out == summary.words_in == 12
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n  "])
+def test_empty_text_gives_an_empty_summary(offline_model, text):
+    summary = offline_model.summarize(text)
+
+    assert (summary.summary, summary.words_in, summary.words_out, summary.chunks) == ("", 0, 0, 0)
+
+
+def test_german_text_is_summarized_from_its_own_sentences(offline_model):
+    german = (
+        "Die Stadtbibliothek öffnet im Mai nach zwei Jahren Umbau wieder ihre Türen. "
+        "Das Gebäude hat jetzt ein Lesecafé, einen Raum für Kinder und doppelt so viele Arbeitsplätze. "
+        "Die Kosten lagen mit 12,4 Mio. Euro etwas unter der ursprünglichen Schätzung. "
+        "Bürgermeisterin Weber sagte, die Bibliothek sei das Wohnzimmer der Stadt. "
+        "Ab Juni sollen die Öffnungszeiten auch auf den Sonntag ausgeweitet werden."
+    )
+
+    picked = split_sentences(offline_model.summarize(german).summary)
+
+    assert len(picked) == NEWS_SENTENCES
+    assert all(sentence in german for sentence in picked)
+
+
+def test_japanese_text_without_spaces_is_summarized(offline_model):
+    japanese = (
+        "市立図書館は二年間の改修を終えて五月に再開する。"
+        "新しい建物には読書カフェがある。"
+        "市長は図書館を町の居間と呼んだ。"
+    )
+
+    summary = offline_model.summarize(japanese)
+
+    assert summary.summary
+    assert summary.summary in japanese
+
+
+def test_sentences_parameter_fixes_the_count(offline_model, news):
+    summary = offline_model.summarize(news, Parameters(sentences=2))
+
+    assert len(split_sentences(summary.summary)) == 2
+
+
+def test_max_length_caps_the_words(offline_model, long_report):
+    summary = offline_model.summarize(long_report, Parameters(max_length=40))
+
+    assert 0 < summary.words_out <= 40
+
+
+def test_target_words_is_the_length_budget(offline_model, long_report):
+    short = offline_model.summarize(long_report, Parameters(target_words=60))
+    longer = offline_model.summarize(long_report, Parameters(target_words=300))
+
+    assert short.words_out <= 60 < longer.words_out <= 300
+
+
+def test_min_length_asks_for_more_sentences(offline_model, news):
+    summary = offline_model.summarize(news, Parameters(sentences=1, min_length=40))
+
+    assert summary.words_out >= 40
+
+
+def test_a_budget_smaller_than_any_sentence_cuts_the_best_one_visibly(offline_model):
+    text = "Four large turbines now turn with every tide in the estuary. The mayor smiled."
+
+    summary = offline_model.summarize(text, Parameters(max_length=2, sentences=1))
+
+    assert summary.summary.endswith("…")
+    assert summary.words_out <= 3
+
+
+def test_segmenter_handles_abbreviations_decimals_and_quotes():
+    text = 'Dr. Okafor paid $3.50 for it. He said "I agree." Prices rose 2.5 percent in the U.S. last year.'
+
+    assert split_sentences(text) == [
+        "Dr. Okafor paid $3.50 for it.",
+        'He said "I agree."',
+        "Prices rose 2.5 percent in the U.S. last year.",
+    ]
+
+
+def test_segmenter_splits_sentences_whose_space_was_lost():
+    glued = "The race was won.Dr Venter said so."
+
+    assert split_sentences(glued) == ["The race was won.", "Dr Venter said so."]
+
+
+def test_headings_are_flagged_not_glued_to_the_next_sentence():
+    document = segment("RESULTS\nyields rose in every plot. carbon rose too.\n\nCONCLUSIONS\nuse compost.")
+
+    assert [(s.text, s.heading) for s in document] == [
+        ("RESULTS", True),
+        ("yields rose in every plot.", False),
+        ("carbon rose too.", False),
+        ("CONCLUSIONS", True),
+        ("use compost.", False),
+    ]
+
+
+def test_model_fn_without_weights_or_model_id_is_the_offline_engine(tmp_path):
+    summarizer = load_summarizer(tmp_path, environ={})
+
+    assert isinstance(summarizer, ExtractiveSummarizer)
+
+
+def test_a_requested_model_that_cannot_load_is_an_error_not_a_fallback(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    missing = str(tmp_path / "no-such-model")
+
+    with pytest.raises(ModelLoadError, match="no-such-model"):
+        load_summarizer(tmp_path, environ={"PRECIS_MODEL_ID": missing})
+
+
+def test_a_broken_packaged_model_is_an_error_not_a_fallback(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    (tmp_path / "config.json").write_text('{"model_type": "pegasus"}')
+
+    with pytest.raises(ModelLoadError, match="could not load model|needs transformers"):
+        load_summarizer(tmp_path, environ={})
