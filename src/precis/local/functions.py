@@ -18,6 +18,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 RETRY_DELAYS_SECONDS = (60, 120)
 """Lambda waits one minute before the second attempt of an async invocation, two before the third."""
@@ -42,14 +44,14 @@ class FunctionConfig:
     arn: str
     code_dir: str
     handler: str
-    queue_url: str
+    queue_name: str
+    queue_arn: str
     memory_mb: int = 128
     timeout_seconds: int = 3
     maximum_retry_attempts: int = 2
     maximum_event_age_seconds: int = 21600
-    on_failure_queue_url: str | None = None
+    on_failure_queue_name: str | None = None
     on_failure_is_destination: bool = True
-    subscriptions: dict[str, str] = field(default_factory=dict)
     schedules: list[dict] = field(default_factory=list)
     time_scale: float = 1.0
 
@@ -90,7 +92,7 @@ def load_handler(code_dir: str, handler: str):
     return getattr(module, function_name)
 
 
-def lambda_event(body: str, subscriptions: dict[str, str]) -> dict:
+def lambda_event(body: str, subscription_arn: Callable[[str], str]) -> dict:
     """The event Lambda passes for one message of the event queue.
 
     S3 notifications (and moto's s3:TestEvent) arrive as the S3 event itself. SNS deliveries arrive
@@ -116,13 +118,12 @@ def lambda_event(body: str, subscriptions: dict[str, str]) -> dict:
             for name, value in (message.get("MessageAttributes") or {}).items()
         },
     }
-    subscription_arn = subscriptions.get(message["TopicArn"], f"{message['TopicArn']}:{uuid.uuid4()}")
     return {
         "Records": [
             {
                 "EventSource": "aws:sns",
                 "EventVersion": "1.0",
-                "EventSubscriptionArn": subscription_arn,
+                "EventSubscriptionArn": subscription_arn(message["TopicArn"]),
                 "Sns": sns,
             }
         ]
@@ -173,22 +174,51 @@ def _now() -> str:
 class FunctionWorker:
     """Polls one function's event queue and invokes its handler, one invocation at a time."""
 
-    def __init__(self, config: FunctionConfig, sqs=None, handler=None):
+    def __init__(self, config: FunctionConfig, sqs=None, sns=None, handler=None):
         self.config = config
-        self.sqs = sqs or boto3.client("sqs", config=Config(retries={"mode": "standard"}))
+        retries = Config(retries={"mode": "standard"})
+        self.sqs = sqs or boto3.client("sqs", config=retries)
+        self.sns = sns or boto3.client("sns", config=retries)
         self.handler = handler or load_handler(config.code_dir, config.handler)
         self.stopping = threading.Event()
         self.busy = False
+        self.queue_url = ""
+        self._queue_urls: dict[str, str] = {}
+        self._subscriptions: dict[str, str] = {}
 
     def run(self) -> None:
+        self.queue_url = self.await_queue(self.config.queue_name)
         for schedule in self.config.schedules:
             threading.Thread(target=self._tick, args=(schedule,), daemon=True).start()
         while not self.stopping.is_set():
             self.poll_once(wait_seconds=_POLL_SECONDS)
 
+    def await_queue(self, name: str) -> str:
+        """The queue's URL once the stack has created it (workers start while moto is provisioned)."""
+        while True:
+            try:
+                return self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            except (ClientError, EndpointConnectionError) as error:
+                if self.stopping.wait(0.05):
+                    raise SystemExit(0) from error
+
+    def subscription_arn(self, topic_arn: str) -> str:
+        """The ARN of this function's subscription to the topic, as Lambda's SNS event carries it."""
+        if topic_arn not in self._subscriptions:
+            pages = self.sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn)
+            for subscription in (s for page in pages for s in page["Subscriptions"]):
+                if subscription["Endpoint"] == self.config.queue_arn:
+                    self._subscriptions[topic_arn] = subscription["SubscriptionArn"]
+        return self._subscriptions.get(topic_arn, f"{topic_arn}:{uuid.uuid4()}")
+
+    def queue_url_of(self, name: str) -> str:
+        if name not in self._queue_urls:
+            self._queue_urls[name] = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        return self._queue_urls[name]
+
     def poll_once(self, wait_seconds: int = 0) -> int:
         response = self.sqs.receive_message(
-            QueueUrl=self.config.queue_url,
+            QueueUrl=self.queue_url,
             MaxNumberOfMessages=10,
             WaitTimeSeconds=wait_seconds,
             MessageSystemAttributeNames=["ApproximateReceiveCount", "SentTimestamp"],
@@ -203,7 +233,7 @@ class FunctionWorker:
             finally:
                 self.busy = False
         if done:
-            self.sqs.delete_message_batch(QueueUrl=self.config.queue_url, Entries=done)
+            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=done)
         return len(messages)
 
     def deliver(self, message: dict) -> bool:
@@ -211,7 +241,7 @@ class FunctionWorker:
         attributes = message.get("Attributes", {})
         attempt = int(attributes.get("ApproximateReceiveCount", "1"))
         request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, message["MessageId"]))
-        event = lambda_event(message["Body"], self.config.subscriptions)
+        event = lambda_event(message["Body"], self.subscription_arn)
         age = time.time() - int(attributes.get("SentTimestamp", time.time() * 1000)) / 1000
         if age * self.config.time_scale > self.config.maximum_event_age_seconds:
             self.fail(event, request_id, attempt - 1, "EventAgeExceeded", None)
@@ -224,7 +254,7 @@ class FunctionWorker:
             return True
         delay = RETRY_DELAYS_SECONDS[min(attempt, len(RETRY_DELAYS_SECONDS)) - 1] / self.config.time_scale
         self.sqs.change_message_visibility(
-            QueueUrl=self.config.queue_url,
+            QueueUrl=self.queue_url,
             ReceiptHandle=message["ReceiptHandle"],
             VisibilityTimeout=max(0, min(43200, round(delay))),
         )
@@ -254,7 +284,7 @@ class FunctionWorker:
         return error
 
     def fail(self, event: dict, request_id: str, attempts: int, condition: str, error: dict | None) -> None:
-        if self.config.on_failure_queue_url is None:
+        if self.config.on_failure_queue_name is None:
             print(
                 f"dropped event {request_id} after {attempts} attempts: no on-failure destination",
                 file=sys.stderr,
@@ -263,11 +293,13 @@ class FunctionWorker:
             return
         if self.config.on_failure_is_destination:
             record = failure_record(self.config, event, request_id, attempts, condition, error)
-            self.sqs.send_message(QueueUrl=self.config.on_failure_queue_url, MessageBody=json.dumps(record))
+            self.sqs.send_message(
+                QueueUrl=self.queue_url_of(self.config.on_failure_queue_name), MessageBody=json.dumps(record)
+            )
             return
         error = error or {"errorType": condition, "errorMessage": condition}
         self.sqs.send_message(  # a DeadLetterQueue gets the event itself, the error as attributes
-            QueueUrl=self.config.on_failure_queue_url,
+            QueueUrl=self.queue_url_of(self.config.on_failure_queue_name),
             MessageBody=json.dumps(event),
             MessageAttributes={
                 "RequestID": {"DataType": "String", "StringValue": request_id},
@@ -285,7 +317,7 @@ class FunctionWorker:
         account_id = self.config.arn.split(":")[4]
         while not self.stopping.wait(interval):
             event = scheduled_event(schedule, account_id, region)
-            self.sqs.send_message(QueueUrl=self.config.queue_url, MessageBody=json.dumps(event))
+            self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(event))
 
     def stop(self, *_: Any) -> None:
         """SIGTERM/SIGINT: finish the invocation in progress, then exit."""

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,29 +246,24 @@ class LocalStack:
         self.stop()
 
     def start(self) -> LocalStack:
+        """Every process starts at once (their imports overlap); moto is provisioned as soon as it listens."""
         started = time.monotonic()
         self.port = free_port_pair(self.requested_port)
+        functions = [
+            function_config(self.stack, resource, self.time_scale, self.template.parent)
+            for resource in self.stack.of_type("AWS::Serverless::Function").values()
+        ]
         try:
-            moto = self._spawn(
-                "moto",
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-                self._base_environment(),
-                ready_text=None,
-            )
-            moto.wait_ready(time.monotonic() + _START_TIMEOUT_SECONDS)
-            self._wait_for_moto(moto)
-            configs = provision(self.stack, self.client, self.time_scale, self.template.parent)
+            moto_command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+            moto = self._spawn("moto", moto_command, self._base_environment(), ready_text=None)
             self._spawn("endpoint", self._endpoint_command(), self._base_environment(), ENDPOINT_READY)
-            for config in configs:
-                env = function_environment(
-                    self.stack, self.stack.resources[config.logical_id], self.aws_environment()
-                )
-                self._spawn(
-                    config.logical_id,
-                    [sys.executable, "-m", "precis.local.functions", config.to_json()],
-                    env,
-                    FUNCTION_READY,
-                )
+            for config in functions:
+                resource = self.stack.resources[config.logical_id]
+                env = function_environment(self.stack, resource, self.aws_environment())
+                command = [sys.executable, "-m", "precis.local.functions", config.to_json()]
+                self._spawn(config.logical_id, command, env, FUNCTION_READY)
+            self._wait_for_moto(moto)
+            provision(self.stack, self.client, functions)
             deadline = time.monotonic() + _START_TIMEOUT_SECONDS
             for child in self.children:
                 child.wait_ready(deadline)
@@ -370,38 +366,53 @@ class LocalStack:
 # --- The template's resources, created in moto's server ---------------------------------------------
 
 
-def provision(stack: Stack, client_for, time_scale: float, template_dir: Path) -> list[FunctionConfig]:
-    """Creates every resource moto can serve from the resolved template; the functions' worker configs."""
+def provision(stack: Stack, client_for, functions: list[FunctionConfig]) -> None:
+    """Creates every resource moto can serve from the resolved template, and the functions' event wiring.
+
+    Independent resources are created concurrently (moto's server is threaded); the functions' event
+    queues, subscriptions and bucket notifications follow, as they refer to those.
+    """
     sqs, sns, s3 = client_for("sqs"), client_for("sns"), client_for("s3")
-    queue_urls = {
-        lid: _create_queue(sqs, stack, resource) for lid, resource in stack.of_type("AWS::SQS::Queue").items()
+    dynamodb, cloudwatch = client_for("dynamodb"), client_for("cloudwatch")
+    creators = {
+        "AWS::SQS::Queue": (_create_queue, sqs),
+        "AWS::SNS::Topic": (_create_topic, sns),
+        "AWS::S3::Bucket": (_create_bucket, s3),
+        "AWS::DynamoDB::Table": (_create_table, dynamodb),
+        "AWS::CloudWatch::Alarm": (_create_alarm, cloudwatch),
+        "AWS::CloudWatch::Dashboard": (_create_dashboard, cloudwatch),
     }
-    for resource in stack.of_type("AWS::SNS::Topic").values():
-        sns.create_topic(
-            Name=stack.physical_name(resource.logical_id),
-            Attributes=_strings(resource.properties, "DisplayName", "FifoTopic"),
-        )
-    for resource in stack.of_type("AWS::S3::Bucket").values():
-        _create_bucket(s3, stack, resource)
-    dynamodb = client_for("dynamodb")
-    for resource in stack.of_type("AWS::DynamoDB::Table").values():
-        _create_table(dynamodb, stack, resource)
-    configs = [
-        _wire_function(stack, resource, sqs, sns, queue_urls, time_scale, template_dir)
-        for resource in stack.of_type("AWS::Serverless::Function").values()
-    ]
-    _notify_functions_of_uploads(stack, s3, {c.logical_id: c for c in configs})
-    cloudwatch = client_for("cloudwatch")
-    for resource in stack.of_type("AWS::CloudWatch::Alarm").values():
-        cloudwatch.put_metric_alarm(
-            AlarmName=stack.physical_name(resource.logical_id), **_alarm(resource.properties)
-        )
-    for resource in stack.of_type("AWS::CloudWatch::Dashboard").values():
-        cloudwatch.put_dashboard(
-            DashboardName=stack.physical_name(resource.logical_id),
-            DashboardBody=resource.properties["DashboardBody"],
-        )
-    return configs
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = [
+            pool.submit(create, client, stack, resource)
+            for resource_type, (create, client) in creators.items()
+            for resource in stack.of_type(resource_type).values()
+        ]
+        for future in created:
+            future.result()
+        for future in [pool.submit(_wire_function, stack, config, sqs, sns) for config in functions]:
+            future.result()
+    _notify_functions_of_uploads(stack, s3, {config.logical_id: config for config in functions})
+
+
+def _create_topic(sns, stack: Stack, resource: Resource) -> None:
+    sns.create_topic(
+        Name=stack.physical_name(resource.logical_id),
+        Attributes=_strings(resource.properties, "DisplayName", "FifoTopic"),
+    )
+
+
+def _create_alarm(cloudwatch, stack: Stack, resource: Resource) -> None:
+    cloudwatch.put_metric_alarm(
+        AlarmName=stack.physical_name(resource.logical_id), **_alarm(resource.properties)
+    )
+
+
+def _create_dashboard(cloudwatch, stack: Stack, resource: Resource) -> None:
+    cloudwatch.put_dashboard(
+        DashboardName=stack.physical_name(resource.logical_id),
+        DashboardBody=resource.properties["DashboardBody"],
+    )
 
 
 def _strings(properties: dict, *keys: str) -> dict[str, str]:
@@ -416,7 +427,7 @@ def _attribute(value: Any) -> str:
     return str(value)
 
 
-def _create_queue(sqs, stack: Stack, resource: Resource) -> str:
+def _create_queue(sqs, stack: Stack, resource: Resource) -> None:
     properties = resource.properties
     attributes = _strings(
         properties,
@@ -560,68 +571,64 @@ def event_queue_name(stack: Stack, logical_id: str) -> str:
     return f"{stack.name}-{logical_id}-events"[:80]
 
 
-def _wire_function(
-    stack: Stack,
-    resource: Resource,
-    sqs,
-    sns,
-    queue_urls: dict[str, str],
-    time_scale: float,
-    template_dir: Path,
+def function_config(
+    stack: Stack, resource: Resource, time_scale: float, template_dir: Path
 ) -> FunctionConfig:
+    """What a function's worker needs, read from the resolved template alone (no AWS call)."""
     properties = resource.properties
-    timeout = int(properties.get("Timeout", 3))
-    queue_url = sqs.create_queue(
-        QueueName=event_queue_name(stack, resource.logical_id),
-        Attributes={"VisibilityTimeout": str(min(43200, timeout * 10 + 30))},
-    )["QueueUrl"]
-    queue_arn = stack.arn("sqs", event_queue_name(stack, resource.logical_id))
-    subscriptions, schedules = {}, []
+    schedules = []
     for event_id, event in (properties.get("Events") or {}).items():
         event_properties = event.get("Properties") or {}
-        if event["Type"] == "SNS":
-            request = {
-                "TopicArn": event_properties["Topic"],
-                "Protocol": "sqs",
-                "Endpoint": queue_arn,
-                "ReturnSubscriptionArn": True,
-            }
-            if event_properties.get("FilterPolicy"):
-                request["Attributes"] = {"FilterPolicy": json.dumps(event_properties["FilterPolicy"])}
-            subscriptions[event_properties["Topic"]] = sns.subscribe(**request)["SubscriptionArn"]
-        elif event["Type"] in ("Schedule", "ScheduleV2"):
+        enabled = (
+            event_properties.get("Enabled", True) is not False and event_properties.get("State") != "DISABLED"
+        )
+        if event["Type"] in ("Schedule", "ScheduleV2") and enabled:
             expression = event_properties.get("Schedule") or event_properties.get("ScheduleExpression", "")
-            enabled = event_properties.get("Enabled", True) is not False and event_properties.get(
-                "State"
-            ) != ("DISABLED")
-            if enabled:
-                schedules.append(
-                    {
-                        "rate_seconds": rate_seconds(expression),
-                        "rule_arn": stack.arn("events", f"rule/{stack.name}-{resource.logical_id}{event_id}"),
-                    }
-                )
+            rule = f"rule/{stack.name}-{resource.logical_id}{event_id}"
+            schedules.append(
+                {"rate_seconds": rate_seconds(expression), "rule_arn": stack.arn("events", rule)}
+            )
     invoke_config = properties.get("EventInvokeConfig") or {}
     on_failure_arn, is_destination = _on_failure(properties)
-    name = stack.physical_name(resource.logical_id)
-    handler = properties.get("Handler", "app.lambda_handler")
+    if on_failure_arn and not any(
+        stack.get_att(q, "Arn") == on_failure_arn for q in stack.of_type("AWS::SQS::Queue")
+    ):
+        raise StackError(
+            f"{resource.logical_id}: on-failure destination {on_failure_arn} is not a queue of the template"
+        )
+    queue_name = event_queue_name(stack, resource.logical_id)
     return FunctionConfig(
         logical_id=resource.logical_id,
-        name=name,
+        name=stack.physical_name(resource.logical_id),
         arn=stack.get_att(resource.logical_id, "Arn"),
         code_dir=str((template_dir / properties["CodeUri"]).resolve()),
-        handler=handler,
-        queue_url=queue_url,
+        handler=properties.get("Handler", "app.lambda_handler"),
+        queue_name=queue_name,
+        queue_arn=stack.arn("sqs", queue_name),
         memory_mb=int(properties.get("MemorySize", 128)),
-        timeout_seconds=timeout,
+        timeout_seconds=int(properties.get("Timeout", 3)),
         maximum_retry_attempts=int(invoke_config.get("MaximumRetryAttempts", 2)),
         maximum_event_age_seconds=int(invoke_config.get("MaximumEventAgeInSeconds", 21600)),
-        on_failure_queue_url=_queue_url_of_arn(stack, on_failure_arn, queue_urls) if on_failure_arn else None,
+        on_failure_queue_name=on_failure_arn.rsplit(":", 1)[-1] if on_failure_arn else None,
         on_failure_is_destination=is_destination,
-        subscriptions=subscriptions,
         schedules=schedules,
         time_scale=time_scale,
     )
+
+
+def _wire_function(stack: Stack, config: FunctionConfig, sqs, sns) -> None:
+    """The function's event queue and its SNS subscriptions (SNS → SQS, delivered in SNS's envelope)."""
+    sqs.create_queue(
+        QueueName=config.queue_name,
+        Attributes={"VisibilityTimeout": str(min(43200, config.timeout_seconds * 10 + 30))},
+    )
+    for event in (stack.resources[config.logical_id].properties.get("Events") or {}).values():
+        event_properties = event.get("Properties") or {}
+        if event["Type"] == "SNS":
+            request = {"TopicArn": event_properties["Topic"], "Protocol": "sqs", "Endpoint": config.queue_arn}
+            if event_properties.get("FilterPolicy"):
+                request["Attributes"] = {"FilterPolicy": json.dumps(event_properties["FilterPolicy"])}
+            sns.subscribe(**request)
 
 
 def _on_failure(properties: dict) -> tuple[str | None, bool]:
@@ -635,13 +642,6 @@ def _on_failure(properties: dict) -> tuple[str | None, bool]:
     if dead_letter.get("Type") == "SQS":
         return dead_letter["TargetArn"], False
     return None, True
-
-
-def _queue_url_of_arn(stack: Stack, arn: str, queue_urls: dict[str, str]) -> str:
-    for logical_id, url in queue_urls.items():
-        if stack.get_att(logical_id, "Arn") == arn:
-            return url
-    raise StackError(f"the on-failure destination {arn} is not a queue of the template")
 
 
 def rate_seconds(expression: str) -> float:

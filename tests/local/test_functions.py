@@ -1,0 +1,180 @@
+"""The function worker: SQS messages back into Lambda events, and Lambda's async retry/destination rules."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from precis.local.functions import FunctionConfig, FunctionWorker, LambdaContext, lambda_event
+
+TOPIC = "arn:aws:sns:us-east-1:123456789012:precis-local-success"
+SUBSCRIPTION = f"{TOPIC}:0d2c5f3e-1111-2222-3333-444455556666"
+
+SNS_ENVELOPE = {
+    "Type": "Notification",
+    "MessageId": "7d4ef201-ebb8-4391-8997-47983e462112",
+    "TopicArn": TOPIC,
+    "Message": '{"invocationStatus": "Completed"}',
+    "Timestamp": "2026-11-25T01:13:58.225Z",
+    "SignatureVersion": "2",
+    "Signature": "c2lnbmF0dXJl",
+    "SigningCertURL": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem",
+    "UnsubscribeURL": f"https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={SUBSCRIPTION}",
+    "MessageAttributes": {"kind": {"Type": "String", "Value": "result"}},
+}
+
+
+def config(**overrides) -> FunctionConfig:
+    values = {
+        "logical_id": "RecordFunction",
+        "name": "precis-local-RecordFunction-X",
+        "arn": "arn:aws:lambda:us-east-1:123456789012:function:precis-local-RecordFunction-X",
+        "code_dir": "/nowhere",
+        "handler": "app.lambda_handler",
+        "queue_name": "precis-local-RecordFunction-events",
+        "queue_arn": "arn:aws:sqs:us-east-1:123456789012:precis-local-RecordFunction-events",
+        "timeout_seconds": 30,
+        "memory_mb": 256,
+        "on_failure_queue_name": "precis-local-RecordDeadLetterQueue-Y",
+        "time_scale": 1000.0,
+    }
+    return FunctionConfig(**{**values, **overrides})
+
+
+class FakeSqs:
+    """Records what the worker asks of SQS."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+        self.visibility: list[int] = []
+
+    def get_queue_url(self, QueueName: str) -> dict:  # noqa: N803 - boto3's parameter names
+        return {"QueueUrl": f"http://127.0.0.1:1/123456789012/{QueueName}"}
+
+    def send_message(self, **request) -> dict:
+        self.sent.append(request)
+        return {"MessageId": "m"}
+
+    def change_message_visibility(self, **request) -> None:
+        self.visibility.append(request["VisibilityTimeout"])
+
+
+def message(body: dict, receive_count: int) -> dict:
+    return {
+        "MessageId": "a9c7f1f0-0000-4000-8000-000000000001",
+        "ReceiptHandle": f"handle-{receive_count}",
+        "Body": json.dumps(body),
+        "Attributes": {"ApproximateReceiveCount": str(receive_count), "SentTimestamp": "9999999999999"},
+    }
+
+
+def test_an_sns_delivery_becomes_lambdas_sns_event() -> None:
+    event = lambda_event(json.dumps(SNS_ENVELOPE), lambda topic: SUBSCRIPTION)
+
+    record = event["Records"][0]
+    assert record["EventSource"] == "aws:sns" and record["EventVersion"] == "1.0"
+    assert record["EventSubscriptionArn"] == SUBSCRIPTION
+    assert record["Sns"]["Message"] == SNS_ENVELOPE["Message"]
+    assert record["Sns"]["SigningCertUrl"] == SNS_ENVELOPE["SigningCertURL"]
+    assert record["Sns"]["UnsubscribeUrl"] == SNS_ENVELOPE["UnsubscribeURL"]
+    assert record["Sns"]["Subject"] is None
+    assert record["Sns"]["MessageAttributes"] == {"kind": {"Type": "String", "Value": "result"}}
+
+
+def test_an_s3_notification_is_passed_as_is() -> None:
+    s3_event = {"Records": [{"eventSource": "aws:s3", "s3": {"object": {"key": "incoming/a+b.txt"}}}]}
+    test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "b"}
+
+    assert lambda_event(json.dumps(s3_event), lambda topic: "") == s3_event
+    assert lambda_event(json.dumps(test_event), lambda topic: "") == test_event
+
+
+def test_the_context_has_what_powertools_reads() -> None:
+    context = LambdaContext(config(), "req-1")
+
+    assert context.function_name == "precis-local-RecordFunction-X"
+    assert context.memory_limit_in_mb == 256
+    assert context.aws_request_id == "req-1"
+    assert 0 < context.get_remaining_time_in_millis() <= 30_000
+
+
+def failing_handler(event, context):
+    raise ValueError("not a SageMaker notification")
+
+
+@pytest.mark.parametrize("attempt", [1, 2])
+def test_a_failed_invocation_is_retried_later_while_attempts_remain(attempt: int) -> None:
+    sqs = FakeSqs()
+    worker = FunctionWorker(config(), sqs=sqs, sns=FakeSns(), handler=failing_handler)
+
+    finished = worker.deliver(message(SNS_ENVELOPE, attempt))
+
+    assert finished is False
+    assert sqs.sent == []
+    assert len(sqs.visibility) == 1  # Lambda's 1- and 2-minute delays, time-scaled
+
+
+def test_after_the_last_retry_lambdas_failure_record_goes_to_the_destination() -> None:
+    sqs = FakeSqs()
+    worker = FunctionWorker(config(), sqs=sqs, sns=FakeSns(), handler=failing_handler)
+
+    finished = worker.deliver(message(SNS_ENVELOPE, 3))
+
+    assert finished is True
+    (sent,) = sqs.sent
+    assert sent["QueueUrl"].endswith("/precis-local-RecordDeadLetterQueue-Y")
+    record = json.loads(sent["MessageBody"])
+    assert record["version"] == "1.0"
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["requestContext"]["functionArn"] == f"{config().arn}:$LATEST"
+    assert record["responseContext"] == {
+        "statusCode": 200,
+        "executedVersion": "$LATEST",
+        "functionError": "Unhandled",
+    }
+    assert record["responsePayload"]["errorType"] == "ValueError"
+    assert record["requestPayload"]["Records"][0]["Sns"]["Message"] == SNS_ENVELOPE["Message"]
+
+
+def test_a_dead_letter_queue_gets_the_event_with_the_error_as_attributes() -> None:
+    sqs = FakeSqs()
+    worker = FunctionWorker(
+        config(on_failure_is_destination=False, maximum_retry_attempts=0),
+        sqs=sqs,
+        sns=FakeSns(),
+        handler=failing_handler,
+    )
+
+    worker.deliver(message({"Records": []}, 1))
+
+    (sent,) = sqs.sent
+    assert json.loads(sent["MessageBody"]) == {"Records": []}
+    assert sent["MessageAttributes"]["ErrorMessage"]["StringValue"] == "not a SageMaker notification"
+
+
+def test_a_successful_invocation_finishes_the_message() -> None:
+    sqs = FakeSqs()
+    seen = []
+    worker = FunctionWorker(
+        config(), sqs=sqs, sns=FakeSns(), handler=lambda event, context: seen.append(event)
+    )
+
+    assert worker.deliver(message({"Records": []}, 1)) is True
+    assert seen == [{"Records": []}]
+    assert sqs.sent == [] and sqs.visibility == []
+
+
+class FakeSns:
+    def get_paginator(self, name: str):
+        return self
+
+    def paginate(self, TopicArn: str):  # noqa: N803 - boto3's parameter names
+        return [{"Subscriptions": [{"Endpoint": config().queue_arn, "SubscriptionArn": SUBSCRIPTION}]}]
+
+
+def test_the_subscription_arn_is_the_functions_own() -> None:
+    worker = FunctionWorker(config(), sqs=FakeSqs(), sns=FakeSns(), handler=failing_handler)
+
+    assert worker.subscription_arn(TOPIC) == SUBSCRIPTION
