@@ -69,4 +69,5 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
             raise
         metrics.add_metric(name=METRICS[result.outcome], unit=MetricUnit.Count, value=1)
         results.append(asdict(result))
+        logger.info(f"{result.outcome.value}", extra=results[-1])
     return {"results": results}
