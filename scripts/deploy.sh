@@ -62,7 +62,7 @@ if [[ -n "${INSTANCE_TYPE:-}" ]]; then
 fi
 if [[ -z "${IMAGE_URI:-}" ]]; then
   instance_type=${INSTANCE_TYPE:-$(.venv/bin/python -c '
-import sys, yaml
+import yaml
 class Loader(yaml.SafeLoader):
     pass
 Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
