@@ -281,3 +281,10 @@ def test_a_missing_setting_fails_loudly_before_any_work(
     ):
         submit_handler(upload(event_key(events), ARTICLE), lambda_context)
     assert endpoint_calls.calls == []
+
+
+def test_a_non_upload_record_is_skipped(submit_handler, events, endpoint_calls, lambda_context):
+    event = events("s3-put.json")
+    event["Records"][0]["eventName"] = "ObjectRemoved:Delete"
+    assert submit_handler(event, lambda_context) == {"results": []}
+    assert endpoint_calls.calls == []

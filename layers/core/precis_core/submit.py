@@ -216,6 +216,7 @@ class SubmitService:
             record,
             status=Status.FAILED,
             dispatch=None,
+            dispatch_until=None,
             failure_reason=reason,
             completed_at=record.submitted_at,
             latency_ms=0,
