@@ -34,7 +34,7 @@ def build_model_archive(output: Path, weights: Path | None = None, code_dir: Pat
     output.parent.mkdir(parents=True, exist_ok=True)
     with (
         output.open("wb") as raw,
-        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as zipped,
+        gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as zipped,
         tarfile.open(fileobj=zipped, mode="w") as archive,
     ):
         for source, name in sorted(members, key=lambda member: member[1]):

@@ -95,7 +95,7 @@ def test_json_text_and_article_fields(inference, field, news):
         (b'{"inputs": "a", "extra": 1}', "application/json", "unknown JSON fields ['extra']"),
         (b'{"inputs": []}', "application/json", "a string or a non-empty list of strings"),
         (b'{"inputs": 42}', "application/json", "a string or a non-empty list of strings"),
-        (b'{"inputs": ["fine", 7]}', "application/json", "every item of \"inputs\" must be a string"),
+        (b'{"inputs": ["fine", 7]}', "application/json", 'every item of "inputs" must be a string'),
         (b'{"inputs": ["fine", "  "]}', "application/json", "inputs[1] has no text"),
         (b'{"article": ["a"]}', "application/json", '"article" must be a string'),
         (b'{"inputs": "a", "parameters": [1]}', "application/json", '"parameters" must be a JSON object'),

@@ -1,0 +1,162 @@
+"""The real transformers path with no download: a tiny random-weight PEGASUS built and saved here.
+
+Its 128-position window is far shorter than the article, so model_fn's summarizer must split the
+article into sentence-aligned windows (map) and summarize the joined partial summaries (reduce).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from precis_summarizer.sentences import segment
+
+pytest.importorskip("torch", reason="the ml extra (torch) is not installed")
+transformers = pytest.importorskip("transformers", reason="the ml extra (transformers) is not installed")
+spm = pytest.importorskip("sentencepiece", reason="the ml extra (sentencepiece) is not installed")
+
+import torch  # noqa: E402
+
+pytestmark = pytest.mark.ml
+
+WINDOW_POSITIONS = 128
+
+
+def _pegasus_tokenizer(corpus: str, directory):
+    """A sentencepiece unigram model trained here on the test texts, wrapped as a PegasusTokenizer."""
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(corpus.split(". ")),
+        model_writer=model,
+        vocab_size=300,
+        hard_vocab_limit=False,
+        model_type="unigram",
+        pad_id=0,
+        eos_id=1,
+        unk_id=2,
+        bos_id=-1,
+        num_threads=1,
+        minloglevel=2,
+    )
+    (directory / "spiece.model").write_bytes(model.getvalue())
+    if int(transformers.__version__.split(".")[0]) >= 5:
+        # transformers 5 builds PEGASUS tokenizers from (piece, score) pairs, not from the .model file.
+        processor = spm.SentencePieceProcessor(model_proto=model.getvalue())
+        vocab = [
+            (processor.id_to_piece(i), 0.0 if processor.is_control(i) else processor.get_score(i))
+            for i in range(processor.get_piece_size())
+        ]
+        return transformers.PegasusTokenizer(vocab=vocab, model_max_length=WINDOW_POSITIONS)
+    vocab_file = str(directory / "spiece.model")
+    return transformers.PegasusTokenizer(vocab_file=vocab_file, model_max_length=WINDOW_POSITIONS)
+
+
+@pytest.fixture(scope="module")
+def tiny_pegasus_dir(tmp_path_factory, news, long_report):
+    # Many intra-op threads on a small shared CI machine make a tiny model crawl.
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    directory = tmp_path_factory.mktemp("tiny-pegasus")
+    tokenizer = _pegasus_tokenizer(news + " " + long_report, directory)
+    config = transformers.PegasusConfig(
+        vocab_size=len(tokenizer),
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=WINDOW_POSITIONS,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id,
+    )
+    model = transformers.PegasusForConditionalGeneration(config)
+    model.generation_config.max_length = 24
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def tiny_pegasus(inference, tiny_pegasus_dir):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("PRECIS_MODEL_ID", raising=False)
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        return inference.model_fn(str(tiny_pegasus_dir))
+
+
+def test_model_fn_loads_the_packaged_model_with_its_window(tiny_pegasus, tiny_pegasus_dir):
+    assert tiny_pegasus.engine == "transformers"
+    assert tiny_pegasus.model_name == tiny_pegasus_dir.name
+    assert tiny_pegasus.window == WINDOW_POSITIONS - 1  # the end-of-sequence token takes one position
+
+
+def test_a_long_article_is_mapped_over_windows_and_reduced(inference, tiny_pegasus, long_report, monkeypatch):
+    calls: list[list[str]] = []
+    generate = tiny_pegasus._generate
+
+    def recording(texts, generation):
+        calls.append(list(texts))
+        return generate(texts, generation)
+
+    monkeypatch.setattr(tiny_pegasus, "_generate", recording)
+    body = json.dumps({"inputs": long_report, "parameters": {"target_words": 5}})
+
+    output = inference.output_fn(
+        inference.predict_fn(inference.input_fn(body, "application/json"), tiny_pegasus), "application/json"
+    )
+
+    result = json.loads(output)
+    assert result["engine"] == "transformers"
+    assert result["chunks"] == len(calls[0]) > 1
+    assert len(calls) >= 2, "the partial summaries were not summarized again"
+    assert len(calls[-1]) < len(calls[0])
+    assert result["words_in"] == len(long_report.split())
+    assert result["words_out"] == len(result["summary"].split())
+    every_window = [text for call in calls for text in call]
+    assert max(tiny_pegasus._token_counts(every_window)) <= tiny_pegasus.window
+
+
+def test_no_sentence_is_lost_when_windows_are_packed(tiny_pegasus, long_report):
+    sentences = [s.text for s in segment(long_report)]
+
+    windows = tiny_pegasus._windows(sentences)
+
+    assert " ".join(windows).split() == " ".join(sentences).split()
+    assert len(windows) > 1
+
+
+def test_a_sentence_longer_than_the_window_is_split_not_cut(tiny_pegasus):
+    run_on = " ".join(f"plot {n} yielded more grain and more carbon" for n in range(60))
+
+    windows = tiny_pegasus._windows([run_on])
+
+    assert len(windows) > 1
+    assert max(tiny_pegasus._token_counts(windows)) <= tiny_pegasus.window
+    assert "".join(" ".join(windows).split()) == "".join(run_on.split())
+
+
+def test_a_list_request_gets_one_result_per_article(inference, tiny_pegasus, news):
+    body = json.dumps({"inputs": [news, "One short sentence about tides."], "parameters": {"num_beams": 2}})
+
+    results = inference.predict_fn(inference.input_fn(body, "application/json"), tiny_pegasus)
+
+    assert [r["engine"] for r in results] == ["transformers", "transformers"]
+    assert results[1]["chunks"] == 1
+
+
+def test_max_length_beyond_half_the_window_is_refused(inference, tiny_pegasus, news):
+    body = json.dumps({"inputs": news, "parameters": {"max_length": 100}})
+
+    with pytest.raises(ValueError, match="over half of the model's 127-token window"):
+        inference.predict_fn(inference.input_fn(body, "application/json"), tiny_pegasus)
+
+
+def test_min_length_above_the_models_max_length_is_refused(inference, tiny_pegasus, news):
+    body = json.dumps({"inputs": news, "parameters": {"min_length": 40}})
+
+    with pytest.raises(ValueError, match="min_length 40 exceeds max_length 24"):
+        inference.predict_fn(inference.input_fn(body, "application/json"), tiny_pegasus)
