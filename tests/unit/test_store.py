@@ -24,6 +24,17 @@ def queued(
     )
 
 
+def fail_first_attempt(store) -> bool:
+    return store.fail(
+        DOC,
+        f"{DOC}-1",
+        reason="boom",
+        completed_at="2026-11-25T01:00:03.000Z",
+        latency_ms=3000,
+        attempts=[{"inference_id": f"{DOC}-1", "status": "FAILED"}],
+    )
+
+
 RESULT = InferenceResult("A summary.", "extractive-wordllama", "extractive", 900, 40, 2, 120)
 
 
@@ -65,27 +76,12 @@ def test_fail_after_complete_changes_nothing(store):
         latency_ms=1000,
         attempts=[],
     )
-    assert (
-        store.fail(
-            DOC,
-            f"{DOC}-1",
-            reason="boom",
-            completed_at="2026-11-25T01:00:03.000Z",
-            latency_ms=3000,
-            attempts=[],
-        )
-        is False
-    )
+    assert fail_first_attempt(store) is False
     assert store.get(DOC).status is Status.COMPLETED
 
 
 def test_transitions_on_an_unknown_document_change_nothing(store):
-    assert (
-        store.fail(
-            DOC, f"{DOC}-1", reason="x", completed_at="2026-11-25T01:00:00.000Z", latency_ms=0, attempts=[]
-        )
-        is False
-    )
+    assert fail_first_attempt(store) is False
     assert store.get(DOC) is None
 
 
@@ -118,14 +114,7 @@ def test_a_claim_that_ran_out_can_be_taken_over(store):
 
 def test_requeue_moves_a_failed_record_to_a_new_attempt(store):
     store.put_queued(queued())
-    store.fail(
-        DOC,
-        f"{DOC}-1",
-        reason="boom",
-        completed_at="2026-11-25T01:00:03.000Z",
-        latency_ms=3000,
-        attempts=[{"inference_id": f"{DOC}-1", "status": "FAILED"}],
-    )
+    fail_first_attempt(store)
     requeue = dict(
         new_inference_id=f"{DOC}-2",
         attempt=2,
