@@ -5,6 +5,7 @@
 #   ARTIFACT_BUCKET=my-bucket make deploy            # required: an S3 bucket in the deploy region
 #   STACK_NAME=precis AWS_REGION=eu-west-1 INSTANCE_TYPE=ml.g5.xlarge IMAGE_URI=... make deploy
 #   PARAMETER_OVERRIDES="MaxInstanceCount=2 AlarmTopicArn=arn:..." make deploy
+#   MODEL_WEIGHTS=path/to/transformers-model make deploy  # ship weights, so scale-out never needs the Hub
 #   DEPLOY_ARGS="--no-confirm-changeset" make deploy  # extra `sam deploy` flags (also: scripts/deploy.sh ARGS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,7 +48,12 @@ bucket_region=$("$AWS" s3api get-bucket-location --bucket "$ARTIFACT_BUCKET" --q
 
 echo "== package the model"
 mkdir -p build
-"$PRECIS" package-model --output "$ARCHIVE"
+package_args=(--output "$ARCHIVE")
+if [[ -n "${MODEL_WEIGHTS:-}" ]]; then
+  [[ -f "$MODEL_WEIGHTS/config.json" ]] || fail "MODEL_WEIGHTS=$MODEL_WEIGHTS has no config.json (a transformers model directory)."
+  package_args+=(--weights "$MODEL_WEIGHTS")
+fi
+"$PRECIS" package-model "${package_args[@]}"
 
 # Content-addressed key: a changed archive gets a new ModelDataUrl, so CloudFormation replaces the
 # Model and rolls the endpoint; an unchanged one leaves the stack as it is.
