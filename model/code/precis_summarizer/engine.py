@@ -8,16 +8,13 @@ from pathlib import Path
 from typing import Protocol
 
 from precis_summarizer.request import Parameters
-from precis_summarizer.result import Summary
+from precis_summarizer.result import Engine, Summary
 
 MODEL_ID_VARIABLE = "PRECIS_MODEL_ID"
 MODEL_REVISION_VARIABLE = "PRECIS_MODEL_REVISION"
 
 
-class Summarizer(Protocol):
-    engine: str
-    model_name: str
-
+class Summarizer(Engine, Protocol):
     def summarize(self, text: str, parameters: Parameters | None = None) -> Summary: ...
 
 

@@ -142,15 +142,7 @@ class ExtractiveSummarizer:
             min_words=parameters.min_length or 0,
         )
         summary = " ".join(s.text for s in picked)
-        return Summary(
-            summary=summary,
-            model=self.model_name,
-            engine=self.engine,
-            words_in=words_in,
-            words_out=len(summary.split()),
-            chunks=1 if words_in else 0,
-            elapsed_ms=round((time.perf_counter() - started) * 1000),
-        )
+        return Summary.timed(summary, source=text, by=self, chunks=1 if words_in else 0, started=started)
 
     def select(
         self,

@@ -67,15 +67,7 @@ class TransformersSummarizer:
                 break
             partials = self._generate(self._windows(partials), generation)
         summary = " ".join(p for p in partials if p)
-        return Summary(
-            summary=summary,
-            model=self.model_name,
-            engine=self.engine,
-            words_in=words_in,
-            words_out=len(summary.split()),
-            chunks=len(windows),
-            elapsed_ms=round((time.perf_counter() - started) * 1000),
-        )
+        return Summary.timed(summary, source=text, by=self, chunks=len(windows), started=started)
 
     def _generation(self, parameters: Parameters) -> dict[str, int]:
         """generate() settings: the request's, else the model's own; max_length fits two per window."""
