@@ -10,6 +10,7 @@ import io
 import json
 
 import pytest
+from precis_summarizer.engine import load_summarizer
 from precis_summarizer.sentences import segment
 
 pytest.importorskip("torch", reason="the ml extra (torch) is not installed")
@@ -160,3 +161,12 @@ def test_min_length_above_the_models_max_length_is_refused(inference, tiny_pegas
 
     with pytest.raises(ValueError, match="min_length 40 exceeds max_length 24"):
         inference.predict_fn(inference.input_fn(body, "application/json"), tiny_pegasus)
+
+
+def test_model_id_variable_loads_that_model_when_nothing_is_packaged(tmp_path, tiny_pegasus_dir, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    environ = {"PRECIS_MODEL_ID": str(tiny_pegasus_dir)}
+
+    summarizer = load_summarizer(tmp_path, environ=environ)
+
+    assert (summarizer.engine, summarizer.model_name) == ("transformers", str(tiny_pegasus_dir))
