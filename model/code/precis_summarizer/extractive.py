@@ -192,19 +192,21 @@ class ExtractiveSummarizer:
     ) -> list[int]:
         chosen: list[int] = []
         words = 0
+        lengths = np.array([s.words for s in candidates])
         closest = np.zeros(len(candidates), dtype=np.float32)
         available = np.ones(len(candidates), dtype=bool)
-        while available.any():
+        while True:
+            if max_words is not None:
+                available &= lengths <= max_words - words  # drop what no longer fits, all at once
+            if not available.any():
+                break
             if sentences is not None and len(chosen) >= sentences and words >= min_words:
                 break
             gain = np.where(available, scores - self.scoring.redundancy * closest, -np.inf)
             best = int(np.argmax(gain))
             available[best] = False
-            length = candidates[best].words
-            if max_words is not None and words + length > max_words:
-                continue
             chosen.append(best)
-            words += length
+            words += int(lengths[best])
             closest = np.maximum(closest, vectors @ vectors[best])
         return chosen
 
