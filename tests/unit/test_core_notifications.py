@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote_plus
 
 import pytest
+from precis_core.ids import document_id, inference_id
 from precis_core.models import MalformedNotification
 from precis_core.notifications import parse_notification
 
@@ -51,3 +53,14 @@ def test_the_failure_location_is_optional_and_also_read_under_response_parameter
 def test_anything_else_is_malformed(text, complaint):
     with pytest.raises(MalformedNotification, match=complaint):
         parse_notification(text)
+
+
+def test_the_event_files_describe_one_article(events):
+    # The notifications answer the request the S3 put in events/ makes (the first attempt).
+    put = events("s3-put.json")["Records"][0]["s3"]
+    key = unquote_plus(put["object"]["key"])
+    expected = inference_id(document_id(put["bucket"]["name"], key, put["object"]["versionId"]), 1)
+    for name in ("sns-success.json", "sns-error.json"):
+        raw = message(events, name)
+        assert raw["inferenceId"] == expected
+        assert raw["requestParameters"]["inputLocation"] == f"s3://{put['bucket']['name']}/{key}"
