@@ -233,6 +233,7 @@ def run_demo(
         finally:
             with console.status("stopping the local stack..."):
                 stack.stop()
+    console.print()
     console.print(results_table(tracked))
     for item in tracked:
         if item.record.get("summary"):

@@ -32,7 +32,8 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 RETRY_DELAYS_SECONDS = (60, 120)
 """Lambda waits one minute before the second attempt of an async invocation, two before the third."""
 
-_POLL_SECONDS = 1
+_POLL_SECONDS = 20
+"""SQS's longest poll: an idle function costs moto nothing; SIGTERM interrupts the wait at once."""
 
 
 @dataclass(frozen=True)

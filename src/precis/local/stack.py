@@ -157,6 +157,7 @@ class LocalStack:
         account_id: str = "123456789012",
         parameter_overrides: dict[str, str] | None = None,
         log_dir: Path | None = None,
+        function_concurrency: int = 1,
     ):
         if time_scale <= 0:
             raise StackError("--time-scale must be positive")
@@ -174,6 +175,9 @@ class LocalStack:
             parameter_overrides=parameter_overrides,
         )
         self.log_dir = Path(log_dir) if log_dir else paths.project_root() / ".precis" / "local" / "logs"
+        if function_concurrency < 1:
+            raise StackError("function concurrency must be at least 1")
+        self.function_concurrency = function_concurrency
         self.port = 0
         self.children: list[Child] = []
         self.startup_seconds = 0.0
@@ -261,7 +265,9 @@ class LocalStack:
                 resource = self.stack.resources[config.logical_id]
                 env = function_environment(self.stack, resource, self.aws_environment())
                 command = [sys.executable, "-m", "precis.local.functions", config.to_json()]
-                self._spawn(config.logical_id, command, env, FUNCTION_READY)
+                for number in range(self.concurrency_of(resource)):
+                    name = config.logical_id if number == 0 else f"{config.logical_id}-{number + 1}"
+                    self._spawn(name, command, env, FUNCTION_READY)
             self._wait_for_moto(moto)
             provision(self.stack, self.client, functions)
             deadline = time.monotonic() + _START_TIMEOUT_SECONDS
@@ -302,6 +308,13 @@ class LocalStack:
             if dead:
                 return dead[0]
         return None
+
+    def concurrency_of(self, function: Resource) -> int:
+        """Execution environments per function: one process each, capped by its reserved concurrency."""
+        reserved = function.properties.get("ReservedConcurrentExecutions")
+        return (
+            self.function_concurrency if reserved is None else min(self.function_concurrency, int(reserved))
+        )
 
     # --- internals ---------------------------------------------------------------------------------
     def _spawn(self, name: str, command: list[str], env: dict[str, str], ready_text: str | None) -> Child:
