@@ -23,6 +23,7 @@ MODEL_NAME = f"precis-extractive/wordllama-{WORDLLAMA_CONFIG}-256"
 NEWS_SENTENCES = 3
 _SHORT_DOCUMENT_WORDS = 1200
 _MIN_SENTENCE_WORDS = 4
+_WORD_CACHE_LIMIT = 200_000
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class SentenceEncoder:
         self._tokenizer.no_truncation()
         # encode_batch_fast skips character offsets (2x faster); older tokenizers only have encode_batch.
         self._encode_batch = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
+        # Tokens never cross spaces (SentencePiece pieces), so each distinct word is tokenized only once.
+        self._word_ids: dict[str, list[int]] = {}
 
     @classmethod
     def load(cls) -> SentenceEncoder:
@@ -88,16 +91,31 @@ class SentenceEncoder:
         return cls(embedding, Tokenizer.from_file(str(tokenizer)))
 
     def encode(self, texts: list[str], idf: bool = False) -> np.ndarray:
-        encodings = self._encode_batch(texts, add_special_tokens=False)
-        lengths = np.array([max(len(e.ids), 1) for e in encodings])
-        ids = np.concatenate([np.asarray(e.ids or [0], dtype=np.int64) for e in encodings])
-        np.clip(ids, 0, self._embedding.shape[0] - 1, out=ids)
+        ids, lengths = self._token_ids(texts)
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         weights = _inverse_sentence_frequency(ids, lengths) if idf else np.ones(len(ids), dtype=np.float32)
         pooled = np.add.reduceat(self._embedding[ids] * weights[:, None], starts, axis=0)
         pooled /= np.maximum(np.add.reduceat(weights, starts), 1e-9)[:, None]
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return pooled / np.maximum(norms, 1e-9)
+
+
+    def _token_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """All texts' token ids end to end, and how many belong to each (at least one: id 0 if empty)."""
+        words = [text.split() or [""] for text in texts]
+        known = self._word_ids
+        unseen = list({word for sentence in words for word in sentence if word not in known})
+        if len(known) + len(unseen) > _WORD_CACHE_LIMIT:
+            known.clear()
+            unseen = list({word for sentence in words for word in sentence})
+        for word, encoding in zip(unseen, self._encode_batch(unseen, add_special_tokens=False), strict=True):
+            known[word] = encoding.ids or [0]
+        per_sentence = [[i for word in sentence for i in known[word]] for sentence in words]
+        lengths = np.fromiter((len(sentence) for sentence in per_sentence), dtype=np.int64, count=len(texts))
+        flat = (i for sentence in per_sentence for i in sentence)
+        ids = np.fromiter(flat, dtype=np.int64, count=int(lengths.sum()))
+        np.clip(ids, 0, self._embedding.shape[0] - 1, out=ids)
+        return ids, lengths
 
 
 def _inverse_sentence_frequency(ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
