@@ -103,11 +103,10 @@ class SentenceEncoder:
     def _token_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """All texts' token ids end to end, and how many belong to each (at least one: id 0 if empty)."""
         words = [text.split() or [""] for text in texts]
+        if len(self._word_ids) > _WORD_CACHE_LIMIT:
+            self._word_ids = {}  # a new dict, so a concurrent request keeps the one it is filling
         known = self._word_ids
         unseen = list({word for sentence in words for word in sentence if word not in known})
-        if len(known) + len(unseen) > _WORD_CACHE_LIMIT:
-            known.clear()
-            unseen = list({word for sentence in words for word in sentence})
         for word, encoding in zip(unseen, self._encode_batch(unseen, add_special_tokens=False), strict=True):
             known[word] = encoding.ids or [0]
         per_sentence = [[i for word in sentence for i in known[word]] for sentence in words]
