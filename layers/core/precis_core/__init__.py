@@ -1,1 +1,10 @@
-"""The shared runtime package of the precis Lambda functions (shipped as a layer)."""
+"""The shared runtime package of the precis Lambda functions (shipped as the layer `layers/core`).
+
+- `models`, `ids`: the domain (Status, SummaryRecord, InferenceResult, named errors) and its identifiers.
+- `settings`: the functions' environment, validated once.
+- `store` (DynamoDB), `articles` (S3 uploads), `results` (S3 outputs), `endpoint` (SageMaker runtime):
+  adapters on injected boto3 clients; `clients` builds the real ones once per container.
+- `notifications`: SageMaker's async inference SNS messages.
+- `submit`, `record`, `reconcile`: the services the functions (and the `precis` CLI) call.
+- `tracing`: X-Ray only when PRECIS_TRACING=true.
+"""
