@@ -1,8 +1,9 @@
 """The offline engine: picks the sentences closest to the document's centroid, favouring early ones.
 
-Sentence vectors are mean-pooled WordLlama token embeddings (shipped inside the wordllama wheel, so
-nothing is downloaded). Each sentence scores its cosine to the document centroid plus a position
-bonus (news leads with its point); a redundancy penalty keeps near-duplicates out.
+Sentence vectors are WordLlama token embeddings (shipped inside the wordllama wheel, so nothing is
+downloaded) averaged with inverse-sentence-frequency weights. Each sentence scores its cosine to the
+document centroid plus a position bonus (news leads with its point) and a bonus for opening its
+section (papers state each section's point first); a redundancy penalty keeps near-duplicates out.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ _WORD_CACHE_LIMIT = 200_000
 
 @dataclass(frozen=True)
 class Scoring:
-    """How sentences are ranked; tuned on the dev sets only (bench/quality.py)."""
+    """How sentences are ranked; tuned with bench/quality.py on the issue's named sets only
+    (xsum_test, bbc_news_summary_100, sumpubmed_long_dev)."""
 
     news_position_weight: float = 0.4
     long_position_weight: float = 0.0
@@ -98,7 +100,6 @@ class SentenceEncoder:
         pooled /= np.maximum(np.add.reduceat(weights, starts), 1e-9)[:, None]
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return pooled / np.maximum(norms, 1e-9)
-
 
     def _token_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """All texts' token ids end to end, and how many belong to each (at least one: id 0 if empty)."""
