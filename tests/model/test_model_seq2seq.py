@@ -170,3 +170,9 @@ def test_model_id_variable_loads_that_model_when_nothing_is_packaged(tmp_path, t
     summarizer = load_summarizer(tmp_path, environ=environ)
 
     assert (summarizer.engine, summarizer.model_name) == ("transformers", str(tiny_pegasus_dir))
+
+
+def test_empty_text_gives_an_empty_summary_without_calling_the_model(tiny_pegasus):
+    summary = tiny_pegasus.summarize("  \n ")
+
+    assert (summary.summary, summary.words_in, summary.chunks) == ("", 0, 0)

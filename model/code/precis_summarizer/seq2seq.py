@@ -60,7 +60,10 @@ class TransformersSummarizer:
         words_in = len(text.split())
         generation = self._generation(parameters)
         target = parameters.target_words or default_word_budget(words_in) or _NEWS_TARGET_WORDS
-        windows = self._windows([s.text for s in segment(text)])
+        sentences = [s.text for s in segment(text)]
+        if not sentences:
+            return Summary.timed("", source=text, by=self, chunks=0, started=started)
+        windows = self._windows(sentences)
         partials = self._generate(windows, generation)
         for _ in range(_MAX_ROUNDS):
             if len(partials) <= 1 or len(" ".join(partials).split()) <= target:
