@@ -1,11 +1,12 @@
-"""Plain text out of HTML (BeautifulSoup) and Markdown (markdown-it, then the HTML path)."""
+"""Plain text out of HTML (BeautifulSoup) and Markdown (markdown-it, then the HTML path).
+
+Both parsers are imported on first use: most requests are plain text, and start-up time counts.
+"""
 
 from __future__ import annotations
 
 import re
-
-from bs4 import BeautifulSoup
-from markdown_it import MarkdownIt
+from functools import cache
 
 _NOT_CONTENT = ("script", "style", "noscript", "template", "svg", "nav", "footer", "aside", "form", "button")
 _BLOCKS = (
@@ -14,11 +15,12 @@ _BLOCKS = (
 )  # fmt: skip
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_MARKDOWN = MarkdownIt("commonmark")
 
 
 def html_to_text(html: str) -> str:
     """Visible text, one paragraph per block element, so headings stay apart from sentences."""
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(html, "html.parser")
     for hidden in soup.find_all(_NOT_CONTENT):
         hidden.decompose()
@@ -31,7 +33,14 @@ def html_to_text(html: str) -> str:
 
 
 def markdown_to_text(markdown: str) -> str:
-    return html_to_text(_MARKDOWN.render(markdown))
+    return html_to_text(_markdown().render(markdown))
+
+
+@cache
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
 
 
 def tidy(text: str) -> str:
