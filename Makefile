@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
+# The Hugging Face DLC on SageMaker still ships transformers 4.x: the model tests run on both majors.
+TF4_VENV := .venv-tf4
 
-.PHONY: help venv demo test unit validate build deploy bench package-model clean
+.PHONY: help venv demo test unit test-tf4 validate build deploy bench package-model clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,7 +27,16 @@ demo: venv ## start the offline stack, summarize the sample articles, print them
 unit: venv ## the Python test suite (unit, model, local stack end to end)
 	$(BIN)/pytest
 
-test: unit validate build ## everything CI runs
+$(TF4_VENV)/bin/pytest: pyproject.toml
+	$(PYTHON) -m venv $(TF4_VENV)
+	$(TF4_VENV)/bin/pip install --quiet --upgrade pip
+	$(TF4_VENV)/bin/pip install --quiet -e '.[dev]' 'torch==2.13.0' 'transformers>=4.40,<5' sentencepiece protobuf
+	@touch $@
+
+test-tf4: $(TF4_VENV)/bin/pytest ## the model tests on transformers 4.x (what the DLC ships)
+	$(TF4_VENV)/bin/pytest tests/model -q
+
+test: unit test-tf4 validate build ## everything CI runs
 
 validate: ## sam validate --lint, cfn-lint on the translated template, checkov
 	scripts/validate.sh
