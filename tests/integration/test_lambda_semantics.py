@@ -42,3 +42,18 @@ def test_a_handler_error_is_retried_then_sent_to_the_on_failure_destination(pipe
     assert sns["EventSource"] == "aws:sns"
     assert sns["Sns"]["TopicArn"] == stack.outputs["SuccessTopicArn"]
     assert marker in sns["Sns"]["Message"]
+
+
+def test_the_scheduled_function_runs_on_its_time_scaled_rate(pipeline) -> None:
+    # Given ReconcileFunction's rate() schedule (15 simulated minutes, seconds at the test's time scale)
+    log = pipeline.stack.log_dir / "ReconcileFunction.log"
+
+    # When the schedule fires
+    invocations = pipeline.wait_until(
+        lambda: [line for line in log.read_text().splitlines() if line.startswith("REPORT RequestId")],
+        "a scheduled invocation of ReconcileFunction",
+    )
+
+    # Then the handler ran to the end without an error
+    assert invocations
+    assert '"errorType"' not in log.read_text()

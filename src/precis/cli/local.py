@@ -54,6 +54,10 @@ ScriptOption = Annotated[
     Path | None,
     typer.Option("--inference-script", help="Inference script to serve (default model/code/inference.py)."),
 ]
+ConcurrencyOption = Annotated[
+    int,
+    typer.Option("--function-concurrency", min=1, help="Execution environments (processes) per function."),
+]
 ModelDirOption = Annotated[
     Path | None,
     typer.Option(
@@ -76,6 +80,7 @@ def up(
     instance_start_delay: StartDelayOption = None,
     inference_script: ScriptOption = None,
     model_dir: ModelDirOption = None,
+    function_concurrency: ConcurrencyOption = 1,
     detach: Annotated[
         bool, typer.Option("--detach", help="Start in the background; stop with `precis local down`.")
     ] = False,
@@ -84,21 +89,22 @@ def up(
     running = read_state()
     if running:
         raise fail(
-            f"a local stack is already running on {running['endpoint_url']} (pid {running['pid']}); "
+            f"a local stack is already running on {running.get('endpoint_url', '(starting)')} "
+            f"(pid {running['pid']}); "
             "`precis local down` stops it"
         )
-    options = _stack_options(port, time_scale, instance_start_delay, inference_script, model_dir)
+    settings = {
+        "time_scale": time_scale,
+        "instance_start_delay": instance_start_delay,
+        "inference_script": inference_script.resolve() if inference_script else None,
+        "model_dir": model_dir.resolve() if model_dir else None,
+        "function_concurrency": function_concurrency,
+    }
     if detach:
-        _start_detached(options)
+        _start_detached(_stack_options(port, settings))
         return
     try:
-        stack = LocalStack(
-            port,
-            time_scale=time_scale,
-            instance_start_delay=instance_start_delay,
-            inference_script=inference_script,
-            model_dir=model_dir,
-        )
+        stack = LocalStack(port, **settings)
     except (StackError, TemplateError) as error:
         raise fail(str(error)) from None
     console.print(f"starting the local stack from {stack.template} (logs in {stack.log_dir}) ...")
@@ -119,14 +125,12 @@ def _announce(stack: LocalStack, text: str) -> None:
         )
 
 
-def _stack_options(port, time_scale, instance_start_delay, inference_script, model_dir) -> list[str]:
-    options = ["--port", str(port), "--time-scale", str(time_scale)]
-    if instance_start_delay is not None:
-        options += ["--instance-start-delay", str(instance_start_delay)]
-    if inference_script:
-        options += ["--inference-script", str(Path(inference_script).resolve())]
-    if model_dir:
-        options += ["--model-dir", str(Path(model_dir).resolve())]
+def _stack_options(port: int, settings: dict) -> list[str]:
+    """The same settings as `python -m precis.local.stack` flags."""
+    options = ["--port", str(port)]
+    for name, value in settings.items():
+        if value is not None:
+            options += [f"--{name.replace('_', '-')}", str(value)]
     return options
 
 
@@ -178,7 +182,7 @@ def down(timeout: Annotated[float, typer.Option(help="Seconds to wait before kil
                 os.kill(int(child_pid), signal.SIGKILL)
         console.print(f"[yellow]the stack did not stop in {timeout:.0f} s and was killed[/]")
     path.unlink(missing_ok=True)
-    console.print(f"local stack on {state['endpoint_url']} stopped")
+    console.print(f"local stack on {state.get('endpoint_url', '(starting)')} stopped")
 
 
 @local_app.command()
@@ -186,7 +190,7 @@ def outputs(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON o
     """The template's Outputs resolved for the local stack, like `aws cloudformation describe-stacks`."""
     state = read_state()
     try:
-        values = state["outputs"] if state else local_outputs()
+        values = state["outputs"] if state and "outputs" in state else local_outputs()
     except TemplateError as error:
         raise fail(str(error)) from None
     if as_json:

@@ -751,6 +751,7 @@ def read_state(path: Path | None = None) -> dict | None:
 
 
 def pid_alive(pid: int) -> bool:
+    """True while the process runs (a zombie, exited but not yet reaped, counts as gone)."""
     if pid <= 0:
         return False
     try:
@@ -759,7 +760,27 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): kill(0) is all we know
+
+
+def claim_state(path: Path) -> None:
+    """Takes the state file for this process before starting, so two `up`s in one checkout cannot race."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        try:
+            descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            running = read_state(path)
+            if running is not None and running.get("pid") != os.getpid():
+                raise StackError(f"a local stack is already running (pid {running['pid']})") from None
+            path.unlink(missing_ok=True)  # left by a stack that died without cleaning up
+            continue
+        with os.fdopen(descriptor, "w") as claim:
+            json.dump({"pid": os.getpid(), "starting": True}, claim)
+        return
 
 
 def run_foreground(stack: LocalStack, path: Path | None = None, announce=print) -> int:
@@ -767,11 +788,12 @@ def run_foreground(stack: LocalStack, path: Path | None = None, announce=print) 
     path = path or state_file()
     with stop_signals() as stop:
         try:
-            stack.start()
+            claim_state(path)
         except StackError as exc:
             announce(f"precis-local failed to start: {exc}")
             return 1
         try:
+            stack.start()
             write_state(stack, path)
             announce(
                 f"{STACK_READY} on {stack.endpoint_url} (endpoint {stack.endpoint_runtime_url}) "
@@ -783,9 +805,12 @@ def run_foreground(stack: LocalStack, path: Path | None = None, announce=print) 
                     f"{dead.name} exited with {dead.process.returncode}; stopping the stack:\n{dead.tail()}"
                 )
             return 0 if dead is None else 1
+        except StackError as exc:
+            announce(f"precis-local failed to start: {exc}")
+            return 1
         finally:
             stack.stop()
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(FileNotFoundError, ValueError):
                 if json.loads(path.read_text()).get("pid") == os.getpid():
                     path.unlink()
 
@@ -799,6 +824,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instance-start-delay", type=float)
     parser.add_argument("--inference-script")
     parser.add_argument("--model-dir")
+    parser.add_argument("--function-concurrency", type=int, default=1)
     parser.add_argument("--state-file", type=Path)
     args = parser.parse_args(argv)
     stack = LocalStack(
@@ -807,6 +833,7 @@ def main(argv: list[str] | None = None) -> int:
         instance_start_delay=args.instance_start_delay,
         inference_script=args.inference_script,
         model_dir=args.model_dir,
+        function_concurrency=args.function_concurrency,
     )
     return run_foreground(stack, args.state_file, announce=lambda text: print(text, flush=True))
 
