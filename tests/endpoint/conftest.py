@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import boto3
@@ -103,9 +103,13 @@ def start_endpoint(aws: Aws, topics: Topics) -> Iterator[Callable[..., LocalEndp
         request_ttl: float = 21600,
         invocation_timeout: float = 900,
         script: str = "controlled.py",
+        endpoint_name: str | None = None,
     ) -> LocalEndpoint:
+        settings = topics.settings
+        if endpoint_name:
+            settings = replace(settings, endpoint_name=endpoint_name)
         endpoint = LocalEndpoint(
-            topics.settings,
+            settings,
             policy or template_like_policy(),
             EndpointCapacity(
                 max_concurrent_invocations=concurrency,

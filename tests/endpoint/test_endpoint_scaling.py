@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from precis.scaling import ScalingPolicy, TargetTracking
 
 
-def invoke(client, location: str, inference_id: str, **extra) -> dict:
+def invoke(client, location: str, inference_id: str, endpoint_name: str = "precis-test", **extra) -> dict:
     return client.invoke_endpoint_async(
-        EndpointName="precis-test",
+        EndpointName=endpoint_name,
         InputLocation=location,
         ContentType="application/json",
         InferenceId=inference_id,
@@ -25,23 +25,32 @@ def test_burst_scales_from_zero_to_several_instances_and_back_to_zero(
 ):
     # Given an idle endpoint at zero instances with the template's policies (max 3)
     started_at = datetime.now(UTC) - timedelta(minutes=1)
-    endpoint = start_endpoint()
+    endpoint = start_endpoint(endpoint_name="precis-burst")
     client = runtime_client(endpoint)
-    location = put_input("inputs/burst.json", {"text": "burst", "sleep": 0.1})
-    peak = {"in_service": 0}
+    location = put_input("inputs/burst.json", {"text": "burst", "sleep": 0.2})
+    seen: list[int] = []
+    sampling = threading.Event()
 
-    def watch() -> bool:
-        status = endpoint.runtime.status()
-        peak["in_service"] = max(peak["in_service"], status["in_service"])
-        return status["processed"] == 40 and status["instances"] == 0
+    def sample() -> None:
+        while not sampling.wait(0.02):
+            seen.append(endpoint.runtime.status()["in_service"])
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
 
     # When 40 requests arrive at once
-    for number in range(40):
-        invoke(client, location, f"burst-{number}")
+    try:
+        for number in range(40):
+            invoke(client, location, f"burst-{number}", endpoint_name="precis-burst")
+        done = wait_for(lambda: endpoint.runtime.status()["processed"] == 40, within=90)
+        idle = wait_for(lambda: endpoint.runtime.status()["instances"] == 0, within=90)
+    finally:
+        sampling.set()
+        sampler.join()
 
     # Then more than one instance serves them, and the endpoint scales back to zero once idle
-    assert wait_for(watch, within=90), endpoint.runtime.status()
-    assert peak["in_service"] > 1
+    assert done and idle, endpoint.runtime.status()
+    assert max(seen) > 1
     assert len(notifications(topics.success_queue, 40)) == 40
     causes = [activity["cause"] for activity in endpoint.runtime.status()["scaling_activities"]]
     assert causes[0] == "step scaling"
@@ -53,7 +62,7 @@ def test_burst_scales_from_zero_to_several_instances_and_back_to_zero(
     backlog = cloudwatch.get_metric_statistics(
         Namespace="AWS/SageMaker",
         MetricName="ApproximateBacklogSize",
-        Dimensions=[{"Name": "EndpointName", "Value": "precis-test"}],
+        Dimensions=[{"Name": "EndpointName", "Value": "precis-burst"}],
         StartTime=started_at,
         EndTime=datetime.now(UTC) + timedelta(minutes=1),
         Period=60,
@@ -64,7 +73,7 @@ def test_burst_scales_from_zero_to_several_instances_and_back_to_zero(
         Namespace="AWS/SageMaker",
         MetricName="InvocationsProcesssed",
         Dimensions=[
-            {"Name": "EndpointName", "Value": "precis-test"},
+            {"Name": "EndpointName", "Value": "precis-burst"},
             {"Name": "VariantName", "Value": "AllTraffic"},
         ],
         StartTime=started_at,
