@@ -166,3 +166,18 @@ def test_non_ascii_input_keys_are_read_as_sent(
 
     [message] = notifications(topics.success_queue, 1)
     assert message["requestParameters"]["inputLocation"] == location
+
+
+def test_a_model_that_fails_to_load_fails_each_request_with_the_reason(
+    topics, start_endpoint, put_input, runtime_client, notifications
+):
+    endpoint = start_endpoint(script="broken_model.py")
+    location = put_input("inputs/unloved.json", {"text": "x"})
+
+    runtime_client(endpoint).invoke_endpoint_async(
+        EndpointName="precis-test", InputLocation=location, InferenceId="unloved-1"
+    )
+
+    [message] = notifications(topics.error_queue, 1)
+    assert message["inferenceId"] == "unloved-1"
+    assert "model_fn raised FileNotFoundError" in message["failureReason"]

@@ -204,19 +204,7 @@ class EndpointRuntime:
 
     def _invoke(self, worker: InstanceWorker, invocation: Invocation) -> None:
         request: AsyncRequest = invocation.payload
-        output, content_type, reason = b"", "", None
-        try:
-            body = self._results.read_input(request)
-        except Exception as error:
-            reason = f"ClientError: Failed to download data from {request.input_location}: {error}"
-        else:
-            try:
-                output, content_type = worker.model().invoke(body, request.content_type, request.accept)
-            except Exception as error:
-                reason = (
-                    f'ClientError: Received client error (400) from model with message "{error}". '
-                    "See the SageMaker Endpoint logs in your account for more information."
-                )
+        output, content_type, reason = self._run_model(worker, request)
         with self._lock:
             claimed = invocation.outcome is None
             if claimed:
@@ -230,6 +218,23 @@ class EndpointRuntime:
             if claimed:
                 self._counts["processed" if reason is None else "failed"] += 1
         self._wake.set()
+
+    def _run_model(self, worker: InstanceWorker, request: AsyncRequest) -> tuple[bytes, str, str | None]:
+        """The response and its content type, or the failure reason SageMaker would give."""
+        try:
+            body = self._results.read_input(request)
+        except Exception as error:
+            return b"", "", f"ClientError: Failed to download data from {request.input_location}: {error}"
+        try:
+            model = worker.model()
+        except Exception as error:
+            return b"", "", f"InternalFailure: the model did not load (model_fn raised {error!r})"
+        try:
+            output, content_type = model.invoke(body, request.content_type, request.accept)
+        except Exception as error:
+            message = f'Received client error (400) from model with message "{error}".'
+            return b"", "", f"ClientError: {message} See the SageMaker Endpoint logs for more information."
+        return output, content_type, None
 
     def _deliver(
         self, request: AsyncRequest, output: bytes, content_type: str, reason: str | None
