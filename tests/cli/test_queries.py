@@ -58,6 +58,28 @@ def test_get_by_s3_uri_finds_the_uploaded_version(stack, store, cli, client):
     assert json.loads(result.stdout)["document_id"] == doc
 
 
+def test_get_by_s3_uri_finds_a_record_keyed_by_etag(stack, store, cli, client):
+    # Given a record the submit function keyed by the ETag (an event without versionId, as moto sends)
+    uploaded = client("s3").put_object(Bucket="precis-test-input", Key="incoming/news/b.txt", Body=b"text")
+    doc = document_id("precis-test-input", "incoming/news/b.txt", uploaded["ETag"].strip('"'))
+    store.put_queued(
+        SummaryRecord(
+            document_id=doc,
+            status=Status.QUEUED,
+            inference_id=f"{doc}-1",
+            attempt=1,
+            input_location="s3://precis-test-input/incoming/news/b.txt",
+            collection="news",
+            submitted_at="2026-11-24T10:00:00.000Z",
+        )
+    )
+
+    result = cli("get", "s3://precis-test-input/incoming/news/b.txt", "--stack", stack, "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["document_id"] == doc
+
+
 def test_get_unknown_id_exits_1(stack, cli):
     result = cli("get", "0" * 32, "--stack", stack)
 

@@ -28,7 +28,7 @@ def test_submit_uploads_files_folders_and_jsonl_lines(stack, cli, client, tmp_pa
     # When the user submits the folder and the file to the "news" collection
     result = cli("submit", str(folder), str(single), "--collection", "news", "--stack", stack, "--json")
 
-    # Then each article is one object under incoming/news/ and its id is the one the submit function derives
+    # Then each article is one object under incoming/news/, reported with the version uploaded
     assert result.exit_code == 0, result.output
     submitted = json.loads(result.stdout)
     s3 = client("s3")
@@ -37,16 +37,16 @@ def test_submit_uploads_files_folders_and_jsonl_lines(stack, cli, client, tmp_pa
         "incoming/news/a.txt",
         "incoming/news/deep-b.md",
         "incoming/news/page.html",
-        "incoming/news/wire-00001.json",
+        "incoming/news/wire-00001-one.json",
         "incoming/news/wire-00003.json",
     ]
-    assert json.loads(s3.get_object(Bucket=BUCKET, Key="incoming/news/wire-00003.json")["Body"].read()) == {
-        "text": "Second line."
-    }
+    # a dataset line becomes the request the endpoint takes; its title names the key
+    assert json.loads(
+        s3.get_object(Bucket=BUCKET, Key="incoming/news/wire-00001-one.json")["Body"].read()
+    ) == {"text": "First line."}
     for item in submitted:
         key = item["location"].removeprefix(f"s3://{BUCKET}/")
-        head = s3.head_object(Bucket=BUCKET, Key=key)
-        assert item["document_id"] == document_id(BUCKET, key, head["VersionId"])
+        assert item["version"] == s3.head_object(Bucket=BUCKET, Key=key)["VersionId"]
     assert "skipped" in result.stderr and "scan.pdf" in result.stderr
 
 
@@ -138,7 +138,7 @@ def test_follow_waits_until_every_document_is_settled(store, capsys):
     # Then it returns once both settled, False because one failed, and shows both outcomes
     shown = capsys.readouterr().out
     assert ok is False
-    assert "COMPLETED" in shown and "Short." in shown
+    assert "COMPLETED" in shown and "10 → 1" in shown
     assert "FAILED" in shown and "bad input" in shown
 
 

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from precis.cli.selection import first_record
 from precis.console import console, errors, print_json, status_style
 
 WaitOption = Annotated[
@@ -24,16 +25,20 @@ DEFAULT_TIMEOUT_SECONDS = 3600
 
 def follow(
     store: SummaryStore,
-    documents: Sequence[str],
+    documents: Sequence[str | tuple[str, ...]],
     *,
     as_json: bool = False,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> bool:
-    """Polls the records until all are settled or `timeout` passes; True when every one COMPLETED."""
-    pending = list(dict.fromkeys(documents))
-    settled: dict[str, SummaryRecord] = {}
+    """Polls the records until all are settled or `timeout` passes; True when every one COMPLETED.
+
+    Each document is an id, or the ids it may have (a fresh upload's, by version and by ETag)."""
+    wanted = list(dict.fromkeys((d,) if isinstance(d, str) else tuple(d) for d in documents))
+    pending = list(wanted)
+    seen: dict[tuple[str, ...], str] = {}
+    settled: dict[tuple[str, ...], SummaryRecord] = {}
     deadline = clock() + timeout
     progress = Progress(
         TextColumn("summarizing"),
@@ -48,46 +53,50 @@ def follow(
     with progress:
         task = progress.add_task("follow", total=len(pending), note="")
         while pending and clock() < deadline:
-            for document in list(pending):
-                record = store.get(document)
-                if record is not None and record.status is not Status.QUEUED:
-                    settled[document] = record
-                    pending.remove(document)
+            for ids in list(pending):
+                record = first_record(store, ids)
+                if record is None:
+                    continue
+                seen[ids] = record.document_id
+                if record.status is not Status.QUEUED:
+                    settled[ids] = record
+                    pending.remove(ids)
                     progress.update(task, completed=len(settled), note=_note(settled))
             if pending:
                 sleep(POLL_SECONDS)
-    records = [settled[d] for d in documents if d in settled]
+    records = [settled[ids] for ids in wanted if ids in settled]
+    waiting = [seen.get(ids, ids[0]) for ids in pending]
     if as_json:
-        print_json({"settled": [r.to_dict() for r in records], "still_queued": pending})
+        print_json({"settled": [r.to_dict() for r in records], "still_queued": waiting})
     else:
-        _show(records, pending)
+        _show(records, waiting)
     return not pending and all(r.status is Status.COMPLETED for r in records)
 
 
-def _note(settled: dict[str, SummaryRecord]) -> str:
+def _note(settled: dict[tuple[str, ...], SummaryRecord]) -> str:
     failed = sum(1 for r in settled.values() if r.status is Status.FAILED)
     return f"{failed} failed" if failed else ""
 
 
 def _show(records: list[SummaryRecord], pending: list[str]) -> None:
     table = Table(box=None, header_style="bold")
-    for column in ("document", "status", "title", "latency", "summary or reason"):
-        table.add_column(column, overflow="fold", max_width=60 if column.startswith("summary") else None)
+    table.add_column("document", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("article", overflow="fold")
+    table.add_column("latency", justify="right", no_wrap=True)
+    table.add_column("words in → out", justify="right", no_wrap=True)
     for record in records:
-        detail = record.summary if record.status is Status.COMPLETED else record.failure_reason
         table.add_row(
             record.document_id,
             Text(record.status.value, style=status_style(record.status.value)),
-            record.title or "",
+            record.input_location.rsplit("/", 1)[-1],
             f"{record.latency_ms / 1000:.1f}s" if record.latency_ms is not None else "",
-            _shorten(detail or ""),
+            f"{record.words_in} → {record.words_out}" if record.words_out is not None else "",
         )
     if records:
         console.print(table)
+    for record in records:
+        if record.status is Status.FAILED:
+            console.print(f"[red]{record.document_id} failed:[/] {record.failure_reason}", highlight=False)
     if pending:
         console.print(f"[yellow]{len(pending)} still QUEUED when the wait ended:[/] {' '.join(pending)}")
-
-
-def _shorten(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

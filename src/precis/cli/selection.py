@@ -70,7 +70,7 @@ def find_record(store: SummaryStore, reference: str, s3=None) -> SummaryRecord |
     if reference.startswith("s3://"):
         if s3 is None:
             raise SelectionError("an s3:// reference needs S3 access")
-        return store.get(document_id_of_object(s3, reference))
+        return first_record(store, candidate_ids_of_object(s3, reference))
     if _DOCUMENT_ID.match(reference):
         return store.get(reference)
     try:
@@ -82,8 +82,8 @@ def find_record(store: SummaryStore, reference: str, s3=None) -> SummaryRecord |
     return store.get(doc)
 
 
-def document_id_of_object(s3, uri: str) -> str:
-    """The id the submit function gave this object: its current version (or ETag) decides it."""
+def candidate_ids_of_object(s3, uri: str) -> tuple[str, ...]:
+    """The ids the submit function may have given this object version (see `candidate_ids`)."""
     try:
         location = S3Location.parse(uri.split("?", 1)[0])
     except ValueError as error:
@@ -96,15 +96,28 @@ def document_id_of_object(s3, uri: str) -> str:
         if error.response["Error"]["Code"] in {"404", "NoSuchKey", "NotFound", "403"}:
             raise SelectionError(f"no object at {uri}") from None
         raise
-    return document_id(location.bucket, location.key, version_of(head))
+    return candidate_ids(location.bucket, location.key, head)
 
 
-def version_of(response: dict) -> str:
-    """VersionId when the bucket is versioned, else the ETag without its quotes (as S3 events give it)."""
+def candidate_ids(bucket: str, key: str, response: dict) -> tuple[str, ...]:
+    """Document ids from a PutObject/HeadObject response: by VersionId, then by ETag.
+
+    The submit function uses the event's versionId when it has one, else its eTag. S3 sends versionId
+    for versioned buckets, but moto's notifications leave it out, so offline the ETag decides.
+    """
+    etag = response["ETag"].strip('"')
     version = response.get("VersionId")
-    if version and version != "null":
-        return version
-    return response["ETag"].strip('"')
+    ids = [document_id(bucket, key, version)] if version and version != "null" else []
+    return (*ids, document_id(bucket, key, etag))
+
+
+def first_record(store: SummaryStore, ids: Iterable[str]) -> SummaryRecord | None:
+    """The record of the first id that has one."""
+    for candidate in ids:
+        record = store.get(candidate)
+        if record is not None:
+            return record
+    return None
 
 
 def _query_version(uri: str) -> str | None:

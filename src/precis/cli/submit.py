@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from precis_core.articles import CONTENT_TYPES
-from precis_core.ids import document_id
+from precis_core.articles import CONTENT_TYPES, JSON_TEXT_FIELDS
 from precis_core.submit import DEFAULT_COLLECTION
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from precis.cli.follow import WaitOption, follow
-from precis.cli.selection import version_of
+from precis.cli.selection import candidate_ids
 from precis.cli.stack_options import (
     EndpointUrlOption,
     JsonOption,
@@ -34,6 +33,7 @@ from precis.console import EXIT_FAILED, EXIT_USAGE, console, errors, explained_e
 
 INPUT_PREFIX = "incoming/"
 JSONL = ".jsonl"
+_SLUG = re.compile(r"[^a-z0-9]+")
 _COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -49,6 +49,19 @@ class Upload:
     name: str
     body: bytes
     content_type: str
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """One uploaded article: where it went, and the ids its record may have (by VersionId, by ETag)."""
+
+    source: str
+    location: str
+    version: str
+    candidate_ids: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "location": self.location, "version": self.version}
 
 
 def gather(paths: list[Path]) -> tuple[list[Upload], list[Path]]:
@@ -99,11 +112,29 @@ def _uploads_of(path: Path, name: str) -> list[Upload]:
                 raise ArticleError(
                     f'{path}:{number}: each line must be one JSON object, e.g. {{"text": ...}}'
                 )
-            body = json.dumps(article, ensure_ascii=False).encode("utf-8")
-            uploads.append(Upload(f"{path}:{number}", f"{stem}-{number:05d}.json", body, "application/json"))
+            body, title = _request_body(article)
+            key_name = f"{stem}-{number:05d}" + (f"-{title}" if title else "") + ".json"
+            uploads.append(Upload(f"{path}:{number}", key_name, body, "application/json"))
     if not uploads:
         raise ArticleError(f"{path}: no articles (the file has no lines)")
     return uploads
+
+
+def _request_body(article: dict) -> tuple[bytes, str]:
+    """The request the endpoint takes (the text field and any parameters) and a slug of the title.
+
+    Other fields of a dataset line (title, id, url) are not part of the inference request, which
+    refuses unknown fields; the title lives on in the key, so the record is named after it.
+    """
+    text_fields = [name for name in JSON_TEXT_FIELDS if name in article]
+    if not text_fields:
+        return json.dumps(article, ensure_ascii=False).encode("utf-8"), ""
+    request = {text_fields[0]: article[text_fields[0]]}
+    if "parameters" in article:
+        request["parameters"] = article["parameters"]
+    title = article.get("title")
+    slug = _SLUG.sub("-", title.lower()).strip("-")[:60] if isinstance(title, str) else ""
+    return json.dumps(request, ensure_ascii=False).encode("utf-8"), slug
 
 
 def submit(
@@ -138,24 +169,28 @@ def submit(
         resources = open_stack(stack, endpoint_url, region)
         s3 = resources.target.client("s3")
         bucket = resources.input_bucket
-        submitted = _upload(s3, bucket, f"{INPUT_PREFIX}{collection}/", uploads, quiet=as_json)
+        prefix = f"{INPUT_PREFIX}{collection}/"
+        submitted = _upload(s3, bucket, prefix, uploads, quiet=as_json)
     if not wait:
         if as_json:
-            print_json(submitted)
+            print_json([item.to_dict() for item in submitted])
         else:
-            _show(submitted)
+            _show(submitted, bucket, prefix, detailed=True)
         return
     if not as_json:
-        _show(submitted)
+        _show(submitted, bucket, prefix, detailed=False)
     with explained_errors():
         ok = follow(
-            open_store(resources), [s["document_id"] for s in submitted], as_json=as_json, timeout=timeout
+            open_store(resources),
+            [item.candidate_ids for item in submitted],
+            as_json=as_json,
+            timeout=timeout,
         )
     if not ok:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _upload(s3, bucket: str, prefix: str, uploads: list[Upload], *, quiet: bool) -> list[dict]:
+def _upload(s3, bucket: str, prefix: str, uploads: list[Upload], *, quiet: bool) -> list[Submitted]:
     submitted = []
     progress = Progress(
         TextColumn("uploading"),
@@ -174,22 +209,24 @@ def _upload(s3, bucket: str, prefix: str, uploads: list[Upload], *, quiet: bool)
                 Bucket=bucket, Key=key, Body=upload.body, ContentType=upload.content_type
             )
             submitted.append(
-                {
-                    "source": upload.source,
-                    "location": f"s3://{bucket}/{key}",
-                    "document_id": document_id(bucket, key, version_of(response)),
-                }
+                Submitted(
+                    source=upload.source,
+                    location=f"s3://{bucket}/{key}",
+                    version=response.get("VersionId") or response["ETag"].strip('"'),
+                    candidate_ids=candidate_ids(bucket, key, response),
+                )
             )
             progress.update(files, advance=1, description=upload.name)
     return submitted
 
 
-def _show(submitted: list[dict]) -> None:
-    table = Table(box=None, header_style="bold")
-    table.add_column("article", overflow="fold")
-    table.add_column("uploaded to", overflow="fold")
-    table.add_column("document", no_wrap=True)
-    for item in submitted:
-        table.add_row(item["source"], item["location"], item["document_id"])
-    console.print(table)
-    console.print(f"{len(submitted)} article(s) submitted")
+def _show(submitted: list[Submitted], bucket: str, prefix: str, *, detailed: bool) -> None:
+    if detailed:
+        table = Table(box=None, header_style="bold")
+        table.add_column("article", overflow="fold")
+        table.add_column("key", overflow="fold")
+        table.add_column("version", no_wrap=True)
+        for item in submitted:
+            table.add_row(item.source, item.location.removeprefix(f"s3://{bucket}/"), item.version)
+        console.print(table)
+    console.print(f"{len(submitted)} article(s) uploaded to s3://{bucket}/{prefix}", highlight=False)
