@@ -182,9 +182,11 @@ def progress_table(tracked: list[Tracked], status: dict, elapsed: float) -> Tabl
 
 
 def results_table(tracked: list[Tracked]) -> Table:
-    table = Table(title="Summaries", show_lines=True)
-    for column in ("document", "status", "words in → out", "latency", "summary"):
-        table.add_column(column, overflow="fold")
+    table = Table(title="Summaries", show_lines=True, expand=True)
+    table.add_column("document", overflow="fold", ratio=2)
+    for column in ("status", "words in → out", "latency"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("summary", overflow="fold", ratio=3)
     for item in tracked:
         record = item.record
         latency = f"{record['latency_ms'] / 1000:.1f} s" if record.get("latency_ms") is not None else "-"
