@@ -10,6 +10,7 @@ from moto import mock_aws
 
 from precis import paths
 from precis.local.stack import (
+    LocalStack,
     StackError,
     event_queue_name,
     function_config,
@@ -130,3 +131,10 @@ def test_the_dead_letter_queues_alarms_and_dashboard_exist(stack, provisioned) -
     wake = next(a for a in alarms if a["AlarmName"] == stack.physical_name("HasBacklogWithoutCapacityAlarm"))
     assert wake["MetricName"] == "HasBacklogWithoutCapacity" and wake["EvaluationPeriods"] == 2
     assert json.loads(dashboard["DashboardBody"])["widgets"]
+
+
+def test_execution_environments_are_capped_by_reserved_concurrency(tmp_path) -> None:
+    local = LocalStack(function_concurrency=20, log_dir=tmp_path)
+
+    assert local.concurrency_of(local.stack.resources["SubmitFunction"]) == 10  # ReservedConcurrentExecutions
+    assert local.concurrency_of(local.stack.resources["RecordFunction"]) == 20

@@ -227,6 +227,8 @@ class FunctionWorker:
         messages = response.get("Messages", [])
         done = []
         for message in messages:
+            if self.stopping.is_set():
+                break  # the rest become visible again; nothing is lost while the stack stops
             self.busy = True
             try:
                 if self.deliver(message):

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -262,12 +262,7 @@ class LocalStack:
             moto = self._spawn("moto", moto_command, self._base_environment(), ready_text=None)
             self._spawn("endpoint", self._endpoint_command(), self._base_environment(), ENDPOINT_READY)
             for config in functions:
-                resource = self.stack.resources[config.logical_id]
-                env = function_environment(self.stack, resource, self.aws_environment())
-                command = [sys.executable, "-m", "precis.local.functions", config.to_json()]
-                for number in range(self.concurrency_of(resource)):
-                    name = config.logical_id if number == 0 else f"{config.logical_id}-{number + 1}"
-                    self._spawn(name, command, env, FUNCTION_READY)
+                self._spawn_function(config)
             self._wait_for_moto(moto)
             provision(self.stack, self.client, functions)
             deadline = time.monotonic() + _START_TIMEOUT_SECONDS
@@ -322,6 +317,16 @@ class LocalStack:
         self.children.append(child)
         child.start()
         return child
+
+    def _spawn_function(self, config: FunctionConfig) -> None:
+        """One process per execution environment, all polling the function's queue; one keeps the schedule."""
+        resource = self.stack.resources[config.logical_id]
+        env = function_environment(self.stack, resource, self.aws_environment())
+        for number in range(1, self.concurrency_of(resource) + 1):
+            name = config.logical_id if number == 1 else f"{config.logical_id}-{number}"
+            environment = config if number == 1 else replace(config, schedules=[])
+            command = [sys.executable, "-m", "precis.local.functions", environment.to_json()]
+            self._spawn(name, command, env, FUNCTION_READY)
 
     def _base_environment(self) -> dict[str, str]:
         keep = {
