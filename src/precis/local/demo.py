@@ -216,7 +216,8 @@ def run_demo(
         port = free_port_pair(0)
     with PeakMemory() as memory:
         with console.status("starting the local stack (moto, SageMaker async endpoint, functions)..."):
-            stack = LocalStack(port, time_scale=time_scale).start()
+            log_dir = paths.project_root() / ".precis" / "local" / "demo-logs"
+            stack = LocalStack(port, time_scale=time_scale, log_dir=log_dir).start()
         try:
             console.print(
                 f"stack up on {stack.endpoint_url} in {stack.startup_seconds:.1f} s; "

@@ -110,7 +110,7 @@ class Child:
         threading.Thread(target=self._copy_output, name=f"log-{self.name}", daemon=True).start()
 
     def _copy_output(self) -> None:
-        with self.log_path.open("a", encoding="utf-8") as log:
+        with self.log_path.open("w", encoding="utf-8") as log:
             for line in self.process.stdout:
                 log.write(line)
                 log.flush()
