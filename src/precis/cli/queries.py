@@ -112,17 +112,20 @@ def list_documents(
         console.print("no documents match")
         return
     table = Table(box=None, header_style="bold")
-    for column in ("document", "status", "collection", "title", "submitted", "latency", "words"):
-        table.add_column(column, no_wrap=column != "title", overflow="ellipsis", max_width=40)
+    widths = {"document": 32, "status": 9, "submitted (UTC)": 19, "latency": 7, "words": 11}
+    for column, width in widths.items():
+        table.add_column(
+            column, no_wrap=True, min_width=width, justify="right" if width in (7, 11) else "left"
+        )
+    table.add_column("collection / title", overflow="ellipsis", no_wrap=True, ratio=1)
     for record in records:
         table.add_row(
             record.document_id,
             Text(record.status.value, style=status_style(record.status.value)),
-            record.collection,
-            record.title or "",
-            record.submitted_at,
+            record.submitted_at[:19].replace("T", " "),
             _seconds(record.latency_ms),
             f"{record.words_in} → {record.words_out}" if record.words_out is not None else "",
+            f"{record.collection} / {record.title or ''}",
         )
     console.print(table)
 
@@ -253,6 +256,10 @@ def _listed(record: SummaryRecord) -> dict:
     return {name: data[name] for name in LIST_FIELDS if name in data}
 
 
+def _chunks(count: int | None) -> str:
+    return "1 chunk" if count == 1 else f"{count} chunks"
+
+
 def _seconds(ms: int | None) -> str:
     return "" if ms is None else f"{ms / 1000:.1f}s"
 
@@ -277,7 +284,7 @@ def _record_view(record: SummaryRecord) -> Table:
         ("completed", record.completed_at),
         ("latency", _seconds(record.latency_ms)),
         ("words", f"{record.words_in} → {record.words_out}" if record.words_out is not None else None),
-        ("model", f"{record.model} ({record.engine}, {record.chunks} chunks)" if record.model else None),
+        ("model", f"{record.model} ({record.engine}, {_chunks(record.chunks)})" if record.model else None),
         ("output", record.output_location if record.status is Status.COMPLETED else None),
         ("failure", record.failure_reason),
     ]

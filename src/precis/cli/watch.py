@@ -107,8 +107,9 @@ def _local_capacity(runtime_url: str) -> EndpointCapacity:
             status = json.loads(response.read())
     except (urllib.error.URLError, OSError, ValueError) as error:
         raise TargetError(f"cannot reach the local endpoint at {runtime_url}: {error}") from None
+    # Like SageMaker: an endpoint scaled to zero is still InService and takes requests.
     return EndpointCapacity(
-        status="InService" if status.get("in_service") else "NoCapacity",
+        status="InService",
         current_instances=status.get("in_service"),
         desired_instances=status.get("instances"),
     )
