@@ -8,16 +8,20 @@ from __future__ import annotations
 import typer
 
 from precis.cli import queries, recovery, submit, teardown, watch
+from precis.cli.stack_options import TARGET_HELP
 
 
 def register(app: typer.Typer) -> None:
     """Adds this module's commands to the app."""
-    app.command("submit")(submit.submit)
-    app.command("get")(queries.get)
-    app.command("list")(queries.list_documents)
-    app.command("stats")(queries.stats)
-    app.command("watch")(watch.watch)
-    app.command("export")(queries.export)
-    app.command("retry")(recovery.retry)
-    app.command("reconcile")(recovery.reconcile)
+    for name, command in (
+        ("submit", submit.submit),
+        ("get", queries.get),
+        ("list", queries.list_documents),
+        ("stats", queries.stats),
+        ("watch", watch.watch),
+        ("export", queries.export),
+        ("retry", recovery.retry),
+        ("reconcile", recovery.reconcile),
+    ):
+        app.command(name, epilog=TARGET_HELP)(command)
     app.command("delete")(teardown.delete)
