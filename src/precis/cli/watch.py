@@ -53,15 +53,16 @@ class Snapshot:
     at: str
     endpoint: str
     capacity: EndpointCapacity
-    metrics: dict[str, float | None]
+    metrics: dict[str, float | str | None]
     in_flight: list[dict]
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def latest_metrics(cloudwatch, endpoint_name: str, now: datetime) -> dict[str, float | None]:
-    """The newest one-minute datapoint of each async backlog metric (None when none was published)."""
+def latest_metrics(cloudwatch, endpoint_name: str, now: datetime) -> dict[str, float | str | None]:
+    """The newest one-minute datapoint of each async backlog metric (None when none was published),
+    and when it was published: the metrics trail the documents by up to a minute."""
     queries = [
         {
             "Id": f"m{index}",
@@ -81,11 +82,13 @@ def latest_metrics(cloudwatch, endpoint_name: str, now: datetime) -> dict[str, f
     response = cloudwatch.get_metric_data(
         MetricDataQueries=queries, StartTime=now - _WINDOW, EndTime=now, ScanBy="TimestampDescending"
     )
-    values: dict[str, float | None] = dict.fromkeys(METRICS)
+    values: dict[str, float | str | None] = {**dict.fromkeys(METRICS), "published_at": None}
     for result in response["MetricDataResults"]:
         name = METRICS[int(result["Id"][1:])]
         if result.get("Values"):
             values[name] = result["Values"][0]
+            published = result["Timestamps"][0].astimezone(UTC).strftime("%H:%M:%S")
+            values["published_at"] = max(values["published_at"] or "", published)
     return values
 
 
@@ -154,7 +157,8 @@ def render(snapshot: Snapshot) -> Group:
     header.add_row(
         f"backlog {_number(metrics['ApproximateBacklogSize'])}",
         f"oldest request {_number(metrics['ApproximateAgeOfOldestRequest'])}s",
-        "waiting for capacity" if metrics["HasBacklogWithoutCapacity"] else "",
+        f"CloudWatch at {metrics['published_at'] or '-'}"
+        + (", waiting for capacity" if metrics["HasBacklogWithoutCapacity"] else ""),
     )
     documents = Table(
         box=None, header_style="bold", title=f"in flight at {snapshot.at}", title_justify="left"
@@ -175,7 +179,7 @@ def render(snapshot: Snapshot) -> Group:
 
 
 def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:g}"
+    return "-" if value is None else f"{round(value):d}"
 
 
 def watch(
