@@ -157,8 +157,8 @@ def render(snapshot: Snapshot) -> Group:
     header.add_row(
         f"backlog {_number(metrics['ApproximateBacklogSize'])}",
         f"oldest request {_number(metrics['ApproximateAgeOfOldestRequest'])}s",
-        f"CloudWatch at {metrics['published_at'] or '-'}"
-        + (", waiting for capacity" if metrics["HasBacklogWithoutCapacity"] else ""),
+        f"CloudWatch, minute from {metrics['published_at'] or '-'}"
+        + (", backlog without capacity" if metrics["HasBacklogWithoutCapacity"] else ""),
     )
     documents = Table(
         box=None, header_style="bold", title=f"in flight at {snapshot.at}", title_justify="left"
