@@ -3,11 +3,13 @@
 The same news-length articles go (1) through the local stack with a no-op inference script,
 (2) through the local stack with the offline engine (model/code/inference.py), and (3) through the
 engine alone, in this process. For each: articles/s (upload of the first to the last record
-COMPLETED), the AWS API calls per article that reached moto's server (the benchmark's own uploads
-and polling subtracted), and the time the stack adds per article over the engine alone.
-Figures are medians over --runs runs; each run starts a fresh stack.
+COMPLETED, timed after a warm-up burst has scaled the endpoint out), the AWS API calls per article
+that reached moto's server (the benchmark's own uploads and polling subtracted), and the time the
+stack adds per article over the engine alone. Figures are medians over --runs runs; each run starts
+a fresh stack. Each run also prints how many simple calls/s moto's server answers at that moment,
+the ceiling of the whole pipeline on a shared machine.
 
-    .venv/bin/python bench/plumbing.py [--articles 1000] [--runs 3]
+    .venv/bin/python bench/plumbing.py [--articles 1000] [--runs 3] [--function-concurrency 2]
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from precis.local.stack import LocalStack
 NOOP_SCRIPT = Path(__file__).with_name("noop_inference.py")
 TIME_SCALE = 60.0
 """Scaling decisions within seconds, so runs measure plumbing, not cooldowns (timeouts stay above 10 s)."""
+WARM_UP = 60
+"""Articles sent before timing: the endpoint scales out and every function is warm when the clock starts."""
 _REQUEST_LINE = re.compile(r'"(GET|POST|PUT|HEAD|DELETE) [^"]*" \d{3}')
 
 
@@ -37,6 +41,7 @@ class Run:
     seconds: float
     articles: int
     api_calls: int
+    moto_calls_per_second: float = 0.0
 
     @property
     def per_second(self) -> float:
@@ -81,6 +86,7 @@ def moto_requests(log: Path) -> int:
 
 
 def through_stack(articles: list[str], inference_script: Path | None, concurrency: int) -> Run:
+    """Times the articles through a fresh stack, after a warm-up burst has scaled the endpoint out."""
     with (
         tempfile.TemporaryDirectory() as logs,
         LocalStack(
@@ -96,23 +102,40 @@ def through_stack(articles: list[str], inference_script: Path | None, concurrenc
         s3, dynamodb = stack.client("s3"), stack.client("dynamodb")
         counter.attach(s3)
         counter.attach(dynamodb)
-        collection = f"bench-{uuid.uuid4().hex[:8]}"
-        bucket, table = stack.outputs["InputBucketName"], stack.outputs["SummariesTableName"]
+        upload_and_wait(stack, s3, dynamodb, articles[:WARM_UP])
         moto_log = Path(logs) / "moto.log"
-        calls_before = moto_requests(moto_log)
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            for number, text in enumerate(articles):
-                key = f"incoming/{collection}/article-{number:05d}.txt"
-                pool.submit(
-                    s3.put_object, Bucket=bucket, Key=key, Body=text.encode(), ContentType="text/plain"
-                )
-        while completed(dynamodb, table, collection) < len(articles):
-            time.sleep(0.2)
-        seconds = time.perf_counter() - started
+        capacity = moto_capacity(stack)
         time.sleep(0.5)  # the moto log is copied by a thread; let it catch up before counting
-        api_calls = moto_requests(moto_log) - calls_before - counter.calls
-        return Run(seconds, len(articles), api_calls)
+        calls_before, own_before = moto_requests(moto_log), counter.calls
+        seconds = upload_and_wait(stack, s3, dynamodb, articles)
+        time.sleep(0.5)
+        api_calls = moto_requests(moto_log) - calls_before - (counter.calls - own_before)
+        return Run(seconds, len(articles), api_calls, capacity)
+
+
+def upload_and_wait(stack: LocalStack, s3, dynamodb, articles: list[str]) -> float:
+    """Uploads the articles to a new collection; seconds until all are COMPLETED."""
+    collection = f"bench-{uuid.uuid4().hex[:8]}"
+    bucket, table = stack.outputs["InputBucketName"], stack.outputs["SummariesTableName"]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for number, text in enumerate(articles):
+            key = f"incoming/{collection}/article-{number:05d}.txt"
+            pool.submit(s3.put_object, Bucket=bucket, Key=key, Body=text.encode(), ContentType="text/plain")
+    while completed(dynamodb, table, collection) < len(articles):
+        time.sleep(0.2)
+    return time.perf_counter() - started
+
+
+def moto_capacity(stack: LocalStack, seconds: float = 2.0) -> float:
+    """Simple calls/s moto's server answers to one client right now: the ceiling of the pipeline."""
+    sqs = stack.client("sqs")
+    queue = stack.stack.get_att("SubmitDeadLetterQueue", "QueueName")
+    calls, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        sqs.get_queue_url(QueueName=queue)
+        calls += 1
+    return calls / (time.perf_counter() - started)
 
 
 def completed(dynamodb, table: str, collection: str) -> int:
@@ -184,7 +207,12 @@ def main() -> None:
             results[name].append(result)
             print(
                 f"  {name} run {number + 1}: {result.per_second:.1f} articles/s, "
-                f"{result.calls_per_article:.1f} API calls/article",
+                f"{result.calls_per_article:.1f} API calls/article"
+                + (
+                    f" (moto answers {result.moto_calls_per_second:.0f} calls/s here)"
+                    if result.api_calls
+                    else ""
+                ),
                 flush=True,
             )
     print(f"\n{'mode':<24} {'articles/s':>10} {'API calls/article':>18} {'ms/article':>11}")
