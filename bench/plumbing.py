@@ -185,7 +185,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
-        "--function-concurrency", type=int, default=4, help="execution environments per function"
+        "--function-concurrency", type=int, default=2, help="execution environments per function"
     )
     args = parser.parse_args()
     articles = news_length_articles(args.articles)
