@@ -154,8 +154,6 @@ class LocalStack:
         template: Path | None = None,
         stack_name: str = "precis-local",
         region: str = "us-east-1",
-        account_id: str = "123456789012",
-        parameter_overrides: dict[str, str] | None = None,
         log_dir: Path | None = None,
         function_concurrency: int = 1,
     ):
@@ -167,13 +165,8 @@ class LocalStack:
         self.inference_script = inference_script
         self.model_dir = model_dir
         self.template = Path(template) if template else paths.template_path()
-        self.stack: Stack = load_stack(
-            self.template,
-            stack_name=stack_name,
-            region=region,
-            account_id=account_id,
-            parameter_overrides=parameter_overrides,
-        )
+        # The endpoint process resolves the same template with the same name and region (no overrides).
+        self.stack: Stack = load_stack(self.template, stack_name=stack_name, region=region)
         self.log_dir = Path(log_dir) if log_dir else paths.project_root() / ".precis" / "local" / "logs"
         if function_concurrency < 1:
             raise StackError("function concurrency must be at least 1")
@@ -356,6 +349,8 @@ class LocalStack:
             str(self.template),
             "--stack-name",
             self.stack.name,
+            "--region",
+            self.region,
             "--time-scale",
             str(self.time_scale),
         ]
