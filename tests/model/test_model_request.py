@@ -70,6 +70,14 @@ def test_json_inputs_list_is_a_batch(inference, news):
     assert len(request.documents) == 2
 
 
+def test_json_article_metadata_travels_with_the_text(inference, news):
+    body = {"title": "Harbor reopens", "url": "https://example.org/a", "published": "2026-11", "text": news}
+
+    request = inference.input_fn(json.dumps(body).encode(), "application/json")
+
+    assert request.documents == [news.strip()]
+
+
 @pytest.mark.parametrize("field", ["text", "article"])
 def test_json_text_and_article_fields(inference, field, news):
     request = inference.input_fn(json.dumps({field: news}).encode(), "application/json")
@@ -92,7 +100,7 @@ def test_json_text_and_article_fields(inference, field, news):
         (b'["a", "b"]', "application/json", "must be an object"),
         (b'{"parameters": {}}', "application/json", 'exactly one of "inputs", "text" or "article"'),
         (b'{"inputs": "a", "text": "b"}', "application/json", 'exactly one of "inputs", "text" or "article"'),
-        (b'{"inputs": "a", "extra": 1}', "application/json", "unknown JSON fields ['extra']"),
+        (b'{"inputs": "a", "extra": 1}', "application/json", "unknown JSON fields ['extra']; accepted"),
         (b'{"inputs": []}', "application/json", "a string or a non-empty list of strings"),
         (b'{"inputs": 42}', "application/json", "a string or a non-empty list of strings"),
         (b'{"inputs": ["fine", 7]}', "application/json", 'every item of "inputs" must be a string'),

@@ -117,6 +117,10 @@ def _decoded(body: str | bytes | bytearray, charset: str) -> str:
         raise MalformedRequest(f"the body is not valid {charset}: {problem}") from error
 
 
+# Descriptive fields an article export commonly carries; they travel with the text and are not summarized.
+ARTICLE_METADATA = frozenset({"title", "id", "url", "source", "authors", "published", "metadata"})
+
+
 def _from_json(text: str) -> SummaryRequest:
     try:
         payload = json.loads(text)
@@ -128,9 +132,10 @@ def _from_json(text: str) -> SummaryRequest:
     keys = [key for key in ("inputs", "text", "article") if key in payload]
     if len(keys) != 1:
         raise MalformedRequest('the JSON body needs exactly one of "inputs", "text" or "article"')
-    unknown = sorted(set(payload) - {keys[0], "parameters"})
+    unknown = sorted(set(payload) - {keys[0], "parameters"} - ARTICLE_METADATA)
     if unknown:
-        raise MalformedRequest(f"unknown JSON fields {unknown}")
+        accepted = sorted({keys[0], "parameters"} | ARTICLE_METADATA)
+        raise MalformedRequest(f"unknown JSON fields {unknown}; accepted: {accepted}")
     parameters = Parameters.parse(payload.get("parameters"))
     inputs = payload[keys[0]]
     if isinstance(inputs, str):
