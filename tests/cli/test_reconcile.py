@@ -163,24 +163,13 @@ class _Context:
         return 300_000
 
 
-SCHEDULED_EVENT = {
-    "version": "0",
-    "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-    "detail-type": "Scheduled Event",
-    "source": "aws.events",
-    "account": "123456789012",
-    "time": "2026-11-25T01:00:00Z",
-    "region": "us-east-1",
-    "resources": ["arn:aws:events:us-east-1:123456789012:rule/precis-test-reconcile"],
-    "detail": {},
-}
+SCHEDULED_EVENT = json.loads((ROOT / "events" / "schedule.json").read_text(encoding="utf-8"))
 
 
 def test_the_scheduled_function_reconciles_with_the_templates_environment(queued, store, client, monkeypatch):
     # Given the function's environment as the template sets it, and one lost and one expired request
     for name, value in {
         "SUMMARIES_TABLE": "precis-test-summaries",
-        "OUTPUT_BUCKET": OUTPUT,
         "REQUEST_TTL_SECONDS": "21600",
         "INVOCATION_TIMEOUT_SECONDS": "900",
         "RECONCILE_OLDER_THAN_SECONDS": "60",

@@ -38,7 +38,9 @@ def function_env(function: str) -> dict[str, str]:
 
 
 INPUT_BUCKET = load_event("s3-put.json")["Records"][0]["s3"]["bucket"]["name"]
-OUTPUT_BUCKET = function_env("RecordFunction")["OUTPUT_BUCKET"]
+OUTPUT_BUCKET = json.loads(load_event("sns-success.json")["Records"][0]["Sns"]["Message"])["responseParameters"][
+    "outputLocation"
+].split("/")[2]
 TABLE = function_env("SubmitFunction")["SUMMARIES_TABLE"]
 ENDPOINT = function_env("SubmitFunction")["ENDPOINT_NAME"]
 
