@@ -38,9 +38,8 @@ def function_env(function: str) -> dict[str, str]:
 
 
 INPUT_BUCKET = load_event("s3-put.json")["Records"][0]["s3"]["bucket"]["name"]
-OUTPUT_BUCKET = json.loads(load_event("sns-success.json")["Records"][0]["Sns"]["Message"])["responseParameters"][
-    "outputLocation"
-].split("/")[2]
+_SUCCESS = json.loads(load_event("sns-success.json")["Records"][0]["Sns"]["Message"])
+OUTPUT_BUCKET = _SUCCESS["responseParameters"]["outputLocation"].split("/")[2]
 TABLE = function_env("SubmitFunction")["SUMMARIES_TABLE"]
 ENDPOINT = function_env("SubmitFunction")["ENDPOINT_NAME"]
 
