@@ -21,6 +21,9 @@ from precis.local.stack import LocalStack
 TIME_SCALE = 120.0
 """Simulated seconds per real second: an 8-minute instance start takes 4 s, a 15-minute scale-in 7.5 s."""
 
+PACED_INFERENCE = Path(__file__).with_name("scripts") / "paced_inference.py"
+"""The real inference script at a GPU-like pace, so a burst builds a backlog whatever this CPU's speed."""
+
 WAIT_SECONDS = 120.0
 """How long a test waits for the pipeline before calling it stuck (a liveness guard, not a speed figure)."""
 
@@ -32,7 +35,8 @@ _deserializer = TypeDeserializer()
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """The whole pipeline on free ports, time compressed; stopped (every process) after the session."""
-    with LocalStack(0, time_scale=TIME_SCALE, log_dir=tmp_path_factory.mktemp("local-stack-logs")) as stack:
+    logs = tmp_path_factory.mktemp("local-stack-logs")
+    with LocalStack(0, time_scale=TIME_SCALE, inference_script=PACED_INFERENCE, log_dir=logs) as stack:
         yield stack
 
 
