@@ -8,7 +8,7 @@ CHECKOV_VENV := .venv-checkov
 # The Hugging Face DLC on SageMaker still ships transformers 4.x: the model tests run on both majors.
 TF4_VENV := .venv-tf4
 
-.PHONY: help venv demo test unit test-tf4 validate build deploy bench package-model clean
+.PHONY: help venv demo test unit test-tf4 validate build deploy bench clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -47,8 +47,13 @@ build: ## sam build
 deploy: ## package the model, upload it, sam deploy
 	scripts/deploy.sh
 
-bench: venv ## the benchmarks under bench/
-	@echo "bench: being written"
+bench: venv ## the benchmarks under bench/ (figures and commands: docs/BENCHMARKS.md)
+	$(BIN)/python bench/cold_start.py --runs 10
+	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/plumbing.py --articles 1000 --runs 3
+	$(BIN)/precis simulate burst --compare
+	$(BIN)/precis simulate idle --compare
 
 clean:
 	rm -rf .aws-sam build .pytest_cache
