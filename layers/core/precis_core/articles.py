@@ -42,7 +42,7 @@ _MISSING = ("NoSuchKey", "404", "NoSuchVersion", "NotFound")
 
 @dataclass(frozen=True)
 class StoredObject:
-    """What HeadObject says about the object version the event named."""
+    """What S3 says about the object version the event named (HeadObject, or a ranged GET's headers)."""
 
     size: int
     etag: str
@@ -77,6 +77,27 @@ class ArticleSource:
             etag=response.get("ETag", "").strip('"'),
             version_id=response.get("VersionId"),
         )
+
+    def read_start(self, ref: ArticleRef, limit: int = SAMPLE_BYTES) -> tuple[StoredObject, bytes]:
+        """The version's metadata and its first `limit` bytes from one ranged GET (its Content-Range
+        carries the whole size); InvalidArticle if it is gone."""
+        try:
+            response = self._client.get_object(**_object_args(ref), Range=f"bytes=0-{limit - 1}")
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if code in _MISSING:
+                raise InvalidArticle("the object was deleted before it could be submitted") from error
+            if code == "InvalidRange":  # S3 has no byte 0 to return for an empty object
+                return self.describe(ref), b""
+            raise
+        sample = response["Body"].read()
+        total = response.get("ContentRange", "").rpartition("/")[2]
+        stored = StoredObject(
+            size=int(total) if total.isdigit() else int(response["ContentLength"]),
+            etag=response.get("ETag", "").strip('"'),
+            version_id=response.get("VersionId"),
+        )
+        return stored, sample[:limit]
 
     def sample(self, ref: ArticleRef, limit: int = SAMPLE_BYTES) -> bytes:
         """The first `limit` bytes of the object (a ranged GET)."""

@@ -174,11 +174,10 @@ class SubmitService:
     def _check(self, ref: ArticleRef) -> articles.Article | None:
         """The checked article; InvalidArticle if it cannot be summarized, None if it was overwritten."""
         articles.content_type_for(ref.key)
-        stored = self.source.describe(ref)
+        stored, sample = self.source.read_start(ref)
         if not ref.version_id and ref.etag and stored.etag and stored.etag != ref.etag:
             return None
         articles.check_size(stored.size, self.max_input_bytes)
-        sample = self.source.sample(ref)
         return articles.inspect(ref.key, stored.size, sample, self.max_input_bytes)
 
     @staticmethod
