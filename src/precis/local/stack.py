@@ -251,7 +251,15 @@ class LocalStack:
             for resource in self.stack.of_type("AWS::Serverless::Function").values()
         ]
         try:
-            moto_command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+            moto_command = [
+                sys.executable,
+                "-m",
+                "precis.local.moto_server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+            ]
             moto = self._spawn("moto", moto_command, self._base_environment(), ready_text=None)
             self._spawn("endpoint", self._endpoint_command(), self._base_environment(), ENDPOINT_READY)
             for config in functions:
