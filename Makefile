@@ -7,8 +7,10 @@ SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 # The Hugging Face DLC on SageMaker still ships transformers 4.x: the model tests run on both majors.
 TF4_VENV := .venv-tf4
+# The sagemaker SDK (~1 GB, ~8 min to install) only serves `precis image-uri`: checked on demand, not in CI.
+SAGEMAKER_VENV := .venv-sagemaker
 
-.PHONY: help venv demo test unit test-tf4 validate build deploy bench clean
+.PHONY: help venv demo test unit test-tf4 test-sagemaker validate build deploy bench clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -36,7 +38,16 @@ $(TF4_VENV)/bin/pytest: pyproject.toml
 test-tf4: $(TF4_VENV)/bin/pytest ## the model tests on transformers 4.x (what the DLC ships)
 	$(TF4_VENV)/bin/pytest tests/model -q
 
-test: unit test-tf4 validate build ## everything CI runs
+$(SAGEMAKER_VENV)/bin/pytest: pyproject.toml
+	$(PYTHON) -m venv $(SAGEMAKER_VENV)
+	$(SAGEMAKER_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAGEMAKER_VENV)/bin/pip install --quiet -e '.[sagemaker]' pytest
+	@touch $@
+
+test-sagemaker: $(SAGEMAKER_VENV)/bin/pytest ## `precis image-uri` against the real sagemaker SDK
+	$(SAGEMAKER_VENV)/bin/pytest tests/model/test_model_archive.py -q
+
+test: validate build test-tf4 unit ## everything CI runs (the full pytest run last, so its summary closes the log)
 
 validate: ## sam validate --lint, cfn-lint on the translated template, checkov
 	scripts/validate.sh
