@@ -80,7 +80,10 @@ def _die_with_parent() -> None:
 
 @dataclass
 class Child:
-    """One process of the stack, its output copied to a log file, ready when it prints `ready_text`."""
+    """One process of the stack, writing its output to a log file, ready when it prints `ready_text`.
+
+    The process writes the file itself: a pipe copied line by line by a thread of the stack's process
+    made every child wait on that process's GIL whenever the pipe filled (moto logs every request)."""
 
     name: str
     command: list[str]
@@ -93,33 +96,20 @@ class Child:
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            self.command,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            bufsize=1,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
-        )
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                self.command,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+            )
         if self.ready_text is None:
             self.ready.set()
-        threading.Thread(target=self._copy_output, name=f"log-{self.name}", daemon=True).start()
-
-    def _copy_output(self) -> None:
-        with self.log_path.open("w", encoding="utf-8") as log:
-            for line in self.process.stdout:
-                log.write(line)
-                log.flush()
-                if not self.ready.is_set() and self.ready_text in line:
-                    self.ready_line = line.strip()
-                    self.ready.set()
 
     def wait_ready(self, deadline: float) -> None:
-        while not self.ready.wait(0.05):
+        while not self._printed_ready():
             if self.process.poll() is not None:
                 raise StackError(
                     f"{self.name} exited with {self.process.returncode} while starting:\n{self.tail()}"
@@ -128,10 +118,22 @@ class Child:
                 raise StackError(
                     f"{self.name} did not become ready in {_START_TIMEOUT_SECONDS} s:\n{self.tail()}"
                 )
+            time.sleep(0.05)
+
+    def _printed_ready(self) -> bool:
+        if not self.ready.is_set():
+            line = next((line for line in self.tail(lines=0).splitlines() if self.ready_text in line), None)
+            if line is not None:
+                self.ready_line = line.strip()
+                self.ready.set()
+        return self.ready.is_set()
 
     def tail(self, lines: int = 20) -> str:
+        """The last `lines` lines of the output (all of it for 0)."""
         try:
-            return "\n".join(self.log_path.read_text(encoding="utf-8").splitlines()[-lines:])
+            return "\n".join(
+                self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+            )
         except OSError:
             return "(no output)"
 
@@ -290,8 +292,6 @@ class LocalStack:
             except subprocess.TimeoutExpired:
                 child.process.kill()
                 child.process.wait()
-            if child.process.stdout:
-                child.process.stdout.close()
         self.children = []
 
     def dead_children(self) -> list[Child]:
