@@ -6,11 +6,11 @@ from datetime import datetime
 
 import boto3
 import pytest
-from moto import mock_aws
+from moto import backends, mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID, utils
 from moto.sqs.models import SQSBackend, sqs_backends
 
-from precis.local.moto_server import is_retained, unix_time_millis
+from precis.local.moto_server import is_retained, route_with_a_fixed_module_list, unix_time_millis
 
 REGION = "us-east-1"
 
@@ -41,3 +41,14 @@ def test_the_sqs_clock_reads_the_same_time_as_moto_s() -> None:
     assert before - 1 <= ours <= after + 1
     moment = datetime(2026, 11, 25, 2, 30, 15, 123000)
     assert unix_time_millis(moment) == utils.unix_time_millis(moment)
+
+
+def test_moto_routes_with_the_same_module_list(monkeypatch) -> None:
+    # Given moto's own listing of its backend modules
+    listed = list(backends.list_of_moto_modules())
+    # When the router's list is fixed once
+    monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
+    route_with_a_fixed_module_list()
+    # Then every later call answers the same list, and the services the stack uses are in it
+    assert list(backends.list_of_moto_modules()) == list(backends.list_of_moto_modules()) == listed
+    assert {"s3", "sqs", "sns", "dynamodb", "cloudwatch"} <= set(listed)
