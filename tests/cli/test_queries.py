@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import pytest
 from precis_core.ids import document_id
 from precis_core.models import Status, SummaryRecord
 
@@ -33,49 +34,37 @@ def test_get_json_by_inference_id(seed, cli, stack):
     assert shown["failure_reason"] == "input too long"
 
 
-def test_get_by_s3_uri_finds_the_uploaded_version(stack, store, cli, client):
-    # Given an article uploaded to the versioned input bucket and its record under the submit function's id
+@pytest.mark.parametrize(
+    ("versioned", "key"),
+    [
+        (True, "incoming/news/a b.txt"),  # AWS: the submit function keys the record by VersionId
+        (False, "incoming/news/b.txt"),  # moto's events carry no versionId: keyed by ETag
+    ],
+)
+def test_get_by_s3_uri_finds_the_record_of_the_uploaded_object(stack, store, cli, client, versioned, key):
+    # Given an uploaded article and its record under the id the submit function gives it
     s3 = client("s3")
-    s3.put_bucket_versioning(Bucket="precis-test-input", VersioningConfiguration={"Status": "Enabled"})
-    uploaded = s3.put_object(Bucket="precis-test-input", Key="incoming/news/a b.txt", Body=b"text")
-    doc = document_id("precis-test-input", "incoming/news/a b.txt", uploaded["VersionId"])
-
+    if versioned:
+        s3.put_bucket_versioning(Bucket="precis-test-input", VersioningConfiguration={"Status": "Enabled"})
+    uploaded = s3.put_object(Bucket="precis-test-input", Key=key, Body=b"text")
+    version = uploaded["VersionId"] if versioned else uploaded["ETag"].strip('"')
+    doc = document_id("precis-test-input", key, version)
     store.put_queued(
         SummaryRecord(
             document_id=doc,
             status=Status.QUEUED,
             inference_id=f"{doc}-1",
             attempt=1,
-            input_location="s3://precis-test-input/incoming/news/a b.txt",
+            input_location=f"s3://precis-test-input/{key}",
             collection="news",
             submitted_at="2026-11-24T10:00:00.000Z",
         )
     )
 
-    result = cli("get", "s3://precis-test-input/incoming/news/a b.txt", "--stack", stack, "--json")
+    # When it is looked up by its S3 URI
+    result = cli("get", f"s3://precis-test-input/{key}", "--stack", stack, "--json")
 
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["document_id"] == doc
-
-
-def test_get_by_s3_uri_finds_a_record_keyed_by_etag(stack, store, cli, client):
-    # Given a record the submit function keyed by the ETag (an event without versionId, as moto sends)
-    uploaded = client("s3").put_object(Bucket="precis-test-input", Key="incoming/news/b.txt", Body=b"text")
-    doc = document_id("precis-test-input", "incoming/news/b.txt", uploaded["ETag"].strip('"'))
-    store.put_queued(
-        SummaryRecord(
-            document_id=doc,
-            status=Status.QUEUED,
-            inference_id=f"{doc}-1",
-            attempt=1,
-            input_location="s3://precis-test-input/incoming/news/b.txt",
-            collection="news",
-            submitted_at="2026-11-24T10:00:00.000Z",
-        )
-    )
-
-    result = cli("get", "s3://precis-test-input/incoming/news/b.txt", "--stack", stack, "--json")
-
+    # Then that record is shown
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["document_id"] == doc
 
