@@ -12,11 +12,11 @@ from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from precis_core.articles import ArticleSource
 from precis_core.clients import aws_client
-from precis_core.endpoint import SummarizerEndpoint
 from precis_core.models import EndpointUnavailable
 from precis_core.settings import SubmitSettings
 from precis_core.store import SummaryStore
 from precis_core.submit import SubmitOutcome, SubmitService, article_refs, is_test_event
+from precis_core.summarizer_endpoint import SummarizerEndpoint
 from precis_core.tracing import traced
 
 logger = Logger()

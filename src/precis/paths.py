@@ -7,7 +7,8 @@ from pathlib import Path
 
 
 def project_root() -> Path:
-    """The repository root: PRECIS_ROOT if set, else the checkout this package is installed from (editable)."""
+    """The repository root: PRECIS_ROOT if set, else the checkout this package is installed from
+    (editable)."""
     override = os.environ.get("PRECIS_ROOT")
     if override:
         return Path(override).resolve()

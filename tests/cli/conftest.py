@@ -84,7 +84,7 @@ def aws(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setattr("precis.resources.local_state_file", lambda: tmp_path / "no-local-stack.json")
+    monkeypatch.setattr("precis.cli.resources.local_state_file", lambda: tmp_path / "no-local-stack.json")
     with mock_aws():
         yield
 

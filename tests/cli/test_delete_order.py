@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from precis.local.template import load_template
 from precis.paths import template_path
+from precis.template import load_template
 
 _SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 

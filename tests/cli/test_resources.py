@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from precis.resources import StackTarget, TargetNotChosen, choose_target
+from precis.cli.resources import StackTarget, TargetNotChosen, choose_target
 
 
 def test_stack_name_means_aws():

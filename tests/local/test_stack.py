@@ -18,7 +18,7 @@ from precis.local.stack import (
     provision,
     rate_seconds,
 )
-from precis.local.template import load_stack
+from precis.template import load_stack
 
 AWS = {
     "AWS_ENDPOINT_URL": "http://127.0.0.1:4566",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from precis.local.template import TemplateError, generated_name, load_stack, local_outputs, merge_globals
+from precis.template import TemplateError, generated_name, load_stack, local_outputs, merge_globals
 
 TEMPLATE = textwrap.dedent("""
     AWSTemplateFormatVersion: '2010-09-09'

@@ -8,7 +8,7 @@ import tarfile
 import pytest
 from typer.testing import CliRunner
 
-from precis import modelpkg
+from precis.cli import modelpkg
 from precis.cli.main import app
 from precis.paths import model_code_dir
 

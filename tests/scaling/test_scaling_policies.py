@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from precis.local.template import load_stack
 from precis.scaling import (
     AlarmSpec,
     Autoscaler,
@@ -16,6 +15,7 @@ from precis.scaling import (
     TargetTracking,
 )
 from precis.scaling.alarm import AlarmState, MetricAlarm
+from precis.template import load_stack
 
 WAKE_ALARM = AlarmSpec("HasBacklogWithoutCapacity", 1, "GreaterThanOrEqualToThreshold", 60, 2, 2)
 TEMPLATE_LIKE = ScalingPolicy(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from precis import paths
-from precis.local.template import load_template
+from precis.template import load_template
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import boto3
 import pytest
 from precis_core.articles import ArticleSource
-from precis_core.endpoint import SummarizerEndpoint
 from precis_core.ids import document_id
 from precis_core.models import ArticleRef, Status
 from precis_core.submit import SubmitService
+from precis_core.summarizer_endpoint import SummarizerEndpoint
 
 
 class RecordingRuntime:

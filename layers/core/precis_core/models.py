@@ -144,7 +144,7 @@ def _one_result(item: dict[str, Any]) -> InferenceResult:
 
 
 @dataclass(frozen=True)
-class Invocation:
+class AcceptedInference:
     """What InvokeEndpointAsync returned for an accepted request."""
 
     inference_id: str

@@ -20,7 +20,6 @@ from aws_lambda_powertools import Logger
 
 from precis_core import articles
 from precis_core.articles import ArticleSource
-from precis_core.endpoint import SummarizerEndpoint
 from precis_core.ids import document_id, elapsed_ms, inference_id, timestamp
 from precis_core.models import (
     ArticleRef,
@@ -33,6 +32,7 @@ from precis_core.models import (
     settle_attempt,
 )
 from precis_core.store import SummaryStore
+from precis_core.summarizer_endpoint import SummarizerEndpoint
 
 logger = Logger(child=True)
 

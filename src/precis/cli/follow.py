@@ -13,8 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from precis.cli.console import console, errors, print_json, status_style
 from precis.cli.selection import first_record
-from precis.console import console, errors, print_json, status_style
 
 WaitOption = Annotated[
     bool, typer.Option("--wait", help="Follow the documents until each is COMPLETED or FAILED.")

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from precis import paths
-from precis.console import console, fail
+from precis.cli.console import console, fail
 from precis.local.stack import (
     STACK_READY,
     LocalStack,
@@ -25,7 +25,7 @@ from precis.local.stack import (
     run_foreground,
     state_file,
 )
-from precis.local.template import TemplateError, local_outputs
+from precis.template import TemplateError, local_outputs
 
 local_app = typer.Typer(
     help="Run the whole pipeline offline on 127.0.0.1 (moto, a local async endpoint, the Lambda handlers).",

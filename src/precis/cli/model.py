@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from precis import modelpkg
+from precis.cli import modelpkg
 
 
 def package_model(

@@ -16,6 +16,7 @@ from precis_core.models import Status, SummaryRecord
 from rich.table import Table
 from rich.text import Text
 
+from precis.cli.console import console, explained_errors, fail, print_json, status_style
 from precis.cli.selection import SelectionError, checked, find_record, first, parse_since, select
 from precis.cli.stack_options import (
     EndpointUrlOption,
@@ -25,7 +26,6 @@ from precis.cli.stack_options import (
     open_stack,
     open_store,
 )
-from precis.console import console, explained_errors, fail, print_json, status_style
 
 StatusOption = Annotated[
     Status | None, typer.Option("--status", case_sensitive=False, help="Only this status.")

@@ -10,16 +10,18 @@ from typing import Annotated
 
 import typer
 from precis_core.articles import ArticleSource
-from precis_core.endpoint import SummarizerEndpoint
 from precis_core.models import Status
 from precis_core.reconcile import Reconciler
 from precis_core.record import RecordService
 from precis_core.results import InferenceOutputs
 from precis_core.submit import SubmitOutcome, SubmitResult, SubmitService
+from precis_core.summarizer_endpoint import SummarizerEndpoint
 from rich.table import Table
 from rich.text import Text
 
+from precis.cli.console import EXIT_FAILED, EXIT_USAGE, console, explained_errors, fail, print_json
 from precis.cli.follow import WaitOption, follow
+from precis.cli.resources import StackResources
 from precis.cli.selection import SelectionError, checked, find_record, parse_duration, parse_since, select
 from precis.cli.stack_options import (
     EndpointUrlOption,
@@ -29,8 +31,6 @@ from precis.cli.stack_options import (
     open_stack,
     open_store,
 )
-from precis.console import EXIT_FAILED, EXIT_USAGE, console, explained_errors, fail, print_json
-from precis.resources import StackResources
 
 INPUT_PREFIX = "incoming/"
 

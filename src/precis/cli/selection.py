@@ -16,7 +16,7 @@ from precis_core.ids import document_id, parse_inference_id, timestamp
 from precis_core.models import S3Location, Status, SummaryRecord
 from precis_core.store import SummaryStore
 
-from precis.console import EXIT_USAGE, fail
+from precis.cli.console import EXIT_USAGE, fail
 
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

@@ -10,7 +10,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from precis.console import EXIT_USAGE, console, fail, print_json
+from precis.cli.console import EXIT_USAGE, console, fail, print_json
 from precis.scaling import ScalingConfigError
 from precis.simulation.plot import plot
 from precis.simulation.policies import PRICE_SOURCE

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from precis_core.store import SummaryStore
 
-from precis.resources import StackResources, StackTarget, choose_target, describe
+from precis.cli.resources import StackResources, StackTarget, choose_target, describe
 
 TARGET_HELP = (
     "Which stack: --stack NAME reads a deployed stack's Outputs; --endpoint-url URL talks to the local "

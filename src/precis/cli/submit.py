@@ -19,6 +19,7 @@ from precis_core.submit import DEFAULT_COLLECTION
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from precis.cli.console import EXIT_FAILED, EXIT_USAGE, console, errors, explained_errors, fail, print_json
 from precis.cli.follow import WaitOption, follow
 from precis.cli.selection import candidate_ids
 from precis.cli.stack_options import (
@@ -29,7 +30,6 @@ from precis.cli.stack_options import (
     open_stack,
     open_store,
 )
-from precis.console import EXIT_FAILED, EXIT_USAGE, console, errors, explained_errors, fail, print_json
 
 INPUT_PREFIX = "incoming/"
 JSONL = ".jsonl"

@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 from botocore.exceptions import WaiterError
 
-from precis.console import console, explained_errors, fail
-from precis.resources import StackTarget, describe
+from precis.cli.console import console, explained_errors, fail
+from precis.cli.resources import StackTarget, describe
 
 _DELETE_BATCH = 1000  # DeleteObjects takes at most 1000 keys per call
 _WAIT_DELAY_SECONDS = 15

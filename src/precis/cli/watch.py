@@ -25,6 +25,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from precis.cli.console import console, explained_errors, print_json
+from precis.cli.resources import StackResources, TargetError
 from precis.cli.stack_options import (
     EndpointUrlOption,
     JsonOption,
@@ -33,8 +35,6 @@ from precis.cli.stack_options import (
     open_stack,
     open_store,
 )
-from precis.console import console, explained_errors, print_json
-from precis.resources import StackResources, TargetError
 
 NAMESPACE = "AWS/SageMaker"
 METRICS = ("ApproximateBacklogSize", "ApproximateAgeOfOldestRequest", "HasBacklogWithoutCapacity")

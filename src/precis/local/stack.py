@@ -28,8 +28,8 @@ import boto3
 from botocore.config import Config
 
 from precis import paths
-from precis.local.functions import FunctionConfig
-from precis.local.template import Resource, Stack, load_stack
+from precis.local.lambda_runtime import FunctionConfig
+from precis.template import Resource, Stack, load_stack
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 ENDPOINT_READY = "precis-endpoint ready on "
@@ -326,7 +326,7 @@ class LocalStack:
         for number in range(1, self.concurrency_of(resource) + 1):
             name = config.logical_id if number == 1 else f"{config.logical_id}-{number}"
             environment = config if number == 1 else replace(config, schedules=[])
-            command = [sys.executable, "-m", "precis.local.functions", environment.to_json()]
+            command = [sys.executable, "-m", "precis.local.lambda_runtime", environment.to_json()]
             self._spawn(name, command, env, FUNCTION_READY)
 
     def _base_environment(self) -> dict[str, str]:
@@ -348,7 +348,7 @@ class LocalStack:
         command = [
             sys.executable,
             "-m",
-            "precis.local.endpoint",
+            "precis.local.sagemaker",
             "--port",
             str(self.port + 1),
             "--aws-endpoint-url",

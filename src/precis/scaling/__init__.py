@@ -5,7 +5,7 @@ one implementation of the queue, the CloudWatch alarms and the scaling policies 
 """
 
 from precis.scaling.autoscaler import Autoscaler, ScalingActivity
-from precis.scaling.endpoint import AsyncEndpoint, Instance, InstanceState, Invocation, Outcome, Progress
+from precis.scaling.fleet import AsyncEndpoint, Instance, InstanceState, Outcome, Progress, QueuedRequest
 from precis.scaling.metrics import MinuteMetrics
 from precis.scaling.policy import (
     AlarmSpec,
@@ -24,7 +24,7 @@ __all__ = [
     "EndpointCapacity",
     "Instance",
     "InstanceState",
-    "Invocation",
+    "QueuedRequest",
     "MinuteMetrics",
     "Outcome",
     "Progress",

@@ -1,7 +1,7 @@
 """Scaling configuration: the scalable target, its policies and alarms, as the template declares them.
 
 Durations are seconds of whichever clock drives the model (virtual in the simulator, scaled in the
-local endpoint). `from_stack` reads a resolved template (precis.local.template.Stack).
+local endpoint). `from_stack` reads a resolved template (precis.template.Stack).
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ def template_policy_and_capacity(
     template: Path | None, *, instance_start_delay: float
 ) -> tuple[ScalingPolicy, EndpointCapacity]:
     """Our policies and AsyncInferenceConfig, read from template.yaml through the local resolver."""
-    from precis.local.template import load_stack
+    from precis.template import load_stack
 
     stack = load_stack(template)
     return (

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from precis.scaling import AsyncEndpoint, Autoscaler, EndpointCapacity, Invocation, Outcome, ScalingPolicy
+from precis.scaling import AsyncEndpoint, Autoscaler, EndpointCapacity, Outcome, QueuedRequest, ScalingPolicy
 from precis.scaling.autoscaler import ScalingActivity
 from precis.simulation.workload import Workload
 
@@ -105,8 +105,8 @@ def simulate(
     arrivals, durations = workload.arrivals, workload.processing_times
     count = len(arrivals)
     horizon = (float(arrivals[-1]) if count else 0.0) + capacity.request_ttl + 86400.0
-    invocations: list[Invocation] = []
-    running: list[tuple[float, int, Invocation, bool]] = []
+    invocations: list[QueuedRequest] = []
+    running: list[tuple[float, int, QueuedRequest, bool]] = []
     timeline: list[TimelinePoint] = []
     next_arrival, next_minute, peak, completions = 0, MINUTE, 0, 0
     now = 0.0
@@ -123,7 +123,7 @@ def simulate(
             endpoint.finish(invocation, now, ok=ok)
             completions += ok
         while next_arrival < count and arrivals[next_arrival] <= now:
-            invocation = Invocation(
+            invocation = QueuedRequest(
                 str(next_arrival),
                 float(arrivals[next_arrival]),
                 capacity.request_ttl,

@@ -128,7 +128,7 @@ def run_all(
 
 def measure_engine(repeats: int = 3) -> tuple[float, float]:
     """Mean and sd of the offline engine's seconds per sample article, run through model/code/inference.py."""
-    from precis.local.endpoint.script import InferenceScript
+    from precis.local.sagemaker.script import InferenceScript
 
     model = InferenceScript(paths.model_code_dir() / "inference.py", paths.project_root() / "model").load()
     articles = sorted(paths.samples_dir().glob("*.txt"))

@@ -13,7 +13,7 @@ import pytest
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from precis.local.endpoint import EndpointSettings, InferenceScript, LocalEndpoint
+from precis.local.sagemaker import EndpointSettings, InferenceScript, LocalEndpoint
 from precis.scaling import AlarmSpec, EndpointCapacity, ScalingPolicy, StepScaling, TargetTracking
 
 SCRIPTS = Path(__file__).parent / "scripts"

@@ -1,6 +1,6 @@
 """One Lambda function of the local stack: its event queue turned into invocations of the real handler.
 
-Run as `python -m precis.local.functions CONFIG_JSON` in a process whose environment is the function's
+Run as `python -m precis.local.lambda_runtime CONFIG_JSON` in a process whose environment is the function's
 own (the template's variables plus the AWS endpoints), as Lambda runs one execution environment.
 moto's server delivers S3 notifications and SNS messages to the function's SQS event queue; this
 loop turns each message back into the event Lambda would have passed, invokes the handler, and keeps

@@ -6,11 +6,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from precis.local.endpoint.results import AsyncResults
-from precis.local.endpoint.runtime import EndpointRuntime, ScaledClock
-from precis.local.endpoint.script import InferenceScript
-from precis.local.endpoint.server import AsyncInvocationServer
-from precis.local.endpoint.settings import EndpointSettings
+from precis.local.sagemaker.results import AsyncResults
+from precis.local.sagemaker.runtime import EndpointRuntime, ScaledClock
+from precis.local.sagemaker.script import InferenceScript
+from precis.local.sagemaker.server import AsyncInvocationServer
+from precis.local.sagemaker.settings import EndpointSettings
 from precis.scaling import EndpointCapacity, ScalingPolicy
 
 

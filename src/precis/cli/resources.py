@@ -151,7 +151,7 @@ def describe(target: StackTarget, cloudformation=None) -> StackResources:
 
 def _describe_local(target: StackTarget) -> StackResources:
     # Imported here: the template resolver belongs to the local stack, which AWS users never need.
-    from precis.local.template import load_stack
+    from precis.template import load_stack
 
     stack = load_stack(stack_name=target.stack_name, region=target.region or LOCAL_REGION)
     return StackResources(target=target, outputs=dict(stack.outputs), parameters=dict(stack.parameters))

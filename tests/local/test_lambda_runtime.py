@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from precis.local.functions import FunctionConfig, FunctionWorker, LambdaContext, lambda_event
+from precis.local.lambda_runtime import FunctionConfig, FunctionWorker, LambdaContext, lambda_event
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:precis-local-success"
 SUBSCRIPTION = f"{TOPIC}:0d2c5f3e-1111-2222-3333-444455556666"

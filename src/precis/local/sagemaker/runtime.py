@@ -16,16 +16,16 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from precis.local.endpoint.results import AsyncRequest, AsyncResults
-from precis.local.endpoint.script import InferenceScript, LoadedModel
+from precis.local.sagemaker.results import AsyncRequest, AsyncResults
+from precis.local.sagemaker.script import InferenceScript, LoadedModel
 from precis.scaling import (
     AsyncEndpoint,
     Autoscaler,
     EndpointCapacity,
     Instance,
     InstanceState,
-    Invocation,
     Outcome,
+    QueuedRequest,
     ScalingPolicy,
 )
 
@@ -93,7 +93,7 @@ class EndpointRuntime:
         self._endpoint = AsyncEndpoint(capacity, initial_instances=policy.min_capacity, now=clock.now())
         self._scaler = Autoscaler(policy, hold_while_updating=hold_while_updating)
         self._workers: dict[int, InstanceWorker] = {}
-        self._deadlines: list[tuple[float, int, Invocation]] = []
+        self._deadlines: list[tuple[float, int, QueuedRequest]] = []
         self._next_minute = clock.now() + MINUTE
         self._counts: Counter[str] = Counter()
         self._publisher = ThreadPoolExecutor(2, thread_name_prefix="endpoint-results")
@@ -104,7 +104,7 @@ class EndpointRuntime:
 
     def submit(self, request: AsyncRequest, *, ttl: float, timeout: float) -> None:
         with self._lock:
-            invocation = Invocation(request.inference_id, self.clock.now(), ttl, timeout, payload=request)
+            invocation = QueuedRequest(request.inference_id, self.clock.now(), ttl, timeout, payload=request)
             self._endpoint.submit(invocation)
             self._counts["accepted"] += 1
         self._wake.set()
@@ -183,7 +183,7 @@ class EndpointRuntime:
             self._endpoint.scale_to(activity.to_capacity, minute_end)
         self._publisher.submit(self._put_metrics, metrics, datetime.now(UTC))
 
-    def _expire_deadlines(self, now: float) -> list[Invocation]:
+    def _expire_deadlines(self, now: float) -> list[QueuedRequest]:
         timed_out = []
         while self._deadlines and self._deadlines[0][0] <= now:
             _, _, invocation = heapq.heappop(self._deadlines)
@@ -202,7 +202,7 @@ class EndpointRuntime:
             elif not known:
                 self._workers[instance.instance_id] = InstanceWorker(instance, self._script)
 
-    def _invoke(self, worker: InstanceWorker, invocation: Invocation) -> None:
+    def _invoke(self, worker: InstanceWorker, invocation: QueuedRequest) -> None:
         request: AsyncRequest = invocation.payload
         output, content_type, reason = self._run_model(worker, request)
         with self._lock:

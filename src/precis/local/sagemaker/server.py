@@ -10,9 +10,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-from precis.local.endpoint.results import AsyncRequest
-from precis.local.endpoint.runtime import EndpointRuntime
-from precis.local.endpoint.settings import EndpointSettings
+from precis.local.sagemaker.results import AsyncRequest
+from precis.local.sagemaker.runtime import EndpointRuntime
+from precis.local.sagemaker.settings import EndpointSettings
 
 INVOCATIONS = re.compile(r"^/endpoints/([^/]+)/async-invocations/?$")
 STATUS_PATH = "/_precis/status"

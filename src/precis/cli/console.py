@@ -17,7 +17,7 @@ from botocore.exceptions import (
 )
 from rich.console import Console
 
-from precis.resources import StackNotFound, TargetError, TargetNotChosen
+from precis.cli.resources import StackNotFound, TargetError, TargetNotChosen
 
 console = Console()
 errors = Console(stderr=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from precis_core.models import EndpointRejected, EndpointUnavailable, Invocation
+from precis_core.models import AcceptedInference, EndpointRejected, EndpointUnavailable
 
 # Errors that say the request itself is wrong (or names something that does not exist).
 NON_RETRYABLE = frozenset({"ValidationError", "ValidationException"})
@@ -28,7 +28,7 @@ class SummarizerEndpoint:
         self.request_ttl_seconds = request_ttl_seconds
         self.invocation_timeout_seconds = invocation_timeout_seconds
 
-    def invoke(self, input_location: str, content_type: str, inference_id: str) -> Invocation:
+    def invoke(self, input_location: str, content_type: str, inference_id: str) -> AcceptedInference:
         """Queue one inference on the object itself (no copy); the summary arrives later via SNS."""
         try:
             response = self._client.invoke_endpoint_async(
@@ -49,7 +49,7 @@ class SummarizerEndpoint:
             raise EndpointUnavailable(f"the endpoint did not take the request ({message})") from error
         except BotoCoreError as error:
             raise EndpointUnavailable(f"the endpoint could not be reached ({error})") from error
-        return Invocation(
+        return AcceptedInference(
             inference_id=response.get("InferenceId") or inference_id,
             output_location=response["OutputLocation"],
             failure_location=response.get("FailureLocation"),

@@ -1,4 +1,4 @@
-"""`python -m precis.local.endpoint`: the template's async endpoint on 127.0.0.1 until SIGTERM/SIGINT."""
+"""`python -m precis.local.sagemaker`: the template's async endpoint on 127.0.0.1 until SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ import boto3
 from botocore.config import Config
 
 from precis import paths
-from precis.local.endpoint.service import LocalEndpoint
+from precis.local.sagemaker.service import LocalEndpoint
 
 DEFAULT_START_DELAY = 30.0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m precis.local.endpoint", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m precis.local.sagemaker", description=__doc__)
     parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--aws-endpoint-url", required=True, help="moto's server, e.g. http://127.0.0.1:4566")
     parser.add_argument("--template", type=Path, default=None, help="template.yaml (default: the project's)")
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="precis-endpoint %(levelname)s %(message)s", stream=sys.stderr
     )
-    from precis.local.template import load_stack
+    from precis.template import load_stack
 
     stack = load_stack(args.template, stack_name=args.stack_name, region=args.region)
     endpoint = LocalEndpoint.from_stack(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from precis.scaling import AsyncEndpoint, EndpointCapacity, InstanceState, Invocation, Outcome
+from precis.scaling import AsyncEndpoint, EndpointCapacity, InstanceState, Outcome, QueuedRequest
 
 CAPACITY = EndpointCapacity(max_concurrent_invocations=2, instance_start_delay=30, request_ttl=600)
 
 
-def request(number: int, at: float = 0.0, ttl: float = 600) -> Invocation:
-    return Invocation(f"r{number}", at, ttl, 900)
+def request(number: int, at: float = 0.0, ttl: float = 600) -> QueuedRequest:
+    return QueuedRequest(f"r{number}", at, ttl, 900)
 
 
 def test_requests_wait_until_an_instance_is_in_service():

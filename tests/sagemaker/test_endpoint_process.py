@@ -1,4 +1,4 @@
-"""`python -m precis.local.endpoint` as the local stack runs it: from template.yaml, stopped by SIGTERM."""
+"""`python -m precis.local.sagemaker` as the local stack runs it: from template.yaml, stopped by SIGTERM."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import boto3
 
-from precis.local.template import load_stack
+from precis.template import load_stack
 
 SCRIPT = Path(__file__).parent / "scripts" / "controlled.py"
 
@@ -39,7 +39,7 @@ def test_module_serves_the_template_endpoint_and_exits_cleanly_on_sigterm(aws, n
         [
             sys.executable,
             "-m",
-            "precis.local.endpoint",
+            "precis.local.sagemaker",
             "--port",
             "0",
             "--aws-endpoint-url",

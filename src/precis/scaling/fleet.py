@@ -52,7 +52,7 @@ class Instance:
 
 
 @dataclass(eq=False)
-class Invocation:
+class QueuedRequest:
     inference_id: str
     arrived_at: float
     ttl: float
@@ -72,8 +72,8 @@ class Invocation:
 class Progress:
     """What `advance` changed: invocations to start now, requests that expired, instances now in service."""
 
-    started: list[Invocation] = field(default_factory=list)
-    expired: list[Invocation] = field(default_factory=list)
+    started: list[QueuedRequest] = field(default_factory=list)
+    expired: list[QueuedRequest] = field(default_factory=list)
     ready: list[Instance] = field(default_factory=list)
 
 
@@ -82,8 +82,8 @@ class AsyncEndpoint:
         self.capacity = capacity
         self.instances: list[Instance] = []
         self._ids = itertools.count(1)
-        self._queue: deque[Invocation] = deque()
-        self._expiries: list[tuple[float, int, Invocation]] = []
+        self._queue: deque[QueuedRequest] = deque()
+        self._expiries: list[tuple[float, int, QueuedRequest]] = []
         self._queued = 0
         self._in_flight = 0
         self._minute = _MinuteTotals()
@@ -116,7 +116,7 @@ class AsyncEndpoint:
     def updating(self) -> bool:
         return any(i.state is InstanceState.PENDING for i in self.instances)
 
-    def submit(self, invocation: Invocation) -> None:
+    def submit(self, invocation: QueuedRequest) -> None:
         self._queue.append(invocation)
         self._queued += 1
         heapq.heappush(self._expiries, (invocation.expires_at, id(invocation), invocation))
@@ -144,7 +144,7 @@ class AsyncEndpoint:
         self._dispatch(now, progress)
         return progress
 
-    def finish(self, invocation: Invocation, now: float, *, ok: bool) -> None:
+    def finish(self, invocation: QueuedRequest, now: float, *, ok: bool) -> None:
         """Frees the invocation's slot; a draining instance stops once its last invocation ends."""
         instance = invocation.instance
         instance.in_flight -= 1
@@ -214,7 +214,7 @@ class AsyncEndpoint:
         instance.state = InstanceState.TERMINATED
         instance.terminated_at = now
 
-    def _oldest_queued(self) -> Invocation | None:
+    def _oldest_queued(self) -> QueuedRequest | None:
         while self._queue and self._queue[0].outcome is not None:
             self._queue.popleft()
         return self._queue[0] if self._queue else None

@@ -1,0 +1,21 @@
+"""A local SageMaker asynchronous endpoint: the real InvokeEndpointAsync API over the scaling model.
+
+Run it with `python -m precis.local.sagemaker`; embed it with `LocalEndpoint`.
+"""
+
+from precis.local.sagemaker.results import AsyncRequest, AsyncResults
+from precis.local.sagemaker.runtime import EndpointRuntime, ScaledClock
+from precis.local.sagemaker.script import InferenceScript, InferenceScriptError
+from precis.local.sagemaker.service import LocalEndpoint
+from precis.local.sagemaker.settings import EndpointSettings
+
+__all__ = [
+    "AsyncRequest",
+    "AsyncResults",
+    "EndpointRuntime",
+    "EndpointSettings",
+    "InferenceScript",
+    "InferenceScriptError",
+    "LocalEndpoint",
+    "ScaledClock",
+]
