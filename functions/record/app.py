@@ -10,13 +10,12 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from precis_core import services
 from precis_core.clients import aws_client
 from precis_core.models import MalformedNotification, ResultMissing
 from precis_core.notifications import parse_notification
 from precis_core.record import RecordOutcome, RecordService
-from precis_core.results import InferenceOutputs
 from precis_core.settings import RecordSettings
-from precis_core.store import SummaryStore
 from precis_core.tracing import traced
 
 logger = Logger()
@@ -34,10 +33,7 @@ METRICS = {
 @cache
 def record_service() -> RecordService:
     """The container's service, wired to real clients on first use (settings checked here, loudly)."""
-    settings = RecordSettings.from_env()
-    return RecordService(
-        SummaryStore(settings.summaries_table, aws_client("dynamodb")), InferenceOutputs(aws_client("s3"))
-    )
+    return services.record_service(RecordSettings.from_env(), aws_client)
 
 
 @traced

@@ -10,13 +10,11 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from precis_core.articles import ArticleSource
+from precis_core import services
 from precis_core.clients import aws_client
 from precis_core.models import EndpointUnavailable
 from precis_core.settings import SubmitSettings
-from precis_core.store import SummaryStore
 from precis_core.submit import SubmitOutcome, SubmitService, article_refs, is_test_event
-from precis_core.summarizer_endpoint import SummarizerEndpoint
 from precis_core.tracing import traced
 
 logger = Logger()
@@ -34,19 +32,7 @@ METRICS = {
 @cache
 def submit_service() -> SubmitService:
     """The container's service, wired to real clients on first use (settings checked here, loudly)."""
-    settings = SubmitSettings.from_env()
-    return SubmitService(
-        SummaryStore(settings.summaries_table, aws_client("dynamodb")),
-        ArticleSource(aws_client("s3")),
-        SummarizerEndpoint(
-            aws_client("sagemaker-runtime"),
-            settings.endpoint_name,
-            settings.request_ttl_seconds,
-            settings.invocation_timeout_seconds,
-        ),
-        input_prefix=settings.input_prefix,
-        max_input_bytes=settings.max_input_bytes,
-    )
+    return services.submit_service(SubmitSettings.from_env(), aws_client)
 
 
 @traced

@@ -11,7 +11,7 @@ import pytest
 from precis_core import clients
 from precis_core.ids import timestamp
 from precis_core.models import SettingsError, Status
-from precis_core.reconcile import ReconcileSettings
+from precis_core.settings import ReconcileSettings
 
 OUTPUT = "precis-test-output"
 ROOT = Path(__file__).resolve().parents[2]

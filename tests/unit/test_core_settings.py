@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from precis_core.models import SettingsError
-from precis_core.settings import RecordSettings, SubmitSettings
+from precis_core.settings import RecordSettings, SubmitSettings, tracing_enabled
 
 
 def test_env_json_gives_valid_settings_to_both_functions(events):
     env = events("env.json")
     submit = SubmitSettings.from_env(env["SubmitFunction"])
-    assert (submit.input_prefix, submit.max_input_bytes, submit.tracing) == ("incoming/", 10485760, False)
+    assert (submit.input_prefix, submit.max_input_bytes) == ("incoming/", 10485760)
+    assert tracing_enabled(env["SubmitFunction"]) is False
     assert (
         RecordSettings.from_env(env["RecordFunction"]).summaries_table
         == env["RecordFunction"]["SUMMARIES_TABLE"]
@@ -33,4 +34,4 @@ def test_every_problem_is_named_at_once(events):
 
 def test_tracing_is_true_or_false_only():
     with pytest.raises(SettingsError, match="PRECIS_TRACING='yes' must be true or false"):
-        RecordSettings.from_env({"SUMMARIES_TABLE": "t", "PRECIS_TRACING": "yes"})
+        tracing_enabled({"SUMMARIES_TABLE": "t", "PRECIS_TRACING": "yes"})

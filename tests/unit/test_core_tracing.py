@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from precis_core import tracing
+from precis_core.models import SettingsError
 
 
 def test_without_tracing_the_handler_runs_unwrapped(monkeypatch):
@@ -24,3 +26,10 @@ def test_with_tracing_the_tracer_captures_the_handler_once(monkeypatch):
     handler = tracing.traced(lambda event, context: event["n"] + 1)
     assert [handler({"n": 1}, None), handler({"n": 2}, None)] == [2, 3]
     assert len(calls) == 1
+
+
+def test_a_bad_tracing_setting_fails_the_first_invocation_loudly(monkeypatch):
+    monkeypatch.setenv("PRECIS_TRACING", "yes")
+    handler = tracing.traced(lambda event, context: event["n"] + 1)
+    with pytest.raises(SettingsError, match="PRECIS_TRACING='yes' must be true or false"):
+        handler({"n": 1}, None)

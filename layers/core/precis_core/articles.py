@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from precis_core.models import ArticleRef, InvalidArticle
+from precis_core.s3 import is_missing
 
 # How much of an article is read to judge it (whole articles up to this size are checked in full).
 SAMPLE_BYTES = 256 * 1024
@@ -37,7 +38,6 @@ _CONTROL_RATIO = 0.01
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _HTML_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
-_MISSING = ("NoSuchKey", "404", "NoSuchVersion", "NotFound")
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class ArticleSource:
         try:
             response = self._client.head_object(**_object_args(ref))
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in _MISSING:
+            if is_missing(error):
                 raise InvalidArticle("the object was deleted before it could be submitted") from error
             raise
         return StoredObject(
@@ -84,10 +84,10 @@ class ArticleSource:
         try:
             response = self._client.get_object(**_object_args(ref), Range=f"bytes=0-{limit - 1}")
         except ClientError as error:
-            code = error.response.get("Error", {}).get("Code")
-            if code in _MISSING:
+            if is_missing(error):
                 raise InvalidArticle("the object was deleted before it could be submitted") from error
-            if code == "InvalidRange":  # S3 has no byte 0 to return for an empty object
+            # An empty object has no byte 0 to return.
+            if error.response.get("Error", {}).get("Code") == "InvalidRange":
                 return self.describe(ref), b""
             raise
         sample = response["Body"].read()

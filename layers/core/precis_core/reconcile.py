@@ -12,25 +12,22 @@ notification, or a second run, changes nothing more.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 
 from precis_core.ids import parse_timestamp, timestamp
-from precis_core.models import S3Location, SettingsError, Status, SummaryRecord
+from precis_core.models import Status, SummaryRecord
 from precis_core.record import RecordOutcome, RecordService
+from precis_core.results import InferenceOutputs
 from precis_core.store import SummaryStore
 
 logger = Logger(child=True)
-
-_MISSING = ("404", "NoSuchKey", "NotFound")
 
 
 class ReconcileOutcome(StrEnum):
@@ -39,46 +36,6 @@ class ReconcileOutcome(StrEnum):
     EXPIRED = "expired"  # nothing arrived within the request TTL plus the invocation timeout
     IN_FLIGHT = "in_flight"  # nothing yet, but the request may still be processed
     SETTLED_ELSEWHERE = "settled_elsewhere"  # a notification or another run changed it meanwhile
-
-
-@dataclass(frozen=True)
-class ReconcileSettings:
-    summaries_table: str
-    request_ttl_seconds: int
-    invocation_timeout_seconds: int
-    older_than_seconds: int = 0
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ReconcileSettings:
-        """SUMMARIES_TABLE, REQUEST_TTL_SECONDS, INVOCATION_TIMEOUT_SECONDS, RECONCILE_OLDER_THAN_SECONDS."""
-        environ = os.environ if environ is None else environ
-        problems = []
-        table = environ.get("SUMMARIES_TABLE", "").strip()
-        if not table:
-            problems.append("SUMMARIES_TABLE is not set")
-        numbers = {}
-        for name, required in (
-            ("REQUEST_TTL_SECONDS", True),
-            ("INVOCATION_TIMEOUT_SECONDS", True),
-            ("RECONCILE_OLDER_THAN_SECONDS", False),
-        ):
-            raw = environ.get(name, "").strip()
-            if not raw:
-                numbers[name] = 0
-                if required:
-                    problems.append(f"{name} is not set")
-            elif not raw.isdigit():
-                problems.append(f"{name}={raw!r} is not a non-negative integer")
-            else:
-                numbers[name] = int(raw)
-        if problems:
-            raise SettingsError("reconcile function settings: " + "; ".join(problems))
-        return cls(
-            summaries_table=table,
-            request_ttl_seconds=numbers["REQUEST_TTL_SECONDS"],
-            invocation_timeout_seconds=numbers["INVOCATION_TIMEOUT_SECONDS"],
-            older_than_seconds=numbers["RECONCILE_OLDER_THAN_SECONDS"],
-        )
 
 
 @dataclass
@@ -104,13 +61,14 @@ class ReconcileReport:
 
 
 class Reconciler:
-    """Settles lost notifications; give it the store, the record service and a `boto3.client("s3")`."""
+    """Settles lost notifications: reads QUEUED records from the store, asks the endpoint's outputs
+    whether an object arrived, and settles through the record service."""
 
     def __init__(
         self,
         store: SummaryStore,
         records: RecordService,
-        s3: Any,
+        outputs: InferenceOutputs,
         *,
         request_ttl_seconds: int,
         invocation_timeout_seconds: int,
@@ -118,7 +76,7 @@ class Reconciler:
     ) -> None:
         self.store = store
         self.records = records
-        self.s3 = s3
+        self.outputs = outputs
         # A request can wait its whole TTL in the queue and then run up to the invocation timeout.
         self.deadline = timedelta(seconds=request_ttl_seconds + invocation_timeout_seconds)
         self.now = now
@@ -136,10 +94,10 @@ class Reconciler:
         return report
 
     def settle(self, record: SummaryRecord, now: datetime) -> ReconcileOutcome:
-        if record.output_location and self._exists(record.output_location):
+        if record.output_location and self.outputs.exists(record.output_location):
             result = self.records.complete(record.inference_id, record.output_location)
             return _outcome(result.outcome, ReconcileOutcome.COMPLETED)
-        if record.failure_location and self._exists(record.failure_location):
+        if record.failure_location and self.outputs.exists(record.failure_location):
             result = self.records.fail(record.inference_id, None, record.failure_location)
             return _outcome(result.outcome, ReconcileOutcome.FAILED)
         if now - parse_timestamp(record.submitted_at) > self.deadline:
@@ -154,16 +112,6 @@ class Reconciler:
     def _deadline_text(self) -> str:
         seconds = int(self.deadline.total_seconds())
         return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds}s"
-
-    def _exists(self, location: str) -> bool:
-        target = S3Location.parse(location)
-        try:
-            self.s3.head_object(Bucket=target.bucket, Key=target.key)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in _MISSING:
-                return False
-            raise
-        return True
 
 
 def _outcome(recorded: RecordOutcome, applied: ReconcileOutcome) -> ReconcileOutcome:

@@ -9,19 +9,32 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from precis_core.models import InferenceResult, ResultMissing, S3Location, UnreadableResult
+from precis_core.s3 import is_missing
 
 # An output is a summary and a few numbers; anything this big is not ours.
 MAX_OUTPUT_BYTES = 8 * 1024 * 1024
 # A failure object can hold a whole traceback: keep its start as the reason.
 MAX_REASON_CHARS = 2000
-_MISSING = ("NoSuchKey", "404", "NotFound")
 
 logger = Logger(child=True)
 
 
 class InferenceOutputs:
+    """The endpoint's output and failure objects; give it a `boto3.client("s3")`."""
+
     def __init__(self, client: Any) -> None:
         self._client = client
+
+    def exists(self, location: str) -> bool:
+        """Whether the endpoint has written the object at `location` (an output or a failure)."""
+        target = S3Location.parse(location)
+        try:
+            self._client.head_object(Bucket=target.bucket, Key=target.key)
+        except ClientError as error:
+            if is_missing(error):
+                return False
+            raise
+        return True
 
     def read_result(self, output_location: str) -> InferenceResult:
         """The InferenceResult at `output_location`; ResultMissing if absent, UnreadableResult if not ours."""
@@ -62,7 +75,7 @@ class InferenceOutputs:
                 Bucket=target.bucket, Key=target.key, Range=f"bytes=0-{limit - 1}"
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in _MISSING:
+            if is_missing(error):
                 return None
             raise
         return response["Body"].read(limit)

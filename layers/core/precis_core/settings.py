@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from precis_core.models import SettingsError
 
@@ -31,7 +32,10 @@ class _Reader:
             self.problems.append(f"{name} is not set")
         return value
 
-    def integer(self, name: str, low: int, high: int) -> int:
+    def integer(self, name: str, low: int, high: int | None = None, default: int | None = None) -> int:
+        """An integer in low..high (no upper bound without `high`); unset, `default` if there is one."""
+        if default is not None and not self.environ.get(name, "").strip():
+            return default
         raw = self.text(name)
         if not raw:
             return 0
@@ -40,8 +44,9 @@ class _Reader:
         except ValueError:
             self.problems.append(f"{name}={raw!r} is not an integer")
             return 0
-        if not low <= value <= high:
-            self.problems.append(f"{name}={value} is outside {low}..{high}")
+        if value < low or (high is not None and value > high):
+            bounds = f"{low}..{high}" if high is not None else f"{low}.."
+            self.problems.append(f"{name}={value} is outside {bounds}")
         return value
 
     def flag(self, name: str) -> bool:
@@ -55,15 +60,22 @@ class _Reader:
             raise SettingsError(f"{what}: " + "; ".join(self.problems))
 
 
+def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """PRECIS_TRACING: true or false (unset is false); SettingsError for anything else."""
+    read = _Reader(os.environ if environ is None else environ)
+    enabled = read.flag("PRECIS_TRACING")
+    read.done("tracing settings")
+    return enabled
+
+
 @dataclass(frozen=True)
 class RecordSettings:
     summaries_table: str
-    tracing: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RecordSettings:
         read = _Reader(os.environ if environ is None else environ)
-        settings = cls(summaries_table=read.text("SUMMARIES_TABLE"), tracing=read.flag("PRECIS_TRACING"))
+        settings = cls(summaries_table=read.text("SUMMARIES_TABLE"))
         read.done("record function settings")
         return settings
 
@@ -76,7 +88,6 @@ class SubmitSettings:
     max_input_bytes: int
     request_ttl_seconds: int
     invocation_timeout_seconds: int
-    tracing: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SubmitSettings:
@@ -88,9 +99,33 @@ class SubmitSettings:
             max_input_bytes=read.integer("MAX_INPUT_BYTES", 1, MAX_ASYNC_INPUT_BYTES),
             request_ttl_seconds=read.integer("REQUEST_TTL_SECONDS", *REQUEST_TTL_RANGE),
             invocation_timeout_seconds=read.integer("INVOCATION_TIMEOUT_SECONDS", *INVOCATION_TIMEOUT_RANGE),
-            tracing=read.flag("PRECIS_TRACING"),
         )
         if settings.input_prefix and not settings.input_prefix.endswith("/"):
             read.problems.append(f"INPUT_PREFIX={settings.input_prefix!r} must end with '/'")
         read.done("submit function settings")
         return settings
+
+
+@dataclass(frozen=True)
+class ReconcileSettings:
+    summaries_table: str
+    request_ttl_seconds: int
+    invocation_timeout_seconds: int
+    older_than_seconds: int = 0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ReconcileSettings:
+        read = _Reader(os.environ if environ is None else environ)
+        settings = cls(
+            summaries_table=read.text("SUMMARIES_TABLE"),
+            request_ttl_seconds=read.integer("REQUEST_TTL_SECONDS", *REQUEST_TTL_RANGE),
+            invocation_timeout_seconds=read.integer("INVOCATION_TIMEOUT_SECONDS", *INVOCATION_TIMEOUT_RANGE),
+            older_than_seconds=read.integer("RECONCILE_OLDER_THAN_SECONDS", 0, default=0),
+        )
+        read.done("reconcile function settings")
+        return settings
+
+    @property
+    def older_than(self) -> timedelta:
+        """How long a record stays QUEUED before a scheduled run looks at it."""
+        return timedelta(seconds=self.older_than_seconds)

@@ -4,15 +4,17 @@ so functions that do not trace do not pay for them at cold start."""
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from typing import Any
+
+from precis_core.settings import tracing_enabled
 
 Handler = Callable[[Any, Any], Any]
 
 
 def traced(handler: Handler) -> Handler:
-    """`handler`, captured by a Tracer when tracing is enabled (decided on the first invocation)."""
+    """`handler`, captured by a Tracer when tracing is enabled (decided on the first invocation, where a
+    bad PRECIS_TRACING fails loudly like any other setting)."""
     chosen: list[Handler] = []
 
     @functools.wraps(handler)
@@ -22,10 +24,6 @@ def traced(handler: Handler) -> Handler:
         return chosen[0](event, context)
 
     return run
-
-
-def tracing_enabled() -> bool:
-    return os.environ.get("PRECIS_TRACING", "false").strip().lower() == "true"
 
 
 def _capture(handler: Handler) -> Handler:

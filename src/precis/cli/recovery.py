@@ -9,19 +9,16 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from precis_core.articles import ArticleSource
+from precis_core import services
 from precis_core.models import Status
-from precis_core.reconcile import Reconciler
-from precis_core.record import RecordService
-from precis_core.results import InferenceOutputs
-from precis_core.submit import SubmitOutcome, SubmitResult, SubmitService
-from precis_core.summarizer_endpoint import SummarizerEndpoint
+from precis_core.settings import ReconcileSettings, SubmitSettings
+from precis_core.submit import SubmitOutcome, SubmitResult
 from rich.table import Table
 from rich.text import Text
 
 from precis.cli.console import EXIT_FAILED, EXIT_USAGE, console, explained_errors, fail, print_json
 from precis.cli.follow import WaitOption, follow
-from precis.cli.resources import StackResources
+from precis.cli.resources import INPUT_PREFIX, StackResources
 from precis.cli.selection import SelectionError, checked, find_record, parse_duration, parse_since, select
 from precis.cli.stack_options import (
     EndpointUrlOption,
@@ -29,27 +26,27 @@ from precis.cli.stack_options import (
     RegionOption,
     StackOption,
     open_stack,
-    open_store,
 )
 
-INPUT_PREFIX = "incoming/"
 
-
-def submit_service(resources: StackResources) -> SubmitService:
-    """The submit function's service, wired to this stack with the parameters it was deployed with."""
-    session = resources.target.session()
-    endpoint = SummarizerEndpoint(
-        resources.target.client("sagemaker-runtime", session),
-        resources.endpoint_name,
+def submit_settings(resources: StackResources) -> SubmitSettings:
+    """The submit function's settings as this stack was deployed with them."""
+    return SubmitSettings(
+        summaries_table=resources.table_name,
+        endpoint_name=resources.endpoint_name,
+        input_prefix=INPUT_PREFIX,
+        max_input_bytes=resources.number("MaxInputBytes"),
         request_ttl_seconds=resources.number("RequestTTLSeconds"),
         invocation_timeout_seconds=resources.number("InvocationTimeoutSeconds"),
     )
-    return SubmitService(
-        open_store(resources),
-        ArticleSource(resources.target.client("s3", session)),
-        endpoint,
-        input_prefix=INPUT_PREFIX,
-        max_input_bytes=resources.number("MaxInputBytes"),
+
+
+def reconcile_settings(resources: StackResources) -> ReconcileSettings:
+    """The reconcile function's settings as this stack was deployed with them."""
+    return ReconcileSettings(
+        summaries_table=resources.table_name,
+        request_ttl_seconds=resources.number("RequestTTLSeconds"),
+        invocation_timeout_seconds=resources.number("InvocationTimeoutSeconds"),
     )
 
 
@@ -76,7 +73,7 @@ def retry(
     since_at = checked(parse_since, since)
     with explained_errors():
         resources = open_stack(stack, endpoint_url, region)
-        service = submit_service(resources)
+        service = services.submit_service(submit_settings(resources), resources.target.client_factory())
         store = service.store
         if failed:
             # Collected first: requeueing moves records out of the index being read.
@@ -158,15 +155,7 @@ def reconcile(
     age = checked(parse_duration, older_than)
     with explained_errors():
         resources = open_stack(stack, endpoint_url, region)
-        store = open_store(resources)
-        s3 = resources.target.client("s3")
-        reconciler = Reconciler(
-            store,
-            RecordService(store, InferenceOutputs(s3)),
-            s3,
-            request_ttl_seconds=resources.number("RequestTTLSeconds"),
-            invocation_timeout_seconds=resources.number("InvocationTimeoutSeconds"),
-        )
+        reconciler = services.reconciler(reconcile_settings(resources), resources.target.client_factory())
         report = reconciler.run(older_than=age)
     if as_json:
         print_json(report.to_dict())

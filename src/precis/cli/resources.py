@@ -9,14 +9,18 @@ With neither, a running local stack (its state file) is used, else the command s
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+# Uploads go under this prefix, one folder per collection (the template's INPUT_PREFIX and S3 filter).
+INPUT_PREFIX = "incoming/"
 LOCAL_STACK_NAME = "precis-local"
 LOCAL_REGION = "us-east-1"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
@@ -66,6 +70,11 @@ class StackTarget:
             return session.client(service, config=_RETRIES)
         url = self.runtime_url if service == "sagemaker-runtime" else self.endpoint_url
         return session.client(service, endpoint_url=url, config=_RETRIES)
+
+    def client_factory(self) -> Callable[[str], Any]:
+        """`client(service)` with every client from one session, to wire a service (precis_core.services)."""
+        session = self.session()
+        return lambda service: self.client(service, session)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from precis.cli.console import EXIT_FAILED, EXIT_USAGE, console, errors, explained_errors, fail, print_json
 from precis.cli.follow import WaitOption, follow
+from precis.cli.resources import INPUT_PREFIX
 from precis.cli.selection import candidate_ids
 from precis.cli.stack_options import (
     EndpointUrlOption,
@@ -31,7 +32,6 @@ from precis.cli.stack_options import (
     open_store,
 )
 
-INPUT_PREFIX = "incoming/"
 JSONL = ".jsonl"
 _SLUG = re.compile(r"[^a-z0-9]+")
 _COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")

@@ -1,0 +1,58 @@
+"""The one place the services are wired to their adapters.
+
+The three functions and the `precis` CLI call these with their settings (the function's environment,
+or a deployed stack's parameters) and `client`, which returns a boto3 client for a service name:
+`precis_core.clients.aws_client` in Lambda, a session bound to the chosen stack in the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from precis_core.articles import ArticleSource
+from precis_core.reconcile import Reconciler
+from precis_core.record import RecordService
+from precis_core.results import InferenceOutputs
+from precis_core.settings import ReconcileSettings, RecordSettings, SubmitSettings
+from precis_core.store import SummaryStore
+from precis_core.submit import SubmitService
+from precis_core.summarizer_endpoint import SummarizerEndpoint
+
+ClientFactory = Callable[[str], Any]
+
+
+def submit_service(settings: SubmitSettings, client: ClientFactory) -> SubmitService:
+    """Uploads → QUEUED records and InvokeEndpointAsync calls (SubmitFunction, `precis retry`)."""
+    return SubmitService(
+        SummaryStore(settings.summaries_table, client("dynamodb")),
+        ArticleSource(client("s3")),
+        SummarizerEndpoint(
+            client("sagemaker-runtime"),
+            settings.endpoint_name,
+            settings.request_ttl_seconds,
+            settings.invocation_timeout_seconds,
+        ),
+        input_prefix=settings.input_prefix,
+        max_input_bytes=settings.max_input_bytes,
+    )
+
+
+def record_service(settings: RecordSettings, client: ClientFactory) -> RecordService:
+    """Notifications → COMPLETED or FAILED records (RecordFunction)."""
+    return RecordService(
+        SummaryStore(settings.summaries_table, client("dynamodb")), InferenceOutputs(client("s3"))
+    )
+
+
+def reconciler(settings: ReconcileSettings, client: ClientFactory) -> Reconciler:
+    """Lost notifications settled from S3, stale requests expired (ReconcileFunction, `precis reconcile`)."""
+    store = SummaryStore(settings.summaries_table, client("dynamodb"))
+    outputs = InferenceOutputs(client("s3"))
+    return Reconciler(
+        store,
+        RecordService(store, outputs),
+        outputs,
+        request_ttl_seconds=settings.request_ttl_seconds,
+        invocation_timeout_seconds=settings.invocation_timeout_seconds,
+    )
