@@ -138,6 +138,8 @@ def seed(store, client):
         words_in: int = 800,
         words_out: int = 60,
         reason: str = "the model failed",
+        title: str | None = None,
+        summary: str | None = None,
     ) -> SummaryRecord:
         key = f"incoming/{collection}/{name}.txt"
         body = f"{name}\n\nAn article about {name}. It has two sentences.".encode()
@@ -154,7 +156,7 @@ def seed(store, client):
             content_type="text/plain",
             collection=collection,
             submitted_at=submitted_at,
-            title=name.replace("-", " ").title(),
+            title=name.replace("-", " ").title() if title is None else title,
             attempts=[{"inference_id": iid, "status": "QUEUED", "submitted_at": submitted_at}],
         )
         assert store.put_queued(record)
@@ -167,7 +169,7 @@ def seed(store, client):
         )
         if status is Status.COMPLETED:
             result = InferenceResult(
-                summary=f"Summary of {name}.",
+                summary=f"Summary of {name}." if summary is None else summary,
                 model="extractive-wordllama",
                 engine="extractive",
                 words_in=words_in,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -16,6 +18,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 from rich.console import Console
+from rich.markup import escape
 
 from precis.cli.resources import StackNotFound, TargetError, TargetNotChosen
 
@@ -25,10 +28,29 @@ errors = Console(stderr=True)
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
+# Terminal escape sequences: CSI (colours, cursor moves), OSC (titles, links) and two-byte escapes.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
+# Characters that reorder or hide text on screen (bidirectional overrides and isolates).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def shown(value: object) -> str:
+    """User-controlled text (titles, keys, reasons, summaries, ids) as it is safe to print: escape
+    sequences removed, other control and bidi characters made visible as `\\xNN`/`\\uNNNN`, rich markup
+    escaped (so `[/]` in a reason prints as itself). Newlines and tabs stay."""
+    text = _ESCAPE_SEQUENCE.sub("", str(value))
+    return escape("".join(_visible(char) for char in text))
+
+
+def _visible(char: str) -> str:
+    if char in "\n\t" or (unicodedata.category(char) != "Cc" and char not in _BIDI_CONTROLS):
+        return char
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
 
 def fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
-    """Prints one clear error line and returns the exit to raise."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Prints one clear error line and returns the exit to raise (the message may quote user input)."""
+    errors.print(f"[bold red]error:[/] {shown(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

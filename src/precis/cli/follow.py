@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from precis.cli.console import console, errors, print_json, status_style
+from precis.cli.console import console, errors, print_json, shown, status_style
 from precis.cli.selection import first_record
 
 WaitOption = Annotated[
@@ -87,9 +87,9 @@ def _show(records: list[SummaryRecord], pending: list[str]) -> None:
     table.add_column("words in → out", justify="right", no_wrap=True)
     for record in records:
         table.add_row(
-            record.document_id,
+            shown(record.document_id),
             Text(record.status.value, style=status_style(record.status.value)),
-            record.input_location.rsplit("/", 1)[-1],
+            shown(record.input_location.rsplit("/", 1)[-1]),
             f"{record.latency_ms / 1000:.1f}s" if record.latency_ms is not None else "",
             f"{record.words_in} → {record.words_out}" if record.words_out is not None else "",
         )
@@ -97,6 +97,10 @@ def _show(records: list[SummaryRecord], pending: list[str]) -> None:
         console.print(table)
     for record in records:
         if record.status is Status.FAILED:
-            console.print(f"[red]{record.document_id} failed:[/] {record.failure_reason}", highlight=False)
+            console.print(
+                f"[red]{shown(record.document_id)} failed:[/] {shown(record.failure_reason)}", highlight=False
+            )
     if pending:
-        console.print(f"[yellow]{len(pending)} still QUEUED when the wait ended:[/] {' '.join(pending)}")
+        console.print(
+            f"[yellow]{len(pending)} still QUEUED when the wait ended:[/] {shown(' '.join(pending))}"
+        )

@@ -16,7 +16,7 @@ from precis_core.models import Status, SummaryRecord
 from rich.table import Table
 from rich.text import Text
 
-from precis.cli.console import console, explained_errors, fail, print_json, status_style
+from precis.cli.console import console, explained_errors, fail, print_json, shown, status_style
 from precis.cli.selection import SelectionError, checked, find_record, first, parse_since, select
 from precis.cli.stack_options import (
     EndpointUrlOption,
@@ -120,12 +120,12 @@ def list_documents(
     table.add_column("collection / title", overflow="ellipsis", no_wrap=True, ratio=1)
     for record in records:
         table.add_row(
-            record.document_id,
+            shown(record.document_id),
             Text(record.status.value, style=status_style(record.status.value)),
-            record.submitted_at[:19].replace("T", " "),
+            shown(record.submitted_at[:19].replace("T", " ")),
             _seconds(record.latency_ms),
             f"{record.words_in} → {record.words_out}" if record.words_out is not None else "",
-            f"{record.collection} / {record.title or ''}",
+            shown(f"{record.collection} / {record.title or ''}"),
         )
     console.print(table)
 
@@ -268,7 +268,7 @@ def _record_view(record: SummaryRecord) -> Table:
     table = Table(
         box=None,
         show_header=False,
-        title=record.title or record.document_id,
+        title=shown(record.title or record.document_id),
         title_justify="left",
         title_style="bold",
     )
@@ -290,12 +290,12 @@ def _record_view(record: SummaryRecord) -> Table:
     ]
     for name, value in rows:
         if value:
-            table.add_row(name, value)
+            table.add_row(name, value if isinstance(value, Text) else shown(value))
     for previous in record.attempts:
         if previous.get("inference_id") != record.inference_id:
             outcome = (previous.get("inference_id"), previous.get("status"), previous.get("failure_reason"))
-            table.add_row("earlier attempt", " ".join(str(part) for part in outcome if part))
+            table.add_row("earlier attempt", shown(" ".join(str(part) for part in outcome if part)))
     if record.summary:
         table.add_row("", "")
-        table.add_row("summary", record.summary)
+        table.add_row("summary", shown(record.summary))
     return table

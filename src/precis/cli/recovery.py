@@ -16,7 +16,7 @@ from precis_core.submit import SubmitOutcome, SubmitResult
 from rich.table import Table
 from rich.text import Text
 
-from precis.cli.console import EXIT_FAILED, EXIT_USAGE, console, explained_errors, fail, print_json
+from precis.cli.console import EXIT_FAILED, EXIT_USAGE, console, explained_errors, fail, print_json, shown
 from precis.cli.follow import WaitOption, follow
 from precis.cli.resources import INPUT_PREFIX, StackResources
 from precis.cli.selection import SelectionError, checked, find_record, parse_duration, parse_since, select
@@ -130,10 +130,10 @@ def _show(results: list[SubmitResult], matched: int | None) -> None:
     for result in results:
         style = "green" if result.outcome is SubmitOutcome.QUEUED else "red"
         table.add_row(
-            result.document_id,
-            result.inference_id or "",
+            shown(result.document_id),
+            shown(result.inference_id or ""),
             Text(result.outcome.value, style=style),
-            result.reason or "",
+            shown(result.reason or ""),
         )
     console.print(table)
 
@@ -163,4 +163,4 @@ def reconcile(
     counts = report.to_dict()["counts"]
     console.print(", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in counts.items()))
     for change in report.changed:
-        console.print(f"  {change['document_id']}  {change['outcome']}")
+        console.print(f"  {shown(change['document_id'])}  {change['outcome']}")

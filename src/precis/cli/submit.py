@@ -19,7 +19,16 @@ from precis_core.submit import DEFAULT_COLLECTION
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from precis.cli.console import EXIT_FAILED, EXIT_USAGE, console, errors, explained_errors, fail, print_json
+from precis.cli.console import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    console,
+    errors,
+    explained_errors,
+    fail,
+    print_json,
+    shown,
+)
 from precis.cli.follow import WaitOption, follow
 from precis.cli.resources import INPUT_PREFIX
 from precis.cli.selection import candidate_ids
@@ -162,7 +171,7 @@ def submit(
     except ArticleError as error:
         raise fail(str(error), EXIT_USAGE) from None
     for path in skipped:
-        errors.print(f"skipped {path} (unsupported type)", highlight=False)
+        errors.print(f"skipped {shown(path)} (unsupported type)", highlight=False)
     if not uploads:
         raise fail("nothing to submit", EXIT_USAGE)
     with explained_errors():
@@ -227,6 +236,8 @@ def _show(submitted: list[Submitted], bucket: str, prefix: str, *, detailed: boo
         table.add_column("key", overflow="fold")
         table.add_column("version", no_wrap=True)
         for item in submitted:
-            table.add_row(item.source, item.location.removeprefix(f"s3://{bucket}/"), item.version)
+            table.add_row(
+                shown(item.source), shown(item.location.removeprefix(f"s3://{bucket}/")), shown(item.version)
+            )
         console.print(table)
     console.print(f"{len(submitted)} article(s) uploaded to s3://{bucket}/{prefix}", highlight=False)

@@ -25,7 +25,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from precis.cli.console import console, explained_errors, print_json
+from precis.cli.console import console, explained_errors, print_json, shown
 from precis.cli.resources import StackResources, TargetError
 from precis.cli.stack_options import (
     EndpointUrlOption,
@@ -167,9 +167,9 @@ def render(snapshot: Snapshot) -> Group:
         documents.add_column(column, overflow="ellipsis", no_wrap=True, max_width=40)
     for item in snapshot.in_flight:
         documents.add_row(
-            item["document_id"],
-            item["title"] or "",
-            item["collection"],
+            shown(item["document_id"]),
+            shown(item["title"] or ""),
+            shown(item["collection"]),
             str(item["attempt"]),
             f"{item['waiting_s']}s",
         )

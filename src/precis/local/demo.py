@@ -22,6 +22,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from precis import paths
+from precis.cli.console import shown
 from precis.local.stack import LocalStack, free_port_pair
 
 COLLECTION = "samples"
@@ -177,7 +178,7 @@ def progress_table(tracked: list[Tracked], status: dict, elapsed: float) -> Tabl
     table.add_column("status")
     for item in tracked:
         colour = {"COMPLETED": "green", "FAILED": "red", "QUEUED": "yellow"}.get(item.status, "dim")
-        table.add_row(item.path.name, f"[{colour}]{item.status}[/]")
+        table.add_row(shown(item.path.name), f"[{colour}]{shown(item.status)}[/]")
     return table
 
 
@@ -193,7 +194,7 @@ def results_table(tracked: list[Tracked]) -> Table:
         words = f"{record.get('words_in', '-')} → {record.get('words_out', '-')}"
         text = record.get("summary") or record.get("failure_reason") or ""
         excerpt = text if len(text) <= 120 else text[:117].rstrip() + "..."
-        table.add_row(item.path.name, item.status, words, latency, excerpt)
+        table.add_row(shown(item.path.name), shown(item.status), words, latency, shown(excerpt))
     return table
 
 
@@ -240,7 +241,9 @@ def run_demo(
     console.print(results_table(tracked))
     for item in tracked:
         if item.record.get("summary"):
-            console.print(Panel(item.record["summary"], title=item.path.name, title_align="left"))
+            console.print(
+                Panel(shown(item.record["summary"]), title=shown(item.path.name), title_align="left")
+            )
     unfinished = [item.path.name for item in tracked if not item.done]
     wall = time.monotonic() - started
     console.print(f"wall time {wall:.1f} s, peak memory of the process tree {memory.peak / 2**20:.0f} MiB")
