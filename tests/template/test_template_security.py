@@ -162,3 +162,15 @@ def test_every_checkov_skip_says_why(resources):
     unexplained = [(logical_id, skip["id"]) for logical_id, skip in skips
                    if len(skip.get("comment", "")) < 30]
     assert unexplained == []
+
+
+def test_submit_may_list_uploads_so_a_deleted_one_reads_as_missing_not_forbidden(statements):
+    # Given S3 answers a read of a missing key with 404 only to a caller that may list the bucket
+    (listing,) = [s for logical_id, s in statements
+                  if logical_id == "SubmitFunction" and s["Sid"] == "TellDeletedUploads"]
+    # Then SubmitFunction may list (and list versions of) the input bucket, under incoming/ only
+    assert sorted(listing["Action"]) == ["s3:ListBucket", "s3:ListBucketVersions"]
+    assert listing["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:s3:::${AWS::StackName}-input-${AWS::AccountId}-${AWS::Region}",
+    }
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["incoming/*"]}}

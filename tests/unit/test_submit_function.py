@@ -172,6 +172,24 @@ def test_each_bad_input_is_recorded_failed_with_a_reason_and_no_call(
     assert endpoint_calls.calls == []
 
 
+def test_an_upload_deleted_before_it_is_read_is_recorded_failed_and_not_retried(
+    submit_handler, upload, s3, names, store, endpoint_calls, lambda_context
+):
+    # Given an upload whose version is deleted before the function reads it (S3 answers 404, since
+    # the function may list the bucket)
+    event = upload("incoming/gone/withdrawn.txt", ARTICLE)
+    version = event["Records"][0]["s3"]["object"]["versionId"]
+    s3.delete_object(Bucket=names.input_bucket, Key="incoming/gone/withdrawn.txt", VersionId=version)
+    # When the event is delivered
+    response = submit_handler(event, lambda_context)
+    # Then it returns (no retry, nothing for the dead-letter queue) with one FAILED record saying why
+    assert response["results"][0]["outcome"] == "rejected"
+    record = store.get(doc_id_of(event))
+    assert record.status is Status.FAILED
+    assert record.failure_reason == "the object was deleted before it could be submitted"
+    assert endpoint_calls.calls == []
+
+
 def test_an_upload_over_the_cap_is_refused_from_its_metadata(
     submit_handler, upload, store, endpoint_calls, lambda_context, monkeypatch
 ):
