@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from precis_summarizer.engine import load_summarizer
+from precis_summarizer.engine import ModelSettingError, load_summarizer
 from precis_summarizer.extractive import NEWS_SENTENCES, ExtractiveSummarizer
 from precis_summarizer.request import Parameters
 from precis_summarizer.sentences import segment, split_sentences
@@ -170,3 +170,9 @@ def test_a_broken_packaged_model_is_an_error_not_a_fallback(tmp_path, monkeypatc
 
     with pytest.raises(ModelLoadError, match="could not load model|needs transformers"):
         load_summarizer(tmp_path, environ={})
+
+
+@pytest.mark.parametrize("value", ["0", "33", "eight", "2.5"])
+def test_a_bad_map_batch_size_fails_at_start_whichever_engine_runs(tmp_path, value):
+    with pytest.raises(ModelSettingError, match=r"PRECIS_MAP_BATCH_SIZE="):
+        load_summarizer(tmp_path, environ={"PRECIS_MAP_BATCH_SIZE": value})

@@ -93,6 +93,31 @@ def test_model_fn_loads_the_packaged_model_with_its_window(tiny_pegasus, tiny_pe
     assert tiny_pegasus.engine == "transformers"
     assert tiny_pegasus.model_name == tiny_pegasus_dir.name
     assert tiny_pegasus.window == WINDOW_POSITIONS - 1  # the end-of-sequence token takes one position
+    assert tiny_pegasus.batch_size == 8  # PRECIS_MAP_BATCH_SIZE unset
+
+
+def test_the_map_step_runs_windows_in_batches_of_the_container_setting(
+    tiny_pegasus_dir, long_report, monkeypatch
+):
+    # Given the container variable asking for 3 windows per generate() call
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    summarizer = load_summarizer(tiny_pegasus_dir, environ={"PRECIS_MAP_BATCH_SIZE": "3"})
+    batches: list[int] = []
+    generate = summarizer._model.generate
+
+    def recording(**inputs):
+        batches.append(inputs["input_ids"].shape[0])
+        return generate(**inputs)
+
+    monkeypatch.setattr(summarizer._model, "generate", recording)
+
+    # When a long article is summarized
+    summary = summarizer.summarize(long_report)
+
+    # Then its windows go through generate() three at a time
+    assert summary.chunks > 3
+    assert batches[: summary.chunks // 3] == [3] * (summary.chunks // 3)
+    assert max(batches) == 3
 
 
 def test_a_long_article_is_mapped_over_windows_and_reduced(inference, tiny_pegasus, long_report, monkeypatch):

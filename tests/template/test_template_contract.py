@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from precis_summarizer.engine import DEFAULT_MAP_BATCH, MAX_MAP_BATCH
 
 CONTRACT_RESOURCES = {
     "InputBucket": "AWS::S3::Bucket",
@@ -149,6 +150,14 @@ def test_model_container_gets_our_model_id_and_a_pinned_revision(properties, def
     assert default(environment["PRECIS_MODEL_ID"]) == "google/pegasus-cnn_dailymail"
     assert re.fullmatch(r"[0-9a-f]{40}", default(environment["PRECIS_MODEL_REVISION"]))
     assert container["ModelDataUrl"] == {"Ref": "ModelDataUrl"}
+
+
+def test_model_container_gets_the_map_batch_size_the_model_code_accepts(template, properties, default):
+    environment = properties("SummarizerModel")["PrimaryContainer"]["Environment"]
+    assert environment["PRECIS_MAP_BATCH_SIZE"] == {"Ref": "MapBatchSize"}
+    assert default(environment["PRECIS_MAP_BATCH_SIZE"]) == DEFAULT_MAP_BATCH
+    declared = template["Parameters"]["MapBatchSize"]
+    assert (declared["MinValue"], declared["MaxValue"]) == (1, MAX_MAP_BATCH)
 
 
 def test_model_archive_is_a_required_parameter(template):

@@ -29,7 +29,7 @@ class ModelLoadError(RuntimeError):
 class TransformersSummarizer:
     engine = "transformers"
 
-    def __init__(self, model: Any, tokenizer: Any, model_name: str, batch_size: int = 4) -> None:
+    def __init__(self, model: Any, tokenizer: Any, model_name: str, batch_size: int) -> None:
         self._model = model
         self._tokenizer = tokenizer
         self.model_name = model_name
@@ -37,7 +37,9 @@ class TransformersSummarizer:
         self.window = _window(model, tokenizer)
 
     @classmethod
-    def load(cls, source: str | Path, model_name: str, revision: str | None = None) -> TransformersSummarizer:
+    def load(
+        cls, source: str | Path, model_name: str, *, batch_size: int, revision: str | None = None
+    ) -> TransformersSummarizer:
         """Loads from a local directory or a Hub id; any failure is a ModelLoadError naming the source."""
         try:
             import torch
@@ -52,7 +54,7 @@ class TransformersSummarizer:
         except Exception as error:
             raise ModelLoadError(f"could not load model {model_name} from {source}: {error}") from error
         device = "cuda" if torch.cuda.is_available() else "cpu"
-        return cls(model.to(device).eval(), tokenizer, model_name)
+        return cls(model.to(device).eval(), tokenizer, model_name, batch_size)
 
     def summarize(self, text: str, parameters: Parameters | None = None) -> Summary:
         started = time.perf_counter()
