@@ -11,10 +11,12 @@ from precis.scaling import (
     MinuteMetrics,
     ScalingConfigError,
     ScalingPolicy,
+    StepAdjustment,
     StepScaling,
     TargetTracking,
 )
 from precis.scaling.alarm import AlarmState, MetricAlarm
+from precis.scaling.metric_math import MetricMath
 from precis.template import load_stack
 
 WAKE_ALARM = AlarmSpec("HasBacklogWithoutCapacity", 1, "GreaterThanOrEqualToThreshold", 60, 2, 2)
@@ -164,11 +166,117 @@ def test_policies_and_capacity_read_from_the_template():
     assert (policy.min_capacity, policy.max_capacity) == (0, 5)
     assert policy.target_tracking.metric_name == "ApproximateBacklogSizePerInstance"
     assert policy.target_tracking.target_value == 5
-    assert policy.step_scaling.alarm.metric_name == "HasBacklogWithoutCapacity"
-    assert (policy.step_scaling.alarm.evaluation_periods, policy.step_scaling.alarm.datapoints_to_alarm) == (
-        2,
-        2,
-    )
-    assert policy.step_scaling.steps[0].scaling_adjustment == 1
+    wake = policy.step_scaling
+    assert isinstance(wake.alarm.metric, MetricMath)
+    assert wake.alarm.metric.ids == {
+        "without_capacity": "HasBacklogWithoutCapacity",
+        "backlog": "ApproximateBacklogSize",
+    }
+    assert (wake.alarm.evaluation_periods, wake.alarm.datapoints_to_alarm) == (2, 2)
+    assert (wake.adjustment_type, wake.metric_aggregation) == ("ExactCapacity", "Maximum")
+    assert len(wake.steps) == 20
     assert capacity.max_concurrent_invocations >= 1
     assert capacity.instance_type.startswith("ml.")
+
+
+def template_policy(**overrides: str) -> ScalingPolicy:
+    return ScalingPolicy.from_stack(load_stack(parameter_overrides=overrides))
+
+
+@pytest.mark.parametrize(
+    ("backlog", "instances"),
+    [(1, 1), (5, 1), (6, 2), (11, 3), (25, 5), (10_000, 5)],
+)
+def test_the_template_wakes_from_zero_with_the_instances_the_backlog_needs(backlog, instances):
+    # Given the template's policies (5 per instance, at most 5 instances) and an idle endpoint
+    scaler = Autoscaler(template_policy())
+
+    # When the backlog waits two minutes with no instance in service
+    activities = run_minutes(scaler, 1, 2, backlog=backlog, instances=0)
+
+    # Then the wake starts ceil(backlog / 5) instances at once, clamped to MaxCapacity
+    assert [(a.at, a.from_capacity, a.to_capacity, a.cause) for a in activities] == [
+        (120.0, 0, instances, "step scaling")
+    ]
+
+
+@pytest.mark.parametrize(("backlog", "instances"), [(60, 12), (61, 16), (320, 64), (321, 100), (5_000, 100)])
+def test_above_twelve_instances_the_wake_rounds_up_to_its_steps_within_max_capacity(backlog, instances):
+    scaler = Autoscaler(template_policy(MaxInstanceCount="100"))
+
+    [activity] = run_minutes(scaler, 1, 2, backlog=backlog, instances=0)
+
+    assert activity.to_capacity == instances
+
+
+def test_the_wake_re_invoked_every_minute_while_instances_start_asks_for_nothing_more():
+    # Given the wake started 3 instances that are still starting (the endpoint is Updating)
+    scaler = Autoscaler(template_policy(), hold_while_updating=False)
+    run_minutes(scaler, 1, 2, backlog=11, instances=0)
+
+    # When the alarm stays in ALARM for six more minutes with the same backlog and nothing in service
+    later = run_minutes(scaler, 3, 6, backlog=11, instances=0, desired=3)
+
+    # Then setting the same exact count changes nothing, even with no hold while updating
+    assert later == []
+
+
+def test_the_wake_ignores_a_backlog_served_by_an_instance():
+    scaler = Autoscaler(template_policy())
+
+    assert run_minutes(scaler, 1, 5, backlog=3, instances=1) == []
+
+
+def test_a_larger_step_during_the_cooldown_adds_only_the_difference():
+    # Given AWS's cooldown example: a step of +2, then a more aggressive step of +3 within the cooldown
+    alarm = AlarmSpec("ApproximateBacklogSize", 10, "GreaterThanOrEqualToThreshold", 60, 1, 1)
+    steps = (StepAdjustment(2, 0, 100), StepAdjustment(3, 100, None))
+    scaler = Autoscaler(ScalingPolicy(0, 20, step_scaling=StepScaling(alarm, steps, cooldown=300)))
+
+    first = run_minutes(scaler, 1, 1, backlog=50, instances=4)
+    during = run_minutes(scaler, 2, 1, backlog=500, instances=4, desired=6)
+    after = run_minutes(scaler, 8, 1, backlog=500, instances=7, desired=7)
+
+    # Then the previous +2 counts as part of the capacity: only 1 more; after the cooldown, +3 again
+    assert [(a.from_capacity, a.to_capacity) for a in first + during + after] == [(4, 6), (6, 7), (7, 10)]
+
+
+def test_step_bounds_below_the_threshold_include_their_upper_end():
+    below = StepAdjustment(-1, None, 0)
+    above = StepAdjustment(1, 0, None)
+
+    assert below.contains(-0.5) and below.contains(-3) and not below.contains(0)
+    assert above.contains(0) and not above.contains(-0.1)
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        (StepAdjustment(1, 0, 2), StepAdjustment(2, 3, None)),  # gap
+        (StepAdjustment(1, 0, 2), StepAdjustment(2, 1, None)),  # overlap
+        (StepAdjustment(1, None, None),),
+    ],
+)
+def test_step_intervals_with_a_gap_or_an_overlap_are_rejected(steps):
+    with pytest.raises(ScalingConfigError):
+        StepScaling(WAKE_ALARM, steps)
+
+
+@pytest.mark.parametrize(
+    ("treat", "states"),
+    [
+        ("notBreaching", [AlarmState.ALARM, AlarmState.OK]),
+        ("breaching", [AlarmState.ALARM, AlarmState.ALARM]),
+        ("missing", [AlarmState.ALARM, AlarmState.ALARM]),
+    ],
+)
+def test_a_missing_datapoint_counts_as_treat_missing_data_says(treat, states):
+    spec = AlarmSpec("ApproximateBacklogSize", 1, "GreaterThanOrEqualToThreshold", 60, 1, 1, treat)
+    alarm = MetricAlarm(spec)
+
+    assert [alarm.observe(5), alarm.observe(None)] == states
+
+
+def test_an_alarm_on_a_metric_the_model_does_not_publish_is_rejected():
+    with pytest.raises(ScalingConfigError, match="CPUUtilization"):
+        AlarmSpec("CPUUtilization", 50)

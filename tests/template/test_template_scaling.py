@@ -27,26 +27,44 @@ def test_target_tracking_keeps_five_queued_requests_per_instance(properties, def
     }
 
 
-def test_step_policy_adds_exactly_one_instance(properties):
+def test_wake_policy_sets_the_instance_count_the_alarm_computes(properties):
     policy = properties("WakeFromZeroStepPolicy")
     assert policy["PolicyType"] == "StepScaling"
     assert policy["ScalingTargetId"] == {"Ref": "SummarizerScalableTarget"}
     config = policy["StepScalingPolicyConfiguration"]
-    assert config["AdjustmentType"] == "ChangeInCapacity"
-    assert config["StepAdjustments"] == [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}]
+    # ExactCapacity: re-invoked every minute the alarm stays in ALARM, it sets the same count again
+    assert (config["AdjustmentType"], config["MetricAggregationType"]) == ("ExactCapacity", "Maximum")
+    steps = config["StepAdjustments"]
+    # Application Auto Scaling's default quota is 20 step adjustments per policy
+    assert len(steps) <= 20
+    # Contiguous intervals above the threshold, the last one unbounded
+    lowers = [step["MetricIntervalLowerBound"] for step in steps]
+    uppers = [step.get("MetricIntervalUpperBound") for step in steps]
+    assert lowers[0] == 0 and uppers[-1] is None and lowers[1:] == uppers[:-1]
+    # Exact from 1 to 12 instances (value k - 1 above the threshold of 1 asks for k), then rounded up
+    assert [step["ScalingAdjustment"] for step in steps[:12]] == list(range(1, 13))
+    assert all(step["ScalingAdjustment"] >= step.get("MetricIntervalUpperBound", 0) for step in steps)
 
 
-def test_one_queued_request_without_capacity_fires_the_step_policy(properties):
-    # Given an idle endpoint at zero instances, one request sets HasBacklogWithoutCapacity to 1
+def test_wake_alarm_is_the_instance_count_a_backlog_needs_while_none_is_in_service(properties):
     alarm = properties("HasBacklogWithoutCapacityAlarm")
-    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SageMaker", "HasBacklogWithoutCapacity")
-    assert alarm["Dimensions"] == [{"Name": "EndpointName", "Value": ENDPOINT_NAME}]
-    # Then two one-minute datapoints at >= 1 raise the alarm
-    assert alarm["Threshold"] == 1
-    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (60, 2, 2)
+    queries = {query["Id"]: query for query in alarm["Metrics"]}
+    [returned] = [query for query in queries.values() if query.get("ReturnData", True)]
+    # 1 for the first queued request, one more per TargetBacklogPerInstance after it; 0 with capacity
+    dimensions = [{"Name": "EndpointName", "Value": ENDPOINT_NAME}]
+    assert returned["Expression"] == {
+        "Fn::Sub": "without_capacity * (1 + (backlog - 1) / ${TargetBacklogPerInstance})"
+    }
+    for query_id, metric_name, stat in [
+        ("without_capacity", "HasBacklogWithoutCapacity", "Minimum"),
+        ("backlog", "ApproximateBacklogSize", "Maximum"),
+    ]:
+        metric = {"Namespace": "AWS/SageMaker", "MetricName": metric_name, "Dimensions": dimensions}
+        assert queries[query_id]["MetricStat"] == {"Metric": metric, "Period": 60, "Stat": stat}
+    # Two one-minute datapoints at >= 1 raise it, as AWS's async scale-from-zero example does
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (2, 2)
     assert alarm["TreatMissingData"] == "notBreaching"
-    # And the alarm's action is the +1 step policy
     assert alarm["AlarmActions"] == [{"Ref": "WakeFromZeroStepPolicy"}]
 
 

@@ -1,10 +1,15 @@
 """Application Auto Scaling for one endpoint variant: alarms in, one desired capacity out.
 
 Each minute the alarms see that minute's datapoints; every policy whose alarm is in ALARM proposes a
-capacity. Scale-out wins over scale-in and the largest proposal wins among scale-outs. Target tracking
-scales in only when no scale-out cooldown is running and no instance is still starting, and never below
-MinCapacity. While instances are starting the endpoint is Updating and SageMaker accepts no capacity
-change, so proposals wait for the next minute (the alarms stay in ALARM and ask again).
+capacity, as CloudWatch invokes a scaling action once a minute for as long as its alarm stays in ALARM.
+Scale-out wins over scale-in and the largest proposal wins among each. Target tracking scales in only
+when no scale-out cooldown is running and no instance is still starting, and never below MinCapacity.
+A step policy's cooldown does not block a larger scale-out: during it, the capacity its last scale-out
+added counts as already there (ChangeInCapacity and PercentChangeInCapacity start from the capacity
+before that activity); it blocks the step policy's own scale-in. While instances are starting the
+endpoint is Updating and SageMaker accepts no capacity change (`hold_while_updating`, an assumption:
+users report ValidationException "Cannot update in-progress endpoint"), so proposals wait for the next
+minute (the alarms stay in ALARM and ask again).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from precis.scaling.policy import (
 )
 
 NEVER = float("-inf")
+STEP_CAUSE = "step scaling"
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Autoscaler:
         self._last_scale_out = NEVER
         self._last_scale_in = NEVER
         self._last_step = NEVER
+        self._step_base = 0
         self.activities: list[ScalingActivity] = []
 
     def evaluate(self, metrics: MinuteMetrics, *, desired: int, updating: bool) -> ScalingActivity | None:
@@ -76,17 +83,20 @@ class Autoscaler:
             return self._record(now, desired, floor, "capacity outside MinCapacity..MaxCapacity")
         if updating and self.hold_while_updating:
             return None
-        scale_out = self._scale_out_proposals(metrics, desired, now)
+        step = self._step_proposal(desired, now)
+        scale_out = self._scale_out_proposals(metrics, desired, step)
         if scale_out:
             capacity, cause = max(scale_out)
             self._last_scale_out = now
-            if cause == "step scaling":
+            if cause == STEP_CAUSE:
                 self._last_step = now
+                self._step_base = desired
             return self._record(now, desired, capacity, cause)
-        capacity = self._scale_in_proposal(metrics, desired, now, updating)
-        if capacity is not None:
+        scale_in = self._scale_in_proposals(metrics, desired, now, updating, step)
+        if scale_in:
+            capacity, cause = max(scale_in)
             self._last_scale_in = now
-            return self._record(now, desired, capacity, "target tracking scale-in")
+            return self._record(now, desired, capacity, cause)
         return None
 
     def _observe(self, metrics: MinuteMetrics) -> None:
@@ -96,25 +106,47 @@ class Autoscaler:
             self._high.observe(value)
             self._low.observe(value)
         if self._step_alarm:
-            self._step_alarm.observe(metrics.value(self._step_alarm.spec.metric_name))
+            self._step_alarm.observe(self._step_alarm.spec.value(metrics))
 
     def _tracked_capacity(self, metrics: MinuteMetrics) -> int:
         tracking = self.policy.target_tracking
         value = metrics.value(tracking.metric_name)
         return self.policy.clamp(math.ceil(max(1, metrics.instances) * value / tracking.target_value))
 
-    def _scale_out_proposals(self, metrics: MinuteMetrics, desired: int, now: float) -> list[tuple[int, str]]:
+    def _step_proposal(self, desired: int, now: float) -> int | None:
+        """The step policy's capacity while its alarm is in ALARM, clamped to Min..MaxCapacity."""
+        step = self.policy.step_scaling
+        if not (self._step_alarm and self._step_alarm.in_alarm):
+            return None
+        base = self._step_base if self._in_step_cooldown(now) else desired
+        capacity = step.capacity_for(self._step_alarm.datapoints, base)
+        return None if capacity is None else self.policy.clamp(capacity)
+
+    def _in_step_cooldown(self, now: float) -> bool:
+        return now - self._last_step < self.policy.step_scaling.cooldown
+
+    def _scale_out_proposals(
+        self, metrics: MinuteMetrics, desired: int, step: int | None
+    ) -> list[tuple[int, str]]:
         proposals = []
         if self._high and self._high.in_alarm:
             proposals.append((self._tracked_capacity(metrics), "target tracking scale-out"))
-        step = self.policy.step_scaling
-        if self._step_alarm and self._step_alarm.in_alarm and now - self._last_step >= step.cooldown:
-            capacity = step.capacity_for(self._step_alarm.latest, desired)
-            if capacity is not None:
-                proposals.append((self.policy.clamp(capacity), "step scaling"))
+        if step is not None:
+            proposals.append((step, STEP_CAUSE))
         return [(capacity, cause) for capacity, cause in proposals if capacity > desired]
 
-    def _scale_in_proposal(
+    def _scale_in_proposals(
+        self, metrics: MinuteMetrics, desired: int, now: float, updating: bool, step: int | None
+    ) -> list[tuple[int, str]]:
+        proposals = []
+        tracked = self._tracked_scale_in(metrics, desired, now, updating)
+        if tracked is not None:
+            proposals.append((tracked, "target tracking scale-in"))
+        if step is not None and step < desired and not self._in_step_cooldown(now):
+            proposals.append((step, STEP_CAUSE))
+        return proposals
+
+    def _tracked_scale_in(
         self, metrics: MinuteMetrics, desired: int, now: float, updating: bool
     ) -> int | None:
         tracking = self.policy.target_tracking

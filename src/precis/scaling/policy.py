@@ -7,9 +7,12 @@ local endpoint). `from_stack` reads a resolved template (precis.template.Stack).
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from precis.scaling.metric_math import MetricMath, MetricMathError
+from precis.scaling.metrics import ENDPOINT_METRICS, MinuteMetrics
 
 # Application Auto Scaling's alarms for a target tracking policy (AlarmHigh / AlarmLow):
 # scale out after 3 of 3 one-minute datapoints above target, scale in after 15 of 15 below 90 % of it.
@@ -29,16 +32,28 @@ class ScalingConfigError(ValueError):
     """The template's scaling resources cannot be turned into a policy the model can run."""
 
 
+TREAT_MISSING_DATA = ("missing", "ignore", "breaching", "notBreaching")
+AGGREGATIONS: dict[str, Callable[[Sequence[float]], float]] = {
+    "Average": lambda values: sum(values) / len(values),
+    "Minimum": min,
+    "Maximum": max,
+}
+
+
 @dataclass(frozen=True)
 class AlarmSpec:
-    """A CloudWatch metric alarm on one of the endpoint's 1-minute metrics."""
+    """A CloudWatch metric alarm on one of the endpoint's 1-minute metrics or on metric math over them.
 
-    metric_name: str
+    The model has one datapoint per metric and minute, so every Stat of a minute is that datapoint.
+    """
+
+    metric: str | MetricMath
     threshold: float
     comparison: str = "GreaterThanOrEqualToThreshold"
     period: int = 60
     evaluation_periods: int = 1
     datapoints_to_alarm: int = 1
+    treat_missing_data: str = "missing"
 
     def __post_init__(self) -> None:
         if self.comparison not in COMPARISONS:
@@ -47,8 +62,26 @@ class AlarmSpec:
             raise ScalingConfigError(f"alarm Period must be a multiple of 60 s, got {self.period}")
         if not 1 <= self.datapoints_to_alarm <= self.evaluation_periods:
             raise ScalingConfigError("DatapointsToAlarm must be between 1 and EvaluationPeriods")
+        if self.treat_missing_data not in TREAT_MISSING_DATA:
+            raise ScalingConfigError(f"unsupported TreatMissingData {self.treat_missing_data!r}")
+        names = [self.metric] if isinstance(self.metric, str) else [n for _, n in self.metric.metrics]
+        unknown = sorted(set(names) - set(ENDPOINT_METRICS))
+        if unknown:
+            raise ScalingConfigError(f"no alarm on {', '.join(unknown)}; use {', '.join(ENDPOINT_METRICS)}")
 
-    def breaches(self, value: float) -> bool:
+    @property
+    def metric_name(self) -> str:
+        return self.metric if isinstance(self.metric, str) else self.metric.expression
+
+    def value(self, metrics: MinuteMetrics) -> float | None:
+        """This alarm's datapoint for one minute: the metric's, or the expression's over its metrics."""
+        if isinstance(self.metric, str):
+            return metrics.value(self.metric)
+        return self.metric.evaluate({i: metrics.value(name) for i, name in self.metric.metrics})
+
+    def breaches(self, value: float | None) -> bool:
+        if value is None:
+            return self.treat_missing_data == "breaching"
         return COMPARISONS[self.comparison](value, self.threshold)
 
 
@@ -76,34 +109,55 @@ class StepAdjustment:
     upper_bound: float | None = None
 
     def contains(self, delta: float) -> bool:
-        above = self.lower_bound is None or delta >= self.lower_bound
-        below = self.upper_bound is None or delta < self.upper_bound
+        """Above the threshold the lower bound is inclusive, below it the upper bound is."""
+        if delta >= 0:
+            above = self.lower_bound is None or delta >= self.lower_bound
+            below = self.upper_bound is None or delta < self.upper_bound
+        else:
+            above = self.lower_bound is None or delta > self.lower_bound
+            below = self.upper_bound is None or delta <= self.upper_bound
         return above and below
 
 
 @dataclass(frozen=True)
 class StepScaling:
-    """A step scaling policy and the alarm that invokes it."""
+    """A step scaling policy and the alarm that invokes it.
+
+    Application Auto Scaling aggregates the alarm's datapoints (MetricAggregationType) and picks the
+    step whose bounds, relative to the alarm threshold, hold the difference between the two.
+    """
 
     alarm: AlarmSpec
     steps: tuple[StepAdjustment, ...] = (StepAdjustment(1),)
     adjustment_type: str = "ChangeInCapacity"
     cooldown: float = 300.0
+    metric_aggregation: str = "Average"
+    min_adjustment_magnitude: int | None = None
 
     def __post_init__(self) -> None:
         if self.adjustment_type not in ("ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"):
             raise ScalingConfigError(f"unsupported AdjustmentType {self.adjustment_type!r}")
+        if self.metric_aggregation not in AGGREGATIONS:
+            raise ScalingConfigError(f"unsupported MetricAggregationType {self.metric_aggregation!r}")
+        if self.adjustment_type == "ExactCapacity" and any(s.scaling_adjustment < 0 for s in self.steps):
+            raise ScalingConfigError("ExactCapacity steps need a non-negative ScalingAdjustment")
+        _check_step_intervals(self.steps)
 
-    def capacity_for(self, metric_value: float, current: int) -> int | None:
-        delta = metric_value - self.alarm.threshold
+    def capacity_for(self, datapoints: Sequence[float | None], current: int) -> int | None:
+        """The capacity the steps ask for, from `current`, given the alarm's evaluated datapoints."""
+        values = [value for value in datapoints if value is not None]
+        if not values:
+            return None
+        delta = AGGREGATIONS[self.metric_aggregation](values) - self.alarm.threshold
         step = next((s for s in self.steps if s.contains(delta)), None)
         if step is None:
             return None
         if self.adjustment_type == "ExactCapacity":
             return step.scaling_adjustment
         if self.adjustment_type == "PercentChangeInCapacity":
-            change = current * step.scaling_adjustment / 100
-            return current + (int(change) or (1 if change > 0 else -1 if change < 0 else 0))
+            change = int(current * step.scaling_adjustment / 100)
+            magnitude = max(abs(change), self.min_adjustment_magnitude or 1)
+            return current + (magnitude if step.scaling_adjustment > 0 else -magnitude)
         return current + step.scaling_adjustment
 
 
@@ -174,6 +228,18 @@ class EndpointCapacity:
         )
 
 
+def _check_step_intervals(steps: tuple[StepAdjustment, ...]) -> None:
+    """Application Auto Scaling's rules: the intervals neither overlap nor leave a gap."""
+    if not steps:
+        raise ScalingConfigError("a step scaling policy needs at least one step adjustment")
+    if any(s.lower_bound is None and s.upper_bound is None for s in steps):
+        raise ScalingConfigError("a step adjustment needs a lower or an upper bound")
+    ordered = sorted(steps, key=lambda s: float("-inf") if s.lower_bound is None else s.lower_bound)
+    for previous, following in zip(ordered, ordered[1:], strict=False):
+        if previous.upper_bound is None or previous.upper_bound != following.lower_bound:
+            raise ScalingConfigError("step adjustment intervals overlap or leave a gap")
+
+
 def _props(stack: Any, logical_id: str) -> dict:
     try:
         return stack.resources[logical_id].properties
@@ -218,20 +284,44 @@ def _step_scaling(policy: dict, alarm: dict) -> StepScaling:
         for step in config["StepAdjustments"]
     )
     evaluation_periods = int(alarm.get("EvaluationPeriods", 1))
+    metric, period = _alarm_metric(alarm)
     spec = AlarmSpec(
-        metric_name=str(alarm.get("MetricName", "HasBacklogWithoutCapacity")),
+        metric=metric,
         threshold=float(alarm["Threshold"]),
         comparison=str(alarm.get("ComparisonOperator", "GreaterThanOrEqualToThreshold")),
-        period=int(alarm.get("Period", 60)),
+        period=period,
         evaluation_periods=evaluation_periods,
         datapoints_to_alarm=int(alarm.get("DatapointsToAlarm", evaluation_periods)),
+        treat_missing_data=str(alarm.get("TreatMissingData", "missing")),
     )
+    magnitude = config.get("MinAdjustmentMagnitude")
     return StepScaling(
         alarm=spec,
         steps=steps,
         adjustment_type=str(config.get("AdjustmentType", "ChangeInCapacity")),
         cooldown=float(config.get("Cooldown", 300)),
+        metric_aggregation=str(config.get("MetricAggregationType", "Average")),
+        min_adjustment_magnitude=None if magnitude is None else int(magnitude),
     )
+
+
+def _alarm_metric(alarm: dict) -> tuple[str | MetricMath, int]:
+    """MetricName and Period, or the Metrics queries of a metric math alarm and their common period."""
+    queries = alarm.get("Metrics")
+    if not queries:
+        return str(alarm.get("MetricName", "HasBacklogWithoutCapacity")), int(alarm.get("Period", 60))
+    returned = [q for q in queries if str(q.get("ReturnData", "true")).lower() == "true"]
+    if len(returned) != 1 or "Expression" not in returned[0]:
+        raise ScalingConfigError("a metric math alarm needs exactly one expression with ReturnData true")
+    stats = {q["Id"]: q["MetricStat"] for q in queries if "MetricStat" in q}
+    periods = {int(stat["Period"]) for stat in stats.values()}
+    if len(periods) != 1:
+        raise ScalingConfigError("every metric of a metric math alarm needs the same Period")
+    metrics = tuple((metric_id, str(stat["Metric"]["MetricName"])) for metric_id, stat in stats.items())
+    try:
+        return MetricMath(str(returned[0]["Expression"]), metrics), periods.pop()
+    except MetricMathError as error:
+        raise ScalingConfigError(str(error)) from None
 
 
 def _bound(value: Any) -> float | None:
