@@ -106,9 +106,11 @@ def test_single_request_after_idle_is_served_through_the_step_policy(
 def test_target_tracking_alone_never_serves_a_single_request_which_expires_at_its_ttl(
     topics, start_endpoint, put_input, runtime_client, notifications
 ):
-    # Given the seed's policy: target tracking on backlog per instance, no step policy
-    seed = ScalingPolicy(0, 3, TargetTracking(5, scale_in_cooldown=600, scale_out_cooldown=300), name="seed")
-    endpoint = start_endpoint(seed, time_scale=3600)
+    # Given target tracking alone on backlog per instance, with nothing to wake from zero
+    alone = ScalingPolicy(
+        0, 3, TargetTracking(5, scale_in_cooldown=600, scale_out_cooldown=300), name="target-tracking"
+    )
+    endpoint = start_endpoint(alone, time_scale=3600)
     location = put_input("inputs/forgotten.json", {"text": "forgotten"})
 
     # When one request arrives with a one-hour TTL

@@ -27,7 +27,9 @@ TEMPLATE_LIKE = ScalingPolicy(
     step_scaling=StepScaling(WAKE_ALARM, cooldown=120),
     name="template-like",
 )
-SEED_LIKE = ScalingPolicy(0, 5, TargetTracking(5, scale_out_cooldown=300, scale_in_cooldown=600), name="seed")
+TRACKING_ALONE = ScalingPolicy(
+    0, 5, TargetTracking(5, scale_out_cooldown=300, scale_in_cooldown=600), name="target-tracking"
+)
 
 
 def minute(number: int, backlog: int, instances: int) -> MinuteMetrics:
@@ -87,13 +89,13 @@ def test_step_policy_wakes_a_zero_instance_endpoint_after_two_minutes_of_backlog
 
 
 def test_target_tracking_alone_does_not_scale_from_zero_for_a_backlog_at_or_below_target():
-    scaler = Autoscaler(SEED_LIKE)
+    scaler = Autoscaler(TRACKING_ALONE)
 
     assert run_minutes(scaler, 1, 60, backlog=5, instances=0) == []
 
 
 def test_target_tracking_scales_out_after_three_minutes_above_target():
-    scaler = Autoscaler(SEED_LIKE)
+    scaler = Autoscaler(TRACKING_ALONE)
 
     activities = run_minutes(scaler, 1, 4, backlog=6, instances=0)
 

@@ -1,4 +1,4 @@
-"""`precis simulate` on the scenarios that matter: the seed's burst and one request after an idle hour."""
+"""`precis simulate` on the scenarios that matter: a 10,000-request burst, one request after an idle hour."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from precis.cli.main import app
 from precis.scaling import EndpointCapacity, ScalingPolicy
 from precis.simulation import Workload, simulate
-from precis.simulation.policies import seed_policy, template_policy_and_capacity
+from precis.simulation.policies import target_tracking_policy, template_policy_and_capacity
 from precis.simulation.workload import after_idle, burst, from_csv, lognormal_times
 
 CAPACITY = EndpointCapacity(max_concurrent_invocations=2, instance_start_delay=480, request_ttl=21600)
@@ -24,30 +24,30 @@ def template_policy() -> ScalingPolicy:
     return template_policy_and_capacity(None, instance_start_delay=480)[0]
 
 
-def test_one_request_after_an_idle_hour_is_served_by_the_template_but_never_by_the_seed():
+def test_one_request_after_an_idle_hour_is_served_by_the_template_but_never_by_target_tracking_alone():
     workload = fixed(after_idle(3600))
 
     ours = simulate(workload, template_policy(), CAPACITY)
-    seed = simulate(workload, seed_policy(), CAPACITY)
+    alone = simulate(workload, target_tracking_policy(), CAPACITY)
 
     # Template: the wake alarm needs 2 minutes, then one instance starts (8 minutes) and serves it
     assert ours.completed == 1
     assert 480 + 60 <= ours.percentile(50) <= 480 + 180 + 6
     assert [a.cause for a in ours.activities] == ["step scaling", "target tracking scale-in"]
     assert ours.final_instances == 0
-    # Seed: one request never exceeds the target of 5 per instance, so it waits out its TTL
-    assert (seed.completed, seed.expired) == (0, 1)
-    assert seed.activities == []
-    assert seed.instance_hours == 0
+    # Target tracking alone: one request never exceeds the target of 5 per instance, so it waits out its TTL
+    assert (alone.completed, alone.expired) == (0, 1)
+    assert alone.activities == []
+    assert alone.instance_hours == 0
 
 
-def test_seed_serves_once_more_than_five_requests_are_queued():
+def test_target_tracking_alone_serves_once_more_than_five_requests_are_queued():
     workload = fixed(burst(6, 1.0, start=3600))
 
-    seed = simulate(workload, seed_policy(), CAPACITY)
+    alone = simulate(workload, target_tracking_policy(), CAPACITY)
 
-    assert seed.completed == 6
-    assert seed.activities[0].cause == "target tracking scale-out"
+    assert alone.completed == 6
+    assert alone.activities[0].cause == "target tracking scale-out"
 
 
 def test_burst_scales_out_to_max_serves_everything_and_scales_back_to_zero():
@@ -100,9 +100,9 @@ def test_cli_compares_the_three_policies_as_json():
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     by_policy = {entry["policy"]: entry for entry in report["results"]}
-    assert set(by_policy) == {"template", "seed", "always-on 5"}
+    assert set(by_policy) == {"template", "target-tracking", "always-on 5"}
     assert by_policy["template"]["completed"] == 1
-    assert by_policy["seed"]["expired"] == 1
+    assert by_policy["target-tracking"]["expired"] == 1
     assert by_policy["always-on 5"]["time_to_summary_s"]["max"] < 60
 
 

@@ -27,7 +27,7 @@ from precis.simulation.scenario import (
 )
 from precis.simulation.workload import WorkloadError
 
-COMPARED = [PolicyName.template, PolicyName.seed, PolicyName.always_on]
+COMPARED = [PolicyName.template, PolicyName.target_tracking, PolicyName.always_on]
 
 
 def register(app: typer.Typer) -> None:
@@ -63,7 +63,9 @@ def simulate(
     policy: Annotated[PolicyName, typer.Option(help="The policy to run (ignored with --compare).")] = (
         PolicyName.template
     ),
-    compare: Annotated[bool, typer.Option(help="Run template, seed and always-on side by side.")] = False,
+    compare: Annotated[
+        bool, typer.Option(help="Run template, target tracking alone and always-on side by side.")
+    ] = False,
     instances: Annotated[int, typer.Option(help="always-on: how many instances.")] = 5,
     start_delay: Annotated[
         float, typer.Option(help="Seconds before a new instance serves (7-9 min measured for HF models).")

@@ -1,4 +1,4 @@
-"""The seed's CloudWatch graphs for a simulation: backlog, instances and completions per minute."""
+"""CloudWatch-like graphs for a simulation: backlog, instances and completions per minute."""
 
 from __future__ import annotations
 

@@ -22,13 +22,16 @@ PRICES_PER_HOUR = {
 }
 
 
-def seed_policy(max_capacity: int = 5) -> ScalingPolicy:
-    """The seed's: target tracking alone (5 per instance, AWS's async sample cooldowns), no step policy."""
+def target_tracking_policy(max_capacity: int = 5) -> ScalingPolicy:
+    """The reference: target tracking alone, as AWS's original write-up of this design configured it.
+
+    5 queued requests per instance, scale-in cooldown 600 s, scale-out 300 s, nothing to wake from zero.
+    """
     return ScalingPolicy(
         min_capacity=0,
         max_capacity=max_capacity,
         target_tracking=TargetTracking(target_value=5.0, scale_in_cooldown=600.0, scale_out_cooldown=300.0),
-        name="seed",
+        name="target-tracking",
     )
 
 

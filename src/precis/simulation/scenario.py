@@ -12,7 +12,7 @@ import numpy as np
 
 from precis import paths
 from precis.scaling import EndpointCapacity, ScalingPolicy
-from precis.simulation.policies import price_for, seed_policy, template_policy_and_capacity
+from precis.simulation.policies import price_for, target_tracking_policy, template_policy_and_capacity
 from precis.simulation.run import SimulationResult, simulate
 from precis.simulation.workload import (
     Workload,
@@ -34,7 +34,7 @@ class Arrivals(StrEnum):
 
 class PolicyName(StrEnum):
     template = "template"
-    seed = "seed"
+    target_tracking = "target-tracking"
     always_on = "always-on"
 
 
@@ -100,7 +100,7 @@ def build_policies(
     )
     chosen = {
         PolicyName.template: template_policy,
-        PolicyName.seed: seed_policy(template_policy.max_capacity),
+        PolicyName.target_tracking: target_tracking_policy(template_policy.max_capacity),
         PolicyName.always_on: ScalingPolicy.always_on(always_on),
     }
     return [chosen[name] for name in names], capacity

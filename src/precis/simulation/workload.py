@@ -27,7 +27,7 @@ class Workload:
 
 
 def burst(count: int, over: float, *, start: float = 0.0) -> np.ndarray:
-    """`count` requests spread evenly over `over` seconds (the seed's 10,000-request test)."""
+    """`count` requests spread evenly over `over` seconds (the 10,000-request burst of AWS's write-up)."""
     if count < 1 or over < 0:
         raise WorkloadError("a burst needs at least one request and a non-negative period")
     return start + np.linspace(0.0, over, count, endpoint=False)
