@@ -526,6 +526,16 @@ class _Resolver:
         return bool(self.resolve(item))
 
 
+def cfn_string(value: Any) -> str:
+    """A resolved property where AWS expects a string (an attribute, an environment variable): booleans
+    as `true`/`false`, maps and lists as JSON."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()

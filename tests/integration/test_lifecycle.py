@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from precis.local.demo import descendants
-from precis.local.stack import LocalStack, free_port_pair, pid_alive, read_state, state_file
+from precis.local.stack import LocalStack
+from precis.local.state import pid_alive, read_state, state_file
+from precis.local.supervisor import free_port_pair
 
 pytestmark = pytest.mark.integration
 

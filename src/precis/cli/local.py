@@ -16,15 +16,11 @@ from rich.table import Table
 
 from precis import paths
 from precis.cli.console import console, fail
-from precis.local.stack import (
-    STACK_READY,
-    LocalStack,
-    StackError,
-    pid_alive,
-    read_state,
-    run_foreground,
-    state_file,
-)
+from precis.local.demo import run_demo
+from precis.local.errors import StackError
+from precis.local.foreground import STACK_READY, run_foreground
+from precis.local.stack import LocalStack
+from precis.local.state import pid_alive, read_state, state_file
 from precis.template import TemplateError, local_outputs
 
 local_app = typer.Typer(
@@ -126,7 +122,7 @@ def _announce(stack: LocalStack, text: str) -> None:
 
 
 def _stack_options(port: int, settings: dict) -> list[str]:
-    """The same settings as `python -m precis.local.stack` flags."""
+    """The same settings as `python -m precis.local.foreground` flags."""
     options = ["--port", str(port)]
     for name, value in settings.items():
         if value is not None:
@@ -135,12 +131,12 @@ def _stack_options(port: int, settings: dict) -> list[str]:
 
 
 def _start_detached(options: list[str]) -> None:
-    """Runs `python -m precis.local.stack` in its own session and waits for its ready line in the log."""
+    """Runs `python -m precis.local.foreground` in its own session and waits for its ready line in the log."""
     log_path = paths.project_root() / ".precis" / "local" / "logs" / "stack.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "precis.local.stack", *options],
+            [sys.executable, "-m", "precis.local.foreground", *options],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -219,8 +215,6 @@ def demo(
     port: PortOption = 4566, time_scale: Annotated[float, typer.Option("--time-scale", min=0.001)] = 60.0
 ) -> None:
     """Start the stack, summarize the bundled sample articles, print the results, stop the stack."""
-    from precis.local.demo import run_demo
-
     try:
         code = run_demo(console, port=port, time_scale=time_scale)
     except (StackError, TemplateError) as error:

@@ -19,6 +19,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from precis.local.state import read_state
+from precis.local.state import state_file as local_state_file
+from precis.template import load_stack
+
 # Uploads go under this prefix, one folder per collection (the template's INPUT_PREFIX and S3 filter).
 INPUT_PREFIX = "incoming/"
 LOCAL_STACK_NAME = "precis-local"
@@ -37,12 +41,6 @@ class TargetNotChosen(TargetError):
 
 class StackNotFound(TargetError):
     """The named CloudFormation stack does not exist in that account and region."""
-
-
-def local_state_file() -> Path:
-    from precis.local.stack import state_file
-
-    return state_file()
 
 
 @dataclass(frozen=True)
@@ -159,9 +157,6 @@ def describe(target: StackTarget, cloudformation=None) -> StackResources:
 
 
 def _describe_local(target: StackTarget) -> StackResources:
-    # Imported here: the template resolver belongs to the local stack, which AWS users never need.
-    from precis.template import load_stack
-
     stack = load_stack(stack_name=target.stack_name, region=target.region or LOCAL_REGION)
     return StackResources(target=target, outputs=dict(stack.outputs), parameters=dict(stack.parameters))
 
@@ -187,9 +182,6 @@ def _next_port(url: str) -> str:
 
 def _read_state(path: Path) -> dict | None:
     """The running local stack's URLs from its state file, or None when no stack is running."""
-    # Imported here: only the local stack needs its process bookkeeping.
-    from precis.local.stack import read_state
-
     state = read_state(path)
     if not state or not state.get("endpoint_url"):
         return None

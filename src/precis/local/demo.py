@@ -23,7 +23,8 @@ from rich.table import Table
 
 from precis import paths
 from precis.cli.console import shown
-from precis.local.stack import LocalStack, free_port_pair
+from precis.local.stack import LocalStack
+from precis.local.supervisor import free_port_pair
 
 COLLECTION = "samples"
 SAMPLE_SUFFIXES = {".txt", ".md", ".html", ".htm", ".json"}

@@ -1,7 +1,7 @@
 """Scaling configuration: the scalable target, its policies and alarms, as the template declares them.
 
 Durations are seconds of whichever clock drives the model (virtual in the simulator, scaled in the
-local endpoint). `from_stack` reads a resolved template (precis.template.Stack).
+local endpoint). `from_stack` reads a resolved template (`precis.template.Stack`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from precis.lambda_functions import lambda_functions
 from precis.scaling.metric_math import MetricMath, MetricMathError
 from precis.scaling.metrics import ENDPOINT_METRICS, MinuteMetrics
+from precis.template import Stack
 
 # Application Auto Scaling's alarms for a target tracking policy (AlarmHigh / AlarmLow):
 # scale out after 3 of 3 one-minute datapoints above target, scale in after 15 of 15 below 90 % of it.
@@ -183,7 +185,7 @@ class ScalingPolicy:
         return cls(min_capacity=instances, max_capacity=instances, name=f"always-on {instances}")
 
     @classmethod
-    def from_stack(cls, stack: Any, *, name: str = "template") -> ScalingPolicy:
+    def from_stack(cls, stack: Stack, *, name: str = "template") -> ScalingPolicy:
         """Reads SummarizerScalableTarget, BacklogTargetTrackingPolicy and the step policy + its alarm."""
         target = _props(stack, "SummarizerScalableTarget")
         tracking = _optional_props(stack, "BacklogTargetTrackingPolicy")
@@ -213,12 +215,13 @@ class EndpointCapacity:
             raise ScalingConfigError("MaxConcurrentInvocationsPerInstance must be at least 1")
 
     @classmethod
-    def from_stack(cls, stack: Any, *, instance_start_delay: float = 480.0) -> EndpointCapacity:
+    def from_stack(cls, stack: Stack, *, instance_start_delay: float = 480.0) -> EndpointCapacity:
         """AsyncInferenceConfig's concurrency, the instance type, the submit function's TTL and timeout."""
         config = _props(stack, "SummarizerEndpointConfig")
         client = config.get("AsyncInferenceConfig", {}).get("ClientConfig", {})
         variants = config.get("ProductionVariants") or [{}]
-        env = _function_environment(stack, "SubmitFunction")
+        submit = lambda_functions(stack).get("SubmitFunction")
+        env = submit.environment if submit else {}
         return cls(
             max_concurrent_invocations=int(client.get("MaxConcurrentInvocationsPerInstance", 1)),
             instance_start_delay=instance_start_delay,
@@ -240,23 +243,16 @@ def _check_step_intervals(steps: tuple[StepAdjustment, ...]) -> None:
             raise ScalingConfigError("step adjustment intervals overlap or leave a gap")
 
 
-def _props(stack: Any, logical_id: str) -> dict:
+def _props(stack: Stack, logical_id: str) -> dict:
     try:
         return stack.resources[logical_id].properties
     except KeyError:
         raise ScalingConfigError(f"the template has no {logical_id} resource") from None
 
 
-def _optional_props(stack: Any, logical_id: str) -> dict | None:
+def _optional_props(stack: Stack, logical_id: str) -> dict | None:
     resource = stack.resources.get(logical_id)
     return resource.properties if resource else None
-
-
-def _function_environment(stack: Any, logical_id: str) -> dict:
-    resource = stack.resources.get(logical_id)
-    if resource is None:
-        return {}
-    return resource.properties.get("Environment", {}).get("Variables", {})
 
 
 def _target_tracking(props: dict) -> TargetTracking:

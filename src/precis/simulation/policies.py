@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from precis.scaling import EndpointCapacity, ScalingPolicy, TargetTracking
+from precis.template import load_stack
 
 # SageMaker on-demand real-time/asynchronous inference, us-east-1, USD per instance-hour, from
 # https://aws.amazon.com/sagemaker/pricing/ as listed in 2024; pass --price-per-hour for your region.
@@ -38,9 +39,7 @@ def target_tracking_policy(max_capacity: int = 5) -> ScalingPolicy:
 def template_policy_and_capacity(
     template: Path | None, *, instance_start_delay: float
 ) -> tuple[ScalingPolicy, EndpointCapacity]:
-    """Our policies and AsyncInferenceConfig, read from template.yaml through the local resolver."""
-    from precis.template import load_stack
-
+    """Our policies and AsyncInferenceConfig, read from template.yaml through the template resolver."""
     stack = load_stack(template)
     return (
         ScalingPolicy.from_stack(stack, name="template"),

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from precis import paths
+from precis.local.sagemaker.script import InferenceScript
 from precis.scaling import EndpointCapacity, ScalingPolicy
 from precis.simulation.policies import price_for, target_tracking_policy, template_policy_and_capacity
 from precis.simulation.run import SimulationResult, simulate
@@ -128,8 +129,6 @@ def run_all(
 
 def measure_engine(repeats: int = 3) -> tuple[float, float]:
     """Mean and sd of the offline engine's seconds per sample article, run through model/code/inference.py."""
-    from precis.local.sagemaker.script import InferenceScript
-
     model = InferenceScript(paths.model_code_dir() / "inference.py", paths.project_root() / "model").load()
     articles = sorted(paths.samples_dir().glob("*.txt"))
     if not articles:

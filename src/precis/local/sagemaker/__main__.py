@@ -14,6 +14,7 @@ from botocore.config import Config
 
 from precis import paths
 from precis.local.sagemaker.service import LocalEndpoint
+from precis.template import load_stack
 
 DEFAULT_START_DELAY = 30.0
 
@@ -55,8 +56,6 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="precis-endpoint %(levelname)s %(message)s", stream=sys.stderr
     )
-    from precis.template import load_stack
-
     stack = load_stack(args.template, stack_name=args.stack_name, region=args.region)
     endpoint = LocalEndpoint.from_stack(
         stack,

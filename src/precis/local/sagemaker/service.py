@@ -12,6 +12,7 @@ from precis.local.sagemaker.script import InferenceScript
 from precis.local.sagemaker.server import AsyncInvocationServer
 from precis.local.sagemaker.settings import EndpointSettings
 from precis.scaling import EndpointCapacity, ScalingPolicy
+from precis.template import Stack
 
 
 class LocalEndpoint:
@@ -60,7 +61,7 @@ class LocalEndpoint:
     @classmethod
     def from_stack(
         cls,
-        stack: Any,
+        stack: Stack,
         *,
         clients: dict[str, Any],
         inference_script: Path,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from precis.template import Stack
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class EndpointSettings:
     account_id: str = "123456789012"
 
     @classmethod
-    def from_stack(cls, stack: Any) -> EndpointSettings:
+    def from_stack(cls, stack: Stack) -> EndpointSettings:
         config = stack.resources["SummarizerEndpointConfig"].properties
         output = config["AsyncInferenceConfig"]["OutputConfig"]
         notification = output.get("NotificationConfig", {})

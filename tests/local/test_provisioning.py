@@ -1,4 +1,5 @@
-"""The local stack's resources and function wiring come from template.yaml, never declared by hand."""
+"""The local stack creates the template's resources in moto, and each function's event plumbing, from
+template.yaml, never declared by hand."""
 
 from __future__ import annotations
 
@@ -9,21 +10,9 @@ import pytest
 from moto import mock_aws
 
 from precis import paths
-from precis.local.stack import (
-    LocalStack,
-    StackError,
-    event_queue_name,
-    function_config,
-    function_environment,
-    provision,
-    rate_seconds,
-)
+from precis.local.provisioning import provision
+from precis.local.wiring import event_queue_name, wire_functions
 from precis.template import load_stack
-
-AWS = {
-    "AWS_ENDPOINT_URL": "http://127.0.0.1:4566",
-    "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": "http://127.0.0.1:4567",
-}
 
 
 @pytest.fixture(scope="module")
@@ -37,51 +26,9 @@ def provisioned(stack, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
     with mock_aws():
         session = boto3.Session(region_name=stack.region)
-        functions = [
-            function_config(stack, resource, 60.0, paths.project_root())
-            for resource in stack.of_type("AWS::Serverless::Function").values()
-        ]
+        functions = list(wire_functions(stack, 60.0, paths.project_root()).values())
         provision(stack, session.client, functions)
         yield session, functions
-
-
-def test_function_configs_follow_the_template(stack) -> None:
-    submit = function_config(stack, stack.resources["SubmitFunction"], 60.0, paths.project_root())
-
-    assert submit.name == stack.outputs["SubmitFunctionName"]
-    assert submit.code_dir == str(paths.functions_dir() / "submit")
-    assert submit.handler == "app.lambda_handler"
-    assert submit.timeout_seconds == 30 and submit.memory_mb == 256
-    assert submit.maximum_retry_attempts == 2
-    assert submit.on_failure_queue_name == stack.get_att("SubmitDeadLetterQueue", "QueueName")
-    assert submit.on_failure_is_destination is True
-
-
-def test_the_reconcile_schedule_is_its_rate(stack) -> None:
-    reconcile = function_config(stack, stack.resources["ReconcileFunction"], 60.0, paths.project_root())
-
-    assert [s["rate_seconds"] for s in reconcile.schedules] == [
-        rate_seconds(stack.parameters["ReconcileSchedule"])
-    ]
-
-
-def test_rates_are_read_and_cron_is_refused() -> None:
-    assert rate_seconds("rate(15 minutes)") == 900
-    assert rate_seconds("rate(1 hour)") == 3600
-    with pytest.raises(StackError, match="rate"):
-        rate_seconds("cron(0 * * * ? *)")
-
-
-def test_a_functions_environment_is_the_templates_plus_lambdas_own_and_the_endpoints(stack) -> None:
-    env = function_environment(stack, stack.resources["SubmitFunction"], AWS)
-
-    assert env["SUMMARIES_TABLE"] == stack.outputs["SummariesTableName"]
-    assert env["ENDPOINT_NAME"] == stack.outputs["EndpointName"]
-    assert env["INPUT_PREFIX"] == "incoming/"
-    assert env["AWS_LAMBDA_FUNCTION_NAME"] == stack.outputs["SubmitFunctionName"]
-    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
-    assert env["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] == "http://127.0.0.1:4567"
-    assert "OUTPUT_BUCKET" not in env  # RecordFunction's variable, not SubmitFunction's
 
 
 def test_buckets_topics_and_the_table_are_created_with_the_templates_names(stack, provisioned) -> None:
@@ -117,7 +64,7 @@ def test_both_topics_deliver_to_the_record_functions_queue(stack, provisioned) -
 
     for topic in (stack.outputs["SuccessTopicArn"], stack.outputs["ErrorTopicArn"]):
         (subscription,) = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
-        assert subscription["Protocol"] == "sqs" and subscription["Endpoint"] == record.queue_arn
+        assert subscription["Protocol"] == "sqs" and subscription["Endpoint"] == record.event_queue_arn
 
 
 def test_the_dead_letter_queues_alarms_and_dashboard_exist(stack, provisioned) -> None:
@@ -131,10 +78,3 @@ def test_the_dead_letter_queues_alarms_and_dashboard_exist(stack, provisioned) -
     wake = next(a for a in alarms if a["AlarmName"] == stack.physical_name("HasBacklogWithoutCapacityAlarm"))
     assert wake["MetricName"] == "HasBacklogWithoutCapacity" and wake["EvaluationPeriods"] == 2
     assert json.loads(dashboard["DashboardBody"])["widgets"]
-
-
-def test_execution_environments_are_capped_by_reserved_concurrency(tmp_path) -> None:
-    local = LocalStack(function_concurrency=20, log_dir=tmp_path)
-
-    assert local.concurrency_of(local.stack.resources["SubmitFunction"]) == 10  # ReservedConcurrentExecutions
-    assert local.concurrency_of(local.stack.resources["RecordFunction"]) == 20

@@ -1,0 +1,165 @@
+"""Each function of the template wired for the local stack, built once from its typed definition.
+
+A `FunctionWiring` says everything the stack does for one function: the config its worker runs
+(`lambda_runtime.FunctionConfig`), its environment as Lambda builds it, how many execution
+environments it gets, and its event queue with the SNS subscriptions and S3 notifications that
+feed it (created in moto by `provisioning`). Nothing here calls AWS.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from precis.lambda_functions import LambdaFunction, S3Trigger, SnsTrigger, lambda_functions
+from precis.local.errors import StackError
+from precis.local.lambda_runtime import FunctionConfig
+from precis.template import Stack
+
+_RATE = re.compile(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)")
+# SQS's longest visibility timeout.
+_MAX_VISIBILITY_SECONDS = 43200
+
+
+def rate_seconds(expression: str) -> float:
+    """`rate(15 minutes)` in seconds; cron schedules have no fixed period and are not run locally."""
+    match = _RATE.fullmatch(expression.strip())
+    if not match:
+        raise StackError(f"schedule {expression!r}: the local stack runs rate() schedules only")
+    value, unit = int(match.group(1)), match.group(2).rstrip("s")
+    return value * {"minute": 60, "hour": 3600, "day": 86400}[unit]
+
+
+def event_queue_name(stack: Stack, logical_id: str) -> str:
+    """The SQS queue moto delivers a function's S3 notifications and SNS messages to."""
+    return f"{stack.name}-{logical_id}-events"[:80]
+
+
+@dataclass(frozen=True)
+class BucketNotification:
+    """One S3 → SQS queue configuration of a bucket, for one S3 event of a function."""
+
+    bucket: str
+    configuration: dict
+
+
+@dataclass(frozen=True)
+class FunctionWiring:
+    function: LambdaFunction
+    worker: FunctionConfig
+    notifications: tuple[BucketNotification, ...]
+
+    @property
+    def logical_id(self) -> str:
+        return self.function.logical_id
+
+    @property
+    def subscriptions(self) -> tuple[SnsTrigger, ...]:
+        """The topics whose messages the event queue receives (in SNS's envelope)."""
+        return self.function.sns_triggers
+
+    @property
+    def event_queue_name(self) -> str:
+        return self.worker.queue_name
+
+    @property
+    def event_queue_arn(self) -> str:
+        return self.worker.queue_arn
+
+    @property
+    def event_queue_visibility_seconds(self) -> int:
+        """Well over the function's timeout, so a message being worked on is not delivered again."""
+        return min(_MAX_VISIBILITY_SECONDS, self.function.timeout_seconds * 10 + 30)
+
+    def concurrency(self, requested: int) -> int:
+        """Execution environments (one process each): as requested, capped by reserved concurrency."""
+        reserved = self.function.reserved_concurrency
+        return requested if reserved is None else min(requested, reserved)
+
+    def execution_environments(self, requested: int) -> list[tuple[str, FunctionConfig]]:
+        """(process name, worker config) per execution environment; only the first keeps the schedules."""
+        return [
+            (self.logical_id, self.worker)
+            if number == 1
+            else (f"{self.logical_id}-{number}", replace(self.worker, schedules=[]))
+            for number in range(1, self.concurrency(requested) + 1)
+        ]
+
+    def environment(self, aws: dict[str, str]) -> dict[str, str]:
+        """The function's environment as Lambda builds it: Lambda's own variables, the template's, then
+        `aws` (credentials, region and the local endpoints)."""
+        function = self.function
+        lambda_variables = {
+            "AWS_LAMBDA_FUNCTION_NAME": function.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
+            "_HANDLER": function.handler,
+            "LAMBDA_TASK_ROOT": function.code_uri,
+            "TZ": ":UTC",
+            "LANG": "en_US.UTF-8",
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        return {**lambda_variables, **function.environment, **aws}
+
+
+def wire_functions(stack: Stack, time_scale: float, template_dir: Path) -> dict[str, FunctionWiring]:
+    """Every function of the stack wired, by logical id; StackError for what the local stack cannot run."""
+    queue_arns = {stack.get_att(logical_id, "Arn") for logical_id in stack.of_type("AWS::SQS::Queue")}
+    return {
+        logical_id: _wire(stack, function, time_scale, template_dir, queue_arns)
+        for logical_id, function in lambda_functions(stack).items()
+    }
+
+
+def _wire(
+    stack: Stack, function: LambdaFunction, time_scale: float, template_dir: Path, queue_arns: set[str]
+) -> FunctionWiring:
+    on_failure = function.on_failure
+    if on_failure and on_failure.queue_arn not in queue_arns:
+        raise StackError(
+            f"{function.logical_id}: on-failure destination {on_failure.queue_arn} is not a queue of the "
+            "template"
+        )
+    queue_name = event_queue_name(stack, function.logical_id)
+    queue_arn = stack.arn("sqs", queue_name)
+    worker = FunctionConfig(
+        logical_id=function.logical_id,
+        name=function.name,
+        arn=function.arn,
+        code_dir=str((template_dir / function.code_uri).resolve()),
+        handler=function.handler,
+        queue_name=queue_name,
+        queue_arn=queue_arn,
+        memory_mb=function.memory_mb,
+        timeout_seconds=function.timeout_seconds,
+        maximum_retry_attempts=function.maximum_retry_attempts,
+        maximum_event_age_seconds=function.maximum_event_age_seconds,
+        on_failure_queue_name=on_failure.queue_name if on_failure else None,
+        on_failure_is_destination=on_failure.is_destination if on_failure else True,
+        schedules=[
+            {"rate_seconds": rate_seconds(schedule.expression), "rule_arn": schedule.rule_arn}
+            for schedule in function.schedules
+        ],
+        time_scale=time_scale,
+    )
+    return FunctionWiring(
+        function=function,
+        worker=worker,
+        notifications=tuple(_notification(function, trigger, queue_arn) for trigger in function.s3_triggers),
+    )
+
+
+def _notification(function: LambdaFunction, trigger: S3Trigger, queue_arn: str) -> BucketNotification:
+    configuration: dict = {
+        "Id": f"{function.logical_id}{trigger.event_id}",
+        "QueueArn": queue_arn,
+        "Events": list(trigger.events),
+    }
+    if trigger.key_filter_rules:
+        configuration["Filter"] = {"Key": {"FilterRules": list(trigger.key_filter_rules)}}
+    return BucketNotification(trigger.bucket, configuration)
