@@ -76,5 +76,6 @@ def test_the_dead_letter_queues_alarms_and_dashboard_exist(stack, provisioned) -
     for logical_id in ("SubmitDeadLetterQueue", "RecordDeadLetterQueue", "ReconcileDeadLetterQueue"):
         assert any(url.endswith("/" + stack.get_att(logical_id, "QueueName")) for url in queues)
     wake = next(a for a in alarms if a["AlarmName"] == stack.physical_name("HasBacklogWithoutCapacityAlarm"))
-    assert wake["MetricName"] == "HasBacklogWithoutCapacity" and wake["EvaluationPeriods"] == 2
+    metrics = {q["MetricStat"]["Metric"]["MetricName"] for q in wake["Metrics"] if "MetricStat" in q}
+    assert "HasBacklogWithoutCapacity" in metrics and wake["EvaluationPeriods"] == 2
     assert json.loads(dashboard["DashboardBody"])["widgets"]
