@@ -5,6 +5,13 @@ Each test names the AWS behaviour it guards against; the template comments cite 
 
 from __future__ import annotations
 
+import fnmatch
+import itertools
+import re
+
+import botocore.session
+import pytest
+
 from precis.template import load_stack
 
 MMS_INT_MAX = 2**31 - 1
@@ -20,3 +27,86 @@ def test_the_model_server_accepts_every_article_the_submit_function_lets_through
     assert submit["MAX_INPUT_BYTES"] == container["MMS_MAX_REQUEST_SIZE"] == "9000000"
     # And every value the parameter allows is one the model server can parse
     assert template["Parameters"]["MaxInputBytes"]["MaxValue"] <= MMS_INT_MAX
+
+
+def _sagemaker_model():
+    return botocore.session.get_session().get_service_model("sagemaker")
+
+
+HOSTING_INSTANCE_TYPES = _sagemaker_model().shape_for("ProductionVariantInstanceType").enum
+ENDPOINT_NAME = re.compile(_sagemaker_model().shape_for("EndpointName").metadata["pattern"])
+LONGEST_STACK_NAME = "p" * 28
+"""scripts/deploy.sh refuses longer stack names (they name the buckets)."""
+
+
+def _endpoint_suffix(instance_type: str) -> str:
+    return instance_type.removeprefix("ml.").replace(".", "-")
+
+
+def test_the_instance_type_parameter_accepts_every_type_sagemaker_hosts(template):
+    pattern = re.compile(template["Parameters"]["InstanceType"]["AllowedPattern"])
+    assert [t for t in HOSTING_INSTANCE_TYPES if not pattern.fullmatch(t)] == []
+
+
+@pytest.mark.parametrize(
+    "instance_type",
+    ["ml.g4dn.xlarge", "ml.g5.xlarge", "ml.m5.xlarge", max(HOSTING_INSTANCE_TYPES, key=len)],
+)
+def test_a_new_instance_type_is_a_new_endpoint_so_no_update_changes_a_scaled_variant(instance_type):
+    # Given SageMaker refuses to change the instance type of a variant registered as a scalable target
+    stack = load_stack(stack_name=LONGEST_STACK_NAME, parameter_overrides={"InstanceType": instance_type})
+    name = stack.outputs["EndpointName"]
+    # Then the endpoint's name carries the type (CloudFormation replaces a renamed endpoint), and is valid
+    assert name == f"{LONGEST_STACK_NAME}-summarizer-{_endpoint_suffix(instance_type)}"
+    assert ENDPOINT_NAME.fullmatch(name) and len(name) <= 63
+    # And the scalable target is the new endpoint's variant, so it is replaced along with it
+    target = stack.resources["SummarizerScalableTarget"].properties
+    assert target["ResourceId"] == f"endpoint/{name}/variant/AllTraffic"
+
+
+def test_the_same_instance_type_keeps_the_endpoint_so_a_new_model_updates_it_in_place():
+    before = load_stack(parameter_overrides={"ModelDataUrl": "s3://artifacts/precis/model-aaaa.tar.gz"})
+    after = load_stack(parameter_overrides={"ModelDataUrl": "s3://artifacts/precis/model-bbbb.tar.gz"})
+    assert before.outputs["EndpointName"] == after.outputs["EndpointName"]
+
+
+def test_the_endpoint_role_may_log_for_whichever_endpoint_the_type_names():
+    stack = load_stack(parameter_overrides={"InstanceType": "ml.g5.2xlarge"})
+    name = stack.outputs["EndpointName"]
+    (policy,) = stack.resources["SummarizerExecutionRole"].properties["Policies"]
+    (logs,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Sid"] == "ContainerLogs"]
+    group = stack.arn("logs", f"log-group:/aws/sagemaker/Endpoints/{name}")
+    assert all(any(fnmatch.fnmatchcase(arn, pattern) for pattern in logs["Resource"])
+               for arn in (group, f"{group}:log-stream:AllTraffic/i-0123456789abcdef0"))
+
+
+def test_a_deploy_keeps_the_instance_count_autoscaling_chose(properties):
+    # Without it every UpdateEndpoint resets the variant to InitialInstanceCount
+    assert properties("SummarizerEndpoint")["RetainAllVariantProperties"] is True
+
+
+def test_scaling_policies_are_created_one_after_the_other(resources):
+    # Given Application Auto Scaling rejects concurrent changes to one scalable target
+    policies = [logical_id for logical_id, resource in resources.items()
+                if resource["Type"] == "AWS::ApplicationAutoScaling::ScalingPolicy"
+                and resource["Properties"]["ScalingTargetId"] == {"Ref": "SummarizerScalableTarget"}]
+    assert len(policies) >= 2
+
+    def waits_for(first: str, then: str) -> bool:
+        depends = resources[first].get("DependsOn", [])
+        depends = [depends] if isinstance(depends, str) else depends
+        return then in depends or any(waits_for(d, then) for d in depends if d in resources)
+
+    # Then of every two policies, one waits for the other
+    unordered = [(a, b) for a, b in itertools.combinations(policies, 2)
+                 if not (waits_for(a, b) or waits_for(b, a))]
+    assert unordered == []
+
+
+def test_start_up_timeouts_leave_room_for_pegasus_within_the_api_range(properties):
+    (variant,) = properties("SummarizerEndpointConfig")["ProductionVariants"]
+    download = variant["ModelDataDownloadTimeoutInSeconds"]
+    healthy = variant["ContainerStartupHealthCheckTimeoutInSeconds"]
+    assert 60 <= download <= 3600 and 60 <= healthy <= 3600
+    # A 2.3 GB checkpoint to fetch and unpack; a pip install, a Hub download and a GPU load before /ping
+    assert download >= 15 * 60 and healthy >= 25 * 60
