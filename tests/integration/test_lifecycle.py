@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from precis.local.demo import descendants
+from precis.local.process_tree import descendants
 from precis.local.stack import LocalStack
 from precis.local.state import pid_alive, read_state, state_file
 from precis.local.supervisor import free_port_pair

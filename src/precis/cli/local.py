@@ -16,7 +16,7 @@ from rich.table import Table
 
 from precis import paths
 from precis.cli.console import console, fail
-from precis.local.demo import run_demo
+from precis.cli.demo import run_demo
 from precis.local.errors import StackError
 from precis.local.foreground import STACK_READY, run_foreground
 from precis.local.stack import LocalStack

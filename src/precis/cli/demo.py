@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import os
-import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from rich.table import Table
 
 from precis import paths
 from precis.cli.console import shown
+from precis.local.process_tree import PeakMemory
 from precis.local.stack import LocalStack
 from precis.local.supervisor import free_port_pair
 
@@ -38,65 +37,6 @@ def sample_files(directory: Path | None = None) -> list[Path]:
     return sorted(
         p for p in directory.iterdir() if p.suffix.lower() in SAMPLE_SUFFIXES and p.name != "README.md"
     )
-
-
-def _processes() -> dict[int, tuple[int, int]]:
-    """Every process as pid → (parent pid, resident bytes), read from /proc."""
-    page = os.sysconf("SC_PAGE_SIZE")
-    table = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            resident = int((entry / "statm").read_text().split()[1]) * page
-        except (OSError, IndexError, ValueError):
-            continue
-        table[int(entry.name)] = (int(stat[stat.rindex(")") + 2 :].split()[1]), resident)
-    return table
-
-
-def descendants(root_pid: int, table: dict[int, tuple[int, int]] | None = None) -> set[int]:
-    """The pids of every process below `root_pid` (children, their children, ...)."""
-    table = table if table is not None else _processes()
-    found: set[int] = set()
-    frontier = [root_pid]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, (ppid, _) in table.items() if ppid == parent and pid not in found]
-        found.update(children)
-        frontier.extend(children)
-    return found
-
-
-def process_tree_rss(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes."""
-    table = _processes()
-    return sum(table[pid][1] for pid in descendants(root_pid, table) | {root_pid} if pid in table)
-
-
-class PeakMemory:
-    """Samples the process tree's RSS every 0.2 s in a thread; `peak` is the largest sum seen."""
-
-    def __init__(self, pid: int | None = None):
-        self.pid = pid or os.getpid()
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while True:
-            self.peak = max(self.peak, process_tree_rss(self.pid))
-            if self._stop.wait(0.2):
-                return
 
 
 @dataclass
