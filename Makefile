@@ -10,7 +10,7 @@ TF4_VENV := .venv-tf4
 # The sagemaker SDK (~1 GB, ~8 min to install) only serves `precis image-uri`: checked on demand, not in CI.
 SAGEMAKER_VENV := .venv-sagemaker
 
-.PHONY: help venv demo test unit test-tf4 test-sagemaker validate build deploy bench clean
+.PHONY: help venv demo test lint unit integration test-tf4 test-sagemaker validate build deploy bench clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,8 +26,14 @@ venv: $(BIN)/precis ## create .venv with precis, the ML extra and the test tools
 demo: venv ## start the offline stack, summarize the sample articles, print them, stop
 	$(BIN)/precis local demo
 
-unit: venv ## the Python test suite (unit, model, local stack end to end)
-	$(BIN)/pytest
+lint: venv ## ruff over the whole tree (its settings are in pyproject.toml)
+	$(BIN)/ruff check .
+
+unit: venv ## every test that needs no running local stack (core, CLI, model, template, local endpoint)
+	$(BIN)/pytest -m "not integration"
+
+integration: venv ## end-to-end tests that start the local stack and drive it with the AWS CLI and boto3
+	$(BIN)/pytest -m integration
 
 $(TF4_VENV)/bin/pytest: pyproject.toml
 	$(PYTHON) -m venv $(TF4_VENV)
@@ -47,7 +53,7 @@ $(SAGEMAKER_VENV)/bin/pytest: pyproject.toml
 test-sagemaker: $(SAGEMAKER_VENV)/bin/pytest ## `precis image-uri` against the real sagemaker SDK
 	$(SAGEMAKER_VENV)/bin/pytest tests/model/test_model_archive.py -q
 
-test: validate build test-tf4 unit ## everything CI runs (the full pytest run last, so its summary closes the log)
+test: lint validate build test-tf4 unit integration ## everything CI runs (the stack tests last, so their summary closes the log)
 
 validate: ## sam validate --lint, cfn-lint on the translated template, checkov
 	scripts/validate.sh

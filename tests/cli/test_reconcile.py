@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from precis_core import clients
 from precis_core.ids import timestamp
-from precis_core.models import SettingsError, Status
-from precis_core.settings import ReconcileSettings
+from precis_core.models import Status
 
 OUTPUT = "precis-test-output"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -140,64 +135,3 @@ def test_reconcile_rejects_a_bad_duration(stack, cli):
 
     assert result.exit_code == 2
     assert "not a duration" in result.output
-
-
-def _load_handler():
-    spec = importlib.util.spec_from_file_location(
-        "precis_function_reconcile_app", ROOT / "functions" / "reconcile" / "app.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-class _Context:
-    function_name = "precis-test-reconcile"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:precis-test-reconcile"
-    aws_request_id = "5d0f7a7e-1b4e-4a8e-9d56-1c0f2b7c9e11"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 300_000
-
-
-SCHEDULED_EVENT = json.loads((ROOT / "events" / "schedule.json").read_text(encoding="utf-8"))
-
-
-def test_the_scheduled_function_reconciles_with_the_templates_environment(queued, store, client, monkeypatch):
-    # Given the function's environment as the template sets it, and one lost and one expired request
-    for name, value in {
-        "SUMMARIES_TABLE": "precis-test-summaries",
-        "REQUEST_TTL_SECONDS": "21600",
-        "INVOCATION_TIMEOUT_SECONDS": "900",
-        "RECONCILE_OLDER_THAN_SECONDS": "60",
-        "POWERTOOLS_SERVICE_NAME": "precis",
-        "POWERTOOLS_METRICS_NAMESPACE": "Precis",
-    }.items():
-        monkeypatch.setenv(name, value)
-    clients.aws_client.cache_clear()
-    lost = queued("lost")
-    expired = queued("expired", age=timedelta(days=1))
-    client("s3").put_object(Bucket=OUTPUT, Key=f"async-output/{lost.inference_id}.out", Body=_output("lost"))
-    app = _load_handler()
-
-    # When the schedule fires
-    report = app.lambda_handler(SCHEDULED_EVENT, _Context())
-
-    # Then the lost one is completed and the stale one expired
-    assert report["counts"]["completed"] == 1 and report["counts"]["expired"] == 1
-    assert store.get(lost.document_id).status is Status.COMPLETED
-    assert store.get(expired.document_id).status is Status.FAILED
-    clients.aws_client.cache_clear()
-
-
-def test_reconcile_settings_name_every_problem():
-    with pytest.raises(SettingsError) as error:
-        ReconcileSettings.from_env({"REQUEST_TTL_SECONDS": "six hours"})
-
-    message = str(error.value)
-    assert "SUMMARIES_TABLE is not set" in message
-    assert "REQUEST_TTL_SECONDS='six hours'" in message
-    assert "INVOCATION_TIMEOUT_SECONDS is not set" in message

@@ -1,5 +1,5 @@
 """Unit-test fixtures: moto's mock_aws, the summaries table as the contract declares it, the events
-and environment from events/, and the two handlers loaded by file path as Lambda loads `app.lambda_handler`.
+and environment from events/, and the three handlers loaded by file path as Lambda loads `app.lambda_handler`.
 
 Names (table, buckets, endpoint) come from events/env.json and the event files, so the tests run the
 same inputs `sam local invoke -e events/... --env-vars events/env.json` does.
@@ -164,6 +164,14 @@ def record_handler(monkeypatch, dynamodb, s3):
     for name, value in function_env("RecordFunction").items():
         monkeypatch.setenv(name, value)
     return load_handler("record").lambda_handler
+
+
+@pytest.fixture
+def reconcile_handler(monkeypatch, dynamodb, s3):
+    """ReconcileFunction's `lambda_handler` in a cold container with the env.json environment."""
+    for name, value in function_env("ReconcileFunction").items():
+        monkeypatch.setenv(name, value)
+    return load_handler("reconcile").lambda_handler
 
 
 @pytest.fixture

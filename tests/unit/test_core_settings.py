@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from precis_core.models import SettingsError
-from precis_core.settings import RecordSettings, SubmitSettings, tracing_enabled
+from precis_core.settings import ReconcileSettings, RecordSettings, SubmitSettings, tracing_enabled
 
 
 def test_env_json_gives_valid_settings_to_both_functions(events):
@@ -35,3 +35,13 @@ def test_every_problem_is_named_at_once(events):
 def test_tracing_is_true_or_false_only():
     with pytest.raises(SettingsError, match="PRECIS_TRACING='yes' must be true or false"):
         tracing_enabled({"SUMMARIES_TABLE": "t", "PRECIS_TRACING": "yes"})
+
+
+def test_reconcile_settings_name_every_problem():
+    with pytest.raises(SettingsError) as error:
+        ReconcileSettings.from_env({"REQUEST_TTL_SECONDS": "six hours"})
+
+    message = str(error.value)
+    assert "SUMMARIES_TABLE is not set" in message
+    assert "REQUEST_TTL_SECONDS='six hours'" in message
+    assert "INVOCATION_TIMEOUT_SECONDS is not set" in message
