@@ -1,13 +1,18 @@
-"""ROUGE and speed of the offline engine against lead-k on the evaluation sets (one core).
+"""ROUGE and speed of the offline engine against lead-k and lead-3 on evaluation sets (one core).
 
-Usage: .venv/bin/python bench/quality.py [EVAL_DIR]   (default: ../shared/eval from the repo root)
-lead-k takes as many leading sentences as the engine picked for that document (headings skipped).
-Speed: docs/s by the wall clock and per CPU-second of this process (steady when other work shares the core).
+Usage: .venv/bin/python bench/quality.py [EVAL_DIR] [--sets NAME ...]
+EVAL_DIR (default ../shared/eval from the repo root) holds JSON Lines sets of {"id", "article", "reference"};
+every *.jsonl there is measured unless --sets names some. lead-k takes as many leading sentences as the
+engine picked for that document, lead-3 three (headings skipped in both). Each set is also split in two
+halves by a hash of the id: the engine's weights were tuned on the "tune" half only, so the "held-out"
+half shows whether that tuning carries over. Speed: docs/s by the wall clock and per CPU-second of this
+process (steady when other work shares the core).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -18,14 +23,21 @@ from precis_summarizer.extractive import ExtractiveSummarizer
 from precis_summarizer.sentences import segment
 from rouge_score import rouge_scorer
 
-EVAL_SETS = ("xsum_test", "bbc_news_summary_100", "sumpubmed_long_dev")
 METRICS = ("rouge1", "rouge2", "rougeLsum")
+METHODS = ("engine", "lead-k", "lead-3")
+PARTS = ("tune", "held-out")
 _SCORER = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
 
 
-def load_set(eval_dir: Path, name: str) -> list[dict]:
-    with (eval_dir / f"{name}.jsonl").open(encoding="utf-8") as lines:
+def load_set(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as lines:
         return [json.loads(line) for line in lines if line.strip()]
+
+
+def part_of(pair: dict) -> str:
+    """The half a document belongs to, stable across runs and machines."""
+    digest = hashlib.sha1(str(pair["id"]).encode("utf-8")).digest()
+    return PARTS[digest[-1] % 2]
 
 
 def rouge(reference: str, sentences: list[str]) -> dict[str, float]:
@@ -35,8 +47,9 @@ def rouge(reference: str, sentences: list[str]) -> dict[str, float]:
     return {m: 100 * scores[m].fmeasure for m in METRICS}
 
 
-def evaluate(engine: ExtractiveSummarizer, pairs: list[dict]) -> dict[str, dict[str, float]]:
-    totals: dict[str, list[dict[str, float]]] = {"engine": [], "lead-k": []}
+def evaluate(engine: ExtractiveSummarizer, pairs: list[dict]) -> dict:
+    """Per method, part ("all", "tune", "held-out") and metric: the mean score; plus the engine's speed."""
+    scores: dict[str, list[tuple[str, dict[str, float]]]] = {method: [] for method in METHODS}
     seconds: list[float] = []
     cpu_seconds = 0.0
     for pair in pairs:
@@ -45,42 +58,71 @@ def evaluate(engine: ExtractiveSummarizer, pairs: list[dict]) -> dict[str, dict[
         picked = engine.select(document, len(pair["article"].split()))
         seconds.append(time.perf_counter() - started)
         cpu_seconds += time.process_time() - cpu_started
-        lead = [s for s in document if not s.heading][: len(picked)]
-        totals["engine"].append(rouge(pair["reference"], [s.text for s in picked]))
-        totals["lead-k"].append(rouge(pair["reference"], [s.text for s in lead]))
+        body = [s.text for s in document if not s.heading]
+        part = part_of(pair)
+        scores["engine"].append((part, rouge(pair["reference"], [s.text for s in picked])))
+        scores["lead-k"].append((part, rouge(pair["reference"], body[: len(picked)])))
+        scores["lead-3"].append((part, rouge(pair["reference"], body[:3])))
     table = {
-        name: {m: statistics.fmean(r[m] for r in rows) for m in METRICS} for name, rows in totals.items()
+        method: {
+            part: {m: statistics.fmean(r[m] for p, r in rows if part in ("all", p)) for m in METRICS}
+            for part in ("all", *PARTS)
+            if any(part in ("all", p) for p, _ in rows)
+        }
+        for method, rows in scores.items()
     }
-    table["engine"]["docs_per_s"] = len(seconds) / sum(seconds)
-    table["engine"]["docs_per_cpu_s"] = len(seconds) / cpu_seconds
-    table["engine"]["median_ms"] = 1000 * statistics.median(seconds)
-    table["engine"]["words"] = statistics.median(len(p["article"].split()) for p in pairs)
+    table["sizes"] = {part: sum(part_of(pair) == part for pair in pairs) for part in PARTS}
+    table["speed"] = {
+        "docs_per_s": len(seconds) / sum(seconds),
+        "docs_per_cpu_s": len(seconds) / cpu_seconds,
+        "median_ms": 1000 * statistics.median(seconds),
+        "words": statistics.median(len(p["article"].split()) for p in pairs),
+    }
     return table
+
+
+def print_table(results: dict[str, dict]) -> None:
+    print(
+        f"{'set':<24} {'method':<7} {'R1':>6} {'R2':>6} {'RLsum':>6} "
+        f"{'docs/s':>7} {'/cpu-s':>7} {'ms/doc':>7} {'words':>6}"
+    )
+    for name, table in results.items():
+        for method in METHODS:
+            row = table[method]["all"]
+            scores = " ".join(f"{row[m]:6.2f}" for m in METRICS)
+            speed = ""
+            if method == "engine":
+                s = table["speed"]
+                rates = f"{s['docs_per_s']:7.1f} {s['docs_per_cpu_s']:7.1f}"
+                speed = f"{rates} {s['median_ms']:7.1f} {s['words']:6.0f}"
+            print(f"{name:<24} {method:<7} {scores} {speed}")
+    print("\nROUGE-1 by half (engine / lead-k / lead-3):")
+    for name, table in results.items():
+        halves = []
+        for part in PARTS:
+            if part in table["engine"]:
+                r1 = " / ".join(f"{table[method][part]['rouge1']:.2f}" for method in METHODS)
+                halves.append(f"{part} ({table['sizes'][part]}) {r1}")
+        print(f"  {name:<24} " + "   ".join(halves))
 
 
 def main() -> None:
     root = Path(__file__).resolve().parents[1]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("eval_dir", nargs="?", type=Path, default=root.parent / "shared" / "eval")
+    parser.add_argument("--sets", nargs="+", metavar="NAME", help="set names (file stems) to measure")
     args = parser.parse_args()
+    paths = sorted(args.eval_dir.glob("*.jsonl"))
+    if args.sets:
+        paths = [args.eval_dir / f"{name}.jsonl" for name in args.sets]
+    if not paths:
+        parser.error(f"no *.jsonl sets in {args.eval_dir}")
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
     started = time.perf_counter()
     engine = ExtractiveSummarizer.load()
     print(f"engine load: {1000 * (time.perf_counter() - started):.0f} ms (one core)\n")
-    print(
-        f"{'set':<22} {'method':<8} {'R1':>6} {'R2':>6} {'RLsum':>6} "
-        f"{'docs/s':>7} {'/cpu-s':>7} {'ms/doc':>7} {'words':>6}"
-    )
-    for name in EVAL_SETS:
-        table = evaluate(engine, load_set(args.eval_dir, name))
-        for method, row in table.items():
-            scores = " ".join(f"{row[m]:6.2f}" for m in METRICS)
-            speed = ""
-            if "docs_per_s" in row:
-                rates = f"{row['docs_per_s']:7.1f} {row['docs_per_cpu_s']:7.1f}"
-                speed = f"{rates} {row['median_ms']:7.1f} {row['words']:6.0f}"
-            print(f"{name:<22} {method:<8} {scores} {speed}")
+    print_table({path.stem: evaluate(engine, load_set(path)) for path in paths})
 
 
 if __name__ == "__main__":

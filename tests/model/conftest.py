@@ -1,5 +1,6 @@
 """Loads model/code/inference.py by file path, as the DLC and the local endpoint do; texts written for these
-tests (no third-party articles): a news story, a long sectioned report, a one-liner, German and Japanese."""
+tests (no third-party articles): a news story, a long one full of quotes, a long sectioned report, a
+one-liner, German and Japanese."""
 
 from __future__ import annotations
 
@@ -96,9 +97,52 @@ def _long_report(trials: int = 90) -> str:
     return "\n\n".join(["BACKGROUND", background, "RESULTS", *paragraphs, "CONCLUSIONS", conclusions])
 
 
+_RESIDENTS = (
+    ("Maria Lund", "who runs the bakery on Quay Street"),
+    ("Owen Pryce", "a retired harbour pilot"),
+    ("Dr. Hana Sato", "a marine biologist at the county college"),
+    ("Luis Ortega", "who skippers a crab boat out of the old dock"),
+    ("Grace Mbeki", "a teacher at the primary school"),
+    ("Tom Reilly", "chairman of the residents' association"),
+)
+_VIEWS = (
+    "the turbines have been quieter than anyone feared and the harbour looks no different from the shore",
+    "the town should have been asked about the price before the contracts were signed, not after",
+    "the first season of measurements shows no change in the numbers of fish that use the estuary",
+    "the barges scared the mussels off the north bank and nobody has yet said who will pay for that",
+    "the children have been down to see the control room and half of them now want to be engineers",
+    "the monthly output figures are the only way people here will trust what they have been promised",
+)
+
+
+def _long_news(paragraphs: int = 24) -> str:
+    """A news story of about 1,400 words: a title, a lede, then mostly what residents told the reporter."""
+    lede = (
+        "Port Ellery's tidal power station has supplied a third of the town's electricity in its first "
+        "year, the harbour board said on Monday, more than its engineers had forecast."
+    )
+    body = []
+    for number in range(paragraphs):
+        name, who = _RESIDENTS[number % len(_RESIDENTS)]
+        surname = name.split()[-1]
+        view = _VIEWS[(number * 5) % len(_VIEWS)]
+        body.append(
+            f'"I have lived here for {12 + number} years, and I can tell you that {view}," '
+            f"said {name}, {who}. "
+            f"{surname} said the board's meeting in week {number + 2} had been the busiest in memory. "
+            f'"We will see whether the next {number + 3} months bear that out," {surname} added.'
+        )
+    return "\n\n".join(["Tidal station beats its first-year forecast", lede, *body])
+
+
 @pytest.fixture(scope="session")
 def news() -> str:
     return NEWS
+
+
+@pytest.fixture(scope="session")
+def long_news() -> str:
+    return _long_news()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from precis_summarizer.engine import ModelSettingError, load_summarizer
-from precis_summarizer.extractive import NEWS_SENTENCES, ExtractiveSummarizer
+from precis_summarizer.extractive import NEWS_SENTENCES, ExtractiveSummarizer, reads_like_news
 from precis_summarizer.request import Parameters
 from precis_summarizer.sentences import segment, split_sentences
 from precis_summarizer.seq2seq import ModelLoadError
@@ -42,6 +42,49 @@ def test_a_long_report_gets_a_longer_summary_without_headings(offline_model, lon
     assert len(split_sentences(report.summary)) > NEWS_SENTENCES
     for heading in ("BACKGROUND", "RESULTS", "CONCLUSIONS"):
         assert heading not in report.summary
+
+
+def test_a_long_story_that_quotes_people_is_summarized_as_news(offline_model, long_news, long_report):
+    story = offline_model.summarize(long_news)
+
+    assert story.words_in > 1200
+    assert reads_like_news(segment(long_news), story.words_in)
+    assert not reads_like_news(segment(long_report), len(long_report.split()))
+    assert len(split_sentences(story.summary)) == NEWS_SENTENCES
+    assert story.words_out < offline_model.summarize(long_report).words_out
+
+
+def test_a_section_its_heading_calls_a_summary_is_preferred(offline_model, long_report):
+    finding = "Compost raised yields by a fifth in every crop we tried, at the lowest cost per hectare."
+    report = long_report.replace("RESULTS", f"KEY FINDINGS\n\n{finding}\n\nRESULTS", 1)
+    control = long_report.replace("RESULTS", f"APPENDIX\n\n{finding}\n\nRESULTS", 1)
+
+    assert finding in offline_model.summarize(report).summary
+    assert finding not in offline_model.summarize(control).summary
+
+
+def test_labels_table_cells_and_lead_ins_are_never_picked(offline_model, news):
+    title, story = news.split("\n\n", 1)
+    extras = "Key figures:\n- turbines: 4\n- homes supplied: 3,400\n\nCost per home (estimate)"
+    text = "\n\n".join([title, extras, story])
+
+    summary = offline_model.summarize(text, Parameters(sentences=8)).summary
+
+    for fragment in ("Key figures", "turbines: 4", "homes supplied", "Cost per home"):
+        assert fragment not in summary
+
+
+def test_a_line_without_closing_punctuation_ends_with_a_full_stop(offline_model):
+    text = (
+        "Harbour board says the town's tidal turbines beat their forecast in the first year\n\n"
+        "The station supplied a third of the town's electricity. Output peaked in March."
+    )
+
+    summary = offline_model.summarize(text, Parameters(sentences=3)).summary
+
+    assert summary.startswith(
+        "Harbour board says the town's tidal turbines beat their forecast in the first year. "
+    )
 
 
 def test_one_sentence_is_its_own_summary(offline_model):
@@ -136,6 +179,20 @@ def test_segmenter_splits_sentences_whose_space_was_lost():
     glued = "The race was won.Dr Venter said so."
 
     assert split_sentences(glued) == ["The race was won.", "Dr Venter said so."]
+
+
+def test_list_items_are_units_of_their_own_without_their_markers():
+    document = segment(
+        "Orders rose:\n- 12% in Norway\n* 9% in Sweden, slower than in 2025\n2) Denmark fell. It recovered."
+    )
+
+    assert [s.text for s in document] == [
+        "Orders rose:",
+        "12% in Norway",
+        "9% in Sweden, slower than in 2025",
+        "Denmark fell.",
+        "It recovered.",
+    ]
 
 
 def test_headings_are_flagged_not_glued_to_the_next_sentence():

@@ -2,13 +2,18 @@
 
 Sentence vectors are WordLlama token embeddings (shipped inside the wordllama wheel, so nothing is
 downloaded) averaged with inverse-sentence-frequency weights. Each sentence scores its cosine to the
-document centroid plus a position bonus (news leads with its point) and a bonus for opening its
-section (papers state each section's point first); a redundancy penalty keeps near-duplicates out.
+document centroid plus a bonus for opening its section (papers state each section's point first) and
+one for standing in a section its heading names a summary (abstract, key points, conclusions, ...).
+News (short texts, and long ones that often quote people) also gets a lead-position bonus and a
+penalty for long sentences, whose averaged vectors sit closer to any centroid; it gets NEWS_SENTENCES,
+other long texts a word budget that grows with them. A redundancy penalty keeps near-duplicates out,
+and fragments (labels, table cells, lead-ins to a list) are never picked while a sentence is left.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,18 +29,31 @@ MODEL_NAME = f"precis-extractive/wordllama-{WORDLLAMA_CONFIG}-256"
 NEWS_SENTENCES = 3
 _SHORT_DOCUMENT_WORDS = 1200
 _MIN_SENTENCE_WORDS = 4
+_MIN_UNPUNCTUATED_WORDS = 10
 _WORD_CACHE_LIMIT = 200_000
+# Reported speech: double or curly quotes, a single quote opening a word, or a verb of saying (substring
+# tests: a regex over every sentence of a long paper cost 2 ms).
+_SPEECH_MARKS = ('"', "“", "”", "‘", " '", "said", "says", "told")
+_SUMMARY_HEADING = re.compile(
+    r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:abstract|summary|executive summary|key points|key findings|highlights"
+    r"|in brief|at a glance|overview|conclusions?|bottom line)\b",
+    re.IGNORECASE,
+)
+_CLOSING = tuple(".!?…\"'”’")
 
 
 @dataclass(frozen=True)
 class Scoring:
-    """How sentences are ranked; tuned with bench/quality.py on the issue's named sets only
-    (xsum_test, bbc_news_summary_100, sumpubmed_long_dev)."""
+    """How sentences are ranked; tuned with bench/quality.py on the "tune" half of xsum_test,
+    bbc_news_summary_100 and sumpubmed_long_dev only (the other half is held out)."""
 
     news_position_weight: float = 0.4
     long_position_weight: float = 0.0
     position_decay: float = 0.3
     section_weight: float = 0.2
+    summary_section_weight: float = 0.2
+    news_length_penalty: float = 0.1
+    news_quoting_share: float = 0.2
     idf: bool = True
     redundancy: float = 0.4
     long_budget_ratio: float = 0.068
@@ -49,6 +67,19 @@ def default_word_budget(words_in: int, scoring: Scoring = Scoring()) -> int | No
         return None
     budget = round(words_in * scoring.long_budget_ratio)
     return max(scoring.long_budget_min_words, min(scoring.long_budget_max_words, budget))
+
+
+def reads_like_news(document: list[Sentence], words_in: int, scoring: Scoring = Scoring()) -> bool:
+    """Short texts, and long ones that quote people often (papers and reports seldom do)."""
+    if words_in <= _SHORT_DOCUMENT_WORDS:
+        return True
+    body = [s for s in document if not s.heading]
+    quoting = sum(_quotes_someone(s.text) for s in body)
+    return bool(body) and quoting >= scoring.news_quoting_share * len(body)
+
+
+def _quotes_someone(text: str) -> bool:
+    return text.startswith("'") or any(mark in text for mark in _SPEECH_MARKS)
 
 
 def _shipped_wordllama_files() -> tuple[Path, Path] | None:
@@ -159,7 +190,7 @@ class ExtractiveSummarizer:
             max_words=min(caps) if caps else None,
             min_words=parameters.min_length or 0,
         )
-        summary = " ".join(s.text for s in picked)
+        summary = " ".join(_closed(s.text) for s in picked)
         return Summary.timed(summary, source=text, by=self, chunks=1 if words_in else 0, started=started)
 
     def select(
@@ -176,16 +207,24 @@ class ExtractiveSummarizer:
             candidates = document
         if not candidates:
             return []
+        news = reads_like_news(document, words_in, self.scoring)
         if sentences is None and max_words is None:
-            max_words = default_word_budget(words_in, self.scoring)
-            sentences = NEWS_SENTENCES if max_words is None else None
-        scores, vectors = self._scores(candidates, news=words_in <= _SHORT_DOCUMENT_WORDS)
-        order = self._greedy(candidates, scores, vectors, sentences, max_words, min_words)
+            if news:
+                sentences = NEWS_SENTENCES
+            else:
+                max_words = default_word_budget(max(words_in, _SHORT_DOCUMENT_WORDS + 1), self.scoring)
+        summaries = {s.section for s in document if s.heading and _SUMMARY_HEADING.match(s.text)}
+        scores, vectors = self._scores(candidates, news=news, summary_sections=summaries)
+        usable = np.array([not _fragment(s) for s in candidates])
+        usable |= not usable.any()
+        order = self._greedy(candidates, scores, vectors, usable, sentences, max_words, min_words)
         if not order:
             return [_clipped(candidates[int(np.argmax(scores))], max_words or 0)]
         return [candidates[i] for i in sorted(order)]
 
-    def _scores(self, candidates: list[Sentence], news: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _scores(
+        self, candidates: list[Sentence], news: bool, summary_sections: set[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
         vectors = self._encoder.encode([s.text for s in candidates], idf=self.scoring.idf)
         centroid = vectors.mean(axis=0)
         centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
@@ -195,8 +234,13 @@ class ExtractiveSummarizer:
         scores = vectors @ centroid + weight / (1.0 + decay * rank)
         if self.scoring.section_weight:
             scores += self.scoring.section_weight / (1.0 + decay * _rank_in_section(candidates))
-        too_short = np.array([s.words < _MIN_SENTENCE_WORDS for s in candidates])
-        scores[too_short] -= 1.0
+        if summary_sections:
+            scores += self.scoring.summary_section_weight * np.array(
+                [s.section in summary_sections for s in candidates]
+            )
+        if news and self.scoring.news_length_penalty:
+            lengths = np.array([max(s.words, 1) for s in candidates], dtype=np.float32)
+            scores -= self.scoring.news_length_penalty * np.log(lengths / np.median(lengths))
         return scores, vectors
 
     def _greedy(
@@ -204,6 +248,7 @@ class ExtractiveSummarizer:
         candidates: list[Sentence],
         scores: np.ndarray,
         vectors: np.ndarray,
+        usable: np.ndarray,
         sentences: int | None,
         max_words: int | None,
         min_words: int,
@@ -212,7 +257,7 @@ class ExtractiveSummarizer:
         words = 0
         lengths = np.array([s.words for s in candidates])
         closest = np.zeros(len(candidates), dtype=np.float32)
-        available = np.ones(len(candidates), dtype=bool)
+        available = usable.copy()
         while True:
             if max_words is not None:
                 available &= lengths <= max_words - words  # drop what no longer fits, all at once
@@ -236,6 +281,19 @@ def _rank_in_section(candidates: list[Sentence]) -> np.ndarray:
         same = candidates[i].section == candidates[i - 1].section
         ranks[i] = ranks[i - 1] + 1 if same else 0
     return ranks
+
+
+def _fragment(sentence: Sentence) -> bool:
+    """Too short to stand alone, a label or table cell (short, unpunctuated), or a lead-in to a list."""
+    text = sentence.text
+    if sentence.words < _MIN_SENTENCE_WORDS or text.endswith(":"):
+        return True
+    return sentence.words < _MIN_UNPUNCTUATED_WORDS and not text.endswith(_CLOSING)
+
+
+def _closed(text: str) -> str:
+    """A picked line that had no closing punctuation (a standfirst, a caption) ends with a full stop."""
+    return text + "." if text[-1:].isalnum() else text
 
 
 def _clipped(sentence: Sentence, max_words: int) -> Sentence:

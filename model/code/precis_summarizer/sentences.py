@@ -10,6 +10,8 @@ import punkt
 
 _TERMINAL = tuple(".!?:;,\"')]”’…")
 _HEADING_MAX_WORDS = 12
+# A list item ("- ", "* ", "• ", "1. ", "2) ") is a unit of its own; its marker is not part of its text.
+_LIST_MARKER = re.compile(r"^(?:[-*•‣◦]|\d{1,2}[.)])\s+(?=\S)")
 # Scraped text often loses the break between paragraphs ("the race.Dr Venter"); Punkt needs the space.
 _GLUED_SENTENCES = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])|(?<=[a-z]{2}[.!?][\"”’])(?=[A-Z][a-z])")
 
@@ -49,19 +51,21 @@ def _is_heading(line: str, lone: bool) -> bool:
 
 
 def _blocks(text: str) -> list[tuple[str, bool]]:
-    """Paragraphs (blank-line separated) as (text, is_heading); heading lines split off their paragraph."""
+    """Paragraphs (blank-line separated) as (text, is_heading); heading lines and list items split off."""
     blocks: list[tuple[str, bool]] = []
     for paragraph in text.replace("\r\n", "\n").split("\n\n"):
         lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
         running: list[str] = []
         for line in lines:
-            if _is_heading(line, lone=len(lines) == 1):
-                if running:
-                    blocks.append((" ".join(running), False))
-                    running = []
+            marker = _LIST_MARKER.match(line)
+            heading = not marker and _is_heading(line, lone=len(lines) == 1)
+            if (marker or heading) and running:
+                blocks.append((" ".join(running), False))
+                running = []
+            if heading:
                 blocks.append((line, True))
             else:
-                running.append(line)
+                running.append(line[marker.end() :] if marker else line)
         if running:
             blocks.append((" ".join(running), False))
     return blocks
