@@ -5,6 +5,7 @@
 #   ARTIFACT_BUCKET=my-bucket make deploy            # required: an S3 bucket in the deploy region
 #   STACK_NAME=precis AWS_REGION=eu-west-1 INSTANCE_TYPE=ml.g5.xlarge IMAGE_URI=... make deploy
 #   PARAMETER_OVERRIDES="MaxInstanceCount=2 AlarmTopicArn=arn:..." make deploy
+#   PARAMETER_OVERRIDES="SubmitReservedConcurrency=20" make deploy  # checked against the account first
 #   MODEL_WEIGHTS=path/to/transformers-model make deploy  # ship weights, so scale-out never needs the Hub
 #   DEPLOY_ARGS="--no-confirm-changeset" make deploy  # extra `sam deploy` flags (also: scripts/deploy.sh ARGS)
 set -euo pipefail
@@ -45,6 +46,17 @@ bucket_region=$("$AWS" s3api get-bucket-location --bucket "$ARTIFACT_BUCKET" --q
 [[ "$bucket_region" == "None" || "$bucket_region" == "null" ]] && bucket_region=us-east-1
 [[ "$bucket_region" == "$REGION" ]] ||
   fail "ARTIFACT_BUCKET is in $bucket_region but the stack deploys to $REGION; SageMaker reads model data from its own region only."
+
+# A reservation the account cannot give fails the stack update late and rolls it back: check it now.
+reserve=""
+# shellcheck disable=SC2086
+for override in ${PARAMETER_OVERRIDES:-}; do
+  [[ "$override" == SubmitReservedConcurrency=* ]] && reserve=${override#*=}
+done
+if [[ -n "$reserve" && "$reserve" != 0 ]]; then
+  [[ "$reserve" =~ ^[0-9]+$ ]] || fail "SubmitReservedConcurrency=$reserve must be a whole number (0: no reservation)."
+  "$PRECIS" check-concurrency --stack "$STACK_NAME" --region "$REGION" --reserve "$reserve" || exit 2
+fi
 
 echo "== package the model"
 mkdir -p build

@@ -66,9 +66,17 @@ def test_a_functions_environment_is_the_templates_plus_lambdas_own_and_the_endpo
     assert "OUTPUT_BUCKET" not in env  # RecordFunction's variable, not SubmitFunction's
 
 
-def test_execution_environments_are_capped_by_reserved_concurrency(tmp_path) -> None:
+def test_execution_environments_are_as_requested_without_a_reservation(tmp_path) -> None:
     local = LocalStack(function_concurrency=20, log_dir=tmp_path)
 
     submit, record = local.functions["SubmitFunction"], local.functions["RecordFunction"]
-    assert submit.concurrency(local.function_concurrency) == 10  # ReservedConcurrentExecutions
+    assert submit.concurrency(local.function_concurrency) == 20  # SubmitReservedConcurrency 0: none
     assert record.concurrency(local.function_concurrency) == 20
+
+
+def test_execution_environments_are_capped_by_reserved_concurrency() -> None:
+    reserved = load_stack(parameter_overrides={"SubmitReservedConcurrency": "10"})
+    wired = wire_functions(reserved, 60.0, paths.project_root())
+
+    assert wired["SubmitFunction"].concurrency(20) == 10  # ReservedConcurrentExecutions
+    assert wired["RecordFunction"].concurrency(20) == 20

@@ -1,9 +1,11 @@
-"""scripts/deploy.sh refuses clearly, before touching AWS, when its inputs are missing or wrong."""
+"""scripts/deploy.sh refuses clearly, before packaging or deploying, when its inputs are missing or wrong."""
 
 import os
 import subprocess
 
+import boto3
 import pytest
+from moto.server import ThreadedMotoServer
 
 from precis import paths
 
@@ -47,3 +49,33 @@ def test_deploy_without_credentials_stops_before_packaging(tmp_path):
     assert result.returncode == 2
     assert "no usable AWS credentials" in result.stderr
     assert "package the model" not in result.stdout
+
+
+@pytest.fixture(scope="module")
+def moto_account():
+    """An account behind moto's server, holding the artifact bucket in the deploy region."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    boto3.client("s3", endpoint_url=url, region_name="eu-west-1", aws_access_key_id="test",
+                 aws_secret_access_key="test").create_bucket(
+        Bucket="my-artifacts", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    yield {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+           "AWS_REGION": "eu-west-1", "ARTIFACT_BUCKET": "my-artifacts", "AWS_PAGER": ""}
+    server.stop()
+
+
+def test_deploy_asking_for_reserved_concurrency_checks_the_account_before_packaging(moto_account):
+    # When the deploy asks for a reservation
+    result = run_deploy(**moto_account, PARAMETER_OVERRIDES="MaxInstanceCount=2 SubmitReservedConcurrency=50")
+    # Then it reads the account's concurrency (which moto cannot answer) before building anything
+    assert result.returncode == 2, result.stderr
+    assert "GetAccountSettings" in result.stderr
+    assert "package the model" not in result.stdout
+
+
+def test_deploy_refuses_a_reservation_that_is_not_a_number(moto_account):
+    result = run_deploy(**moto_account, PARAMETER_OVERRIDES="SubmitReservedConcurrency=ten")
+    assert result.returncode == 2
+    assert "SubmitReservedConcurrency=ten must be a whole number" in result.stderr

@@ -119,12 +119,6 @@ def test_failed_async_invocations_land_in_the_function_queue_after_two_retries(p
     }
 
 
-def test_submit_has_reserved_concurrency_from_a_parameter(properties, default):
-    reserved = properties("SubmitFunction")["ReservedConcurrentExecutions"]
-    assert reserved == {"Ref": "SubmitReservedConcurrency"}
-    assert default(reserved) >= 1
-
-
 def test_summaries_table_keys_and_indexes_match_the_record_contract(properties):
     table = properties("SummariesTable")
     assert table["BillingMode"] == "PAY_PER_REQUEST"

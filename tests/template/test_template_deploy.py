@@ -29,6 +29,15 @@ def test_the_model_server_accepts_every_article_the_submit_function_lets_through
     assert template["Parameters"]["MaxInputBytes"]["MaxValue"] <= MMS_INT_MAX
 
 
+def test_submit_reserves_concurrency_only_when_the_parameter_asks_for_it():
+    # Given Lambda keeps 100 of an account's concurrency unreserved and new accounts may have 10 in all
+    default = load_stack().resources["SubmitFunction"].properties
+    reserved = load_stack(parameter_overrides={"SubmitReservedConcurrency": "20"}).resources["SubmitFunction"]
+    # Then a default deploy reserves none, and a reservation comes from the parameter
+    assert "ReservedConcurrentExecutions" not in default
+    assert reserved.properties["ReservedConcurrentExecutions"] == "20"
+
+
 def _sagemaker_model():
     return botocore.session.get_session().get_service_model("sagemaker")
 
