@@ -17,6 +17,9 @@ from precis.cli.main import app
 STACK = "precis-test"
 REGION = "us-east-1"
 
+RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+"""What template.yaml declares on the buckets and the table (tests/template checks it there)."""
+
 _TEMPLATE = {
     "AWSTemplateFormatVersion": "2010-09-09",
     "Parameters": {
@@ -27,17 +30,24 @@ _TEMPLATE = {
     "Resources": {
         "InputBucket": {
             "Type": "AWS::S3::Bucket",
+            **RETAINED,
             "Properties": {
                 "BucketName": "precis-test-input",
                 "VersioningConfiguration": {"Status": "Enabled"},
             },
         },
-        "OutputBucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "precis-test-output"}},
+        "OutputBucket": {
+            "Type": "AWS::S3::Bucket",
+            **RETAINED,
+            "Properties": {"BucketName": "precis-test-output"},
+        },
         "SummariesTable": {
             "Type": "AWS::DynamoDB::Table",
+            **RETAINED,
             "Properties": {
                 "TableName": "precis-test-summaries",
                 "BillingMode": "PAY_PER_REQUEST",
+                "DeletionProtectionEnabled": True,
                 "AttributeDefinitions": [
                     {"AttributeName": "document_id", "AttributeType": "S"},
                     {"AttributeName": "status", "AttributeType": "S"},
@@ -92,8 +102,23 @@ def aws(monkeypatch, tmp_path):
 @pytest.fixture
 def stack(aws):
     """A stack named precis-test with the Outputs the CLI reads."""
+    return _create_stack(_TEMPLATE)
+
+
+@pytest.fixture
+def unretained_stack(aws):
+    """precis-test as deployed from a template that did not yet retain its buckets and table."""
+    template = json.loads(json.dumps(_TEMPLATE))
+    for resource in template["Resources"].values():
+        for policy in RETAINED:
+            resource.pop(policy, None)
+        resource["Properties"].pop("DeletionProtectionEnabled", None)
+    return _create_stack(template)
+
+
+def _create_stack(template: dict) -> str:
     boto3.client("cloudformation", region_name=REGION).create_stack(
-        StackName=STACK, TemplateBody=json.dumps(_TEMPLATE)
+        StackName=STACK, TemplateBody=json.dumps(template)
     )
     # moto's CloudFormation does not apply VersioningConfiguration; the real template's bucket is versioned.
     boto3.client("s3", region_name=REGION).put_bucket_versioning(

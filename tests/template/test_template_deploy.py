@@ -119,3 +119,14 @@ def test_start_up_timeouts_leave_room_for_pegasus_within_the_api_range(propertie
     assert 60 <= download <= 3600 and 60 <= healthy <= 3600
     # A 2.3 GB checkpoint to fetch and unpack; a pip install, a Hub download and a GPU load before /ping
     assert download >= 15 * 60 and healthy >= 25 * 60
+
+
+@pytest.mark.parametrize("logical_id", ["InputBucket", "OutputBucket", "SummariesTable"])
+def test_data_survives_the_stack_being_deleted_or_replaced(resources, logical_id):
+    # `precis delete` removes these itself, after the stack, unless --keep-data
+    resource = resources[logical_id]
+    assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain")
+
+
+def test_the_summaries_table_refuses_deletion_until_protection_is_turned_off(properties):
+    assert properties("SummariesTable")["DeletionProtectionEnabled"] is True

@@ -1,37 +1,56 @@
-"""`precis delete`: empty the stack's buckets (every version), then let CloudFormation delete the rest.
+"""`precis delete`: delete the stack, then the data it retains (its buckets and summaries table).
 
-CloudFormation removes resources in reverse dependency order, so the scaling policies go before the
-scalable target, which goes before the endpoint, its config and the model; nothing is deregistered by
-hand. Buckets must be empty first, or their deletion (and so the stack's) fails.
+The template retains the buckets and the table (DeletionPolicy and UpdateReplacePolicy Retain, table
+deletion protection), so a stack deleted or replaced by mistake loses no article or summary.
+`precis delete` keeps the promise of a clean account: after CloudFormation has deleted the stack it
+empties and deletes the buckets (every version) and deletes the table, unless `--keep-data` asks to keep
+them. CloudFormation removes the rest in reverse dependency order (scaling policies, scalable target,
+endpoint, its config, the model); nothing is deregistered by hand.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
 from typing import Annotated
 
 import typer
 from botocore.exceptions import WaiterError
 
-from precis.cli.console import console, explained_errors, fail
+from precis.cli.console import console, explained_errors, fail, shown
 from precis.cli.resources import StackTarget, describe
 
 _DELETE_BATCH = 1000  # DeleteObjects takes at most 1000 keys per call
 _WAIT_DELAY_SECONDS = 15
 _WAIT_MAX_ATTEMPTS = 240  # an endpoint can take several minutes to delete
+_DATA_TYPES = {"AWS::S3::Bucket": "buckets", "AWS::DynamoDB::Table": "tables"}
 
 
-def stack_buckets(cloudformation, stack_name: str) -> list[str]:
-    """Every bucket the stack owns, found from its resources rather than a list of output names."""
-    buckets = []
+@dataclass
+class StackData:
+    """Where a stack keeps its data, by physical name, and which of it CloudFormation would delete."""
+
+    buckets: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    deleted_with_the_stack: list[str] = field(default_factory=list)
+    """Logical ids of data resources the stack's template does not retain."""
+
+
+def stack_data(cloudformation, stack_name: str) -> StackData:
+    """The stack's buckets and tables, from its resources, and whether its template retains them."""
+    resources = cloudformation.get_template(StackName=stack_name, TemplateStage="Processed")["TemplateBody"]
+    declared = (json.loads(resources) if isinstance(resources, str) else resources)["Resources"]
+    data = StackData()
     for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_name):
         for resource in page["StackResourceSummaries"]:
-            if (
-                resource["ResourceType"] == "AWS::S3::Bucket"
-                and resource.get("PhysicalResourceId")
-                and (resource["ResourceStatus"] != "DELETE_COMPLETE")
-            ):
-                buckets.append(resource["PhysicalResourceId"])
-    return buckets
+            kind = _DATA_TYPES.get(resource["ResourceType"])
+            gone = resource["ResourceStatus"] == "DELETE_COMPLETE"
+            if not kind or gone or not resource.get("PhysicalResourceId"):
+                continue
+            getattr(data, kind).append(resource["PhysicalResourceId"])
+            if declared.get(resource["LogicalResourceId"], {}).get("DeletionPolicy") != "Retain":
+                data.deleted_with_the_stack.append(resource["LogicalResourceId"])
+    return data
 
 
 def empty_bucket(s3, bucket: str) -> int:
@@ -54,19 +73,27 @@ def empty_bucket(s3, bucket: str) -> int:
     return removed
 
 
-def delete_stack(target: StackTarget, *, wait_delay: int = _WAIT_DELAY_SECONDS) -> dict[str, int]:
-    """Empties the stack's buckets and deletes the stack, waiting until CloudFormation is done."""
+def delete_stack(
+    target: StackTarget, *, keep_data: bool = False, wait_delay: int = _WAIT_DELAY_SECONDS
+) -> None:
+    """Deletes the stack, waiting until CloudFormation is done, then its data unless `keep_data`."""
     session = target.session()
     cloudformation = target.client("cloudformation", session)
     s3 = target.client("s3", session)
     describe(target, cloudformation)
-    emptied = {}
-    for bucket in stack_buckets(cloudformation, target.stack_name):
-        emptied[bucket] = empty_bucket(s3, bucket)
-        console.print(f"emptied s3://{bucket} ({emptied[bucket]} object versions)")
+    data = stack_data(cloudformation, target.stack_name)
+    if keep_data and data.deleted_with_the_stack:
+        raise RuntimeError(
+            f"--keep-data cannot keep {', '.join(data.deleted_with_the_stack)}: this stack's template does "
+            "not retain them; deploy the current template first"
+        )
+    if not keep_data:
+        # A template that does not retain its buckets makes CloudFormation delete them: only empty ones.
+        for bucket in data.buckets:
+            _report_emptied(bucket, empty_bucket(s3, bucket))
     stack_id = cloudformation.describe_stacks(StackName=target.stack_name)["Stacks"][0]["StackId"]
     cloudformation.delete_stack(StackName=stack_id)
-    console.print(f"deleting stack {target.stack_name} …")
+    console.print(f"deleting stack {shown(target.stack_name)} …")
     try:
         cloudformation.get_waiter("stack_delete_complete").wait(
             StackName=stack_id, WaiterConfig={"Delay": wait_delay, "MaxAttempts": _WAIT_MAX_ATTEMPTS}
@@ -74,7 +101,43 @@ def delete_stack(target: StackTarget, *, wait_delay: int = _WAIT_DELAY_SECONDS) 
     except WaiterError as error:
         reasons = _failure_reasons(cloudformation, stack_id)
         raise RuntimeError(f"stack deletion did not complete: {error}; {reasons}") from None
-    return emptied
+    if keep_data:
+        for bucket in data.buckets:
+            console.print(f"kept s3://{shown(bucket)}")
+        for table in data.tables:
+            console.print(f"kept table {shown(table)}")
+        return
+    for bucket in data.buckets:
+        _delete_bucket(s3, bucket)
+    for table in data.tables:
+        _delete_table(target.client("dynamodb", session), table, wait_delay)
+
+
+def _report_emptied(bucket: str, removed: int) -> None:
+    console.print(f"emptied s3://{shown(bucket)} ({removed} object versions)")
+
+
+def _delete_bucket(s3, bucket: str) -> None:
+    """A retained bucket after the stack: empty again (the endpoint may have written until it went)."""
+    if not _bucket_exists(s3, bucket):
+        return
+    removed = empty_bucket(s3, bucket)
+    if removed:
+        _report_emptied(bucket, removed)
+    s3.delete_bucket(Bucket=bucket)
+    console.print(f"deleted s3://{shown(bucket)}")
+
+
+def _delete_table(dynamodb, table: str, wait_delay: int) -> None:
+    try:
+        dynamodb.update_table(TableName=table, DeletionProtectionEnabled=False)
+    except dynamodb.exceptions.ResourceNotFoundException:
+        return  # CloudFormation deleted it with the stack
+    dynamodb.delete_table(TableName=table)
+    dynamodb.get_waiter("table_not_exists").wait(
+        TableName=table, WaiterConfig={"Delay": wait_delay, "MaxAttempts": _WAIT_MAX_ATTEMPTS}
+    )
+    console.print(f"deleted table {shown(table)}")
 
 
 def _failure_reasons(cloudformation, stack_id: str) -> str:
@@ -100,9 +163,12 @@ def _bucket_exists(s3, bucket: str) -> bool:
 def delete(
     stack: Annotated[str, typer.Option("--stack", help="The deployed stack to delete.", show_default=False)],
     region: Annotated[str | None, typer.Option("--region", envvar="AWS_REGION", help="AWS region.")] = None,
+    keep_data: Annotated[
+        bool, typer.Option("--keep-data", help="Keep the buckets and the summaries table (retained).")
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Delete a deployed stack: empty its buckets (all versions), then delete every resource it created.
+    """Delete a deployed stack, then its buckets (every version) and summaries table unless --keep-data.
 
     The local stack is stopped with `precis local down` instead.
     """
@@ -110,11 +176,16 @@ def delete(
     with explained_errors():
         if not yes:
             describe(target)
-            typer.confirm(
-                f"Delete stack {stack}, every object in its buckets and its SageMaker endpoint?", abort=True
+            question = (
+                f"Delete stack {shown(stack)} and its SageMaker endpoint, keeping its buckets and "
+                "summaries table?"
+                if keep_data
+                else f"Delete stack {shown(stack)}, its SageMaker endpoint, every object in its buckets and "
+                "its summaries table?"
             )
+            typer.confirm(question, abort=True)
         try:
-            delete_stack(target)
+            delete_stack(target, keep_data=keep_data)
         except RuntimeError as error:
             raise fail(str(error)) from None
-    console.print(f"[green]stack {stack} deleted[/]")
+    console.print(f"[green]stack {shown(stack)} deleted[/]")
