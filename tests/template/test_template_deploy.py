@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+import json
 import re
 
 import botocore.session
@@ -130,3 +131,32 @@ def test_data_survives_the_stack_being_deleted_or_replaced(resources, logical_id
 
 def test_the_summaries_table_refuses_deletion_until_protection_is_turned_off(properties):
     assert properties("SummariesTable")["DeletionProtectionEnabled"] is True
+
+
+RESULTS_GOING_NOWHERE = ["RequestDownloadFailures", "ResponseUploadFailures", "NotificationFailures"]
+
+
+@pytest.mark.parametrize("metric", RESULTS_GOING_NOWHERE)
+def test_an_alarm_fires_on_the_first_result_that_goes_nowhere(resources, metric):
+    (alarm,) = [r["Properties"] for r in resources.values()
+                if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == metric]
+    # Published per variant, with a Sum statistic (AWS's async inference monitoring page)
+    assert alarm["Namespace"] == "AWS/SageMaker"
+    assert alarm["Dimensions"] == [
+        {"Name": "EndpointName", "Value": {"Fn::GetAtt": ["SummarizerEndpoint", "EndpointName"]}},
+        {"Name": "VariantName", "Value": "AllTraffic"},
+    ]
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "Sum", 1, "GreaterThanOrEqualToThreshold")
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == {
+        "Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+
+
+def test_the_dashboard_shows_results_going_nowhere():
+    stack = load_stack()
+    body = json.loads(stack.resources["Dashboard"].properties["DashboardBody"])
+    plotted = [metric for widget in body["widgets"] for metric in widget["properties"].get("metrics", [])]
+    endpoint = stack.outputs["EndpointName"]
+    for name in RESULTS_GOING_NOWHERE:
+        assert ["AWS/SageMaker", name, "EndpointName", endpoint, "VariantName", "AllTraffic"] in plotted
