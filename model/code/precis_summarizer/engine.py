@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
+from precis_summarizer.extractive import ExtractiveSummarizer
 from precis_summarizer.request import Parameters
 from precis_summarizer.result import Engine, Summary
+from precis_summarizer.seq2seq import TransformersSummarizer
 
 MODEL_ID_VARIABLE = "PRECIS_MODEL_ID"
 MODEL_REVISION_VARIABLE = "PRECIS_MODEL_REVISION"
@@ -38,8 +40,6 @@ def load_summarizer(model_dir: str | Path, environ: Mapping[str, str] = os.envir
     model_id = environ.get(MODEL_ID_VARIABLE, "").strip() or None
     revision = environ.get(MODEL_REVISION_VARIABLE, "").strip() or None
     if (model_dir / "config.json").is_file() or model_id:
-        from precis_summarizer.seq2seq import TransformersSummarizer
-
         if (model_dir / "config.json").is_file():
             return TransformersSummarizer.load(
                 model_dir, model_name=model_id or model_dir.name, batch_size=batch_size
@@ -48,8 +48,6 @@ def load_summarizer(model_dir: str | Path, environ: Mapping[str, str] = os.envir
         return TransformersSummarizer.load(
             model_id, model_name=label, revision=revision, batch_size=batch_size
         )
-    from precis_summarizer.extractive import ExtractiveSummarizer
-
     return ExtractiveSummarizer.load()
 
 
