@@ -9,10 +9,14 @@ import fnmatch
 import itertools
 import json
 import re
+from importlib.metadata import requires, version
 
 import botocore.session
 import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
+from precis import paths
 from precis.template import load_stack
 
 MMS_INT_MAX = 2**31 - 1
@@ -160,3 +164,22 @@ def test_the_dashboard_shows_results_going_nowhere():
     endpoint = stack.outputs["EndpointName"]
     for name in RESULTS_GOING_NOWHERE:
         assert ["AWS/SageMaker", name, "EndpointName", endpoint, "VariantName", "AllTraffic"] in plotted
+
+
+def _layer_pins() -> dict[str, str]:
+    lines = (paths.project_root() / "layers" / "core" / "requirements.txt").read_text().splitlines()
+    requirements = [Requirement(line.split("#")[0]) for line in lines if line.split("#")[0].strip()]
+    pinned = [r for r in requirements if str(r.specifier).startswith("==")]
+    return {r.name: str(r.specifier).removeprefix("==") for r in pinned}
+
+
+def test_the_layer_ships_boto3_with_the_botocore_of_its_own_release():
+    # Given the layer ships botocore (aws-xray-sdk requires it), which shadows the runtime's
+    pins = _layer_pins()
+    # Then it ships boto3 too, pinned to exactly the botocore that boto3 release requires
+    assert pins["boto3"] == pins["botocore"]
+    # (boto3 X.Y.Z requires botocore >=X.Y.Z,<X.(Y+1).0, as the installed release shows)
+    installed = version("boto3")
+    (botocore,) = [r for r in map(Requirement, requires("boto3")) if r.name == "botocore" and not r.marker]
+    major, minor, _ = installed.split(".")
+    assert botocore.specifier == SpecifierSet(f">={installed},<{major}.{int(minor) + 1}.0")
