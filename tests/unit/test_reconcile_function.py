@@ -53,18 +53,28 @@ def queued(store, names):
     return write
 
 
+@pytest.fixture
+def output_arrived(s3, names):
+    """The endpoint wrote the record's output object (its notification is another matter)."""
+
+    def write(record: SummaryRecord) -> None:
+        s3.put_object(
+            Bucket=names.output_bucket,
+            Key=f"async-output/{record.inference_id}.out",
+            Body=json.dumps(OUTPUT).encode(),
+        )
+
+    return write
+
+
 def test_the_schedule_completes_a_lost_notification_and_expires_a_stale_request(
-    reconcile_handler, queued, store, s3, names, events, lambda_context
+    reconcile_handler, queued, output_arrived, store, events, lambda_context
 ):
     # Given one request whose output arrived but whose notification was lost, and one past its TTL
     # (both older than RECONCILE_OLDER_THAN_SECONDS, 15 minutes in env.json)
     lost = queued("lost", age=timedelta(minutes=20))
     expired = queued("expired", age=timedelta(days=1))
-    s3.put_object(
-        Bucket=names.output_bucket,
-        Key=f"async-output/{lost.inference_id}.out",
-        Body=json.dumps(OUTPUT).encode(),
-    )
+    output_arrived(lost)
 
     # When the schedule fires
     report = reconcile_handler(events("schedule.json"), lambda_context)
@@ -76,15 +86,11 @@ def test_the_schedule_completes_a_lost_notification_and_expires_a_stale_request(
 
 
 def test_a_request_younger_than_the_threshold_is_not_looked_at(
-    reconcile_handler, queued, store, s3, names, events, lambda_context
+    reconcile_handler, queued, output_arrived, store, events, lambda_context
 ):
     # Given a request with an output object, queued 5 minutes ago (the threshold is 15 minutes)
     recent = queued("recent", age=timedelta(minutes=5))
-    s3.put_object(
-        Bucket=names.output_bucket,
-        Key=f"async-output/{recent.inference_id}.out",
-        Body=json.dumps(OUTPUT).encode(),
-    )
+    output_arrived(recent)
 
     # When the schedule fires
     report = reconcile_handler(events("schedule.json"), lambda_context)
