@@ -2,7 +2,9 @@
 
 cfn-lint validates SAM resources in place and cannot see the resources the transform generates
 (permissions, subscriptions, roles), so `make validate` lints this translation too.
-Runs with .venv-sam's interpreter, where aws-sam-translator is installed with the SAM CLI.
+Runs with .venv-sam's interpreter, where aws-sam-translator is installed with the SAM CLI (or .venv's,
+which has the same version for tests/template). `--parameter Key=Value` gives a deploy-time value: the
+transform resolves some properties from parameters (Tracing decides the X-Ray policy).
 """
 
 import argparse
@@ -29,13 +31,14 @@ def as_packaged(sam_template: dict) -> dict:
     return sam_template
 
 
-def translate(template_path: Path, region: str) -> dict:
+def translate(template_path: Path, region: str, parameters: dict[str, str] | None = None) -> dict:
     sam_template = as_packaged(yaml_parse(template_path.read_text(encoding="utf-8")))
     # The session only names the region for the transform's pseudo parameters; nothing calls AWS.
     translator = Translator(None, Parser(), boto_session=boto3.Session(region_name=region))
     # The template attaches no managed policy by name, so no IAM lookup (and no account) is needed.
     return translator.translate(
-        sam_template, parameter_values={}, passthrough_metadata=True, get_managed_policy_map=dict
+        sam_template, parameter_values=dict(parameters or {}), passthrough_metadata=True,
+        get_managed_policy_map=dict,
     )
 
 
@@ -44,8 +47,10 @@ def main() -> int:
     parser.add_argument("template", type=Path)
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
-    translated = translate(args.template, args.region)
+    parameters = dict(item.split("=", 1) for item in args.parameter)
+    translated = translate(args.template, args.region, parameters)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(translated, indent=2) + "\n", encoding="utf-8")
     print(f"translated {args.template} -> {args.output} ({len(translated['Resources'])} resources)")
