@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -13,8 +15,9 @@ import pytest
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from precis.local.sagemaker import EndpointSettings, InferenceScript, LocalEndpoint
+from precis.local.sagemaker import EndpointSettings, InferenceScript, LocalEndpoint, RequestJournal
 from precis.scaling import AlarmSpec, EndpointCapacity, ScalingPolicy, StepScaling, TargetTracking
+from precis.template import Stack, load_stack
 
 SCRIPTS = Path(__file__).parent / "scripts"
 REGION = "us-east-1"
@@ -78,6 +81,68 @@ def topics(aws: Aws, request: pytest.FixtureRequest) -> Topics:
     return Topics(settings, queues["success"], queues["error"])
 
 
+@dataclass
+class TemplateEndpoint:
+    """The template's endpoint as the local stack runs it, with what it writes to already in moto."""
+
+    aws: Aws
+    stack: Stack
+    bucket: str
+    success_queue: str
+
+    @property
+    def output_config(self) -> dict:
+        config = self.stack.resources["SummarizerEndpointConfig"].properties["AsyncInferenceConfig"]
+        return config["OutputConfig"]
+
+    def start(self, port: int = 0, *, journal: Path | None = None) -> EndpointProcess:
+        """`python -m precis.local.sagemaker` at 600x with the controlled script; returns once it is ready."""
+        command = [
+            sys.executable,
+            "-m",
+            "precis.local.sagemaker",
+            "--port",
+            str(port),
+            "--aws-endpoint-url",
+            self.aws.url,
+            "--inference-script",
+            str(SCRIPTS / "controlled.py"),
+            "--time-scale",
+            "600",
+        ]
+        if journal is not None:
+            command += ["--journal", str(journal)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        ready = process.stdout.readline().strip()
+        assert ready.startswith("precis-endpoint ready on http://127.0.0.1:"), process.stderr.read()
+        return EndpointProcess(process, ready.rsplit(" ", 1)[1])
+
+
+@dataclass
+class EndpointProcess:
+    process: subprocess.Popen
+    url: str
+
+
+@pytest.fixture
+def template_endpoint(aws: Aws, request: pytest.FixtureRequest) -> TemplateEndpoint:
+    """Given the template's output bucket and topics in moto, and a queue on the success topic."""
+    stack = load_stack()
+    endpoint = TemplateEndpoint(aws, stack, "", "")
+    config = endpoint.output_config
+    endpoint.bucket = config["S3OutputPath"].removeprefix("s3://").split("/", 1)[0]
+    s3, sns, sqs = aws.client("s3"), aws.client("sns"), aws.client("sqs")
+    s3.create_bucket(Bucket=endpoint.bucket)
+    for topic in ("SuccessTopic", "ErrorTopic"):
+        sns.create_topic(Name=config["NotificationConfig"][topic].rsplit(":", 1)[1])
+    endpoint.success_queue = sqs.create_queue(QueueName=f"success-{request.node.name[:60]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=endpoint.success_queue, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(TopicArn=config["NotificationConfig"]["SuccessTopic"], Protocol="sqs", Endpoint=queue_arn)
+    return endpoint
+
+
 def template_like_policy(max_capacity: int = 3) -> ScalingPolicy:
     """The template's shape: target tracking on backlog per instance plus the wake-from-zero step."""
     return ScalingPolicy(
@@ -104,6 +169,7 @@ def start_endpoint(aws: Aws, topics: Topics) -> Iterator[Callable[..., LocalEndp
         invocation_timeout: float = 900,
         script: str = "controlled.py",
         endpoint_name: str | None = None,
+        journal: RequestJournal | None = None,
     ) -> LocalEndpoint:
         settings = topics.settings
         if endpoint_name:
@@ -122,6 +188,7 @@ def start_endpoint(aws: Aws, topics: Topics) -> Iterator[Callable[..., LocalEndp
             sns=aws.client("sns"),
             cloudwatch=aws.client("cloudwatch"),
             time_scale=time_scale,
+            journal=journal,
         ).start()
         started.append(endpoint)
         return endpoint
@@ -136,7 +203,7 @@ def _put_input(aws: Aws, key: str, payload: dict) -> str:
     return f"s3://{BUCKET}/{key}"
 
 
-def _runtime_client(aws: Aws, endpoint: LocalEndpoint):
+def _runtime_client(aws: Aws, endpoint: LocalEndpoint | EndpointProcess):
     return boto3.client(
         "sagemaker-runtime",
         endpoint_url=endpoint.url,
@@ -175,8 +242,8 @@ def put_input(aws: Aws) -> Callable[[str, dict], str]:
 
 
 @pytest.fixture
-def runtime_client(aws: Aws) -> Callable[[LocalEndpoint], object]:
-    """A real boto3 sagemaker-runtime client pointed at a local endpoint."""
+def runtime_client(aws: Aws) -> Callable[[LocalEndpoint | EndpointProcess], object]:
+    """A real boto3 sagemaker-runtime client pointed at a local endpoint (embedded or a process)."""
     return lambda endpoint: _runtime_client(aws, endpoint)
 
 

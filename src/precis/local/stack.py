@@ -65,7 +65,8 @@ class LocalStack:
         self.functions: dict[str, FunctionWiring] = wire_functions(
             self.stack, time_scale, self.template.parent
         )
-        self.log_dir = Path(log_dir) if log_dir else paths.project_root() / ".precis" / "local" / "logs"
+        self.state_dir = paths.project_root() / ".precis" / "local"
+        self.log_dir = Path(log_dir) if log_dir else self.state_dir / "logs"
         self.function_concurrency = function_concurrency
         self.port = 0
         self.supervisor = Supervisor(self.log_dir)
@@ -112,6 +113,11 @@ class LocalStack:
             "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": self.endpoint_runtime_url,
         }
 
+    @property
+    def journal_path(self) -> Path:
+        """The endpoint's journal of accepted requests; it lives as long as moto's state (this run)."""
+        return self.state_dir / f"endpoint-journal-{self.port}.sqlite3"
+
     def pids(self) -> dict[str, int]:
         return self.supervisor.pids()
 
@@ -143,6 +149,7 @@ class LocalStack:
         """Every process starts at once (their imports overlap); moto is provisioned as soon as it listens."""
         started = time.monotonic()
         self.port = free_port_pair(self.requested_port)
+        self._remove_journal()  # left by a stack on this port that died: its moto state is gone
         try:
             moto = self.supervisor.spawn("moto", self._moto_command(), self._base_environment(), None)
             self.supervisor.spawn(
@@ -160,8 +167,10 @@ class LocalStack:
         return self
 
     def stop(self) -> None:
-        """Every process stopped: functions first, moto last."""
+        """Every process stopped: functions first, moto last; the journal goes with moto's state."""
         self.supervisor.stop()
+        if self.port:
+            self._remove_journal()
 
     def wait(self, stop: threading.Event) -> ChildProcess | None:
         """Blocks until `stop` is set or a process of the stack dies (returned, so the caller can say so)."""
@@ -174,6 +183,10 @@ class LocalStack:
         for name, config in function.execution_environments(self.function_concurrency):
             command = [sys.executable, "-m", "precis.local.lambda_runtime", config.to_json()]
             self.supervisor.spawn(name, command, env, FUNCTION_READY)
+
+    def _remove_journal(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.journal_path}{suffix}").unlink(missing_ok=True)
 
     def _base_environment(self) -> dict[str, str]:
         return {
@@ -205,6 +218,8 @@ class LocalStack:
             self.region,
             "--time-scale",
             str(self.time_scale),
+            "--journal",
+            str(self.journal_path),
         ]
         if self.instance_start_delay is not None:
             command += ["--instance-start-delay", str(self.instance_start_delay)]

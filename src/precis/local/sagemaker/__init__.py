@@ -3,7 +3,9 @@
 Run it with `python -m precis.local.sagemaker`; embed it with `LocalEndpoint`.
 """
 
-from precis.local.sagemaker.results import AsyncRequest, AsyncResults
+from precis.local.sagemaker.faults import Faults
+from precis.local.sagemaker.journal import RequestJournal, RequestState
+from precis.local.sagemaker.results import AsyncRequest, AsyncResults, RequestResult
 from precis.local.sagemaker.runtime import EndpointRuntime, ScaledClock
 from precis.local.sagemaker.script import InferenceScript, InferenceScriptError
 from precis.local.sagemaker.service import LocalEndpoint
@@ -14,8 +16,12 @@ __all__ = [
     "AsyncResults",
     "EndpointRuntime",
     "EndpointSettings",
+    "Faults",
     "InferenceScript",
     "InferenceScriptError",
     "LocalEndpoint",
+    "RequestJournal",
+    "RequestResult",
+    "RequestState",
     "ScaledClock",
 ]

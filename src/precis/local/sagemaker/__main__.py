@@ -13,6 +13,7 @@ import boto3
 from botocore.config import Config
 
 from precis import paths
+from precis.local.sagemaker.journal import RequestJournal
 from precis.local.sagemaker.service import LocalEndpoint
 from precis.template import load_stack
 
@@ -37,6 +38,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--inference-script", type=Path, default=None, help="default: model/code/inference.py"
     )
     parser.add_argument("--model-dir", type=Path, default=None, help="passed to model_fn (default: model/)")
+    parser.add_argument(
+        "--journal",
+        type=Path,
+        default=None,
+        help="SQLite file of accepted requests, resumed on start (default: in memory, lost on exit)",
+    )
     return parser.parse_args(argv)
 
 
@@ -65,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         instance_start_delay=args.instance_start_delay,
         port=args.port,
         time_scale=args.time_scale,
+        journal=RequestJournal(args.journal) if args.journal else None,
     )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

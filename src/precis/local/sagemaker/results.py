@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 from precis.local.sagemaker.settings import EndpointSettings
 from precis.scaling.metrics import NAMESPACE, MinuteMetrics
 
+FAILURE_CONTENT_TYPE = "text/plain; charset=utf-8"
+
 
 class InputLocationError(ValueError):
     """The InputLocation is not an s3:// URI this endpoint can read."""
@@ -28,6 +30,20 @@ class AsyncRequest:
     accept: str | None
     custom_attributes: str | None
     received_at: datetime
+    number: int | None = None
+    """The request's row in the endpoint's journal, once it has one."""
+
+
+@dataclass(frozen=True)
+class RequestResult:
+    """How a request ended: the content type of its output, or why it failed."""
+
+    content_type: str | None = None
+    failure_reason: str | None = None
+
+    @property
+    def completed(self) -> bool:
+        return self.failure_reason is None
 
 
 def timestamp(moment: datetime) -> str:
@@ -54,30 +70,36 @@ class AsyncResults:
         bucket, key = split_s3_uri(request.input_location)
         return self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
-    def complete(self, request: AsyncRequest, body: bytes, content_type: str) -> None:
+    def write_output(self, request: AsyncRequest, body: bytes, content_type: str) -> None:
         bucket, key = split_s3_uri(request.output_location)
         self._s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
-        if self.settings.success_topic:
-            message = self._message(request, "Completed")
-            message["responseParameters"] = {
-                "contentType": content_type,
-                "outputLocation": request.output_location,
-            }
-            self._publish(self.settings.success_topic, message)
 
-    def fail(self, request: AsyncRequest, reason: str) -> None:
-        response: dict[str, str] = {"contentType": "text/plain; charset=utf-8"}
+    def write_failure(self, request: AsyncRequest, reason: str) -> None:
+        """The failure object, when the endpoint has an S3FailurePath."""
         if request.failure_location:
             bucket, key = split_s3_uri(request.failure_location)
             self._s3.put_object(
-                Bucket=bucket, Key=key, Body=reason.encode(), ContentType=response["contentType"]
+                Bucket=bucket, Key=key, Body=reason.encode(), ContentType=FAILURE_CONTENT_TYPE
             )
-            response["failureLocation"] = request.failure_location
-        if self.settings.error_topic:
+
+    def notify(self, request: AsyncRequest, result: RequestResult) -> None:
+        """SageMaker's InferenceResult message on the success or error topic (if the endpoint has one)."""
+        if result.completed:
+            topic = self.settings.success_topic
+            message = self._message(request, "Completed")
+            message["responseParameters"] = {
+                "contentType": result.content_type,
+                "outputLocation": request.output_location,
+            }
+        else:
+            topic = self.settings.error_topic
             message = self._message(request, "Failed")
-            message["failureReason"] = reason
-            message["responseParameters"] = response
-            self._publish(self.settings.error_topic, message)
+            message["failureReason"] = result.failure_reason
+            message["responseParameters"] = {"contentType": FAILURE_CONTENT_TYPE}
+            if request.failure_location:
+                message["responseParameters"]["failureLocation"] = request.failure_location
+        if topic:
+            self._sns.publish(TopicArn=topic, Message=json.dumps(message))
 
     def put_metrics(self, metrics: MinuteMetrics, at: datetime) -> None:
         endpoint = [{"Name": "EndpointName", "Value": self.settings.endpoint_name}]
@@ -106,6 +128,3 @@ class AsyncResults:
             "eventSource": "aws:sagemaker",
             "eventName": "InferenceResult",
         }
-
-    def _publish(self, topic_arn: str, message: dict) -> None:
-        self._sns.publish(TopicArn=topic_arn, Message=json.dumps(message))

@@ -4,6 +4,8 @@ A scheduler thread advances precis.scaling's AsyncEndpoint and Autoscaler: once 
 closes the metrics, publishes them and applies any scaling activity; between minutes it starts queued
 requests on free instance slots and expires the ones past their TTL. Each instance is a thread pool of
 MaxConcurrentInvocationsPerInstance workers with its own copy of the inference script and model.
+Every accepted request is in the journal (precis.local.sagemaker.journal) until its object and its
+notification are written; `start` resumes the open ones a previous process left.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from precis.local.sagemaker.results import AsyncRequest, AsyncResults
+from precis.local.sagemaker.faults import Faults
+from precis.local.sagemaker.journal import RequestJournal, RequestState
+from precis.local.sagemaker.results import AsyncRequest, AsyncResults, RequestResult
 from precis.local.sagemaker.script import InferenceScript, LoadedModel
 from precis.scaling import (
     AsyncEndpoint,
@@ -78,12 +82,15 @@ class EndpointRuntime:
         results: AsyncResults,
         *,
         clock: ScaledClock,
+        journal: RequestJournal | None = None,
         tick_seconds: float = 0.02,
         hold_while_updating: bool = True,
     ) -> None:
         self.policy = policy
         self.capacity = capacity
         self.clock = clock
+        self.journal = journal or RequestJournal()
+        self.faults = Faults()
         self._script = script
         self._results = results
         self._tick = tick_seconds
@@ -100,14 +107,51 @@ class EndpointRuntime:
         self._scheduler = threading.Thread(target=self._run, name="endpoint-scheduler")
 
     def start(self) -> None:
+        self._resume()
         self._scheduler.start()
 
-    def submit(self, request: AsyncRequest, *, ttl: float, timeout: float) -> None:
+    def submit(self, request: AsyncRequest, *, ttl: float, timeout: float) -> AsyncRequest:
+        """Journals the request (before the caller answers 202) and queues it; returns it numbered."""
+        request = self.journal.accept(request, ttl=ttl, timeout=timeout)
         with self._lock:
             invocation = QueuedRequest(request.inference_id, self.clock.now(), ttl, timeout, payload=request)
             self._endpoint.submit(invocation)
             self._counts["accepted"] += 1
         self._wake.set()
+        return request
+
+    def refuse(self) -> None:
+        """Counts an InvokeEndpointAsync answered ServiceUnavailable because of the refuse fault."""
+        with self._lock:
+            self._counts["refused"] += 1
+
+    def _resume(self) -> None:
+        """Takes over what the journal holds from a previous process: requests not yet run (or cut off while
+        running) are queued again on their original TTL clock, running ones first; results already stored
+        only need their notification. The instances the endpoint had are replaced, each after its start."""
+        open_requests = self.journal.open_requests()
+        now = self.clock.now()
+        with self._lock:
+            for journaled in sorted(open_requests, key=lambda j: j.state is not RequestState.RUNNING):
+                if journaled.result is not None:
+                    self._publisher.submit(self._notify, journaled.request, journaled.result)
+                    continue
+                arrived_at = now - journaled.age(self.clock.time_scale)
+                self._endpoint.submit(
+                    QueuedRequest(
+                        journaled.request.inference_id,
+                        arrived_at,
+                        journaled.ttl,
+                        journaled.timeout,
+                        payload=journaled.request,
+                    )
+                )
+            desired = self.journal.desired_instances()
+            if desired is not None and desired > self._endpoint.desired:
+                self._endpoint.scale_to(desired, now)
+            self._counts["resumed"] = len(open_requests)
+        if open_requests:
+            log.info("resumed %d open requests from the journal %s", len(open_requests), self.journal.path)
 
     def status(self) -> dict:
         with self._lock:
@@ -123,6 +167,11 @@ class EndpointRuntime:
                 "processed": self._counts["processed"],
                 "failed": self._counts["failed"],
                 "expired": self._counts["expired"],
+                "resumed": self._counts["resumed"],
+                "refused": self._counts["refused"],
+                "notifications_dropped": self._counts["notifications_dropped"],
+                "journal": self.journal.counts(),
+                "faults": self.faults.to_dict(),
                 "simulated_seconds": round(self.clock.now(), 1),
                 "time_scale": self.clock.time_scale,
                 "scaling_activities": [
@@ -168,10 +217,10 @@ class EndpointRuntime:
             worker.run(self._invoke, worker, invocation)
         for invocation in progress.expired:
             reason = f"Request expired after {invocation.ttl:g} seconds in the queue (RequestTTLSeconds)."
-            self._publisher.submit(self._results_fail, invocation.payload, reason)
+            self._publisher.submit(self._deliver, invocation.payload, b"", "", reason)
         for invocation in timed_out:
             reason = f"Inference did not complete within {invocation.timeout:g} s (InvocationTimeoutSeconds)."
-            self._publisher.submit(self._results_fail, invocation.payload, reason)
+            self._publisher.submit(self._deliver, invocation.payload, b"", "", reason)
 
     def _close_minute(self, minute_end: float) -> None:
         metrics = self._endpoint.close_minute(minute_end)
@@ -181,6 +230,7 @@ class EndpointRuntime:
         if activity:
             log.info("scaling %d -> %d (%s)", activity.from_capacity, activity.to_capacity, activity.cause)
             self._endpoint.scale_to(activity.to_capacity, minute_end)
+            self.journal.scaled_to(activity.to_capacity)
         self._publisher.submit(self._put_metrics, metrics, datetime.now(UTC))
 
     def _expire_deadlines(self, now: float) -> list[QueuedRequest]:
@@ -204,6 +254,7 @@ class EndpointRuntime:
 
     def _invoke(self, worker: InstanceWorker, invocation: QueuedRequest) -> None:
         request: AsyncRequest = invocation.payload
+        self.journal.running(request)
         output, content_type, reason = self._run_model(worker, request)
         with self._lock:
             claimed = invocation.outcome is None
@@ -239,20 +290,35 @@ class EndpointRuntime:
     def _deliver(
         self, request: AsyncRequest, output: bytes, content_type: str, reason: str | None
     ) -> str | None:
+        """Writes the output (or failure) object, journals it, then notifies; the failure reason, if any."""
         if reason is None:
             try:
-                self._results.complete(request, output, content_type)
-                return None
+                self._results.write_output(request, output, content_type)
             except Exception as error:
                 reason = f"InternalFailure: could not store the inference output: {error}"
-        self._results_fail(request, reason)
+        if reason is not None:
+            try:
+                self._results.write_failure(request, reason)
+            except Exception:
+                log.exception("could not write the failure object of %s", request.inference_id)
+        result = RequestResult(content_type=content_type, failure_reason=reason)
+        self.journal.stored(request, result)
+        self._notify(request, result)
         return reason
 
-    def _results_fail(self, request: AsyncRequest, reason: str) -> None:
-        try:
-            self._results.fail(request, reason)
-        except Exception:
-            log.exception("could not report the failure of %s", request.inference_id)
+    def _notify(self, request: AsyncRequest, result: RequestResult) -> None:
+        """Publishes the notification and closes the request; one that cannot be published stays open in
+        the journal, so the next start of the endpoint sends it."""
+        if self.faults.drop_notifications:
+            with self._lock:
+                self._counts["notifications_dropped"] += 1
+        else:
+            try:
+                self._results.notify(request, result)
+            except Exception:
+                log.exception("could not notify the result of %s", request.inference_id)
+                return
+        self.journal.closed(request)
 
     def _put_metrics(self, metrics, at: datetime) -> None:
         try:

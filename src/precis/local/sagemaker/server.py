@@ -10,12 +10,15 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
+from precis.local.sagemaker.faults import FaultError
 from precis.local.sagemaker.results import AsyncRequest
 from precis.local.sagemaker.runtime import EndpointRuntime
 from precis.local.sagemaker.settings import EndpointSettings
 
 INVOCATIONS = re.compile(r"^/endpoints/([^/]+)/async-invocations/?$")
 STATUS_PATH = "/_precis/status"
+FAULTS_PATH = "/_precis/faults"
+JOURNAL_PATH = "/_precis/journal"
 INPUT_LOCATION = re.compile(r"^(https|s3)://([^/]+)/?(.*)$")
 INFERENCE_ID = re.compile(r"^\S[\x20-\x7e]*$")
 HEADER = "X-Amzn-SageMaker-"
@@ -50,8 +53,12 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        self._drain_body()
-        match = INVOCATIONS.match(self.path.split("?")[0])
+        body = self._read_body()
+        path = self.path.split("?")[0]
+        if path == FAULTS_PATH:
+            self._set_faults(body)
+            return
+        match = INVOCATIONS.match(path)
         if not match:
             self._send_error(
                 HTTPStatus.NOT_FOUND, "UnknownOperationException", f"no operation at {self.path}"
@@ -62,15 +69,26 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
         except ValidationError as error:
             self._send_error(HTTPStatus.BAD_REQUEST, "ValidationError", str(error))
             return
-        self.server.runtime.submit(request, ttl=ttl, timeout=timeout)
+        if self.server.runtime.faults.refuse_invocations:
+            self.server.runtime.refuse()
+            self._send_error(
+                HTTPStatus.SERVICE_UNAVAILABLE, "ServiceUnavailable", "The service is unavailable. Try again."
+            )
+            return
+        request = self.server.runtime.submit(request, ttl=ttl, timeout=timeout)
         headers = {f"{HEADER}OutputLocation": request.output_location}
         if request.failure_location:
             headers[f"{HEADER}FailureLocation"] = request.failure_location
         self._send_json(HTTPStatus.ACCEPTED, {"InferenceId": request.inference_id}, headers)
 
     def do_GET(self) -> None:  # noqa: N802
-        if self.path.split("?")[0] == STATUS_PATH:
+        path = self.path.split("?")[0]
+        if path == STATUS_PATH:
             self._send_json(HTTPStatus.OK, self.server.runtime.status())
+        elif path == FAULTS_PATH:
+            self._send_json(HTTPStatus.OK, self.server.runtime.faults.to_dict())
+        elif path == JOURNAL_PATH:
+            self._send_json(HTTPStatus.OK, {"requests": self.server.runtime.journal.runs()})
         else:
             self._send_error(
                 HTTPStatus.NOT_FOUND, "UnknownOperationException", f"no operation at {self.path}"
@@ -139,10 +157,18 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
             return None
         return _utf8(value.strip())
 
-    def _drain_body(self) -> None:
+    def _set_faults(self, body: bytes) -> None:
+        """POST /_precis/faults {"refuse_invocations": true, ...}: the faults after the change."""
+        try:
+            self.server.runtime.faults.update(json.loads(body or b"{}"))
+        except (ValueError, FaultError) as error:
+            self._send_error(HTTPStatus.BAD_REQUEST, "ValidationError", str(error))
+            return
+        self._send_json(HTTPStatus.OK, self.server.runtime.faults.to_dict())
+
+    def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        return self.rfile.read(length) if length else b""
 
     def _send_error(self, status: HTTPStatus, error_type: str, message: str) -> None:
         self._send_json(status, {"message": message}, {"x-amzn-ErrorType": error_type})

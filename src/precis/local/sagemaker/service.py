@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from precis.local.sagemaker.journal import RequestJournal
 from precis.local.sagemaker.results import AsyncResults
 from precis.local.sagemaker.runtime import EndpointRuntime, ScaledClock
 from precis.local.sagemaker.script import InferenceScript
@@ -30,9 +31,12 @@ class LocalEndpoint:
         cloudwatch: Any,
         port: int = 0,
         time_scale: float = 1.0,
+        journal: RequestJournal | None = None,
     ) -> None:
         results = AsyncResults(settings, s3=s3, sns=sns, cloudwatch=cloudwatch)
-        self.runtime = EndpointRuntime(policy, capacity, script, results, clock=ScaledClock(time_scale))
+        self.runtime = EndpointRuntime(
+            policy, capacity, script, results, clock=ScaledClock(time_scale), journal=journal
+        )
         self.server = AsyncInvocationServer(("127.0.0.1", port), settings, self.runtime)
         self._serving = threading.Thread(target=self.server.serve_forever, name="endpoint-http")
 
@@ -51,6 +55,7 @@ class LocalEndpoint:
             self._serving.join()
         self.server.server_close()
         self.runtime.stop()
+        self.runtime.journal.close()
 
     def __enter__(self) -> LocalEndpoint:
         return self.start()
@@ -69,6 +74,7 @@ class LocalEndpoint:
         instance_start_delay: float,
         port: int = 0,
         time_scale: float = 1.0,
+        journal: RequestJournal | None = None,
     ) -> LocalEndpoint:
         return cls(
             EndpointSettings.from_stack(stack),
@@ -80,4 +86,5 @@ class LocalEndpoint:
             cloudwatch=clients["cloudwatch"],
             port=port,
             time_scale=time_scale,
+            journal=journal,
         )
