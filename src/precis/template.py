@@ -170,6 +170,15 @@ def generated_name(stack_name: str, logical_id: str, resource_type: str) -> str:
     return name.lower() if resource_type == "AWS::S3::Bucket" else name
 
 
+def partition_of(region: str) -> tuple[str, str]:
+    """What AWS::Partition and AWS::URLSuffix are in a region."""
+    if region.startswith("cn-"):
+        return "aws-cn", "amazonaws.com.cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov", "amazonaws.com"
+    return "aws", "amazonaws.com"
+
+
 @dataclass(frozen=True)
 class Resource:
     logical_id: str
@@ -189,7 +198,7 @@ class Stack:
 
     @property
     def partition(self) -> str:
-        return "aws"
+        return partition_of(self.region)[0]
 
     def physical_name(self, logical_id: str) -> str:
         try:
@@ -365,10 +374,10 @@ class _Resolver:
             "AWS::Region": self.region,
             "AWS::AccountId": self.account_id,
             "AWS::StackName": self.stack_name,
-            "AWS::StackId": (f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/"
-                             f"{self.stack_name}/{_uuid_like(self.stack_name)}"),
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackId": (f"arn:{self.stack.partition}:cloudformation:{self.region}:{self.account_id}:"
+                             f"stack/{self.stack_name}/{_uuid_like(self.stack_name)}"),
+            "AWS::Partition": self.stack.partition,
+            "AWS::URLSuffix": partition_of(self.region)[1],
             "AWS::NotificationARNs": [],
             "AWS::NoValue": NO_VALUE,
         }[name]

@@ -183,3 +183,24 @@ def test_the_layer_ships_boto3_with_the_botocore_of_its_own_release():
     (botocore,) = [r for r in map(Requirement, requires("boto3")) if r.name == "botocore" and not r.marker]
     major, minor, _ = installed.split(".")
     assert botocore.specifier == SpecifierSet(f">={installed},<{major}.{int(minor) + 1}.0")
+
+
+@pytest.mark.parametrize(
+    ("region", "image", "repository"),
+    [
+        ("us-east-1", "", "arn:aws:ecr:us-east-1:763104351884:repository/huggingface-pytorch-inference"),
+        ("eu-west-1", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/precis-summarizer:1.0",
+         "arn:aws:ecr:eu-west-1:123456789012:repository/precis-summarizer"),
+        ("eu-west-1", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/research/precis/summarizer:2026-11",
+         "arn:aws:ecr:eu-west-1:123456789012:repository/research/precis/summarizer"),
+        ("cn-north-1", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/research/summarizer:1.0",
+         "arn:aws-cn:ecr:cn-north-1:123456789012:repository/research/summarizer"),
+    ],
+)
+def test_the_endpoint_may_pull_exactly_the_repository_of_its_image(region, image, repository):
+    stack = load_stack(region=region, parameter_overrides={"ImageUri": image})
+    (policy,) = stack.resources["SummarizerExecutionRole"].properties["Policies"]
+    (pull,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Sid"] == "PullInferenceImage"]
+    assert pull["Resource"] == repository
+    image_used = stack.resources["SummarizerModel"].properties["PrimaryContainer"]["Image"]
+    assert image_used.split("/", 1)[1].rsplit(":", 1)[0] == repository.split(":repository/")[1]

@@ -124,7 +124,8 @@ def test_resource_star_only_where_aws_requires_it(statements):
 
 def test_metrics_permission_is_scoped_to_the_endpoint_namespaces(statements):
     (metrics,) = [s for _, s in statements if s.get("Sid") == "ContainerMetrics"]
-    assert "cloudwatch:namespace" in metrics["Condition"]["StringLike"]
+    namespaces = metrics["Condition"]["StringLike"]["cloudwatch:namespace"]
+    assert namespaces == ["/aws/sagemaker/Endpoints", "/aws/sagemaker/Endpoints/*"]
 
 
 def test_no_wildcard_actions_outside_the_key_administration(statements):
