@@ -30,6 +30,7 @@ from precis_core.ids import parse_timestamp
 
 from precis import paths
 from precis.local.stack import LocalStack
+from precis.samples import passages
 
 NOOP_SCRIPT = Path(__file__).with_name("noop_inference.py")
 TIME_SCALE = 60.0
@@ -56,15 +57,8 @@ class Run:
 
 
 def news_length_articles(count: int, words: int = 400) -> list[str]:
-    """`count` texts of about `words` words: consecutive paragraphs of the bundled sample papers, cycled."""
-    pieces = []
-    for path in sorted(paths.samples_dir().glob("*.txt")):
-        part: list[str] = []
-        for paragraph in (p for p in path.read_text(encoding="utf-8").splitlines() if p.strip()):
-            part.append(paragraph)
-            if sum(len(p.split()) for p in part) >= words:
-                pieces.append("\n\n".join(part))
-                part = []
+    """`count` texts of about `words` words: consecutive paragraphs of the bundled samples, cycled."""
+    pieces = [text for _, text in passages(words)]
     return [pieces[i % len(pieces)] for i in range(count)]
 
 

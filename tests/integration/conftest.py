@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
-from precis import paths
 from precis.local.stack import LocalStack
+from precis.samples import passages
 
 TIME_SCALE = 120.0
 """Simulated seconds per real second: an 8-minute instance start takes 4 s, a 15-minute scale-in 7.5 s."""
@@ -153,15 +153,7 @@ def pipeline(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def sample_articles(count: int, min_words: int = 400) -> list[tuple[str, str]]:
-    """`count` distinct real texts: consecutive paragraphs of the bundled sample papers, 400+ words each."""
-    articles = []
-    for path in sorted(paths.samples_dir().glob("*.txt")):
-        paragraphs = [p for p in path.read_text(encoding="utf-8").splitlines() if p.strip()]
-        part: list[str] = []
-        for paragraph in paragraphs:
-            part.append(paragraph)
-            if sum(len(p.split()) for p in part) >= min_words:
-                articles.append((f"{path.stem}-part{len(articles) + 1}.txt", "\n\n".join(part)))
-                part = []
+    """`count` distinct real texts: consecutive paragraphs of the bundled samples, 400+ words each."""
+    articles = passages(min_words)
     assert len(articles) >= count, f"the samples hold only {len(articles)} texts of {min_words}+ words"
     return articles[:count]

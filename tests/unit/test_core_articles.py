@@ -80,6 +80,19 @@ def test_a_json_article_too_long_to_parse_here_is_checked_by_its_start():
         ("incoming/a.txt", "\n  Q3 résumé report  \nBody.".encode(), "text/plain", "Q3 résumé report"),
         ("incoming/a.md", b"# Rates rise again\n\nText.", "text/markdown", "Rates rise again"),
         (
+            "incoming/a.md",
+            b"---\nlayout: note\n---\n\n[![build](badge.svg)](ci)\n\n# C# tips for analysts ##\n\nText.",
+            "text/markdown",
+            "C# tips for analysts",
+        ),
+        (
+            "incoming/paragraph.txt",
+            b"The central bank raised its main rate by a quarter point on Tuesday, the third increase this "
+            b"year, and said more would follow.\n\nMore.",
+            "text/plain",
+            "paragraph",
+        ),
+        (
             "incoming/a.HTML",
             b"<html><head><title>Markets &amp; money</title></head><body>x</body></html>",
             "text/html",

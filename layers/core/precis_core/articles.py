@@ -22,6 +22,7 @@ from precis_core.s3 import is_missing
 # How much of an article is read to judge it (whole articles up to this size are checked in full).
 SAMPLE_BYTES = 256 * 1024
 TITLE_MAX_CHARS = 200
+TITLE_MAX_WORDS = 20
 
 CONTENT_TYPES = {
     ".txt": "text/plain",
@@ -37,6 +38,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
 _CONTROL_RATIO = 0.01
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _HTML_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+_MARKDOWN_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -146,6 +148,8 @@ def inspect(key: str, size: int, sample: bytes, max_bytes: int) -> Article:
         raise InvalidArticle("the file contains only whitespace")
     if content_type == "text/html":
         return Article(content_type, _html_title(text) or fallback, size)
+    if content_type == "text/markdown":
+        return Article(content_type, _markdown_title(text) or fallback, size)
     return Article(content_type, _first_line(text) or fallback, size)
 
 
@@ -218,11 +222,18 @@ def _html_title(text: str) -> str | None:
     return None
 
 
+def _markdown_title(text: str) -> str | None:
+    """The first level-1 heading, wherever it is (front matter or a badge line may come first)."""
+    match = _MARKDOWN_H1.search(text)
+    return _clean(match.group(1)) if match else _first_line(text)
+
+
 def _first_line(text: str) -> str | None:
+    """The first non-blank line when it is short enough to be a title; a paragraph is not one."""
     for line in text.splitlines():
         title = _clean(line.lstrip("#").strip())
         if title:
-            return title
+            return title if len(title.split()) <= TITLE_MAX_WORDS else None
     return None
 
 

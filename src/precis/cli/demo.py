@@ -1,14 +1,14 @@
 """`precis local demo` (`make demo`): the bundled sample articles through the whole offline pipeline.
 
 Starts the local stack, uploads samples/* with the ordinary S3 API under incoming/samples/, follows the
-records in DynamoDB until each is COMPLETED or FAILED, prints them, stops the stack, and reports the
-wall time and the peak memory of the whole process tree.
+records in DynamoDB until each is COMPLETED or FAILED, prints each article's title (what the submit
+function read: a JSON `title`, the first heading, or the file name) with its summary, stops the stack,
+and reports the wall time and the peak memory of the whole process tree.
 """
 
 from __future__ import annotations
 
 import json
-import mimetypes
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -24,19 +24,12 @@ from precis.cli.console import shown
 from precis.local.process_tree import PeakMemory
 from precis.local.stack import LocalStack
 from precis.local.supervisor import free_port_pair
+from precis.samples import content_type, sample_files
 
 COLLECTION = "samples"
-SAMPLE_SUFFIXES = {".txt", ".md", ".html", ".htm", ".json"}
 DEMO_TIME_SCALE = 60.0
 """Simulated time runs 60x faster: an 8-minute instance start takes 8 s, a 2-minute alarm 2 s."""
 _POLL_SECONDS = 0.5
-
-
-def sample_files(directory: Path | None = None) -> list[Path]:
-    directory = directory or paths.samples_dir()
-    return sorted(
-        p for p in directory.iterdir() if p.suffix.lower() in SAMPLE_SUFFIXES and p.name != "README.md"
-    )
 
 
 @dataclass
@@ -55,6 +48,10 @@ class Tracked:
     def done(self) -> bool:
         return self.status in ("COMPLETED", "FAILED")
 
+    @property
+    def title(self) -> str:
+        return self.record.get("title") or self.path.name
+
 
 def upload_samples(stack: LocalStack, files: list[Path]) -> list[Tracked]:
     s3 = stack.client("s3")
@@ -62,8 +59,7 @@ def upload_samples(stack: LocalStack, files: list[Path]) -> list[Tracked]:
     tracked = []
     for path in files:
         key = f"incoming/{COLLECTION}/{path.name}"
-        content_type = mimetypes.guess_type(path.name)[0] or "text/plain"
-        s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
+        s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type(path)})
         tracked.append(Tracked(path, key))
     return tracked
 
@@ -119,7 +115,7 @@ def progress_table(tracked: list[Tracked], status: dict, elapsed: float) -> Tabl
     table.add_column("status")
     for item in tracked:
         colour = {"COMPLETED": "green", "FAILED": "red", "QUEUED": "yellow"}.get(item.status, "dim")
-        table.add_row(shown(item.path.name), f"[{colour}]{shown(item.status)}[/]")
+        table.add_row(shown(item.title), f"[{colour}]{shown(item.status)}[/]")
     return table
 
 
@@ -134,8 +130,9 @@ def results_table(tracked: list[Tracked]) -> Table:
         latency = f"{record['latency_ms'] / 1000:.1f} s" if record.get("latency_ms") is not None else "-"
         words = f"{record.get('words_in', '-')} → {record.get('words_out', '-')}"
         text = record.get("summary") or record.get("failure_reason") or ""
-        excerpt = text if len(text) <= 120 else text[:117].rstrip() + "..."
-        table.add_row(shown(item.path.name), shown(item.status), words, latency, shown(excerpt))
+        excerpt = text if len(text) <= 100 else text[:99].rstrip() + "…"
+        document = f"[bold]{shown(item.title)}[/]\n[dim]{shown(item.path.name)}[/]"
+        table.add_row(document, shown(item.status), words, latency, shown(excerpt))
     return table
 
 
@@ -182,9 +179,7 @@ def run_demo(
     console.print(results_table(tracked))
     for item in tracked:
         if item.record.get("summary"):
-            console.print(
-                Panel(shown(item.record["summary"]), title=shown(item.path.name), title_align="left")
-            )
+            console.print(Panel(shown(item.record["summary"]), title=shown(item.title), title_align="left"))
     unfinished = [item.path.name for item in tracked if not item.done]
     wall = time.monotonic() - started
     console.print(f"wall time {wall:.1f} s, peak memory of the process tree {memory.peak / 2**20:.0f} MiB")
