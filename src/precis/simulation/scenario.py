@@ -12,6 +12,7 @@ import numpy as np
 
 from precis import paths
 from precis.local.sagemaker.script import InferenceScript
+from precis.samples import content_type, sample_files
 from precis.scaling import EndpointCapacity, ScalingPolicy
 from precis.simulation.policies import price_for, target_tracking_policy, template_policy_and_capacity
 from precis.simulation.run import SimulationResult, simulate
@@ -130,14 +131,14 @@ def run_all(
 def measure_engine(repeats: int = 3) -> tuple[float, float]:
     """Mean and sd of the offline engine's seconds per sample article, run through model/code/inference.py."""
     model = InferenceScript(paths.model_code_dir() / "inference.py", paths.project_root() / "model").load()
-    articles = sorted(paths.samples_dir().glob("*.txt"))
+    articles = sample_files()
     if not articles:
-        raise WorkloadError(f"no sample articles (*.txt) in {paths.samples_dir()}")
+        raise WorkloadError(f"no sample articles in {paths.samples_dir()}")
     timings = []
     for _ in range(repeats):
         for article in articles:
             started = time.perf_counter()
-            model.invoke(article.read_bytes(), "text/plain", "application/json")
+            model.invoke(article.read_bytes(), content_type(article), "application/json")
             timings.append(time.perf_counter() - started)
     return statistics.fmean(timings), statistics.pstdev(timings)
 
