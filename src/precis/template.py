@@ -554,9 +554,13 @@ def _text(value: Any) -> str:
 
 
 def load_stack(template: Path | None = None, *, stack_name: str = "precis-local", region: str = "us-east-1",
-               account_id: str = "123456789012", parameter_overrides: dict[str, str] | None = None) -> Stack:
-    """The template as deployed: every included resource with its properties resolved, and the Outputs."""
-    document = load_template(template or paths.template_path())
+               account_id: str = "123456789012", parameter_overrides: dict[str, str] | None = None,
+               document: dict | None = None) -> Stack:
+    """The template as deployed: every included resource with its properties resolved, and the Outputs.
+
+    `document` is the template already parsed (load_template), for callers that resolve it many times.
+    """
+    document = document or load_template(template or paths.template_path())
     resources = _apply_globals(document)
     resolver = _Resolver(document, resources, stack_name=stack_name, region=region, account_id=account_id,
                          parameter_overrides={k: str(v) for k, v in (parameter_overrides or {}).items()})

@@ -167,7 +167,7 @@ def test_policies_and_capacity_read_from_the_template():
 
     assert (policy.min_capacity, policy.max_capacity) == (0, 5)
     assert policy.target_tracking.metric_name == "ApproximateBacklogSizePerInstance"
-    assert policy.target_tracking.target_value == 5
+    assert policy.target_tracking.target_value == 8
     wake = policy.step_scaling
     assert isinstance(wake.alarm.metric, MetricMath)
     assert wake.alarm.metric.ids == {
@@ -190,8 +190,8 @@ def template_policy(**overrides: str) -> ScalingPolicy:
     [(1, 1), (5, 1), (6, 2), (11, 3), (25, 5), (10_000, 5)],
 )
 def test_the_template_wakes_from_zero_with_the_instances_the_backlog_needs(backlog, instances):
-    # Given the template's policies (5 per instance, at most 5 instances) and an idle endpoint
-    scaler = Autoscaler(template_policy())
+    # Given the template's policies with 5 per instance, at most 5 instances, and an idle endpoint
+    scaler = Autoscaler(template_policy(TargetBacklogPerInstance="5"))
 
     # When the backlog waits two minutes with no instance in service
     activities = run_minutes(scaler, 1, 2, backlog=backlog, instances=0)
@@ -204,7 +204,7 @@ def test_the_template_wakes_from_zero_with_the_instances_the_backlog_needs(backl
 
 @pytest.mark.parametrize(("backlog", "instances"), [(60, 12), (61, 16), (320, 64), (321, 100), (5_000, 100)])
 def test_above_twelve_instances_the_wake_rounds_up_to_its_steps_within_max_capacity(backlog, instances):
-    scaler = Autoscaler(template_policy(MaxInstanceCount="100"))
+    scaler = Autoscaler(template_policy(MaxInstanceCount="100", TargetBacklogPerInstance="5"))
 
     [activity] = run_minutes(scaler, 1, 2, backlog=backlog, instances=0)
 
@@ -213,7 +213,7 @@ def test_above_twelve_instances_the_wake_rounds_up_to_its_steps_within_max_capac
 
 def test_the_wake_re_invoked_every_minute_while_instances_start_asks_for_nothing_more():
     # Given the wake started 3 instances that are still starting (the endpoint is Updating)
-    scaler = Autoscaler(template_policy(), hold_while_updating=False)
+    scaler = Autoscaler(template_policy(TargetBacklogPerInstance="5"), hold_while_updating=False)
     run_minutes(scaler, 1, 2, backlog=11, instances=0)
 
     # When the alarm stays in ALARM for six more minutes with the same backlog and nothing in service

@@ -12,12 +12,12 @@ def test_scalable_target_is_the_variant_instance_count_from_zero_to_five(propert
     assert (default(target["MinCapacity"]), default(target["MaxCapacity"])) == (0, 5)
 
 
-def test_target_tracking_keeps_five_queued_requests_per_instance(properties, default):
+def test_target_tracking_keeps_eight_queued_requests_per_instance(properties, default):
     policy = properties("BacklogTargetTrackingPolicy")
     assert policy["PolicyType"] == "TargetTrackingScaling"
     assert policy["ScalingTargetId"] == {"Ref": "SummarizerScalableTarget"}
     config = policy["TargetTrackingScalingPolicyConfiguration"]
-    assert default(config["TargetValue"]) == 5
+    assert default(config["TargetValue"]) == 8
     assert (default(config["ScaleInCooldown"]), default(config["ScaleOutCooldown"])) == (120, 120)
     assert config["CustomizedMetricSpecification"] == {
         "MetricName": "ApproximateBacklogSizePerInstance",

@@ -81,6 +81,9 @@ class AsyncEndpoint:
     def __init__(self, capacity: EndpointCapacity, *, initial_instances: int = 0, now: float = 0.0) -> None:
         self.capacity = capacity
         self.instances: list[Instance] = []
+        self._pending: list[Instance] = []
+        # In-service instances by load, least loaded first; entries go stale when load or state change.
+        self._by_load: list[tuple[int, int, Instance]] = []
         self._ids = itertools.count(1)
         self._queue: deque[QueuedRequest] = deque()
         self._expiries: list[tuple[float, int, QueuedRequest]] = []
@@ -114,7 +117,7 @@ class AsyncEndpoint:
 
     @property
     def updating(self) -> bool:
-        return any(i.state is InstanceState.PENDING for i in self.instances)
+        return bool(self._pending)
 
     def submit(self, invocation: QueuedRequest) -> None:
         self._queue.append(invocation)
@@ -130,10 +133,11 @@ class AsyncEndpoint:
 
     def advance(self, now: float) -> Progress:
         progress = Progress()
-        for instance in self.instances:
-            if instance.state is InstanceState.PENDING and instance.ready_at <= now:
-                instance.state = InstanceState.IN_SERVICE
-                progress.ready.append(instance)
+        for instance in [i for i in self._pending if i.ready_at <= now]:
+            self._pending.remove(instance)
+            instance.state = InstanceState.IN_SERVICE
+            self._track_load(instance)
+            progress.ready.append(instance)
         while self._expiries and self._expiries[0][0] <= now:
             _, _, invocation = heapq.heappop(self._expiries)
             if invocation.started_at is None and invocation.outcome is None:
@@ -148,6 +152,7 @@ class AsyncEndpoint:
         """Frees the invocation's slot; a draining instance stops once its last invocation ends."""
         instance = invocation.instance
         instance.in_flight -= 1
+        self._track_load(instance)
         self._in_flight -= 1
         invocation.finished_at = now
         if invocation.outcome is None:
@@ -164,7 +169,7 @@ class AsyncEndpoint:
 
     def next_change_at(self) -> float | None:
         """The next time `advance` would change something on its own: an instance ready or a TTL expiry."""
-        times = [i.ready_at for i in self.instances if i.state is InstanceState.PENDING]
+        times = [i.ready_at for i in self._pending]
         while self._expiries and self._expiries[0][2].started_at is not None:
             heapq.heappop(self._expiries)
         if self._expiries:
@@ -197,6 +202,7 @@ class AsyncEndpoint:
             slots=self.capacity.max_concurrent_invocations,
         )
         self.instances.append(instance)
+        self._pending.append(instance)
         return instance
 
     def _remove_one(self, now: float) -> None:
@@ -211,8 +217,14 @@ class AsyncEndpoint:
             min(live, key=lambda i: i.in_flight).state = InstanceState.DRAINING
 
     def _terminate(self, instance: Instance, now: float) -> None:
+        if instance.state is InstanceState.PENDING:
+            self._pending.remove(instance)
         instance.state = InstanceState.TERMINATED
         instance.terminated_at = now
+
+    def _track_load(self, instance: Instance) -> None:
+        if instance.state is InstanceState.IN_SERVICE:
+            heapq.heappush(self._by_load, (instance.in_flight, instance.instance_id, instance))
 
     def _oldest_queued(self) -> QueuedRequest | None:
         while self._queue and self._queue[0].outcome is not None:
@@ -220,16 +232,21 @@ class AsyncEndpoint:
         return self._queue[0] if self._queue else None
 
     def _dispatch(self, now: float, progress: Progress) -> None:
-        serving = [i for i in self.instances if i.state is InstanceState.IN_SERVICE]
-        while serving and self._queued:
-            instance = max(serving, key=lambda i: i.free_slots)
+        """Oldest request first, each to the least loaded in-service instance (all have the same slots)."""
+        while self._queued and self._by_load:
+            load, _, instance = self._by_load[0]
+            if instance.state is not InstanceState.IN_SERVICE or load != instance.in_flight:
+                heapq.heappop(self._by_load)
+                continue
             if instance.free_slots == 0:
                 return
+            heapq.heappop(self._by_load)
             invocation = self._oldest_queued()
             self._queue.popleft()
             self._queued -= 1
             self._in_flight += 1
             instance.in_flight += 1
+            self._track_load(instance)
             invocation.instance = instance
             invocation.started_at = now
             progress.started.append(invocation)

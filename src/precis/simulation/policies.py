@@ -1,11 +1,14 @@
-"""The policies `precis simulate` compares, and what an instance costs."""
+"""The policies `precis simulate` compares, what the template deploys, and what an instance costs."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from precis.scaling import EndpointCapacity, ScalingPolicy, TargetTracking
-from precis.template import load_stack
+from precis_summarizer.engine import ModelSettingError, map_batch_size
+
+from precis.scaling import EndpointCapacity, ScalingConfigError, ScalingPolicy, TargetTracking
+from precis.template import TemplateError, load_stack
 
 # SageMaker on-demand real-time/asynchronous inference, us-east-1, USD per instance-hour, from
 # https://aws.amazon.com/sagemaker/pricing/ as listed in 2024; pass --price-per-hour for your region.
@@ -36,14 +39,36 @@ def target_tracking_policy(max_capacity: int = 5) -> ScalingPolicy:
     )
 
 
-def template_policy_and_capacity(
-    template: Path | None, *, instance_start_delay: float
-) -> tuple[ScalingPolicy, EndpointCapacity]:
-    """Our policies and AsyncInferenceConfig, read from template.yaml through the template resolver."""
-    stack = load_stack(template)
-    return (
+@dataclass(frozen=True)
+class TemplateEndpoint:
+    """What a deployment of the template runs: its scaling policy, endpoint capacity and map batch."""
+
+    policy: ScalingPolicy
+    capacity: EndpointCapacity
+    map_batch: int
+
+
+def template_endpoint(
+    template: Path | None,
+    *,
+    instance_start_delay: float,
+    parameter_overrides: dict[str, str] | None = None,
+    document: dict | None = None,
+) -> TemplateEndpoint:
+    """Our policies, AsyncInferenceConfig and model settings, read from template.yaml as deployed."""
+    try:
+        stack = load_stack(template, parameter_overrides=parameter_overrides, document=document)
+    except TemplateError as error:
+        raise ScalingConfigError(str(error)) from None
+    environment = stack.resources["SummarizerModel"].properties["PrimaryContainer"].get("Environment", {})
+    try:
+        map_batch = map_batch_size(environment)
+    except ModelSettingError as error:
+        raise ScalingConfigError(str(error)) from None
+    return TemplateEndpoint(
         ScalingPolicy.from_stack(stack, name="template"),
         EndpointCapacity.from_stack(stack, instance_start_delay=instance_start_delay),
+        map_batch,
     )
 
 

@@ -14,7 +14,8 @@ from precis import paths
 from precis.local.sagemaker.script import InferenceScript
 from precis.samples import content_type, sample_files
 from precis.scaling import EndpointCapacity, ScalingPolicy
-from precis.simulation.policies import price_for, target_tracking_policy, template_policy_and_capacity
+from precis.simulation.policies import TemplateEndpoint, price_for, target_tracking_policy
+from precis.simulation.processing import gpu_of, processing_times
 from precis.simulation.run import SimulationResult, simulate
 from precis.simulation.workload import (
     Workload,
@@ -22,7 +23,7 @@ from precis.simulation.workload import (
     after_idle,
     burst,
     from_csv,
-    lognormal_times,
+    lognormal,
     poisson,
 )
 
@@ -93,19 +94,26 @@ class CapacityOverrides:
         )
 
 
-def build_policies(
-    names: list[PolicyName], *, always_on: int, template: Path | None, instance_start_delay: float
-) -> tuple[list[ScalingPolicy], EndpointCapacity]:
-    """The policies to run and the template's endpoint capacity (concurrency, TTL, timeout, instance type)."""
-    template_policy, capacity = template_policy_and_capacity(
-        template, instance_start_delay=instance_start_delay
-    )
+@dataclass(frozen=True)
+class ArticleOptions:
+    """Article lengths in words (lognormal), or else a processing-time distribution given directly."""
+
+    words_mean: float = 3_000.0
+    words_sd: float = 1_500.0
+    processing_mean: float | None = None
+    processing_sd: float | None = None
+
+
+def compared_policies(
+    names: list[PolicyName], *, always_on: int, template: ScalingPolicy
+) -> list[ScalingPolicy]:
+    """The named policies; target tracking alone and always-on get the template's MaxCapacity."""
     chosen = {
-        PolicyName.template: template_policy,
-        PolicyName.target_tracking: target_tracking_policy(template_policy.max_capacity),
+        PolicyName.template: template,
+        PolicyName.target_tracking: target_tracking_policy(template.max_capacity),
         PolicyName.always_on: ScalingPolicy.always_on(always_on),
     }
-    return [chosen[name] for name in names], capacity
+    return [chosen[name] for name in names]
 
 
 def run_all(
@@ -143,6 +151,29 @@ def measure_engine(repeats: int = 3) -> tuple[float, float]:
     return statistics.fmean(timings), statistics.pstdev(timings)
 
 
-def make_workload(arrivals: ArrivalOptions, *, mean: float, sd: float, rng: np.random.Generator) -> Workload:
+def make_workload(
+    arrivals: ArrivalOptions, articles: ArticleOptions, endpoint: TemplateEndpoint, rng: np.random.Generator
+) -> Workload:
+    """The arrivals, and each request's processing time on the endpoint's instance type."""
     label, times = arrivals.times(rng)
-    return Workload(label, times, lognormal_times(len(times), mean, sd, rng))
+    if articles.processing_mean is not None:
+        mean = articles.processing_mean
+        sd = mean / 2 if articles.processing_sd is None else articles.processing_sd
+        seconds = lognormal(len(times), mean, sd, rng)
+        return Workload(label, times, seconds, processing=f"{mean:.2f} ± {sd:.2f} s per request (given)")
+    words = lognormal(len(times), articles.words_mean, articles.words_sd, rng)
+    placeholder = Workload(label, times, np.zeros(len(times)), words=words)
+    return on_instance(placeholder, endpoint.capacity.instance_type, endpoint.map_batch)
+
+
+def on_instance(workload: Workload, instance_type: str, map_batch: int) -> Workload:
+    """The workload's processing times on that instance type's GPU (from its article lengths, if any)."""
+    if workload.words is None:
+        return workload
+    seconds = processing_times(workload.words, instance_type, map_batch)
+    words = workload.words
+    processing = (
+        f"articles of {words.mean():,.0f} ± {words.std():,.0f} words: {seconds.mean():.1f} ± "
+        f"{seconds.std():.1f} s each on {instance_type} ({gpu_of(instance_type).name}, map batch {map_batch})"
+    )
+    return replace(workload, processing_times=seconds, processing=processing)

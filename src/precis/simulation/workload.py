@@ -17,9 +17,13 @@ class WorkloadError(ValueError):
 
 @dataclass(frozen=True)
 class Workload:
+    """Arrival times and each request's seconds on a dedicated GPU; `words` when those come from lengths."""
+
     name: str
     arrivals: np.ndarray
     processing_times: np.ndarray
+    words: np.ndarray | None = None
+    processing: str = ""
 
     def __post_init__(self) -> None:
         if len(self.arrivals) != len(self.processing_times):
@@ -69,10 +73,10 @@ def from_csv(path: Path) -> np.ndarray:
     return arrivals - arrivals[0]
 
 
-def lognormal_times(count: int, mean: float, sd: float, rng: np.random.Generator) -> np.ndarray:
-    """Processing times with the given mean and standard deviation (seconds)."""
+def lognormal(count: int, mean: float, sd: float, rng: np.random.Generator) -> np.ndarray:
+    """Positive values (seconds, words) with the given mean and standard deviation."""
     if mean <= 0 or sd < 0:
-        raise WorkloadError("processing time needs a positive mean and a non-negative sd")
+        raise WorkloadError("a lognormal distribution needs a positive mean and a non-negative sd")
     if sd == 0:
         return np.full(count, mean)
     sigma2 = math.log(1 + (sd / mean) ** 2)
