@@ -79,7 +79,7 @@ def simulate(
     idle: Annotated[float, typer.Option(help="idle: seconds before the single request.")] = 3600.0,
     article_words: Annotated[
         float,
-        typer.Option("--words", help="Mean article length (lognormal); the sample papers run 2.3k-4.6k."),
+        typer.Option("--words", help="Mean words per article (lognormal); measured papers had 2.3k-4.6k."),
     ] = 3_000.0,
     article_words_sd: Annotated[float, typer.Option("--words-sd", help="Its standard deviation.")] = 1_500.0,
     processing_mean: Annotated[
