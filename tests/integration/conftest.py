@@ -152,6 +152,14 @@ def pipeline(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) 
     return Pipeline(local_stack, tmp_path_factory.mktemp("aws-home"))
 
 
+@pytest.fixture(scope="module")
+def own_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    """A stack of the test module's own, for tests that kill its processes."""
+    logs = tmp_path_factory.mktemp("own-stack-logs")
+    with LocalStack(0, time_scale=TIME_SCALE, inference_script=PACED_INFERENCE, log_dir=logs) as stack:
+        yield Pipeline(stack, tmp_path_factory.mktemp("aws-home"))
+
+
 def sample_articles(count: int, min_words: int = 400) -> list[tuple[str, str]]:
     """`count` distinct real texts: consecutive paragraphs of the bundled samples, 400+ words each."""
     articles = passages(min_words)

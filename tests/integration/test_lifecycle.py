@@ -109,3 +109,49 @@ def test_detach_then_down_stops_everything(no_running_cli_stack) -> None:
 
 def _precis(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(PRECIS), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_precis_local_up_restarts_a_killed_endpoint_and_ends_only_when_moto_dies(
+    no_running_cli_stack,
+) -> None:
+    # Given a stack started in the background
+    port = free_port_pair()
+    up = _precis("local", "up", "--detach", "--port", str(port), "--time-scale", "60")
+    state = read_state()
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        processes = {state["pid"], *state["processes"].values()}
+
+        # When its endpoint is killed
+        os.kill(state["processes"]["endpoint"], signal.SIGKILL)
+
+        # Then `precis local status` shows it restarted, alive, and answering
+        status = _wait_for(
+            lambda: (
+                (answer := json.loads(_precis("local", "status", "--json").stdout))["processes"]["endpoint"][
+                    "restarts"
+                ]
+                == 1
+                and answer["endpoint"] is not None
+                and answer
+            ),
+            "the endpoint to be restarted",
+        )
+        assert status["processes"]["endpoint"]["alive"] is True
+        assert status["processes"]["moto"]["restarts"] == 0
+        processes |= {status["processes"]["endpoint"]["pid"]}
+
+        # When moto's server is killed
+        os.kill(state["processes"]["moto"], signal.SIGKILL)
+
+        # Then the stack stops, saying its state is gone, and leaves no process behind
+        _wait_for(lambda: not pid_alive(state["pid"]), "the stack to stop")
+    finally:
+        if read_state() is not None:
+            _precis("local", "down")
+    log = (state_file().parent / "logs" / "stack.log").read_text()
+    assert "precis-local: endpoint was killed by SIGKILL" in log
+    assert "moto was killed by SIGKILL: all of the stack's state" in log
+    assert [pid for pid in processes if pid_alive(pid)] == []
+    assert read_state() is None
+    assert _precis("local", "status").returncode == 1

@@ -1,4 +1,4 @@
-"""`precis local up/down/outputs/demo`: the whole pipeline offline on 127.0.0.1."""
+"""`precis local up/down/status/outputs/demo`: the whole pipeline offline on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,7 @@ import typer
 from rich.table import Table
 
 from precis import paths
-from precis.cli.console import console, fail
+from precis.cli.console import EXIT_FAILED, console, fail, print_json
 from precis.cli.demo import run_demo
 from precis.local.errors import StackError
 from precis.local.foreground import STACK_READY, run_foreground
@@ -179,6 +180,48 @@ def down(timeout: Annotated[float, typer.Option(help="Seconds to wait before kil
         console.print(f"[yellow]the stack did not stop in {timeout:.0f} s and was killed[/]")
     path.unlink(missing_ok=True)
     console.print(f"local stack on {state.get('endpoint_url', '(starting)')} stopped")
+
+
+@local_app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False) -> None:
+    """The running stack's processes (pid, alive, restarts) and its endpoint (instances, backlog, journal)."""
+    state = read_state()
+    if state is None or "processes" not in state:
+        raise fail("no local stack is running: `precis local up` starts it", EXIT_FAILED)
+    restarts = state.get("restarts", {})
+    processes = {
+        name: {"pid": pid, "alive": pid_alive(int(pid)), "restarts": restarts.get(name, 0)}
+        for name, pid in state["processes"].items()
+    }
+    endpoint = _endpoint_status(state["endpoint_runtime_url"])
+    if as_json:
+        print_json({"pid": state["pid"], "processes": processes, "endpoint": endpoint})
+        return
+    console.print(f"precis-local on {state['endpoint_url']} (pid {state['pid']})", highlight=False)
+    table = Table()
+    for column in ("process", "pid", "alive", "restarts"):
+        table.add_column(column)
+    for name, process in processes.items():
+        alive = "yes" if process["alive"] else "no"
+        table.add_row(name, str(process["pid"]), alive, str(process["restarts"]))
+    console.print(table)
+    if endpoint is None:
+        console.print("endpoint: not answering (a restart may be under way)")
+        return
+    journal = ", ".join(f"{state} {count}" for state, count in endpoint["journal"].items())
+    console.print(
+        f"endpoint: {endpoint['in_service']} of {endpoint['instances']} instances in service, "
+        f"backlog {endpoint['backlog']}, journal: {journal}",
+        highlight=False,
+    )
+
+
+def _endpoint_status(url: str) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"{url}/_precis/status", timeout=5) as answer:
+            return json.loads(answer.read())
+    except (OSError, ValueError):
+        return None
 
 
 @local_app.command()

@@ -19,6 +19,10 @@ from precis.local.stack import LocalStack
 from precis.local.state import claim_state, release_state, state_file, write_state
 
 STACK_READY = "precis-local ready"
+STATE_LOST = (
+    "all of the stack's state (buckets, objects, table, queues, topics) was in its memory, so the stack "
+    "stops; `precis local up` starts a new, empty one"
+)
 
 
 @contextlib.contextmanager
@@ -36,8 +40,15 @@ def stop_signals() -> Iterator[threading.Event]:
 def run_foreground(
     stack: LocalStack, path: Path | None = None, announce: Callable[[str], None] = print
 ) -> int:
-    """Starts the stack, records its state, serves until SIGINT/SIGTERM or a process dies, then stops it."""
+    """Starts the stack, records its state, serves until SIGINT/SIGTERM or moto's server dies, then stops it.
+    Each restart of another process is announced and recorded in the state file."""
     path = path or state_file()
+
+    def supervised(line: str) -> None:
+        announce(f"precis-local: {line}")
+        write_state(stack.state(), path)
+
+    stack.supervisor.on_event = supervised
     with stop_signals() as stop:
         try:
             claim_state(path)
@@ -53,9 +64,7 @@ def run_foreground(
             )
             dead = stack.wait(stop)
             if dead is not None:
-                announce(
-                    f"{dead.name} exited with {dead.process.returncode}; stopping the stack:\n{dead.tail()}"
-                )
+                announce(f"{dead.name} {dead.exit_description}: {STATE_LOST}.\n{dead.tail()}")
             return 0 if dead is None else 1
         except StackError as exc:
             announce(f"precis-local failed to start: {exc}")

@@ -32,7 +32,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 RETRY_DELAYS_SECONDS = (60, 120)
 """Lambda waits one minute before the second attempt of an async invocation, two before the third."""
 
-_POLL_SECONDS = 20
+LONG_POLL_SECONDS = 20
 """SQS's longest poll: an idle function costs moto nothing; SIGTERM interrupts the wait at once."""
 
 
@@ -192,7 +192,7 @@ class FunctionWorker:
         for schedule in self.config.schedules:
             threading.Thread(target=self._tick, args=(schedule,), daemon=True).start()
         while not self.stopping.is_set():
-            self.poll_once(wait_seconds=_POLL_SECONDS)
+            self.poll_once(wait_seconds=LONG_POLL_SECONDS)
 
     def await_queue(self, name: str) -> str:
         """The queue's URL once the stack has created it (workers start while moto is provisioned)."""

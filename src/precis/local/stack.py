@@ -4,7 +4,8 @@ wires to its function.
 
 `LocalStack` is the Python API (tests, the demo, benchmarks); `precis.local.foreground` runs one until
 SIGINT/SIGTERM. The parts: `wiring` (each function from the template), `provisioning` (resources in
-moto), `supervisor` (the processes), `state` (the state file of a running stack).
+moto), `supervisor` (the processes, restarted when they die), `state` (the state file of a running
+stack). Only moto's server dying ends a stack: all of its state is in that process's memory.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class LocalStack:
         self.port = 0
         self.supervisor = Supervisor(self.log_dir)
         self.startup_seconds = 0.0
+        self.started_at = 0.0
         self._session: boto3.Session | None = None
 
     # --- what users and tests read ---------------------------------------------------------------
@@ -132,9 +134,10 @@ class LocalStack:
             "region": self.region,
             "time_scale": self.time_scale,
             "processes": self.pids(),
+            "restarts": self.supervisor.restarts(),
             "log_dir": str(self.log_dir),
             "outputs": self.outputs,
-            "started_at": time.time(),
+            "started_at": self.started_at,
         }
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -148,10 +151,13 @@ class LocalStack:
     def start(self) -> LocalStack:
         """Every process starts at once (their imports overlap); moto is provisioned as soon as it listens."""
         started = time.monotonic()
+        self.started_at = time.time()
         self.port = free_port_pair(self.requested_port)
         self._remove_journal()  # left by a stack on this port that died: its moto state is gone
         try:
-            moto = self.supervisor.spawn("moto", self._moto_command(), self._base_environment(), None)
+            moto = self.supervisor.spawn(
+                "moto", self._moto_command(), self._base_environment(), None, essential=True
+            )
             self.supervisor.spawn(
                 "endpoint", self._endpoint_command(), self._base_environment(), ENDPOINT_READY
             )
@@ -160,6 +166,7 @@ class LocalStack:
             moto.wait_listening(self.port)
             provision(self.stack, self.client, list(self.functions.values()))
             self.supervisor.wait_ready()
+            self.supervisor.supervise()
         except BaseException:
             self.stop()
             raise
@@ -173,7 +180,8 @@ class LocalStack:
             self._remove_journal()
 
     def wait(self, stop: threading.Event) -> ChildProcess | None:
-        """Blocks until `stop` is set or a process of the stack dies (returned, so the caller can say so)."""
+        """Blocks until `stop` is set or moto's server dies (returned, so the caller can say so); the other
+        processes are restarted when they die."""
         return self.supervisor.wait(stop)
 
     # --- internals ---------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The local stack's processes: each started with its own log file, awaited until it says it is ready,
-watched while the stack runs, and stopped in reverse order of starting.
+watched while the stack runs, restarted when it dies, and stopped in reverse order of starting.
 
-`Supervisor.wait` is where the stack learns that a child died; today that ends the stack. A child keeps
-its command and environment, so starting it again is one `start()` away.
+A child that dies is started again with the same command and environment after a backoff (0.5 s,
+doubling to 30 s, back to 0.5 s once it has run a minute), as Lambda replaces an execution environment
+and SageMaker an instance; its log is appended to, with a line saying why. An essential child (moto's
+server, which holds all of the stack's state in its memory) is not restarted: its death ends the stack.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +25,11 @@ from precis.local.errors import StackError
 
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 10
+FIRST_RESTART_DELAY_SECONDS = 0.5
+MAX_RESTART_DELAY_SECONDS = 30.0
+STABLE_SECONDS = 60.0
+"""A child that ran this long before dying is restarted after the first delay again."""
+WATCH_SECONDS = 0.2
 
 
 def free_port_pair(preferred: int = 0) -> int:
@@ -66,13 +74,30 @@ class ChildProcess:
     env: dict[str, str]
     log_path: Path
     ready_text: str | None
+    essential: bool = False
+    """Its death ends the stack instead of restarting it."""
     process: subprocess.Popen | None = None
     ready: threading.Event = field(default_factory=threading.Event)
     ready_line: str = ""
+    restarts: int = 0
+    started_at: float = 0.0
+    restart_at: float | None = None
+    """When a dead child is due to start again (monotonic), None while it runs."""
+    _quick_deaths: int = 0
+    _log_start: int = 0
 
-    def start(self) -> None:
+    def start(self, note: str | None = None) -> None:
+        """Starts the process: a new log on the first start; on a restart, `note` and the output appended."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("wb") as log:
+        with self.log_path.open("ab" if note else "wb") as log:
+            if note:
+                log.write(f"\n--- precis-local: {note} ---\n".encode())
+                log.flush()
+            self._log_start = log.tell()
+            self.ready.clear()
+            self.ready_line = ""
+            self.started_at = time.monotonic()
+            self.restart_at = None
             self.process = subprocess.Popen(
                 self.command,
                 env=self.env,
@@ -85,7 +110,7 @@ class ChildProcess:
             self.ready.set()
 
     def wait_ready(self, deadline: float) -> None:
-        while not self._printed_ready():
+        while not self.printed_ready():
             if self.process.poll() is not None:
                 raise StackError(
                     f"{self.name} exited with {self.process.returncode} while starting:\n{self.tail()}"
@@ -110,7 +135,7 @@ class ChildProcess:
                 raise StackError(f"{self.name} did not listen on {port}:\n{self.tail()}")
             time.sleep(0.05)
 
-    def _printed_ready(self) -> bool:
+    def printed_ready(self) -> bool:
         if not self.ready.is_set():
             line = next((line for line in self.tail(lines=0).splitlines() if self.ready_text in line), None)
             if line is not None:
@@ -119,13 +144,32 @@ class ChildProcess:
         return self.ready.is_set()
 
     def tail(self, lines: int = 20) -> str:
-        """The last `lines` lines of the output (all of it for 0)."""
+        """The last `lines` lines of the current process's output (all of it for 0)."""
         try:
-            return "\n".join(
-                self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
-            )
+            with self.log_path.open("rb") as log:
+                log.seek(self._log_start)
+                text = log.read().decode("utf-8", errors="replace")
         except OSError:
             return "(no output)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def schedule_restart(self, now: float) -> float:
+        """Sets when the dead process starts again and returns the delay: doubling while it keeps dying
+        soon after starting, the first delay again once it had run STABLE_SECONDS."""
+        if now - self.started_at >= STABLE_SECONDS:
+            self._quick_deaths = 0
+        delay = min(MAX_RESTART_DELAY_SECONDS, FIRST_RESTART_DELAY_SECONDS * 2**self._quick_deaths)
+        self._quick_deaths += 1
+        self.restart_at = now + delay
+        return delay
+
+    @property
+    def exit_description(self) -> str:
+        code = self.process.returncode if self.process else None
+        if code is not None and code < 0:
+            with contextlib.suppress(ValueError):
+                return f"was killed by {signal.Signals(-code).name}"
+        return f"exited with {code}"
 
     @property
     def alive(self) -> bool:
@@ -133,16 +177,31 @@ class ChildProcess:
 
 
 class Supervisor:
-    """Starts the stack's children, logging to `log_dir/<name>.log`, and stops them all."""
+    """Starts the stack's children, logging to `log_dir/<name>.log`, restarts the ones that die (in a
+    thread started by `supervise`), and stops them all. `on_event` gets one line per death and restart."""
 
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, on_event: Callable[[str], None] | None = None) -> None:
         self.log_dir = log_dir
+        self.on_event = on_event
         self.children: list[ChildProcess] = []
+        self.events: list[str] = []
+        self.ended = threading.Event()
+        """Set when an essential child died: the stack cannot go on."""
+        self.ended_by: ChildProcess | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._watcher: threading.Thread | None = None
 
     def spawn(
-        self, name: str, command: list[str], env: dict[str, str], ready_text: str | None
+        self,
+        name: str,
+        command: list[str],
+        env: dict[str, str],
+        ready_text: str | None,
+        *,
+        essential: bool = False,
     ) -> ChildProcess:
-        child = ChildProcess(name, command, env, self.log_dir / f"{name}.log", ready_text)
+        child = ChildProcess(name, command, env, self.log_dir / f"{name}.log", ready_text, essential)
         self.children.append(child)
         child.start()
         return child
@@ -153,33 +212,85 @@ class Supervisor:
         for child in self.children:
             child.wait_ready(deadline)
 
+    def supervise(self) -> None:
+        """From now on a child that dies is restarted (an essential one ends the stack instead)."""
+        self._watcher = threading.Thread(target=self._watch, name="supervisor", daemon=True)
+        self._watcher.start()
+
     def pids(self) -> dict[str, int]:
         return {child.name: child.process.pid for child in self.children if child.process}
+
+    def restarts(self) -> dict[str, int]:
+        return {child.name: child.restarts for child in self.children}
 
     def dead(self) -> list[ChildProcess]:
         return [child for child in self.children if not child.alive]
 
     def wait(self, stop: threading.Event) -> ChildProcess | None:
-        """Blocks until `stop` is set or a child dies (returned, so the caller can say so)."""
+        """Blocks until `stop` is set or an essential child dies (returned, so the caller can say so)."""
         while not stop.wait(0.5):
-            dead = self.dead()
-            if dead:
-                return dead[0]
+            if self.ended.is_set():
+                return self.ended_by
         return None
 
     def stop(self) -> None:
-        """SIGTERM to every child (the last started first), SIGKILL to any still running after 10 s."""
-        for child in reversed(self.children):
-            if child.alive:
-                with contextlib.suppress(ProcessLookupError):
-                    child.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-        for child in reversed(self.children):
-            if child.process is None:
-                continue
+        """No more restarts; SIGTERM to every child (the last started first), SIGKILL to any still running
+        after 10 s."""
+        self._stopping.set()
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join()
+        with self._lock:
+            for child in reversed(self.children):
+                if child.alive:
+                    with contextlib.suppress(ProcessLookupError):
+                        child.process.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+            for child in reversed(self.children):
+                if child.process is None:
+                    continue
+                try:
+                    child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.process.kill()
+                    child.process.wait()
+            self.children = []
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(WATCH_SECONDS):
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                for child in self.children:
+                    if not self._check(child):
+                        return
+
+    def _check(self, child: ChildProcess) -> bool:
+        """Restarts `child` if it died and its delay is over; False once an essential child has died."""
+        now = time.monotonic()
+        if child.alive:
+            if child.restarts and not child.ready.is_set() and child.printed_ready():
+                self._event(f"{child.name} is ready again (pid {child.process.pid})")
+            return True
+        if child.essential:
+            self.ended_by = child
+            self.ended.set()
+            return False
+        if child.restart_at is None:
+            delay = child.schedule_restart(now)
+            self._event(
+                f"{child.name} {child.exit_description} (pid {child.process.pid}); "
+                f"restarting it in {delay:g} s (restart {child.restarts + 1})"
+            )
+        elif now >= child.restart_at:
+            child.restarts += 1
+            child.start(note=f"restart {child.restarts} after the previous process {child.exit_description}")
+            self._event(f"{child.name} restarted (pid {child.process.pid}, restart {child.restarts})")
+        return True
+
+    def _event(self, line: str) -> None:
+        self.events.append(line)
+        if self.on_event is not None:
             try:
-                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.process.kill()
-                child.process.wait()
-        self.children = []
+                self.on_event(line)
+            except Exception as error:  # noqa: BLE001 - a failing listener must not stop the supervision
+                print(f"precis-local: could not report {line!r}: {error}", file=sys.stderr, flush=True)

@@ -1,0 +1,76 @@
+"""A process of the local stack that dies is replaced, as Lambda replaces an execution environment and
+SageMaker an instance, and nothing it had accepted is lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from precis.local.lambda_runtime import LONG_POLL_SECONDS
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_killed_endpoint_is_restarted_and_completes_every_article_it_had_accepted(own_pipeline) -> None:
+    # Given twenty articles uploaded and the endpoint part-way through them
+    stack = own_pipeline.stack
+    collection = own_pipeline.new_collection("kill-endpoint")
+    for name, text in own_pipeline.articles(20):
+        own_pipeline.upload(f"incoming/{collection}/{name}", text.encode())
+    own_pipeline.wait_until(
+        lambda: (
+            (journal := own_pipeline.endpoint_status()["journal"])["closed"] >= 1
+            and journal["queued"] + journal["running"] >= 3
+        ),
+        "the endpoint to have finished some articles and accepted more",
+    )
+    killed = stack.pids()["endpoint"]
+
+    # When the endpoint is killed
+    os.kill(killed, signal.SIGKILL)
+
+    # Then it is restarted once and every article is COMPLETED
+    records = own_pipeline.wait_for_records(collection, 20)
+    assert len(records) == 20
+    assert {r["status"] for r in records} == {"COMPLETED"}, [r.get("failure_reason") for r in records]
+    assert stack.supervisor.restarts()["endpoint"] == 1
+    assert stack.pids()["endpoint"] != killed
+    # And the restarted endpoint took over what the killed one had accepted, from its journal
+    status = own_pipeline.endpoint_status()
+    assert status["resumed"] >= 3
+    assert status["journal"]["queued"] + status["journal"]["running"] + status["journal"]["stored"] == 0
+    log = (stack.log_dir / "endpoint.log").read_text()
+    assert "restart 1 after the previous process was killed by SIGKILL" in log
+    assert log.count("precis-endpoint ready on") == 2
+
+
+def test_killed_function_workers_are_replaced_and_the_pipeline_goes_on(own_pipeline) -> None:
+    # Given each function's execution environment
+    stack = own_pipeline.stack
+    functions = ["SubmitFunction", "RecordFunction"]
+    killed = {function: stack.pids()[function] for function in functions}
+    restarts = stack.supervisor.restarts()
+
+    # When their processes are killed
+    for pid in killed.values():
+        os.kill(pid, signal.SIGKILL)
+
+    # Then each is replaced, its log saying why
+    own_pipeline.wait_until(
+        lambda: all(stack.supervisor.restarts()[f] == restarts[f] + 1 for f in functions),
+        "both functions to be restarted",
+    )
+    for function in functions:
+        assert stack.pids()[function] != killed[function]
+        assert "was killed by SIGKILL" in (stack.log_dir / f"{function}.log").read_text()
+    # And once the killed workers' long polls are over (moto's server serves a receive up to its 20 s
+    # wait after the client died, and a message it returns then is in flight until its visibility
+    # timeout), the new workers carry the next article through
+    time.sleep(LONG_POLL_SECONDS)
+    collection = own_pipeline.new_collection("kill-functions")
+    [(name, text)] = own_pipeline.articles(1)
+    location = own_pipeline.upload(f"incoming/{collection}/{name}", text.encode())
+    assert own_pipeline.record_at(location, collection)["status"] == "COMPLETED"
