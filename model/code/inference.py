@@ -3,6 +3,8 @@
 model_fn runs once per instance; input_fn, predict_fn and output_fn run per request. Each takes the
 toolkit's optional `context` (newer toolkits pass it when the signature has room for it). Bad requests
 raise ValueError with a message meant for the caller; the async endpoint reports it as the failure.
+A request's time starts in input_fn and runs out after the model server's timeout: the engines stop
+between steps (precis_summarizer.deadline).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from precis_summarizer.deadline import Deadline
 from precis_summarizer.engine import Summarizer, load_summarizer
 from precis_summarizer.request import SummaryRequest, check_accept, parse_request
 
@@ -19,11 +22,13 @@ def model_fn(model_dir: str, context: Any = None) -> Summarizer:
 
 
 def input_fn(input_data: str | bytes, content_type: str, context: Any = None) -> SummaryRequest:
-    return parse_request(input_data, content_type)
+    return parse_request(input_data, content_type, Deadline.from_environment())
 
 
 def predict_fn(data: SummaryRequest, model: Summarizer, context: Any = None) -> dict | list[dict]:
-    summaries = [model.summarize(document, data.parameters).to_dict() for document in data.documents]
+    summaries = [
+        model.summarize(document, data.parameters, data.deadline).to_dict() for document in data.documents
+    ]
     return summaries if data.batch else summaries[0]
 
 

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from precis_core.articles import SAMPLE_BYTES
 from precis_core.ids import timestamp
 from precis_core.models import Dispatch, Status, SummaryRecord
 from precis_core.store import SummaryStore
@@ -60,11 +61,11 @@ def test_submit_wait_then_list_get_stats_export(precis, pipeline, collection, tm
 
 
 def test_retry_of_a_document_the_endpoint_failed_runs_a_second_attempt(precis, collection, tmp_path: Path):
-    # Given an article the submit function accepts but the endpoint refuses (an unknown parameter)
+    # Given an article the submit function accepts but the endpoint refuses (an unknown parameter),
+    # longer than the start the submit function parses
     articles = tmp_path / "bad-parameters.jsonl"
-    articles.write_text(
-        json.dumps({"text": "A short article. It has two sentences.", "parameters": {"bogus": 1}})
-    )
+    text = "A long article. It has many sentences. " * (SAMPLE_BYTES // 30)
+    articles.write_text(json.dumps({"parameters": {"bogus": 1}, "text": text}))
     first = precis(
         "submit", str(articles), "--collection", collection, "--wait", "--timeout", "120", "--json"
     )

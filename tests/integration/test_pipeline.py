@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from precis_core.articles import SAMPLE_BYTES
 
 pytestmark = pytest.mark.integration
 
@@ -105,9 +106,11 @@ def test_empty_and_binary_files_fail_with_reasons(pipeline, tmp_path: Path) -> N
 
 
 def test_an_inference_that_raises_fails_through_the_error_topic(pipeline) -> None:
-    # Given a request the inference script rejects (a negative max_length)
+    # Given a request the inference script rejects (a negative max_length), too long for the submit
+    # function to parse from the start it reads
     collection = pipeline.new_collection("raises")
-    request = {"inputs": pipeline.articles(1)[0][1], "parameters": {"max_length": -5}}
+    article = pipeline.articles(1)[0][1]
+    request = {"parameters": {"max_length": -5}, "inputs": article * (SAMPLE_BYTES // len(article) + 1)}
 
     # When it is uploaded as JSON
     location = pipeline.upload(

@@ -168,3 +168,18 @@ def test_handlers_take_the_toolkits_optional_context(inference, offline_model, n
     prediction = inference.predict_fn(request, offline_model, context)
 
     assert json.loads(inference.output_fn(prediction, "application/json", context))["summary"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('{"title": "T", "text": "Rain fell."}'.encode("utf-8-sig"), "application/json"),
+        ('{"title": "T", "text": "Rain fell."}'.encode("utf-16"), "application/json; charset=utf-16"),
+        ("Rain fell.".encode("utf-32"), "text/plain; charset=utf-32"),
+        ('\ufeff{"text": "Rain fell."}', "application/json"),  # the toolkit decoded it, mark and all
+    ],
+)
+def test_byte_order_marks_are_decoded_not_summarized(inference, body, content_type):
+    request = inference.input_fn(body, content_type)
+
+    assert request.documents == ["Rain fell."]

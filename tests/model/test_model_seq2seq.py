@@ -10,6 +10,7 @@ import io
 import json
 
 import pytest
+from precis_summarizer.deadline import Deadline, DeadlineExceeded
 from precis_summarizer.engine import load_summarizer
 from precis_summarizer.sentences import segment
 
@@ -124,9 +125,9 @@ def test_a_long_article_is_mapped_over_windows_and_reduced(inference, tiny_pegas
     calls: list[list[str]] = []
     generate = tiny_pegasus._generate
 
-    def recording(texts, generation):
+    def recording(texts, *settings):
         calls.append(list(texts))
-        return generate(texts, generation)
+        return generate(texts, *settings)
 
     monkeypatch.setattr(tiny_pegasus, "_generate", recording)
     body = json.dumps({"inputs": long_report, "parameters": {"target_words": 5}})
@@ -201,3 +202,22 @@ def test_empty_text_gives_an_empty_summary_without_calling_the_model(tiny_pegasu
     summary = tiny_pegasus.summarize("  \n ")
 
     assert (summary.summary, summary.words_in, summary.chunks) == ("", 0, 0)
+
+
+def test_a_request_past_its_deadline_stops_between_batches(tiny_pegasus, long_report, monkeypatch):
+    # Given a long article (several batches of windows) whose time runs out after the first batch
+    batches = []
+    generate = tiny_pegasus._model.generate
+
+    def counted(*args, **kwargs):
+        batches.append(1)
+        return generate(*args, **kwargs)
+
+    monkeypatch.setattr(tiny_pegasus._model, "generate", counted)
+    readings = iter([0.0, 0.0])  # when it is set, and at the first batch
+    deadline = Deadline.after(30, clock=lambda: next(readings, 31.0))
+
+    # When it is summarized, the engine stops before the second batch instead of running on
+    with pytest.raises(DeadlineExceeded, match=r"summarizing window \d+ of \d+: .* past its 30 s timeout"):
+        tiny_pegasus.summarize(long_report, deadline=deadline)
+    assert len(batches) == 1

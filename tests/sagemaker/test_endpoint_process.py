@@ -29,6 +29,9 @@ def test_module_serves_the_template_endpoint_and_exits_cleanly_on_sigterm(
         assert response["OutputLocation"] == f"{template_endpoint.output_config['S3OutputPath']}module-1.out"
         [message] = notifications(template_endpoint.success_queue, 1, within=60)
         assert message["inferenceId"] == "module-1"
+        # And the script sees the container's response timeout on the endpoint's clock (900 s / 600)
+        output = template_endpoint.aws.client("s3").get_object(Bucket=bucket, Key="async-output/module-1.out")
+        assert json.loads(output["Body"].read())["model_server_timeout"] == "1.5"
         with urllib.request.urlopen(f"{endpoint.url}/_precis/status") as answer:
             assert json.loads(answer.read())["processed"] == 1
     finally:

@@ -26,7 +26,7 @@ def test_every_problem_is_named_at_once(events):
         SubmitSettings.from_env(env)
     assert str(failed.value) == (
         "submit function settings: SUMMARIES_TABLE is not set; "
-        "MAX_INPUT_BYTES=2147483648 is outside 1..1073741824; "
+        "MAX_INPUT_BYTES=2147483648 is outside 1..16777216; "
         "INVOCATION_TIMEOUT_SECONDS=0 is outside 1..3600; "
         "INPUT_PREFIX='incoming' must end with '/'"
     )

@@ -154,6 +154,9 @@ def test_an_upload_straight_under_incoming_is_in_the_default_collection(
         ("scan.pdf", b"%PDF-1.7 text", "unsupported file type ('.pdf')"),
         ("broken.json", b'{"text": ', "not valid JSON"),
         ("fields.json", b'{"body": "x"}', 'none of the fields "text", "article", "inputs"'),
+        ("deep.json", b'{"text": ' * 10_000 + b'"x"' + b"}" * 10_000, "nests too deeply to parse"),
+        ("zero-width.txt", "\u200b\u200b\u200d".encode(), "no words to summarize"),
+        ("batch.json", b'{"inputs": [' + b'"Rain.", ' * 20_000 + b'"Sun."]}', "over the 100 allowed"),
     ],
 )
 def test_each_bad_input_is_recorded_failed_with_a_reason_and_no_call(
@@ -199,6 +202,44 @@ def test_an_upload_over_the_cap_is_refused_from_its_metadata(
     record = store.get(doc_id_of(event))
     assert record.status is Status.FAILED
     assert record.failure_reason == "the file is 17 bytes, over the 16-byte limit"
+    assert endpoint_calls.calls == []
+
+
+def test_an_event_naming_a_version_that_does_not_exist_creates_no_record(
+    submit_handler, upload, store, endpoint_calls, lambda_context
+):
+    # Given an event whose versionId names no version of the object (stale, or forged)
+    event = upload("incoming/news/real.txt", b"A real article.")
+    event["Records"][0]["s3"]["object"]["versionId"] = "no-such-version-0123456789"
+
+    # When it is submitted, Then it is ignored: no record, no endpoint call, no retry
+    result = submit_handler(event, lambda_context)["results"][0]
+    assert (
+        result["outcome"] == "ignored" and "has no version 'no-such-version-0123456789'" in result["reason"]
+    )
+    assert store.get(doc_id_of(event)) is None
+    assert endpoint_calls.calls == []
+
+
+def test_an_object_deleted_before_it_was_read_is_recorded_failed(
+    submit_handler, upload, s3, names, store, endpoint_calls, lambda_context
+):
+    # Given an event without a versionId (as moto sends them) for an object deleted before submit read it
+    event = upload("incoming/news/gone.txt", b"Here and gone.")
+    del event["Records"][0]["s3"]["object"]["versionId"]
+    for version in s3.list_object_versions(Bucket=names.input_bucket, Prefix="incoming/news/gone.txt")[
+        "Versions"
+    ]:
+        s3.delete_object(
+            Bucket=names.input_bucket, Key="incoming/news/gone.txt", VersionId=version["VersionId"]
+        )
+
+    submit_handler(event, lambda_context)
+
+    etag = event["Records"][0]["s3"]["object"]["eTag"]
+    record = store.get(document_id(names.input_bucket, "incoming/news/gone.txt", etag))
+    assert record.status is Status.FAILED
+    assert record.failure_reason == "the object was deleted before it could be submitted"
     assert endpoint_calls.calls == []
 
 

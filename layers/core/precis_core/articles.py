@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 import html
-import json
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -16,8 +15,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from precis_core.models import ArticleRef, InvalidArticle
-from precis_core.s3 import is_missing
+from precis_core.json_articles import check_json_article, has_words
+from precis_core.models import ArticleRef, InvalidArticle, UnknownVersion
+from precis_core.s3 import is_missing, object_exists
 
 # How much of an article is read to judge it (whole articles up to this size are checked in full).
 SAMPLE_BYTES = 256 * 1024
@@ -31,8 +31,14 @@ CONTENT_TYPES = {
     ".html": "text/html",
     ".htm": "text/html",
 }
-JSON_TEXT_FIELDS = ("text", "article", "inputs")
-
+# Byte-order marks, longest first (UTF-32 LE starts with the UTF-16 LE mark): the charset each one names.
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 # Control characters that do not occur in text (tab, newlines, form feed and escape do).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
 _CONTROL_RATIO = 0.01
@@ -67,12 +73,11 @@ class ArticleSource:
         self._client = client
 
     def describe(self, ref: ArticleRef) -> StoredObject:
-        """HeadObject on the version the event named; InvalidArticle if it is gone."""
+        """HeadObject on the version the event named; see `read_start` for a missing one."""
         try:
             response = self._client.head_object(**_object_args(ref))
         except ClientError as error:
-            if is_missing(error):
-                raise InvalidArticle("the object was deleted before it could be submitted") from error
+            self._raise_if_gone(ref, error)
             raise
         return StoredObject(
             size=int(response["ContentLength"]),
@@ -82,12 +87,11 @@ class ArticleSource:
 
     def read_start(self, ref: ArticleRef, limit: int = SAMPLE_BYTES) -> tuple[StoredObject, bytes]:
         """The version's metadata and its first `limit` bytes from one ranged GET (its Content-Range
-        carries the whole size); InvalidArticle if it is gone."""
+        carries the whole size); see `_raise_if_gone` for an object or version that is not there."""
         try:
             response = self._client.get_object(**_object_args(ref), Range=f"bytes=0-{limit - 1}")
         except ClientError as error:
-            if is_missing(error):
-                raise InvalidArticle("the object was deleted before it could be submitted") from error
+            self._raise_if_gone(ref, error)
             # An empty object has no byte 0 to return.
             if error.response.get("Error", {}).get("Code") == "InvalidRange":
                 return self.describe(ref), b""
@@ -105,6 +109,20 @@ class ArticleSource:
         """The first `limit` bytes of the object (a ranged GET)."""
         response = self._client.get_object(**_object_args(ref), Range=f"bytes=0-{limit - 1}")
         return response["Body"].read(limit)
+
+    def _raise_if_gone(self, ref: ArticleRef, error: ClientError) -> None:
+        """InvalidArticle for an upload deleted before it was read (the user gets a FAILED record);
+        UnknownVersion for an event naming a version the object does not have while the object is
+        there (stale or forged: its real versions have their own events), a malformed version id
+        (InvalidArgument) or a bucket that does not exist."""
+        code = error.response.get("Error", {}).get("Code")
+        where = f"s3://{ref.bucket}/{ref.key}"
+        if code in ("InvalidArgument", "NoSuchBucket") or (
+            ref.version_id and is_missing(error) and object_exists(self._client, ref.bucket, ref.key)
+        ):
+            raise UnknownVersion(f"{where} has no version {ref.version_id!r} ({code})") from error
+        if is_missing(error):
+            raise InvalidArticle("the object was deleted before it could be submitted") from error
 
 
 def _object_args(ref: ArticleRef) -> dict[str, str]:
@@ -135,33 +153,56 @@ def inspect(key: str, size: int, sample: bytes, max_bytes: int) -> Article:
     """Judge an upload from its size and the start of its content; InvalidArticle says why it is refused.
 
     `sample` is the whole object when it is no longer than `size`, else only its start: a character cut
-    at the end of a partial sample is not an encoding error.
+    at the end of a partial sample is not an encoding error. Whatever else the content makes the checks
+    raise (a parser's recursion limit, say) refuses the upload too, with the error as the reason.
     """
     content_type = content_type_for(key)
     check_size(size, max_bytes)
+    try:
+        return _judge(key, content_type, size, sample)
+    except InvalidArticle:
+        raise
+    except Exception as error:  # noqa: BLE001 - content that breaks a check is refused, never retried
+        reason = f"the file could not be read as {content_type}: {type(error).__name__}"
+        raise InvalidArticle(reason) from error
+
+
+def _judge(key: str, content_type: str, size: int, sample: bytes) -> Article:
     complete = len(sample) >= size
-    text = _decode(sample, complete)
+    text, charset = _decode(sample, complete)
+    if charset != "utf-8":
+        content_type = f"{content_type}; charset={charset}"
     fallback = PurePosixPath(key).stem
-    if content_type == "application/json":
+    if content_type.startswith("application/json"):
         return Article(content_type, _json_title(text, complete) or fallback, size)
     if complete and not text.strip():
         raise InvalidArticle("the file contains only whitespace")
-    if content_type == "text/html":
+    if complete and not has_words(_TAG.sub(" ", html.unescape(text)) if "html" in content_type else text):
+        raise InvalidArticle("the file has no words to summarize (no letters or digits)")
+    if content_type.startswith("text/html"):
         return Article(content_type, _html_title(text) or fallback, size)
     if content_type == "text/markdown":
         return Article(content_type, _markdown_title(text) or fallback, size)
     return Article(content_type, _first_line(text) or fallback, size)
 
 
-def _decode(sample: bytes, complete: bool) -> str:
-    if b"\x00" in sample:
+def _decode(sample: bytes, complete: bool) -> tuple[str, str]:
+    """The sample's text and its charset: UTF-8, or UTF-16/UTF-32 named by a byte-order mark."""
+    charset = next((name for mark, name in _BYTE_ORDER_MARKS if sample.startswith(mark)), "utf-8")
+    if charset == "utf-8" and b"\x00" in sample:
+        if sample[1:64:2].count(0) > 16 or sample[0:64:2].count(0) > 16:
+            raise InvalidArticle(
+                "the file looks like UTF-16 without a byte-order mark; save it as UTF-8 "
+                "(or UTF-16 with a BOM)"
+            )
         raise InvalidArticle("the file looks binary (it contains NUL bytes); upload UTF-8 text")
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    decoder = codecs.getincrementaldecoder(charset)()
     try:
         text = decoder.decode(sample, final=complete)
     except UnicodeDecodeError as error:
+        name = "UTF-8" if charset == "utf-8" else f"{charset.upper()} (as its byte-order mark says)"
         raise InvalidArticle(
-            f"the file is not valid UTF-8 (byte {error.start} is 0x{sample[error.start]:02x}); "
+            f"the file is not valid {name} (byte {error.start} is 0x{sample[error.start]:02x}); "
             "save it as UTF-8"
         ) from error
     text = text.removeprefix("\ufeff")
@@ -170,46 +211,17 @@ def _decode(sample: bytes, complete: bool) -> str:
         raise InvalidArticle(
             f"the file looks binary ({controls} control characters in its first {len(text)})"
         )
-    return text
+    return text, charset
 
 
 def _json_title(text: str, complete: bool) -> str | None:
     if not complete:
-        # Too long to parse here: at least the start must look like a JSON object or list.
-        if not text.lstrip().startswith(("{", "[")):
-            raise InvalidArticle("the .json file does not start with an object or a list")
+        # Too long to parse here: at least the start must look like a JSON object.
+        if not text.lstrip().startswith("{"):
+            raise InvalidArticle("the .json file does not start with an object")
         return None
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidArticle(
-            f"the .json file is not valid JSON: {error.msg} (line {error.lineno})"
-        ) from error
-    items = payload if isinstance(payload, list) else [payload]
-    if not items:
-        raise InvalidArticle("the .json file is an empty list")
-    for item in items:
-        _check_json_item(item)
-    first = items[0]
-    title = first.get("title") if isinstance(first, dict) else None
+    title = check_json_article(text).get("title")
     return _clean(title) if isinstance(title, str) else None
-
-
-def _check_json_item(item: Any) -> None:
-    fields = ", ".join(f'"{name}"' for name in JSON_TEXT_FIELDS)
-    if isinstance(item, str):
-        if not item.strip():
-            raise InvalidArticle("the .json file has an empty text")
-        return
-    if not isinstance(item, dict):
-        raise InvalidArticle(f"the .json file must be an object with one of {fields}")
-    present = [name for name in JSON_TEXT_FIELDS if name in item]
-    if not present:
-        raise InvalidArticle(f"the .json object has none of the fields {fields}")
-    value = item[present[0]]
-    texts = value if isinstance(value, list) else [value]
-    if not texts or not all(isinstance(t, str) and t.strip() for t in texts):
-        raise InvalidArticle(f'the .json field "{present[0]}" must be a non-empty string or list of strings')
 
 
 def _html_title(text: str) -> str | None:

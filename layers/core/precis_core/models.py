@@ -37,6 +37,10 @@ class InvalidArticle(PrecisError):
         self.reason = reason
 
 
+class UnknownVersion(PrecisError):
+    """The S3 event names an object version that does not exist: there is no upload to keep a record of."""
+
+
 class EndpointRejected(PrecisError):
     """The endpoint refused the request for good (validation): retrying the same call cannot succeed."""
 

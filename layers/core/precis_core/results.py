@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from precis_core.models import InferenceResult, ResultMissing, S3Location, UnreadableResult
-from precis_core.s3 import is_missing
+from precis_core.s3 import is_missing, object_exists
 
 # An output is a summary and a few numbers; anything this big is not ours.
 MAX_OUTPUT_BYTES = 8 * 1024 * 1024
@@ -28,13 +28,7 @@ class InferenceOutputs:
     def exists(self, location: str) -> bool:
         """Whether the endpoint has written the object at `location` (an output or a failure)."""
         target = S3Location.parse(location)
-        try:
-            self._client.head_object(Bucket=target.bucket, Key=target.key)
-        except ClientError as error:
-            if is_missing(error):
-                return False
-            raise
-        return True
+        return object_exists(self._client, target.bucket, target.key)
 
     def read_result(self, output_location: str) -> InferenceResult:
         """The InferenceResult at `output_location`; ResultMissing if absent, UnreadableResult if not ours."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 
 # GetObject answers NoSuchKey (NoSuchVersion for a VersionId); HeadObject, having no body, a bare 404.
@@ -11,3 +13,14 @@ _MISSING = frozenset({"NoSuchKey", "NoSuchVersion", "NotFound", "404"})
 def is_missing(error: ClientError) -> bool:
     """Whether an S3 error means the object (or the version asked for) does not exist."""
     return error.response.get("Error", {}).get("Code") in _MISSING
+
+
+def object_exists(client: Any, bucket: str, key: str) -> bool:
+    """Whether the object's current version is there (HeadObject; other errors propagate)."""
+    try:
+        client.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if is_missing(error):
+            return False
+        raise
+    return True

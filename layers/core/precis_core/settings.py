@@ -10,10 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from precis_core.limits import MAX_BODY_BYTES
 from precis_core.models import SettingsError
 
-# InvokeEndpointAsync accepts inputs up to 1 GB.
-MAX_ASYNC_INPUT_BYTES = 1024**3
 # The API's own bounds for X-Amzn-SageMaker-RequestTTLSeconds and -InvocationTimeoutSeconds.
 REQUEST_TTL_RANGE = (60, 21600)
 INVOCATION_TIMEOUT_RANGE = (1, 3600)
@@ -96,7 +95,7 @@ class SubmitSettings:
             summaries_table=read.text("SUMMARIES_TABLE"),
             endpoint_name=read.text("ENDPOINT_NAME"),
             input_prefix=read.text("INPUT_PREFIX"),
-            max_input_bytes=read.integer("MAX_INPUT_BYTES", 1, MAX_ASYNC_INPUT_BYTES),
+            max_input_bytes=read.integer("MAX_INPUT_BYTES", 1, MAX_BODY_BYTES),
             request_ttl_seconds=read.integer("REQUEST_TTL_SECONDS", *REQUEST_TTL_RANGE),
             invocation_timeout_seconds=read.integer("INVOCATION_TIMEOUT_SECONDS", *INVOCATION_TIMEOUT_RANGE),
         )

@@ -29,6 +29,7 @@ from precis_core.models import (
     S3Location,
     Status,
     SummaryRecord,
+    UnknownVersion,
     settle_attempt,
 )
 from precis_core.store import SummaryStore
@@ -47,7 +48,8 @@ class SubmitOutcome(StrEnum):
     REJECTED = "rejected"  # bad input: FAILED record, no endpoint call
     ENDPOINT_REJECTED = "endpoint_rejected"  # the endpoint refused it for good: FAILED record
     DUPLICATE = "duplicate"  # the document already has a record that needs nothing from us
-    IGNORED = "ignored"  # not an article upload (folder marker, outside the input prefix, overwritten)
+    # Not an article upload: a folder marker, outside the prefix, overwritten, or no such version.
+    IGNORED = "ignored"
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,9 @@ class SubmitService:
             article = self._check(ref)
         except InvalidArticle as invalid:
             return self._reject(record, ref.key, invalid.reason)
+        except UnknownVersion as unknown:
+            logger.warning("event names no existing object version", extra={"reason": str(unknown)})
+            return SubmitResult(SubmitOutcome.IGNORED, ref.key, doc, reason=str(unknown))
         if article is None:
             return SubmitResult(SubmitOutcome.IGNORED, ref.key, doc, reason=_OVERWRITTEN)
         record = replace(record, content_type=article.content_type, title=article.title, bytes=article.size)
@@ -144,6 +149,8 @@ class SubmitService:
             article = self._check(ref)
         except InvalidArticle as invalid:
             return self._result(SubmitOutcome.REJECTED, record, invalid.reason)
+        except UnknownVersion as unknown:
+            return self._result(SubmitOutcome.REJECTED, record, str(unknown))
         if article is None:
             return self._result(SubmitOutcome.IGNORED, record, _OVERWRITTEN)
         now, until = self._claim_window(time_left_ms)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
+from precis_summarizer.deadline import NO_DEADLINE, Deadline
 from precis_summarizer.extractive import ExtractiveSummarizer
 from precis_summarizer.request import Parameters
 from precis_summarizer.result import Engine, Summary
@@ -26,7 +27,9 @@ class ModelSettingError(ValueError):
 
 
 class Summarizer(Engine, Protocol):
-    def summarize(self, text: str, parameters: Parameters | None = None) -> Summary: ...
+    def summarize(
+        self, text: str, parameters: Parameters | None = None, deadline: Deadline = NO_DEADLINE
+    ) -> Summary: ...
 
 
 def load_summarizer(model_dir: str | Path, environ: Mapping[str, str] = os.environ) -> Summarizer:

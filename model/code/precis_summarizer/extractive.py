@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from precis_summarizer.deadline import NO_DEADLINE, Deadline
 from precis_summarizer.request import Parameters
 from precis_summarizer.result import Summary
 from precis_summarizer.sentences import Sentence, segment
@@ -40,6 +41,7 @@ _SUMMARY_HEADING = re.compile(
     re.IGNORECASE,
 )
 _CLOSING = tuple(".!?…\"'”’")
+_POOL_TOKENS = 65_536  # token vectors held at once while pooling: 64 MiB at 256 float32 dimensions
 
 
 @dataclass(frozen=True)
@@ -125,10 +127,19 @@ class SentenceEncoder:
 
     def encode(self, texts: list[str], idf: bool = False) -> np.ndarray:
         ids, lengths = self._token_ids(texts)
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         weights = _inverse_sentence_frequency(ids, lengths) if idf else np.ones(len(ids), dtype=np.float32)
-        pooled = np.add.reduceat(self._embedding[ids] * weights[:, None], starts, axis=0)
-        pooled /= np.maximum(np.add.reduceat(weights, starts), 1e-9)[:, None]
+        sentence_of = np.repeat(np.arange(len(texts)), lengths)
+        pooled = np.zeros((len(texts), self._embedding.shape[1]), dtype=np.float32)
+        mass = np.zeros(len(texts), dtype=np.float32)
+        # A slice of tokens at a time, so memory stays flat however long the document (or one sentence) is.
+        for low in range(0, len(ids), _POOL_TOKENS):
+            owner = sentence_of[low : low + _POOL_TOKENS]
+            runs = np.concatenate(([0], np.flatnonzero(np.diff(owner)) + 1))
+            vectors = self._embedding[ids[low : low + _POOL_TOKENS]]
+            vectors *= weights[low : low + _POOL_TOKENS, None]
+            pooled[owner[runs]] += np.add.reduceat(vectors, runs, axis=0)
+            mass[owner[runs]] += np.add.reduceat(weights[low : low + _POOL_TOKENS], runs)
+        pooled /= np.maximum(mass, 1e-9)[:, None]
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return pooled / np.maximum(norms, 1e-9)
 
@@ -173,7 +184,9 @@ class ExtractiveSummarizer:
         segment("Loads the sentence model now, not on the first request.")
         return cls(SentenceEncoder.load())
 
-    def summarize(self, text: str, parameters: Parameters | None = None) -> Summary:
+    def summarize(
+        self, text: str, parameters: Parameters | None = None, deadline: Deadline = NO_DEADLINE
+    ) -> Summary:
         """Picks whole sentences, in document order, within the request's budget or the default one.
 
         Lengths count words here: `max_length` and `target_words` cap the summary, `min_length` asks
@@ -183,12 +196,15 @@ class ExtractiveSummarizer:
         parameters = parameters or Parameters()
         caps = [cap for cap in (parameters.max_length, parameters.target_words) if cap is not None]
         words_in = len(text.split())
+        document = segment(text)
+        deadline.check("splitting sentences")
         picked = self.select(
-            segment(text),
+            document,
             words_in,
             sentences=parameters.sentences,
             max_words=min(caps) if caps else None,
             min_words=parameters.min_length or 0,
+            deadline=deadline,
         )
         summary = " ".join(_closed(s.text) for s in picked)
         return Summary.timed(summary, source=text, by=self, chunks=1 if words_in else 0, started=started)
@@ -201,6 +217,7 @@ class ExtractiveSummarizer:
         sentences: int | None = None,
         max_words: int | None = None,
         min_words: int = 0,
+        deadline: Deadline = NO_DEADLINE,
     ) -> list[Sentence]:
         candidates = [s for s in document if not s.heading]
         if not candidates:
@@ -215,6 +232,7 @@ class ExtractiveSummarizer:
                 max_words = default_word_budget(max(words_in, _SHORT_DOCUMENT_WORDS + 1), self.scoring)
         summaries = {s.section for s in document if s.heading and _SUMMARY_HEADING.match(s.text)}
         scores, vectors = self._scores(candidates, news=news, summary_sections=summaries)
+        deadline.check("scoring sentences")
         usable = np.array([not _fragment(s) for s in candidates])
         usable |= not usable.any()
         order = self._greedy(candidates, scores, vectors, usable, sentences, max_words, min_words)

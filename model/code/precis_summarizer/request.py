@@ -7,14 +7,20 @@ fails that request and the error notification carries the message.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+import re
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from precis_summarizer.markup import html_to_text, markdown_to_text, tidy
+from precis_summarizer.deadline import NO_DEADLINE, Deadline
+from precis_summarizer.limits import MAX_BODY_BYTES, MAX_INPUTS, MAX_MARKUP_TAGS, PARAMETER_LIMITS
+from precis_summarizer.markup import html_to_text, markdown_to_html, tag_count, tidy
 
 JSON = "application/json"
 CONTENT_TYPES = ("text/plain", "text/markdown", "text/html", JSON)
 ACCEPT_TYPES = (JSON, "*/*")
+# A letter or a digit in any script: text made only of spaces, punctuation, zero-width or format
+# characters has nothing to summarize.
+_WORD_CHARACTER = re.compile(r"[^\W_]")
 
 
 class MalformedRequest(ValueError):
@@ -48,6 +54,10 @@ class Parameters:
             lowest = 0 if name == "min_length" else 1
             if value is not None and value < lowest:
                 raise MalformedRequest(f"parameter {name} must be >= {lowest}, got {value}")
+            if value is not None and value > PARAMETER_LIMITS[name]:
+                raise MalformedRequest(
+                    f"parameter {name} must be at most {PARAMETER_LIMITS[name]}, got {value}"
+                )
         parameters = cls(**values)
         if None not in (parameters.min_length, parameters.max_length) and (
             parameters.min_length > parameters.max_length
@@ -65,26 +75,48 @@ class SummaryRequest:
     documents: list[str]
     batch: bool
     parameters: Parameters
+    deadline: Deadline = field(default=NO_DEADLINE, compare=False)
 
 
-def parse_request(body: str | bytes | bytearray, content_type: str | None) -> SummaryRequest:
+def parse_request(
+    body: str | bytes | bytearray, content_type: str | None, deadline: Deadline = NO_DEADLINE
+) -> SummaryRequest:
     media_type, charset = _media_type(content_type)
+    _check_size(body)
     text = _decoded(body, charset)
     if media_type == JSON:
-        return _from_json(text)
+        request = _from_json(text)
+        return SummaryRequest(request.documents, request.batch, request.parameters, deadline)
     if media_type == "text/html":
-        document = html_to_text(text)
+        document = _html_text(text)
     elif media_type == "text/markdown":
-        document = markdown_to_text(text)
+        document = _html_text(markdown_to_html(text))
     else:
         document = tidy(text)
-    return SummaryRequest([_non_empty(document, media_type)], batch=False, parameters=Parameters())
+    return SummaryRequest([_non_empty(document, media_type)], False, Parameters(), deadline)
 
 
 def check_accept(accept: str | None) -> None:
     media_type = (accept or JSON).split(";")[0].strip().lower()
     if media_type not in ACCEPT_TYPES:
         raise MalformedRequest(f"cannot answer in {accept!r}; the summary is {JSON}")
+
+
+def _check_size(body: Any) -> None:
+    size = len(body.encode("utf-8")) if isinstance(body, str) else len(body)
+    if size > MAX_BODY_BYTES:
+        raise MalformedRequest(
+            f"the request is {size:,} bytes, over the {MAX_BODY_BYTES:,} this endpoint takes"
+        )
+
+
+def _html_text(html: str) -> str:
+    tags = tag_count(html, stop_at=MAX_MARKUP_TAGS + 1)
+    if tags > MAX_MARKUP_TAGS:
+        raise MalformedRequest(
+            f"the document has over {MAX_MARKUP_TAGS:,} HTML elements, more than one article"
+        )
+    return html_to_text(html)
 
 
 def _media_type(content_type: str | None) -> tuple[str, str]:
@@ -104,12 +136,13 @@ def _media_type(content_type: str | None) -> tuple[str, str]:
 
 
 def _decoded(body: str | bytes | bytearray, charset: str) -> str:
+    """The body's text, without the byte-order mark a UTF-8 editor may put first."""
     if isinstance(body, str):
-        return body
+        return body.removeprefix("\ufeff")
     if not isinstance(body, bytes | bytearray):
         raise MalformedRequest(f"the body must be text or bytes, not {type(body).__name__}")
     try:
-        return bytes(body).decode(charset)
+        return bytes(body).decode(charset).removeprefix("\ufeff")
     except LookupError as error:
         raise MalformedRequest(f"unknown charset {charset!r}") from error
     except UnicodeDecodeError as error:
@@ -124,7 +157,9 @@ ARTICLE_METADATA = frozenset({"title", "id", "url", "source", "authors", "publis
 def _from_json(text: str) -> SummaryRequest:
     try:
         payload = json.loads(text)
-    except json.JSONDecodeError as error:
+    except RecursionError as error:
+        raise MalformedRequest("the JSON body nests too deeply to parse") from error
+    except ValueError as error:  # a syntax error, or a number too long to convert
         raise MalformedRequest(f"the body is not valid JSON: {error}") from error
     if not isinstance(payload, dict):
         kind = type(payload).__name__
@@ -141,6 +176,10 @@ def _from_json(text: str) -> SummaryRequest:
     if isinstance(inputs, str):
         return SummaryRequest([_non_empty(tidy(inputs), keys[0])], batch=False, parameters=parameters)
     if keys[0] == "inputs" and isinstance(inputs, list) and inputs:
+        if len(inputs) > MAX_INPUTS:
+            raise MalformedRequest(
+                f'"inputs" has {len(inputs):,} items, over the {MAX_INPUTS} one request takes'
+            )
         if not all(isinstance(item, str) for item in inputs):
             raise MalformedRequest('every item of "inputs" must be a string')
         documents = [_non_empty(tidy(item), f"inputs[{i}]") for i, item in enumerate(inputs)]
@@ -152,6 +191,8 @@ def _from_json(text: str) -> SummaryRequest:
 def _non_empty(document: str, where: str) -> str:
     if not document.strip():
         raise MalformedRequest(f"{where} has no text to summarize")
+    if not _WORD_CHARACTER.search(document):
+        raise MalformedRequest(f"{where} has no words to summarize (no letters or digits)")
     return document
 
 

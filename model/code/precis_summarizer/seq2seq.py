@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from precis_summarizer.deadline import NO_DEADLINE, Deadline
 from precis_summarizer.extractive import default_word_budget
 from precis_summarizer.request import MalformedRequest, Parameters
 from precis_summarizer.result import Summary
@@ -56,7 +57,9 @@ class TransformersSummarizer:
         device = "cuda" if torch.cuda.is_available() else "cpu"
         return cls(model.to(device).eval(), tokenizer, model_name, batch_size)
 
-    def summarize(self, text: str, parameters: Parameters | None = None) -> Summary:
+    def summarize(
+        self, text: str, parameters: Parameters | None = None, deadline: Deadline = NO_DEADLINE
+    ) -> Summary:
         started = time.perf_counter()
         parameters = parameters or Parameters()
         words_in = len(text.split())
@@ -66,11 +69,11 @@ class TransformersSummarizer:
         if not sentences:
             return Summary.timed("", source=text, by=self, chunks=0, started=started)
         windows = self._windows(sentences)
-        partials = self._generate(windows, generation)
+        partials = self._generate(windows, generation, deadline)
         for _ in range(_MAX_ROUNDS):
             if len(partials) <= 1 or len(" ".join(partials).split()) <= target:
                 break
-            partials = self._generate(self._windows(partials), generation)
+            partials = self._generate(self._windows(partials), generation, deadline)
         summary = " ".join(p for p in partials if p)
         return Summary.timed(summary, source=text, by=self, chunks=len(windows), started=started)
 
@@ -136,11 +139,12 @@ class TransformersSummarizer:
         middle = len(words) // 2
         return self._fitted(" ".join(words[:middle])) + self._fitted(" ".join(words[middle:]))
 
-    def _generate(self, texts: list[str], generation: dict[str, int]) -> list[str]:
+    def _generate(self, texts: list[str], generation: dict[str, int], deadline: Deadline) -> list[str]:
         import torch
 
         summaries: list[str] = []
         for start in range(0, len(texts), self.batch_size):
+            deadline.check(f"summarizing window {start + 1} of {len(texts)}")
             batch = texts[start : start + self.batch_size]
             inputs = self._tokenizer(batch, padding=True, truncation=False, return_tensors="pt")
             length = inputs["input_ids"].shape[1]

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from precis_core.articles import CONTENT_TYPES, JSON_TEXT_FIELDS
+from precis_core.articles import CONTENT_TYPES
+from precis_core.json_articles import TEXT_FIELDS
 from precis_core.submit import DEFAULT_COLLECTION
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -135,7 +136,7 @@ def _request_body(article: dict) -> tuple[bytes, str]:
     Other fields of a dataset line (title, id, url) are not part of the inference request, which
     refuses unknown fields; the title lives on in the key, so the record is named after it.
     """
-    text_fields = [name for name in JSON_TEXT_FIELDS if name in article]
+    text_fields = [name for name in TEXT_FIELDS if name in article]
     if not text_fields:
         return json.dumps(article, ensure_ascii=False).encode("utf-8"), ""
     request = {text_fields[0]: article[text_fields[0]]}

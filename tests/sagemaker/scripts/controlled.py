@@ -1,6 +1,7 @@
 """An inference script whose behaviour the request controls: sleep, raise, and report its concurrency."""
 
 import json
+import os
 import threading
 import time
 import uuid
@@ -22,7 +23,12 @@ def predict_fn(data, model):
         time.sleep(float(data.get("sleep", 0)))
         if "raise" in data:
             raise ValueError(data["raise"])
-        return {"echo": data.get("text", ""), "instance": model["instance"], "running": running}
+        return {
+            "echo": data.get("text", ""),
+            "instance": model["instance"],
+            "running": running,
+            "model_server_timeout": os.environ.get("SAGEMAKER_MODEL_SERVER_TIMEOUT"),
+        }
     finally:
         with model["lock"]:
             model["running"] -= 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -15,6 +16,7 @@ from botocore.config import Config
 from precis import paths
 from precis.local.sagemaker.journal import RequestJournal
 from precis.local.sagemaker.service import LocalEndpoint
+from precis.local.sagemaker.settings import MODEL_SERVER_TIMEOUT, EndpointSettings
 from precis.template import load_stack
 
 DEFAULT_START_DELAY = 30.0
@@ -64,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="precis-endpoint %(levelname)s %(message)s", stream=sys.stderr
     )
     stack = load_stack(args.template, stack_name=args.stack_name, region=args.region)
+    timeout = EndpointSettings.from_stack(stack).model_server_timeout
+    if timeout:
+        # The container's variable, on the endpoint's scaled clock: the script stops work at the timeout.
+        os.environ[MODEL_SERVER_TIMEOUT] = f"{timeout / args.time_scale:g}"
     endpoint = LocalEndpoint.from_stack(
         stack,
         clients=aws_clients(args.aws_endpoint_url, args.region),

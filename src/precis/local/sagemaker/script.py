@@ -2,8 +2,9 @@
 
 Each instance imports the script by file path once, calls `model_fn(model_dir)` once, then per request
 `input_fn(body, content_type)` -> `predict_fn(data, model)` -> `output_fn(prediction, accept)`, or
-`transform_fn(model, body, content_type, accept)` when the script defines it. JSON and CSV bodies are
-decoded to str first and a missing or */* Accept becomes application/json, as the toolkit does.
+`transform_fn(model, body, content_type, accept)` when the script defines it. A body whose content type
+is exactly application/json or text/csv is decoded as UTF-8 first (one with a charset parameter stays
+bytes) and a missing or */* Accept becomes application/json, as the toolkit does.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class LoadedModel:
         content_type = content_type or JSON
         if not accept or accept == "*/*":
             accept = JSON
-        data: bytes | str = body.decode("utf-8") if _base_type(content_type) in UTF8_TYPES else body
+        data: bytes | str = body.decode("utf-8") if content_type in UTF8_TYPES else body
         transform_fn = getattr(self.module, "transform_fn", None)
         if transform_fn:
             response = transform_fn(self.model, data, content_type, accept)

@@ -1,10 +1,13 @@
-"""What the local endpoint needs from the template: its name, variant, S3 paths and topics."""
+"""What the local endpoint needs from the template: its name, variant, S3 paths, topics and the model
+server's response timeout."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from precis.template import Stack
+
+MODEL_SERVER_TIMEOUT = "SAGEMAKER_MODEL_SERVER_TIMEOUT"
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,7 @@ class EndpointSettings:
     variant_name: str = "AllTraffic"
     region: str = "us-east-1"
     account_id: str = "123456789012"
+    model_server_timeout: float | None = None  # the container's SAGEMAKER_MODEL_SERVER_TIMEOUT
 
     @classmethod
     def from_stack(cls, stack: Stack) -> EndpointSettings:
@@ -24,6 +28,8 @@ class EndpointSettings:
         output = config["AsyncInferenceConfig"]["OutputConfig"]
         notification = output.get("NotificationConfig", {})
         variants = config.get("ProductionVariants") or [{}]
+        container = stack.resources["SummarizerModel"].properties.get("PrimaryContainer", {})
+        timeout = container.get("Environment", {}).get(MODEL_SERVER_TIMEOUT)
         return cls(
             endpoint_name=stack.outputs["EndpointName"],
             s3_output_path=output["S3OutputPath"],
@@ -33,6 +39,7 @@ class EndpointSettings:
             variant_name=variants[0].get("VariantName", "AllTraffic"),
             region=stack.region,
             account_id=stack.account_id,
+            model_server_timeout=float(timeout) if timeout else None,
         )
 
     def output_location(
