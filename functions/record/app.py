@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from precis_core import services
 from precis_core.clients import aws_client
-from precis_core.models import MalformedNotification, ResultMissing
+from precis_core.models import DispatchPending, MalformedNotification, ResultMissing
 from precis_core.notifications import parse_notification
 from precis_core.record import RecordOutcome, RecordService
 from precis_core.settings import RecordSettings
@@ -27,6 +27,7 @@ METRICS = {
     RecordOutcome.DUPLICATE: "DuplicateNotifications",
     RecordOutcome.OUT_OF_ORDER: "OutOfOrderNotifications",
     RecordOutcome.UNKNOWN: "UnknownNotifications",
+    RecordOutcome.UNTRUSTED: "UntrustedNotifications",
 }
 
 
@@ -56,6 +57,10 @@ def lambda_handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
         except ResultMissing:
             # Re-raised: the output may still appear; after Lambda's retries the message waits in the DLQ.
             metrics.add_metric(name="MissingOutputs", unit=MetricUnit.Count, value=1)
+            raise
+        except DispatchPending:
+            # Re-raised: faster than the submit that stored its location; Lambda's retry comes after it.
+            metrics.add_metric(name="EarlyNotifications", unit=MetricUnit.Count, value=1)
             raise
         metrics.add_metric(name=METRICS[result.outcome], unit=MetricUnit.Count, value=1)
         results.append(asdict(result))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from precis_core.ids import elapsed_ms, parse_inference_id, timestamp
 from precis_core.models import (
     Dispatch,
+    DispatchPending,
     MalformedNotification,
     ResultMissing,
     S3Location,
@@ -16,7 +19,8 @@ from precis_core.models import (
     SummaryRecord,
 )
 from precis_core.record import RecordService
-from precis_core.results import InferenceOutputs
+from precis_core.results import InferenceOutputs, ResultPaths
+from precis_core.settings import RecordSettings
 
 OUTPUT = {
     "summary": "The central bank raised its rate by a quarter point.",
@@ -48,7 +52,8 @@ def put_json(s3, location: str, payload) -> None:
 
 @pytest.fixture
 def queued(store, events):
-    """The QUEUED record the notifications in events/ belong to, submitted two minutes ago."""
+    """The QUEUED record the notifications in events/ belong to, submitted two minutes ago, with the
+    locations InvokeEndpointAsync gave its inference (stored by the submit function)."""
     message = message_of(events("sns-success.json"))
     document, attempt = parse_inference_id(message["inferenceId"])
     submitted = timestamp(datetime.now(UTC) - timedelta(minutes=2))
@@ -64,6 +69,8 @@ def queued(store, events):
         content_type="text/plain",
         bytes=1843,
         dispatch=Dispatch.SENT,
+        output_location=message["responseParameters"]["outputLocation"],
+        failure_location=message_of(events("sns-error.json"))["failureLocation"],
         attempts=[{"inference_id": message["inferenceId"], "status": "QUEUED", "submitted_at": submitted}],
     )
     assert store.put_queued(record)
@@ -225,10 +232,119 @@ def test_a_message_that_is_not_a_sagemaker_notification_raises(record_handler, s
         record_handler(success, lambda_context)
 
 
-def test_the_record_service_fails_a_lost_notification_for_the_reconciler(queued, store, s3):
-    service = RecordService(store, InferenceOutputs(s3))
+def test_the_record_service_fails_a_lost_notification_for_the_reconciler(queued, store, s3, events):
+    settings = RecordSettings.from_env(events("env.json")["RecordFunction"])
+    service = RecordService(
+        store, InferenceOutputs(s3), ResultPaths(settings.output_path, settings.failure_path)
+    )
     result = service.fail(queued.inference_id, "lost notification: no output after the request TTL")
     assert (result.outcome, result.status) == ("failed", Status.FAILED)
     assert (
         store.get(queued.document_id).failure_reason == "lost notification: no output after the request TTL"
     )
+
+
+def other_document(store, queued, s3, output_location: str) -> SummaryRecord:
+    """A second QUEUED document whose inference the endpoint accepted with its own output location."""
+    other = replace(
+        queued,
+        document_id="f" * 32,
+        inference_id=f"{'f' * 32}-1",
+        output_location=output_location,
+        failure_location=None,
+        attempts=[],
+    )
+    assert store.put_queued(other)
+    put_json(s3, output_location, {**OUTPUT, "summary": "The other document's summary."})
+    return other
+
+
+def test_a_success_naming_another_documents_output_changes_nothing(
+    record_handler, queued, success, s3, store, lambda_context, capsys
+):
+    # Given a second document with its own output, and a message carrying the first one's inference
+    # id but the second one's output location (misrouted, or forged)
+    bucket = S3Location.parse(queued.output_location).bucket
+    other = other_document(store, queued, s3, f"s3://{bucket}/async-output/{'f' * 32}-1.out")
+    misrouted = with_message(
+        success,
+        responseParameters={"contentType": "application/json", "outputLocation": other.output_location},
+    )
+
+    # When it is delivered
+    response = record_handler(misrouted, lambda_context)
+
+    # Then neither record takes the other's summary: the message is counted as untrusted and logged
+    assert response["results"][0]["outcome"] == "untrusted"
+    assert store.get(queued.document_id) == queued
+    assert store.get(other.document_id) == other
+    assert '"UntrustedNotifications":[1.0]' in capsys.readouterr().out
+
+
+def test_a_location_outside_the_endpoints_output_path_is_never_read(
+    record_handler, queued, success, s3, store, lambda_context, caplog
+):
+    # Given a record whose stored location was tampered with to point outside async-output/
+    outside = "s3://precis-input-123456789012-us-east-1/incoming/finance/forged.out\n\x1b[31m"
+    store._client.update_item(
+        TableName=store.table_name,
+        Key={"document_id": {"S": queued.document_id}},
+        UpdateExpression="SET output_location = :o",
+        ExpressionAttributeValues={":o": {"S": outside}},
+    )
+    forged = with_message(
+        success, responseParameters={"contentType": "application/json", "outputLocation": outside}
+    )
+
+    response = record_handler(forged, lambda_context)
+
+    assert response["results"][0]["outcome"] == "untrusted"
+    assert store.get(queued.document_id).status is Status.QUEUED
+    # The log line is Powertools' JSON: the location's newline and escape sequence arrive escaped
+    [warning] = [r for r in caplog.records if r.getMessage().endswith("untrusted location")]
+    logged = LambdaPowertoolsFormatter().format(warning)
+    assert "forged.out\\n\\u001b[31m" in logged and "\x1b" not in logged and "\n" not in logged
+
+
+def test_an_error_naming_another_failure_location_changes_nothing(
+    record_handler, queued, error, store, lambda_context
+):
+    elsewhere = queued.failure_location.replace(queued.inference_id, f"{'f' * 32}-1")
+    forged = with_message(error, failureLocation=elsewhere)
+
+    response = record_handler(forged, lambda_context)
+
+    assert response["results"][0]["outcome"] == "untrusted"
+    assert store.get(queued.document_id) == queued
+
+
+def test_an_error_without_a_failure_location_reads_the_stored_one(
+    record_handler, queued, error, store, lambda_context
+):
+    # failureLocation is optional in SageMaker's message: the reason comes from this inference's own object
+    response = record_handler(with_message(error, failureLocation=None), lambda_context)
+
+    assert response["results"][0]["outcome"] == "failed"
+    assert store.get(queued.document_id).failure_reason == FAILURE_BODY["message"]
+
+
+def test_a_notification_faster_than_its_submit_is_retried_until_the_location_is_stored(
+    record_handler, queued, success, store, lambda_context
+):
+    # Given a record still being dispatched: the endpoint answered, the submit has not stored where yet
+    store._client.update_item(
+        TableName=store.table_name,
+        Key={"document_id": {"S": queued.document_id}},
+        UpdateExpression="SET dispatch = :claimed REMOVE output_location, failure_location",
+        ExpressionAttributeValues={":claimed": {"S": Dispatch.CLAIMED.value}},
+    )
+
+    # When the success notification arrives first, it raises so Lambda delivers it again later
+    with pytest.raises(DispatchPending):
+        record_handler(success, lambda_context)
+    assert store.get(queued.document_id).status is Status.QUEUED
+
+    # And once the submit has stored the location, the redelivery completes the record
+    location = message_of(success)["responseParameters"]["outputLocation"]
+    assert store.mark_sent(queued.document_id, queued.inference_id, location, queued.failure_location)
+    assert record_handler(success, lambda_context)["results"][0]["outcome"] == "completed"

@@ -61,6 +61,10 @@ class ResultMissing(PrecisError):
     """A notification names an output object that is not there (yet): retry later."""
 
 
+class DispatchPending(PrecisError):
+    """A notification arrived before the submit recorded where its inference writes: retry later."""
+
+
 @dataclass(frozen=True)
 class S3Location:
     bucket: str

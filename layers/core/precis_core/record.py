@@ -1,7 +1,9 @@
 """Record: a SageMaker notification (or a reconciler's finding) → COMPLETED or FAILED, once.
 
 Only a QUEUED record whose `inference_id` matches moves; repeats, out-of-order deliveries and ids
-that are not ours change nothing and come back as outcomes the caller counts.
+that are not ours change nothing and come back as outcomes the caller counts. A notification is
+trusted only if it names the location InvokeEndpointAsync gave this inference (stored on the record
+at submit) under the endpoint's output or failure path: a forged or misrouted one changes nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +15,16 @@ from enum import StrEnum
 from aws_lambda_powertools import Logger
 
 from precis_core.ids import elapsed_ms, parse_inference_id, timestamp
-from precis_core.models import Notification, Status, SummaryRecord, UnreadableResult, settle_attempt
-from precis_core.results import InferenceOutputs
+from precis_core.models import (
+    Dispatch,
+    DispatchPending,
+    Notification,
+    Status,
+    SummaryRecord,
+    UnreadableResult,
+    settle_attempt,
+)
+from precis_core.results import InferenceOutputs, ResultPaths
 from precis_core.store import SummaryStore
 
 logger = Logger(child=True)
@@ -28,6 +38,7 @@ class RecordOutcome(StrEnum):
     DUPLICATE = "duplicate"  # the record already has this outcome for this inference id
     OUT_OF_ORDER = "out_of_order"  # the record already ended otherwise, or moved to another attempt
     UNKNOWN = "unknown"  # no record for this inference id (or not an id precis makes)
+    UNTRUSTED = "untrusted"  # names a location this inference was not given: forged or misrouted
 
 
 @dataclass(frozen=True)
@@ -40,27 +51,53 @@ class RecordResult:
 
 class RecordService:
     def __init__(
-        self, store: SummaryStore, outputs: InferenceOutputs, clock: Callable[[], str] = timestamp
+        self,
+        store: SummaryStore,
+        outputs: InferenceOutputs,
+        paths: ResultPaths,
+        clock: Callable[[], str] = timestamp,
     ) -> None:
         self.store = store
         self.outputs = outputs
+        self.paths = paths
         self.clock = clock
 
     def record(self, notification: Notification) -> RecordResult:
-        """Apply one SageMaker success or error notification."""
-        if notification.succeeded:
-            return self.complete(notification.inference_id, notification.output_location or "")
-        return self.fail(
-            notification.inference_id, notification.failure_reason, notification.failure_location
-        )
+        """Apply one SageMaker success or error notification, if it names its inference's location.
+
+        DispatchPending if it came before the submit stored that location (the caller retries)."""
+        succeeded = notification.succeeded
+        target = Status.COMPLETED if succeeded else Status.FAILED
+        record, settled = self._queued(notification.inference_id, target)
+        if settled is not None:
+            return settled
+        expected = record.output_location if succeeded else record.failure_location
+        if expected is None and record.dispatch is Dispatch.CLAIMED:
+            raise DispatchPending(f"{record.inference_id} has no stored location yet; its submit is running")
+        if succeeded:
+            location = notification.output_location
+        else:
+            # failureLocation is optional in SageMaker's error message: the stored one is read instead.
+            location = notification.failure_location or record.failure_location
+        if location != expected or not self._under_paths(location, failure=not succeeded):
+            return self._untrusted(record, location, expected)
+        if succeeded:
+            return self._complete(record, location)
+        return self._fail_from(record, notification.failure_reason, location)
 
     def complete(self, inference_id: str, output_location: str) -> RecordResult:
-        """QUEUED → COMPLETED from the output object at `output_location` (a notification, or the
-        reconciler finding the object). An unreadable output fails the record with the reason;
-        a missing one raises ResultMissing."""
+        """QUEUED → COMPLETED from the output object at `output_location` (the record's own, which the
+        reconciler found). An unreadable output fails the record with the reason; a missing one
+        raises ResultMissing."""
         record, settled = self._queued(inference_id, Status.COMPLETED)
         if settled is not None:
             return settled
+        if output_location != record.output_location or not self._under_paths(output_location):
+            return self._untrusted(record, output_location, record.output_location)
+        return self._complete(record, output_location)
+
+    def _complete(self, record: SummaryRecord, output_location: str) -> RecordResult:
+        inference_id = record.inference_id
         try:
             result = self.outputs.read_result(output_location)
         except UnreadableResult as unreadable:
@@ -85,9 +122,23 @@ class RecordService:
         record, settled = self._queued(inference_id, Status.FAILED)
         if settled is not None:
             return settled
+        if failure_location is not None and failure_location != record.failure_location:
+            return self._untrusted(record, failure_location, record.failure_location)
+        return self._fail_from(record, reason, failure_location)
+
+    def _fail_from(
+        self, record: SummaryRecord, reason: str | None, failure_location: str | None
+    ) -> RecordResult:
         return self._fail(
             record, self.outputs.read_failure(failure_location) or reason or NO_REASON, failure_location
         )
+
+    def _under_paths(self, location: str | None, *, failure: bool = False) -> bool:
+        """The endpoint writes only under its paths; no failure location at all is SageMaker's way when
+        the config has no S3FailurePath."""
+        if failure and location is None:
+            return True
+        return self.paths.holds(location, failure=failure)
 
     def _fail(self, record: SummaryRecord, reason: str, failure_location: str | None) -> RecordResult:
         now = self.clock()
@@ -128,6 +179,14 @@ class RecordService:
         # Another delivery moved the record between our read and our write: classify what it did.
         _, settled = self._queued(record.inference_id, target)
         return settled or RecordResult(RecordOutcome.OUT_OF_ORDER, record.inference_id, record.document_id)
+
+    @staticmethod
+    def _untrusted(record: SummaryRecord, location: str | None, expected: str | None) -> RecordResult:
+        logger.warning(
+            "notification changes nothing: untrusted location",
+            extra={"inference_id": record.inference_id, "location": location, "expected": expected},
+        )
+        return RecordResult(RecordOutcome.UNTRUSTED, record.inference_id, record.document_id, record.status)
 
     @staticmethod
     def _ignored(

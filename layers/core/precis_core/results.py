@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -17,6 +18,19 @@ MAX_OUTPUT_BYTES = 8 * 1024 * 1024
 MAX_REASON_CHARS = 2000
 
 logger = Logger(child=True)
+
+
+@dataclass(frozen=True)
+class ResultPaths:
+    """Where the endpoint config has SageMaker write (S3OutputPath, S3FailurePath; `s3://.../` each):
+    a location anywhere else did not come from this endpoint."""
+
+    output: str
+    failure: str | None = None
+
+    def holds(self, location: str | None, *, failure: bool = False) -> bool:
+        path = self.failure if failure else self.output
+        return bool(location and path and location.startswith(path) and len(location) > len(path))
 
 
 class InferenceOutputs:

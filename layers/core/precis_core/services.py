@@ -13,7 +13,7 @@ from typing import Any
 from precis_core.articles import ArticleSource
 from precis_core.reconcile import Reconciler
 from precis_core.record import RecordService
-from precis_core.results import InferenceOutputs
+from precis_core.results import InferenceOutputs, ResultPaths
 from precis_core.settings import ReconcileSettings, RecordSettings, SubmitSettings
 from precis_core.store import SummaryStore
 from precis_core.submit import SubmitService
@@ -41,7 +41,9 @@ def submit_service(settings: SubmitSettings, client: ClientFactory) -> SubmitSer
 def record_service(settings: RecordSettings, client: ClientFactory) -> RecordService:
     """Notifications → COMPLETED or FAILED records (RecordFunction)."""
     return RecordService(
-        SummaryStore(settings.summaries_table, client("dynamodb")), InferenceOutputs(client("s3"))
+        SummaryStore(settings.summaries_table, client("dynamodb")),
+        InferenceOutputs(client("s3")),
+        ResultPaths(settings.output_path, settings.failure_path),
     )
 
 
@@ -51,7 +53,7 @@ def reconciler(settings: ReconcileSettings, client: ClientFactory) -> Reconciler
     outputs = InferenceOutputs(client("s3"))
     return Reconciler(
         store,
-        RecordService(store, outputs),
+        RecordService(store, outputs, ResultPaths(settings.output_path, settings.failure_path)),
         outputs,
         request_ttl_seconds=settings.request_ttl_seconds,
         invocation_timeout_seconds=settings.invocation_timeout_seconds,

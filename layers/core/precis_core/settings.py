@@ -48,6 +48,13 @@ class _Reader:
             self.problems.append(f"{name}={value} is outside {bounds}")
         return value
 
+    def s3_path(self, name: str) -> str:
+        """An `s3://bucket/prefix/` the endpoint config writes under (AsyncInferenceConfig.OutputConfig)."""
+        value = self.text(name)
+        if value and not (value.startswith("s3://") and value.endswith("/") and len(value.split("/")) >= 4):
+            self.problems.append(f"{name}={value!r} is not an s3://bucket/prefix/ path")
+        return value
+
     def flag(self, name: str) -> bool:
         raw = self.environ.get(name, "false").strip().lower()
         if raw not in ("true", "false", ""):
@@ -70,11 +77,17 @@ def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
 @dataclass(frozen=True)
 class RecordSettings:
     summaries_table: str
+    output_path: str
+    failure_path: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RecordSettings:
         read = _Reader(os.environ if environ is None else environ)
-        settings = cls(summaries_table=read.text("SUMMARIES_TABLE"))
+        settings = cls(
+            summaries_table=read.text("SUMMARIES_TABLE"),
+            output_path=read.s3_path("ASYNC_OUTPUT_PATH"),
+            failure_path=read.s3_path("ASYNC_FAILURE_PATH"),
+        )
         read.done("record function settings")
         return settings
 
@@ -108,6 +121,8 @@ class SubmitSettings:
 @dataclass(frozen=True)
 class ReconcileSettings:
     summaries_table: str
+    output_path: str
+    failure_path: str
     request_ttl_seconds: int
     invocation_timeout_seconds: int
     older_than_seconds: int = 0
@@ -117,6 +132,8 @@ class ReconcileSettings:
         read = _Reader(os.environ if environ is None else environ)
         settings = cls(
             summaries_table=read.text("SUMMARIES_TABLE"),
+            output_path=read.s3_path("ASYNC_OUTPUT_PATH"),
+            failure_path=read.s3_path("ASYNC_FAILURE_PATH"),
             request_ttl_seconds=read.integer("REQUEST_TTL_SECONDS", *REQUEST_TTL_RANGE),
             invocation_timeout_seconds=read.integer("INVOCATION_TIMEOUT_SECONDS", *INVOCATION_TIMEOUT_RANGE),
             older_than_seconds=read.integer("RECONCILE_OLDER_THAN_SECONDS", 0, default=0),

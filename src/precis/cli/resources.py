@@ -25,6 +25,9 @@ from precis.template import load_stack
 
 # Uploads go under this prefix, one folder per collection (the template's INPUT_PREFIX and S3 filter).
 INPUT_PREFIX = "incoming/"
+# Where the endpoint config writes in the output bucket (S3OutputPath, S3FailurePath).
+OUTPUT_PREFIX = "async-output/"
+FAILURE_PREFIX = "async-failures/"
 LOCAL_STACK_NAME = "precis-local"
 LOCAL_REGION = "us-east-1"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
@@ -105,6 +108,14 @@ class StackResources:
     @property
     def output_bucket(self) -> str:
         return self.output("OutputBucketName")
+
+    @property
+    def output_path(self) -> str:
+        return f"s3://{self.output_bucket}/{OUTPUT_PREFIX}"
+
+    @property
+    def failure_path(self) -> str:
+        return f"s3://{self.output_bucket}/{FAILURE_PREFIX}"
 
     @property
     def table_name(self) -> str:
