@@ -10,16 +10,19 @@ import sys
 import time
 from pathlib import Path
 
+import boto3
 import pytest
 
+from precis import paths
+from precis.local.ports import free_port_pair
 from precis.local.process_tree import descendants
 from precis.local.stack import LocalStack
 from precis.local.state import pid_alive, read_state, state_file
-from precis.local.supervisor import free_port_pair
 
 pytestmark = pytest.mark.integration
 
 PRECIS = Path(sys.executable).with_name("precis")
+_LISTEN = "0A"
 
 
 def _wait_for(condition, what: str, timeout: float = 90.0):
@@ -105,6 +108,59 @@ def test_detach_then_down_stops_everything(no_running_cli_stack) -> None:
     assert down.returncode == 0, down.stdout + down.stderr
     assert [pid for pid in processes if pid_alive(pid)] == []
     assert read_state() is None
+
+
+def test_down_then_up_on_the_same_port_works_at_once_after_traffic(no_running_cli_stack) -> None:
+    # Given a stack in the background on a fixed port that has summarized articles, its clients still
+    # connected (as a user's session would be)
+    port = free_port_pair()
+    up = _precis("local", "up", "--detach", "--port", str(port), "--time-scale", "60")
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        clients = _summarize_samples(read_state())
+
+        # When it is stopped and started again on the same port at once
+        down = _precis("local", "down")
+        assert down.returncode == 0, down.stdout + down.stderr
+        closing = _closing_connections(port) + _closing_connections(port + 1)
+        again = _precis("local", "up", "--detach", "--port", str(port), "--time-scale", "60")
+    finally:
+        if read_state() is not None:
+            _precis("local", "down")
+
+    # Then the new stack starts on that port although the old one's connections were still closing
+    assert closing, "stopping the stack left no connection closing: this test would prove nothing"
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert clients
+
+
+def _summarize_samples(state: dict) -> tuple:
+    """Uploads the sample papers to the running stack and waits until each has its record; the clients
+    (their connections are still open)."""
+    session = boto3.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name=state["region"]
+    )
+    s3 = session.client("s3", endpoint_url=state["endpoint_url"])
+    dynamodb = session.client("dynamodb", endpoint_url=state["endpoint_url"])
+    samples = sorted(paths.samples_dir().glob("*.txt"))
+    for sample in samples:
+        s3.upload_file(str(sample), state["outputs"]["InputBucketName"], f"incoming/restart/{sample.name}")
+    _wait_for(
+        lambda: (
+            dynamodb.scan(TableName=state["outputs"]["SummariesTableName"], Select="COUNT")["Count"]
+            >= len(samples)
+        ),
+        "the samples' records",
+    )
+    return s3, dynamodb
+
+
+def _closing_connections(port: int) -> list[str]:
+    """The states of sockets still bound to 127.0.0.1:`port` other than a listener (/proc/net/tcp):
+    the stopped servers' connections, closing (FIN_WAIT2, TIME_WAIT...)."""
+    local = f"0100007F:{port:04X}"
+    rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    return [row[3] for row in rows if row[1] == local and row[3] != _LISTEN]
 
 
 def _precis(*args: str) -> subprocess.CompletedProcess:

@@ -21,9 +21,9 @@ from rich.table import Table
 
 from precis import paths
 from precis.cli.console import shown
+from precis.local.ports import free_port_pair
 from precis.local.process_tree import PeakMemory
 from precis.local.stack import LocalStack
-from precis.local.supervisor import free_port_pair
 from precis.samples import content_type, sample_files
 
 COLLECTION = "samples"

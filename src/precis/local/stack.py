@@ -22,8 +22,9 @@ from botocore.config import Config
 
 from precis import paths
 from precis.local.errors import StackError
+from precis.local.ports import free_port_pair
 from precis.local.provisioning import provision
-from precis.local.supervisor import ChildProcess, Supervisor, free_port_pair
+from precis.local.supervisor import ChildProcess, Supervisor
 from precis.local.wiring import FunctionWiring, wire_functions
 from precis.template import Stack, load_stack
 

@@ -32,30 +32,6 @@ STABLE_SECONDS = 60.0
 WATCH_SECONDS = 0.2
 
 
-def free_port_pair(preferred: int = 0) -> int:
-    """A port P such that P and P+1 are both free on 127.0.0.1 (moto on P, the endpoint on P+1)."""
-    if preferred:
-        if not (_is_free(preferred) and _is_free(preferred + 1)):
-            raise StackError(f"port {preferred} or {preferred + 1} is in use on 127.0.0.1 (try --port)")
-        return preferred
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        if port < 65535 and _is_free(port + 1):
-            return port
-    raise StackError("no two consecutive free ports on 127.0.0.1")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _die_with_parent() -> None:
     """Children get SIGTERM if the stack's process dies without stopping them (Linux only)."""
     with contextlib.suppress(OSError, AttributeError):
