@@ -1,16 +1,31 @@
-"""moto's server as the stack runs it: SQS's clock and retention check give moto's answers, faster."""
+"""moto's server as the stack runs it: moto's answers on kept-alive connections, DynamoDB writes atomic as in
+AWS, SQS's clock and retention check giving moto's answers faster, and werkzeug's request log."""
 
 from __future__ import annotations
 
+import http.client
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
+from botocore.config import Config
 from moto import backends, mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID, utils
 from moto.sqs.models import SQSBackend, sqs_backends
 
 from precis.local.moto_server import is_retained, route_with_a_fixed_module_list, unix_time_millis
+from precis.local.ports import free_port_pair
 
 REGION = "us-east-1"
 
@@ -52,3 +67,174 @@ def test_moto_routes_with_the_same_module_list(monkeypatch) -> None:
     # Then every later call answers the same list, and the services the stack uses are in it
     assert list(backends.list_of_moto_modules()) == list(backends.list_of_moto_modules()) == listed
     assert {"s3", "sqs", "sns", "dynamodb", "cloudwatch"} <= set(listed)
+
+
+@dataclass(frozen=True)
+class MotoServer:
+    url: str
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory) -> Iterator[MotoServer]:
+    """The stack's moto server (`python -m precis.local.moto_server`) on a free port, its log in a file."""
+    port = free_port_pair()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "precis.local.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        yield MotoServer(f"http://127.0.0.1:{port}", log)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _client(url: str, service: str):
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(max_pool_connections=32, retries={"mode": "standard"}),
+    )
+
+
+def test_one_connection_serves_request_after_request(moto: MotoServer) -> None:
+    # Given a bucket, presigned URLs for its keys, and one HTTP/1.1 connection to the server
+    s3 = _client(moto.url, "s3")
+    s3.create_bucket(Bucket="keep-alive")
+
+    def presigned(method: str, key: str) -> str:
+        url = s3.generate_presigned_url(method, Params={"Bucket": "keep-alive", "Key": key})
+        return url[len(moto.url) :]
+
+    connection = http.client.HTTPConnection(urlsplit(moto.url).netloc, timeout=10)
+    answers = []
+    sockets = set()
+    # When it sends a body, a chunked body, reads them back, asks for a missing key and HEADs one
+    requests = [
+        ("PUT", presigned("put_object", "plain.txt"), b"plain body"),
+        ("PUT", presigned("put_object", "chunked.txt"), iter([b"chunked ", b"body"])),
+        ("GET", presigned("get_object", "plain.txt"), None),
+        ("GET", presigned("get_object", "chunked.txt"), None),
+        ("GET", presigned("get_object", "missing.txt"), None),
+        ("HEAD", presigned("head_object", "plain.txt"), None),
+    ]
+    for method, path, body in requests:
+        connection.request(method, path, body=body, encode_chunked=not isinstance(body, bytes | None))
+        response = connection.getresponse()
+        answers.append((response.status, response.read(), response.getheader("Connection")))
+        sockets.add(id(connection.sock))
+    connection.close()
+    # Then every answer is S3's, and all came back on the same connection
+    statuses_and_bodies = [(status, body) for status, body, _ in answers]
+    assert statuses_and_bodies[:4] == [(200, b""), (200, b""), (200, b"plain body"), (200, b"chunked body")]
+    assert answers[4][0] == 404 and b"<Code>NoSuchKey</Code>" in answers[4][1]
+    assert answers[5][:2] == (200, b"")
+    assert {connection_header for _, _, connection_header in answers} == {None}
+    assert len(sockets) == 1
+
+
+def test_s3_metadata_keeps_the_names_it_was_given(moto: MotoServer) -> None:
+    # Given objects uploaded with metadata names holding an underscore and a dash
+    s3 = _client(moto.url, "s3")
+    s3.create_bucket(Bucket="metadata")
+    s3.put_object(Bucket="metadata", Key="underscore", Body=b"x", Metadata={"source_file": "a"})
+    s3.put_object(Bucket="metadata", Key="dash", Body=b"x", Metadata={"source-file": "b"})
+    # When they are read back, Then each name is as it was sent (moto's handler keeps the underscore)
+    assert s3.head_object(Bucket="metadata", Key="underscore")["Metadata"] == {"source_file": "a"}
+    assert s3.head_object(Bucket="metadata", Key="dash")["Metadata"] == {"source-file": "b"}
+
+
+def _table(dynamodb, name: str) -> None:
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def test_of_concurrent_conditional_puts_exactly_one_wins(moto: MotoServer) -> None:
+    # Given a table, and many writers each putting the same new item only if it is absent
+    dynamodb = _client(moto.url, "dynamodb")
+    _table(dynamodb, "claims")
+
+    def claim(key: str, writer: int) -> bool:
+        try:
+            dynamodb.put_item(
+                TableName="claims",
+                Item={"id": {"S": key}, "writer": {"N": str(writer)}},
+                ConditionExpression="attribute_not_exists(id)",
+            )
+        except dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    # When they all write at once, for one key after another
+    with ThreadPoolExecutor(16) as pool:
+        for key in (f"doc-{n}" for n in range(20)):
+            won = [w for w, ok in enumerate(pool.map(lambda w, k=key: claim(k, w), range(16))) if ok]
+            # Then exactly one writer wins each key, and the item is the winner's
+            assert len(won) == 1, (key, won)
+            item = dynamodb.get_item(TableName="claims", Key={"id": {"S": key}}, ConsistentRead=True)["Item"]
+            assert item["writer"] == {"N": str(won[0])}
+
+
+def test_a_read_never_sees_half_of_an_update(moto: MotoServer) -> None:
+    # Given an item with forty attributes that every update sets to one new value together
+    dynamodb = _client(moto.url, "dynamodb")
+    _table(dynamodb, "records")
+    names = [f"a{n}" for n in range(40)]
+    dynamodb.put_item(TableName="records", Item={"id": {"S": "r"}, **{n: {"N": "0"} for n in names}})
+    stop = threading.Event()
+
+    def update() -> None:
+        for value in range(1, 151):
+            dynamodb.update_item(
+                TableName="records",
+                Key={"id": {"S": "r"}},
+                UpdateExpression="SET " + ", ".join(f"{n} = :v" for n in names),
+                ExpressionAttributeValues={":v": {"N": str(value)}},
+            )
+        stop.set()
+
+    # When readers read it while it is updated
+    seen: list[set[str]] = []
+
+    def read() -> None:
+        while not stop.is_set():
+            item = dynamodb.get_item(TableName="records", Key={"id": {"S": "r"}}, ConsistentRead=True)["Item"]
+            seen.append({item[n]["N"] for n in names})
+
+    with ThreadPoolExecutor(4) as pool:
+        readers = [pool.submit(read) for _ in range(3)]
+        pool.submit(update).result()
+        for reader in readers:
+            reader.result()
+    # Then every read saw one value in all forty attributes
+    assert seen and all(len(values) == 1 for values in seen)
+
+
+def test_every_request_is_logged_as_werkzeug_logs_it(moto: MotoServer) -> None:
+    # Given a queue, a call answered with success and one answered with an error
+    sqs = _client(moto.url, "sqs")
+    sqs.create_queue(QueueName="logged")
+    sqs.get_queue_url(QueueName="logged")
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.get_queue_url(QueueName="not-there")
+    # When the log has been written (in batches of a fifth of a second)
+    time.sleep(0.5)
+    lines = moto.log.read_text().splitlines()
+    # Then the last two lines are werkzeug's request lines, plain text, with their statuses
+    assert re.fullmatch(r'127\.0\.0\.1 - - \[[^]]+\] "POST / HTTP/1\.1" 200 \d+', lines[-2])
+    assert re.fullmatch(r'127\.0\.0\.1 - - \[[^]]+\] "POST / HTTP/1\.1" 400 \d+', lines[-1])

@@ -1,7 +1,12 @@
 """moto's server as the local stack runs it: `python -m precis.local.moto_server -H HOST -p PORT`.
 
-moto.server itself, with four costs taken off its one busy process (every API call of the pipeline
-goes through it, under one GIL). Each answer stays moto's; only the work to reach it shrinks.
+moto's WSGI app in one process, as `moto_server` runs it, with the costs taken off that one busy process
+(every API call of the pipeline goes through it, under one GIL). Each answer stays moto's; only the work
+to reach it shrinks.
+- connections are kept alive (`precis.local.moto_http`): no TCP connect and no new thread per call.
+- DynamoDB requests run one at a time. moto checks a condition and then changes the item in place,
+  attribute by attribute, with no lock: on a threaded server two conditional writes could both pass and
+  a read could see half an update. DynamoDB applies each write to an item atomically.
 - moto lists its own package directory (a listdir and ~150 isdir calls) to route each request, under
   the dispatcher's global lock. The list is read once here: the installed package does not change.
 - SQS reads the clock through datetime arithmetic (about 14 µs a call) twice per message each time it
@@ -9,21 +14,29 @@ goes through it, under one GIL). Each answer stays moto's; only the work to reac
   burst's backlog made each call cost milliseconds. Its clock here is time.time().
 - SQS's retention check reads the queue's MessageRetentionPeriod directly instead of computing every
   queue attribute (three of which scan the queue) to read that one number.
-- the request log is written by a plain stream handler; werkzeug's own sends each line through
-  colorama's ANSI filter. The lines are the same.
+- the request log is written in batches, without colour (werkzeug's own sends each line through
+  colorama's ANSI filter under a lock). The lines are werkzeug's.
 """
 
 from __future__ import annotations
 
-import logging
+import argparse
+import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
-from moto import backends, server
+from moto import backends
 from moto.core import utils
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.sqs import models as sqs_models
 from moto.sqs.models import Message, SQSBackend
+
+from precis.local.moto_http import RequestLog, make_server
 
 
 def unix_time(dt: datetime | None = None) -> float:
@@ -47,22 +60,45 @@ def route_with_a_fixed_module_list() -> None:
     backends.list_of_moto_modules = lambda: modules
 
 
-def plain_request_log() -> None:
-    """werkzeug's request lines, formatted as its own handler formats them, without colorama."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    werkzeug_log = logging.getLogger("werkzeug")
-    werkzeug_log.setLevel(logging.INFO)
-    werkzeug_log.addHandler(handler)
+class AtomicDynamoDB:
+    """The WSGI app with every DynamoDB request (X-Amz-Target DynamoDB_*) run to its end under one lock."""
+
+    def __init__(self, app: Callable) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self._app(environ, start_response)
+        with self._lock:
+            chunks = self._app(environ, start_response)
+            try:
+                return [b"".join(chunks)]
+            finally:
+                if hasattr(chunks, "close"):
+                    chunks.close()
 
 
 def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m precis.local.moto_server")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=5000)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto.server sets it: moto builds URLs from it
     sqs_models.unix_time = unix_time
     sqs_models.unix_time_millis = unix_time_millis
     SQSBackend.is_message_valid_based_on_retention_period = is_retained
     route_with_a_fixed_module_list()
-    plain_request_log()
-    server.main(argv)
+    app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
+    log = RequestLog(sys.stderr.buffer)
+    server = make_server(args.host, args.port, app, log)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        log.close()
 
 
 if __name__ == "__main__":
