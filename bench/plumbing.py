@@ -4,10 +4,11 @@ The same news-length articles go (1) through the local stack with a no-op infere
 (2) through the local stack with the offline engine (model/code/inference.py), and (3) through the
 engine alone, in this process. For each: articles/s (upload of the first to the last record
 COMPLETED, timed after a warm-up burst has scaled the endpoint out), the AWS API calls per article
-that reached moto's server (the benchmark's own uploads and polling subtracted), and the time the
-stack adds per article over the engine alone. Figures are medians over --runs runs; each run starts
-a fresh stack. Each run also prints how many simple calls/s moto's server answers at that moment,
-the ceiling of the whole pipeline on a shared machine.
+that reached moto's server (the benchmark's own uploads and polling subtracted), the CPU time each
+process of the stack spent per article, and the time the stack adds per article over the engine
+alone. Figures are medians over --runs runs, with their spread (lowest to highest); each run starts a
+fresh stack. moto's server is one process under one GIL, so its CPU time per article sets the
+pipeline's ceiling: 1000 / (moto's CPU ms per article) articles/s, measured in the same run.
 
     .venv/bin/python bench/plumbing.py [--articles 1000] [--runs 3] [--function-concurrency 2]
 """
@@ -16,19 +17,21 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import re
 import statistics
 import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from precis_core.ids import parse_timestamp
 
 from precis import paths
+from precis.local.process_tree import cpu_seconds
 from precis.local.stack import LocalStack
 from precis.samples import passages
 
@@ -45,7 +48,8 @@ class Run:
     seconds: float
     articles: int
     api_calls: int
-    moto_calls_per_second: float = 0.0
+    cpu_ms: dict[str, float] = field(default_factory=dict)
+    """CPU milliseconds per article by part of the stack (moto, each function, endpoint)."""
 
     @property
     def per_second(self) -> float:
@@ -54,6 +58,11 @@ class Run:
     @property
     def calls_per_article(self) -> float:
         return self.api_calls / self.articles
+
+    @property
+    def moto_ceiling(self) -> float:
+        """Articles/s moto's server could answer with a whole core: its one process is the bottleneck."""
+        return 1000 / self.cpu_ms["moto"] if self.cpu_ms.get("moto") else 0.0
 
 
 def news_length_articles(count: int, words: int = 400) -> list[str]:
@@ -101,41 +110,51 @@ def through_stack(articles: list[str], inference_script: Path | None, concurrenc
         counter.attach(dynamodb)
         upload_and_wait(stack, s3, dynamodb, articles[:WARM_UP])
         moto_log = Path(logs) / "moto.log"
-        capacity = moto_capacity(stack)
-        time.sleep(0.5)  # the moto log is copied by a thread; let it catch up before counting
+        time.sleep(0.5)  # moto writes its request log in batches; let it catch up before counting
         calls_before, own_before = moto_requests(moto_log), counter.calls
+        cpu_before = stack_cpu_seconds(stack)
         seconds = upload_and_wait(stack, s3, dynamodb, articles)
+        cpu_after = stack_cpu_seconds(stack)
         time.sleep(0.5)
         api_calls = moto_requests(moto_log) - calls_before - (counter.calls - own_before)
-        return Run(seconds, len(articles), api_calls, capacity)
+        cpu_ms = {part: 1000 * (cpu_after[part] - cpu_before[part]) / len(articles) for part in cpu_after}
+        return Run(seconds, len(articles), api_calls, cpu_ms)
+
+
+def stack_cpu_seconds(stack: LocalStack) -> dict[str, float]:
+    """CPU seconds used so far by each part of the stack (a function's execution environments summed)."""
+    parts: dict[str, float] = {}
+    for name, pid in stack.pids().items():
+        part = name.split("-")[0]
+        parts[part] = parts.get(part, 0.0) + cpu_seconds(pid)
+    return parts
 
 
 def upload_and_wait(stack: LocalStack, s3, dynamodb, articles: list[str]) -> float:
     """Uploads the articles to a new collection; seconds until the last record was COMPLETED.
 
-    The end is the newest record's completed_at, so the benchmark can poll seldom (each poll is a query
-    moto's server answers with the same CPU the pipeline needs) without rounding the time up."""
+    The end is the newest record's completed_at. Until the endpoint has processed them all, progress is
+    read from the endpoint's status, not from DynamoDB: each query of the collection is work moto's
+    server would do with the CPU the pipeline needs."""
     collection = f"bench-{uuid.uuid4().hex[:8]}"
     bucket, table = stack.outputs["InputBucketName"], stack.outputs["SummariesTableName"]
+    finished = endpoint_finished(stack) + len(articles)
     started = datetime.now(UTC)
     with ThreadPoolExecutor(max_workers=8) as pool:
         for number, text in enumerate(articles):
             key = f"incoming/{collection}/article-{number:05d}.txt"
             pool.submit(s3.put_object, Bucket=bucket, Key=key, Body=text.encode(), ContentType="text/plain")
+    while endpoint_finished(stack) < finished:
+        time.sleep(0.2)
     while (progress := completed(dynamodb, table, collection))[0] < len(articles):
-        time.sleep(1.0)
+        time.sleep(0.5)
     return (progress[1] - started).total_seconds()
 
 
-def moto_capacity(stack: LocalStack, seconds: float = 2.0) -> float:
-    """Simple calls/s moto's server answers to one client right now: the ceiling of the pipeline."""
-    sqs = stack.client("sqs")
-    queue = stack.stack.get_att("SubmitDeadLetterQueue", "QueueName")
-    calls, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        sqs.get_queue_url(QueueName=queue)
-        calls += 1
-    return calls / (time.perf_counter() - started)
+def endpoint_finished(stack: LocalStack) -> int:
+    """Requests the endpoint has processed or failed so far."""
+    status = stack.endpoint_status()
+    return status["processed"] + status["failed"] + status["expired"]
 
 
 def completed(dynamodb, table: str, collection: str) -> tuple[int, datetime | None]:
@@ -215,28 +234,38 @@ def main() -> None:
         for number in range(args.runs):
             result = run()
             results[name].append(result)
-            print(
-                f"  {name} run {number + 1}: {result.per_second:.1f} articles/s, "
-                f"{result.calls_per_article:.1f} API calls/article"
-                + (
-                    f" (moto answers {result.moto_calls_per_second:.0f} calls/s here)"
-                    if result.api_calls
-                    else ""
-                ),
-                flush=True,
-            )
-    print(f"\n{'mode':<24} {'articles/s':>10} {'API calls/article':>18} {'ms/article':>11}")
+            print(f"  {name} run {number + 1}: {describe(result)}", flush=True)
+    print(
+        f"\n{'mode':<24} {'articles/s (spread)':>20} {'API calls/article':>18} {'ms/article':>11} "
+        f"{'moto ceiling':>13} {'of ceiling':>11}"
+    )
     medians = {}
     for name, runs in results.items():
-        per_second = statistics.median(r.per_second for r in runs)
+        rates = [r.per_second for r in runs]
+        per_second = statistics.median(rates)
         calls = statistics.median(r.calls_per_article for r in runs)
+        ceiling = statistics.median(r.moto_ceiling for r in runs)
         medians[name] = 1000 / per_second
-        print(f"{name:<24} {per_second:>10.1f} {calls:>18.1f} {medians[name]:>11.1f}")
+        spread = f"{per_second:.1f} ({min(rates):.1f}-{max(rates):.1f})"
+        shares = f"{ceiling:>13.1f} {per_second / ceiling:>11.0%}" if ceiling else f"{'':>13} {'':>11}"
+        print(f"{name:<24} {spread:>20} {calls:>18.1f} {medians[name]:>11.1f} {shares}")
     added = medians["stack + offline engine"] - medians["engine alone"]
     print(
         f"\ntime the stack adds per article over the engine alone: {added:.1f} ms "
-        f"(no-op plumbing alone: {medians['stack + no-op model']:.1f} ms/article)"
+        f"(no-op plumbing alone: {medians['stack + no-op model']:.1f} ms/article); "
+        f"load average {os.getloadavg()[0]:.1f} at the end"
     )
+
+
+def describe(run: Run) -> str:
+    text = f"{run.per_second:.1f} articles/s"
+    if run.cpu_ms:
+        parts = ", ".join(f"{part} {ms:.1f}" for part, ms in sorted(run.cpu_ms.items(), key=lambda p: -p[1]))
+        text += (
+            f", {run.calls_per_article:.1f} API calls/article; CPU ms/article: {parts}; "
+            f"moto's ceiling {run.moto_ceiling:.1f} articles/s; load average {os.getloadavg()[0]:.1f}"
+        )
+    return text
 
 
 if __name__ == "__main__":

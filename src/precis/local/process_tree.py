@@ -1,5 +1,6 @@
-"""The processes below a pid and their memory, read from /proc (Linux): what the local stack started
-(the lifecycle tests check none is left behind) and how much memory the tree holds (the demo's figure)."""
+"""The processes below a pid, their memory and CPU time, read from /proc (Linux): what the local stack
+started (the lifecycle tests check none is left behind), how much memory the tree holds (the demo's
+figure) and how much CPU each process used (the plumbing benchmark's)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ def _processes() -> dict[int, tuple[int, int]]:
             continue
         table[int(entry.name)] = (int(stat[stat.rindex(")") + 2 :].split()[1]), resident)
     return table
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def descendants(root_pid: int, table: dict[int, tuple[int, int]] | None = None) -> set[int]:

@@ -10,10 +10,12 @@ stack). Only moto's server dying ends a stack: all of its state is in that proce
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from precis import paths
 from precis.local.errors import StackError
 from precis.local.ports import free_port_pair
 from precis.local.provisioning import provision
+from precis.local.sagemaker.server import STATUS_PATH
 from precis.local.supervisor import ChildProcess, Supervisor
 from precis.local.wiring import FunctionWiring, wire_functions
 from precis.template import Stack, load_stack
@@ -120,6 +123,11 @@ class LocalStack:
     def journal_path(self) -> Path:
         """The endpoint's journal of accepted requests; it lives as long as moto's state (this run)."""
         return self.state_dir / f"endpoint-journal-{self.port}.sqlite3"
+
+    def endpoint_status(self) -> dict:
+        """The local endpoint's own view: instances, backlog, counts, scaling activities."""
+        with urllib.request.urlopen(f"{self.endpoint_runtime_url}{STATUS_PATH}", timeout=5) as response:
+            return json.loads(response.read())
 
     def pids(self) -> dict[str, int]:
         return self.supervisor.pids()
