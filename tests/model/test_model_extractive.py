@@ -28,6 +28,46 @@ def test_news_gets_three_sentences_of_the_article_in_their_order(offline_model, 
     assert summary.chunks == 1
 
 
+def _body(text: str) -> list[str]:
+    return [s.text for s in segment(text) if not s.heading]
+
+
+def _with_line(news: str, after: int, line: str) -> str:
+    """The story with one more line after its first `after` sentences."""
+    title, story = news.split("\n\n", 1)
+    lines = story.splitlines()
+    return f"{title}\n\n" + "\n".join([*lines[:after], line, *lines[after:]])
+
+
+def test_a_news_summary_is_the_opening_when_no_later_sentence_is_clearly_more_central(offline_model, news):
+    summary = offline_model.summarize(news)
+
+    assert split_sentences(summary.summary) == _body(news)[:NEWS_SENTENCES]
+
+
+def test_a_caption_that_repeats_the_opening_sentence_is_not_picked_again(offline_model, news):
+    lede = _body(news)[0]
+
+    summary = offline_model.summarize(_with_line(news, 2, lede))
+
+    assert summary.summary.count(lede) == 1
+    assert len(split_sentences(summary.summary)) == NEWS_SENTENCES
+
+
+def test_in_news_a_run_on_sentence_gives_way_to_ones_of_ordinary_length(offline_model, news):
+    run_on = (
+        "The turbines were lowered from a barge in March and the photographs show the engineers, the "
+        "harbour master and the mayor on the deck as the last of the four turbines went down, a day the town "
+        "had waited six years for, with the tide running out and a crowd of residents watching from the "
+        "harbour wall."
+    )
+
+    summary = offline_model.summarize(_with_line(news, 2, run_on))
+
+    assert run_on not in summary.summary
+    assert len(split_sentences(summary.summary)) == NEWS_SENTENCES
+
+
 def test_the_title_is_never_picked(offline_model, news):
     summary = offline_model.summarize(news)
 
