@@ -22,6 +22,8 @@ from precis.local.state import pid_alive, read_state, state_file
 pytestmark = pytest.mark.integration
 
 PRECIS = Path(sys.executable).with_name("precis")
+FIRST_UPLOAD_SECONDS = 30.0
+"""'At once' for the first upload: waking an endpoint from zero takes its 2-minute alarm at real time."""
 _LISTEN = "0A"
 
 
@@ -110,6 +112,40 @@ def test_detach_then_down_stops_everything(no_running_cli_stack) -> None:
     assert read_state() is None
 
 
+def test_the_first_upload_right_after_precis_local_up_is_summarized_at_once(no_running_cli_stack) -> None:
+    # Given `precis local up` with the default settings (real time), as a new user starts it
+    up = _precis("local", "up", "--detach", "--port", str(free_port_pair()))
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        state = read_state()
+        s3, dynamodb = _clients(state)
+        sample = sorted(paths.samples_dir().glob("*.txt"))[0]
+
+        # When the first article is uploaded right away
+        uploaded = time.monotonic()
+        s3.upload_file(str(sample), state["outputs"]["InputBucketName"], f"incoming/first/{sample.name}")
+
+        # Then it is COMPLETED within seconds, by the instance the endpoint was created with
+        table = state["outputs"]["SummariesTableName"]
+        [record] = _wait_for(
+            lambda: [
+                item
+                for item in dynamodb.scan(TableName=table)["Items"]
+                if item["status"]["S"] in ("COMPLETED", "FAILED")
+            ],
+            "the first record",
+            timeout=FIRST_UPLOAD_SECONDS,
+        )
+        elapsed = time.monotonic() - uploaded
+        endpoint = json.loads(_precis("local", "status", "--json").stdout)["endpoint"]
+    finally:
+        if read_state() is not None:
+            _precis("local", "down")
+    assert record["status"]["S"] == "COMPLETED", record
+    assert elapsed < FIRST_UPLOAD_SECONDS
+    assert endpoint["scaling_activities"] == [] and endpoint["in_service"] == 1
+
+
 def test_down_then_up_on_the_same_port_works_at_once_after_traffic(no_running_cli_stack) -> None:
     # Given a stack in the background on a fixed port that has summarized articles, its clients still
     # connected (as a user's session would be)
@@ -134,14 +170,21 @@ def test_down_then_up_on_the_same_port_works_at_once_after_traffic(no_running_cl
     assert clients
 
 
-def _summarize_samples(state: dict) -> tuple:
-    """Uploads the sample papers to the running stack and waits until each has its record; the clients
-    (their connections are still open)."""
+def _clients(state: dict) -> tuple:
+    """S3 and DynamoDB clients of the running stack."""
     session = boto3.Session(
         aws_access_key_id="test", aws_secret_access_key="test", region_name=state["region"]
     )
-    s3 = session.client("s3", endpoint_url=state["endpoint_url"])
-    dynamodb = session.client("dynamodb", endpoint_url=state["endpoint_url"])
+    return (
+        session.client("s3", endpoint_url=state["endpoint_url"]),
+        session.client("dynamodb", endpoint_url=state["endpoint_url"]),
+    )
+
+
+def _summarize_samples(state: dict) -> tuple:
+    """Uploads the sample papers to the running stack and waits until each has its record; the clients
+    (their connections are still open)."""
+    s3, dynamodb = _clients(state)
     samples = sorted(paths.samples_dir().glob("*.txt"))
     for sample in samples:
         s3.upload_file(str(sample), state["outputs"]["InputBucketName"], f"incoming/restart/{sample.name}")

@@ -170,8 +170,9 @@ def start_endpoint(aws: Aws, topics: Topics) -> Iterator[Callable[..., LocalEndp
         script: str = "controlled.py",
         endpoint_name: str | None = None,
         journal: RequestJournal | None = None,
+        initial_instances: int = 1,
     ) -> LocalEndpoint:
-        settings = topics.settings
+        settings = replace(topics.settings, initial_instance_count=initial_instances)
         if endpoint_name:
             settings = replace(settings, endpoint_name=endpoint_name)
         endpoint = LocalEndpoint(

@@ -20,12 +20,40 @@ def invoke(client, location: str, inference_id: str, endpoint_name: str = "preci
     )
 
 
+def scaled_in_to_zero(endpoint, wait_for) -> list[dict]:
+    """Waits until the idle endpoint's scale-in has taken it to zero instances; its activities so far."""
+    assert wait_for(lambda: endpoint.runtime.status()["instances"] == 0, within=60)
+    activities = endpoint.runtime.status()["scaling_activities"]
+    assert activities[-1]["to"] == 0 and activities[-1]["cause"] == "target tracking scale-in"
+    return activities
+
+
+def test_a_new_endpoint_serves_at_once_with_its_initial_instance_then_scales_in_to_zero(
+    topics, start_endpoint, put_input, runtime_client, notifications, wait_for
+):
+    # Given a new endpoint whose variant has InitialInstanceCount 1, with the template's policies
+    endpoint = start_endpoint(initial_instances=1)
+    # Then it is created with that instance in service
+    assert endpoint.runtime.status()["in_service"] == 1
+
+    # When a request arrives at once
+    invoke(runtime_client(endpoint), put_input("inputs/first.json", {"text": "first"}), "first-1")
+
+    # Then that instance serves it, with no scaling activity
+    [message] = notifications(topics.success_queue, 1, within=30)
+    assert message["inferenceId"] == "first-1"
+    assert endpoint.runtime.status()["scaling_activities"] == []
+    # And the endpoint reaches zero only through the target tracking scale-in, once idle
+    assert [a["to"] for a in scaled_in_to_zero(endpoint, wait_for)] == [0]
+
+
 def test_burst_scales_from_zero_to_several_instances_and_back_to_zero(
     aws, topics, start_endpoint, put_input, runtime_client, notifications, wait_for
 ):
-    # Given an idle endpoint at zero instances with the template's policies (max 3)
+    # Given an endpoint with the template's policies (max 3) that has scaled in to zero while idle
     started_at = datetime.now(UTC) - timedelta(minutes=1)
     endpoint = start_endpoint(endpoint_name="precis-burst")
+    before = len(scaled_in_to_zero(endpoint, wait_for))
     client = runtime_client(endpoint)
     location = put_input("inputs/burst.json", {"text": "burst", "sleep": 0.2})
     seen: list[int] = []
@@ -52,7 +80,7 @@ def test_burst_scales_from_zero_to_several_instances_and_back_to_zero(
     assert done and idle, endpoint.runtime.status()
     assert max(seen) > 1
     assert len(notifications(topics.success_queue, 40)) == 40
-    causes = [activity["cause"] for activity in endpoint.runtime.status()["scaling_activities"]]
+    causes = [activity["cause"] for activity in endpoint.runtime.status()["scaling_activities"][before:]]
     assert causes[0] == "step scaling"
     assert "target tracking scale-out" in causes
     assert causes[-1] == "target tracking scale-in"
@@ -87,9 +115,9 @@ def test_burst_scales_from_zero_to_several_instances_and_back_to_zero(
 def test_single_request_after_idle_is_served_through_the_step_policy(
     topics, start_endpoint, put_input, runtime_client, notifications, wait_for
 ):
-    # Given an endpoint that has been idle for more than 20 simulated minutes
+    # Given an endpoint that has scaled in to zero instances while idle
     endpoint = start_endpoint()
-    assert wait_for(lambda: endpoint.runtime.status()["simulated_seconds"] > 1200)
+    before = len(scaled_in_to_zero(endpoint, wait_for))
     location = put_input("inputs/lonely.json", {"text": "alone"})
 
     # When one request arrives
@@ -98,19 +126,20 @@ def test_single_request_after_idle_is_served_through_the_step_policy(
     # Then HasBacklogWithoutCapacity wakes one instance and the request completes
     [message] = notifications(topics.success_queue, 1, within=60)
     assert message["inferenceId"] == "lonely-1"
-    activities = endpoint.runtime.status()["scaling_activities"]
-    assert activities[0]["cause"] == "step scaling"
-    assert (activities[0]["from"], activities[0]["to"]) == (0, 1)
+    wake = endpoint.runtime.status()["scaling_activities"][before]
+    assert wake["cause"] == "step scaling"
+    assert (wake["from"], wake["to"]) == (0, 1)
 
 
 def test_target_tracking_alone_never_serves_a_single_request_which_expires_at_its_ttl(
-    topics, start_endpoint, put_input, runtime_client, notifications
+    topics, start_endpoint, put_input, runtime_client, notifications, wait_for
 ):
-    # Given target tracking alone on backlog per instance, with nothing to wake from zero
+    # Given target tracking alone on backlog per instance, with nothing to wake from zero, scaled in to zero
     alone = ScalingPolicy(
         0, 3, TargetTracking(5, scale_in_cooldown=600, scale_out_cooldown=300), name="target-tracking"
     )
     endpoint = start_endpoint(alone, time_scale=3600)
+    scaled_in = scaled_in_to_zero(endpoint, wait_for)
     location = put_input("inputs/forgotten.json", {"text": "forgotten"})
 
     # When one request arrives with a one-hour TTL
@@ -121,7 +150,7 @@ def test_target_tracking_alone_never_serves_a_single_request_which_expires_at_it
     assert message["inferenceId"] == "forgotten-1"
     assert "RequestTTLSeconds" in message["failureReason"]
     status = endpoint.runtime.status()
-    assert status["scaling_activities"] == []
+    assert status["scaling_activities"] == scaled_in
     assert status["expired"] == 1
 
 

@@ -66,6 +66,12 @@ class InstanceWorker:
     def model(self) -> LoadedModel:
         return self._model.result()
 
+    def wait_loaded(self) -> None:
+        """Until model_fn has returned or raised (a model that failed to load fails each request)."""
+        error = self._model.exception()
+        if error is not None:
+            log.error("instance %d: the model did not load: %r", self.instance.instance_id, error)
+
     def run(self, function, *args) -> None:
         self._executor.submit(function, *args)
 
@@ -83,6 +89,7 @@ class EndpointRuntime:
         *,
         clock: ScaledClock,
         journal: RequestJournal | None = None,
+        initial_instances: int = 1,
         tick_seconds: float = 0.02,
         hold_while_updating: bool = True,
     ) -> None:
@@ -97,7 +104,11 @@ class EndpointRuntime:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._endpoint = AsyncEndpoint(capacity, initial_instances=policy.min_capacity, now=clock.now())
+        # A new endpoint is created with the variant's InitialInstanceCount in service (kept within
+        # Min..MaxCapacity by Application Auto Scaling); a restarted one replaces the instances it had.
+        self._created = self.journal.desired_instances() is None
+        initial = policy.clamp(initial_instances) if self._created else 0
+        self._endpoint = AsyncEndpoint(capacity, initial_instances=initial, now=clock.now())
         self._scaler = Autoscaler(policy, hold_while_updating=hold_while_updating)
         self._workers: dict[int, InstanceWorker] = {}
         self._deadlines: list[tuple[float, int, QueuedRequest]] = []
@@ -107,7 +118,20 @@ class EndpointRuntime:
         self._scheduler = threading.Thread(target=self._run, name="endpoint-scheduler")
 
     def start(self) -> None:
+        """Ready once the instances it is created with have loaded their model, as SageMaker puts an
+        endpoint InService only once its instances pass the health check."""
         self._resume()
+        if self._created:
+            self.journal.scaled_to(self._endpoint.desired)
+        with self._lock:
+            self._sync_workers()
+            serving = [
+                self._workers[i.instance_id]
+                for i in self._endpoint.instances
+                if i.state is InstanceState.IN_SERVICE
+            ]
+        for worker in serving:
+            worker.wait_loaded()
         self._scheduler.start()
 
     def submit(self, request: AsyncRequest, *, ttl: float, timeout: float) -> AsyncRequest:

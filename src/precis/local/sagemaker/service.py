@@ -35,7 +35,13 @@ class LocalEndpoint:
     ) -> None:
         results = AsyncResults(settings, s3=s3, sns=sns, cloudwatch=cloudwatch)
         self.runtime = EndpointRuntime(
-            policy, capacity, script, results, clock=ScaledClock(time_scale), journal=journal
+            policy,
+            capacity,
+            script,
+            results,
+            clock=ScaledClock(time_scale),
+            journal=journal,
+            initial_instances=settings.initial_instance_count,
         )
         self.server = AsyncInvocationServer(("127.0.0.1", port), settings, self.runtime)
         self._serving = threading.Thread(target=self.server.serve_forever, name="endpoint-http")

@@ -21,6 +21,7 @@ class EndpointSettings:
     region: str = "us-east-1"
     account_id: str = "123456789012"
     model_server_timeout: float | None = None  # the container's SAGEMAKER_MODEL_SERVER_TIMEOUT
+    initial_instance_count: int = 1  # the variant's InitialInstanceCount: the instances it is created with
 
     @classmethod
     def from_stack(cls, stack: Stack) -> EndpointSettings:
@@ -37,6 +38,7 @@ class EndpointSettings:
             success_topic=notification.get("SuccessTopic"),
             error_topic=notification.get("ErrorTopic"),
             variant_name=variants[0].get("VariantName", "AllTraffic"),
+            initial_instance_count=int(variants[0].get("InitialInstanceCount", 1)),
             region=stack.region,
             account_id=stack.account_id,
             model_server_timeout=float(timeout) if timeout else None,
