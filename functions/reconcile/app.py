@@ -23,6 +23,7 @@ METRICS = {
     ReconcileOutcome.EXPIRED: "ReconciledExpired",
     ReconcileOutcome.IN_FLIGHT: "ReconcileInFlight",
     ReconcileOutcome.SETTLED_ELSEWHERE: "ReconcileSettledElsewhere",
+    ReconcileOutcome.ERROR: "ReconcileErrors",
 }
 
 

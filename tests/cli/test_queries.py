@@ -22,6 +22,16 @@ def test_get_shows_a_completed_summary(seed, cli, stack):
     assert "800 → 60" in result.output
 
 
+def test_get_says_when_the_summary_was_cut_to_fit_the_record(seed, cli, stack):
+    record = seed("very-long", summary="A finding worth a sentence. " * 10_000)
+
+    result = cli("get", record.document_id, "--stack", stack)
+
+    assert result.exit_code == 0, result.output
+    assert "the whole summary is in" in result.output
+    assert f"{record.inference_id}.out" in "".join(result.output.split())  # the line wraps
+
+
 def test_get_json_by_inference_id(seed, cli, stack):
     record = seed("rising-seas", status=Status.FAILED, reason="input too long")
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from precis_core.models import Dispatch, InferenceResult, Status, SummaryRecord
+import pytest
+from precis_core.models import (
+    MAX_REASON_CHARS,
+    Dispatch,
+    InferenceResult,
+    RecordRejected,
+    Status,
+    SummaryRecord,
+)
+from precis_core.store import MAX_SUMMARY_BYTES
 
 DOC = "0123456789abcdef0123456789abcdef"
 
@@ -147,3 +156,77 @@ def test_queries_page_through_an_index_newest_first(store):
     recent = store.query_by_status(Status.QUEUED, since="2026-11-25T01:00:03.000Z")
     assert len(recent.records) == 2
     assert len(list(store.iter_by_status(Status.QUEUED))) == 5
+
+
+def complete_with(store, result: InferenceResult) -> bool:
+    return store.complete(
+        DOC,
+        f"{DOC}-1",
+        result=result,
+        output_location="s3://precis-output/async-output/x.out",
+        completed_at="2026-11-25T01:00:03.000Z",
+        latency_ms=3000,
+        attempts=[],
+    )
+
+
+def test_a_summary_over_the_bound_is_kept_cut_at_a_word_and_marked(store):
+    # Given a result whose summary alone is far over DynamoDB's 400 KB item limit
+    assert store.put_queued(queued())
+    words = " ".join(f"wörd{i}" for i in range(100_000))
+    assert len(words.encode()) > 4 * MAX_SUMMARY_BYTES
+
+    # When it is recorded
+    assert complete_with(store, InferenceResult(words, "m", "extractive", 100_000, 100_000, 1, 1))
+
+    # Then the record holds a bounded prefix ending at a whole word, and says it was cut
+    record = store.get(DOC)
+    assert record.summary_truncated is True
+    assert len(record.summary.encode()) <= MAX_SUMMARY_BYTES
+    assert record.summary.endswith("…") and words.startswith(record.summary[:-1])
+    assert words[len(record.summary) - 1] == " "
+
+
+def test_a_summary_within_the_bound_is_kept_whole_and_not_marked(store):
+    assert store.put_queued(queued())
+    assert complete_with(store, RESULT)
+    record = store.get(DOC)
+    assert (record.summary, record.summary_truncated) == ("A summary.", None)
+
+
+def test_reasons_and_the_attempts_kept_are_bounded(store):
+    # Given a document retried many times, each failure with a traceback-long reason
+    assert store.put_queued(queued())
+    history = [
+        {"inference_id": f"{DOC}-{n}", "status": "FAILED", "failure_reason": "x" * 50_000}
+        for n in range(1, 40)
+    ]
+
+    assert store.fail(
+        DOC,
+        f"{DOC}-1",
+        reason="y" * 50_000,
+        completed_at="2026-11-25T01:00:03.000Z",
+        latency_ms=1,
+        attempts=history,
+    )
+
+    record = store.get(DOC)
+    assert len(record.failure_reason) == MAX_REASON_CHARS and record.failure_reason.endswith("…")
+    assert [a["inference_id"] for a in record.attempts] == [f"{DOC}-{n}" for n in range(20, 40)]
+    assert {len(a["failure_reason"]) for a in record.attempts} == {MAX_REASON_CHARS}
+
+
+def test_an_item_dynamodb_refuses_is_a_record_rejected(store, dynamodb):
+    # Given a record already near the item limit (written by something that did not bound it)
+    assert store.put_queued(queued())
+    dynamodb.update_item(
+        TableName=store.table_name,
+        Key={"document_id": {"S": DOC}},
+        UpdateExpression="SET title = :t",
+        ExpressionAttributeValues={":t": {"S": "t" * 395_000}},
+    )
+
+    # When a bounded summary would take it over, Then the adapter names the refusal
+    with pytest.raises(RecordRejected, match="size"):
+        complete_with(store, InferenceResult("s " * 40_000, "m", "extractive", 1, 1, 1, 1))

@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from botocore.awsrequest import AWSResponse
+from precis_core import clients
 from precis_core.ids import document_id, inference_id, timestamp
 from precis_core.models import Dispatch, Status, SummaryRecord
 
@@ -98,3 +100,109 @@ def test_a_request_younger_than_the_threshold_is_not_looked_at(
     # Then it is left to its notification
     assert sum(report["counts"].values()) == 0
     assert store.get(recent.document_id).status is Status.QUEUED
+
+
+def near_the_item_limit(dynamodb, store, record: SummaryRecord, size: int) -> None:
+    """Make the record `size` bytes of title long, as something that did not bound it might have."""
+    dynamodb.update_item(
+        TableName=store.table_name,
+        Key={"document_id": {"S": record.document_id}},
+        UpdateExpression="SET title = :t",
+        ExpressionAttributeValues={":t": {"S": "t" * size}},
+    )
+
+
+class RefusedHead:
+    """S3 answering HeadObject on one key with 403, below botocore's retries (at `before-send`)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self, request, **_):
+        if request.method == "HEAD" and request.url.endswith(self.key):
+            return AWSResponse(request.url, 403, {}, _EmptyBody())
+        return None
+
+
+class _EmptyBody:
+    def stream(self, **_):
+        yield b""
+
+
+def test_a_poison_record_is_failed_with_the_reason_and_the_run_goes_on(
+    reconcile_handler, queued, output_arrived, store, dynamodb, s3, names, events, lambda_context
+):
+    # Given three lost notifications, the middle record too close to DynamoDB's item limit for its summary
+    first, poison, last = (queued(name, age=timedelta(minutes=20)) for name in ("first", "poison", "last"))
+    for record in (first, poison, last):
+        output_arrived(record)
+    near_the_item_limit(dynamodb, store, poison, 395_000)
+    bulky = json.dumps({**OUTPUT, "summary": "word " * 8_000}).encode()
+    s3.put_object(Bucket=names.output_bucket, Key=f"async-output/{poison.inference_id}.out", Body=bulky)
+
+    # When the schedule fires
+    report = reconcile_handler(events("schedule.json"), lambda_context)
+
+    # Then the others complete, and the poison record is FAILED saying why and where its result is
+    assert store.get(first.document_id).status is Status.COMPLETED
+    assert store.get(last.document_id).status is Status.COMPLETED
+    failed = store.get(poison.document_id)
+    assert failed.status is Status.FAILED
+    assert failed.failure_reason.startswith("the summary could not be stored (")
+    assert failed.failure_reason.endswith(f"the full result is at {poison.output_location}")
+    assert report["counts"]["completed"] == 2 and report["counts"]["failed"] == 1
+
+
+def test_a_record_that_cannot_be_written_at_all_is_counted_and_the_run_goes_on(
+    reconcile_handler, queued, output_arrived, store, dynamodb, events, lambda_context
+):
+    # Given a lost notification whose record has no room left even for a failure reason
+    stuck, fine = queued("stuck", age=timedelta(minutes=20)), queued("fine", age=timedelta(minutes=20))
+    for record in (stuck, fine):
+        output_arrived(record)
+    near_the_item_limit(dynamodb, store, stuck, 404_200)
+
+    report = reconcile_handler(events("schedule.json"), lambda_context)
+
+    # Then the other record is settled and the report names the one it could not write
+    assert store.get(fine.document_id).status is Status.COMPLETED
+    assert store.get(stuck.document_id).status is Status.QUEUED
+    assert report["counts"]["error"] == 1 and report["counts"]["completed"] == 1
+    [problem] = report["errors"]
+    assert problem["document_id"] == stuck.document_id and problem["error"].startswith("RecordRejected: ")
+
+
+def test_an_error_checking_one_record_is_noted_on_it_and_the_run_goes_on(
+    reconcile_handler, queued, output_arrived, store, events, lambda_context
+):
+    # Given two lost notifications, S3 refusing to say whether one of the outputs exists
+    refused, fine = queued("refused", age=timedelta(minutes=20)), queued("fine", age=timedelta(minutes=20))
+    for record in (refused, fine):
+        output_arrived(record)
+    s3_events = clients.aws_client("s3").meta.events
+    s3_events.register_first("before-send.s3.HeadObject", RefusedHead(f"{refused.inference_id}.out"))
+
+    report = reconcile_handler(events("schedule.json"), lambda_context)
+
+    # Then the other one completes, and the refused one stays QUEUED with the error on its record
+    assert store.get(fine.document_id).status is Status.COMPLETED
+    kept = store.get(refused.document_id)
+    assert kept.status is Status.QUEUED
+    assert kept.reconcile_error.startswith("ClientError: An error occurred (403)")
+    assert report["counts"]["error"] == 1 and report["counts"]["completed"] == 1
+
+
+def test_a_record_past_its_deadline_expires_even_when_its_objects_cannot_be_checked(
+    reconcile_handler, queued, store, events, lambda_context
+):
+    stale = queued("stale", age=timedelta(days=1))
+    s3_events = clients.aws_client("s3").meta.events
+    s3_events.register_first("before-send.s3.HeadObject", RefusedHead(f"{stale.inference_id}.out"))
+
+    report = reconcile_handler(events("schedule.json"), lambda_context)
+
+    record = store.get(stale.document_id)
+    assert record.status is Status.FAILED
+    assert record.failure_reason.startswith("expired: no output or failure object 6h15m after submission")
+    assert "the last check failed: ClientError: An error occurred (403)" in record.failure_reason
+    assert report["counts"]["expired"] == 1

@@ -21,6 +21,7 @@ from precis_core.models import (
 from precis_core.record import RecordService
 from precis_core.results import InferenceOutputs, ResultPaths
 from precis_core.settings import RecordSettings
+from precis_core.store import MAX_SUMMARY_BYTES
 
 OUTPUT = {
     "summary": "The central bank raised its rate by a quarter point.",
@@ -348,3 +349,23 @@ def test_a_notification_faster_than_its_submit_is_retried_until_the_location_is_
     location = message_of(success)["responseParameters"]["outputLocation"]
     assert store.mark_sent(queued.document_id, queued.inference_id, location, queued.failure_location)
     assert record_handler(success, lambda_context)["results"][0]["outcome"] == "completed"
+
+
+def test_a_result_too_long_for_a_record_completes_with_a_bounded_summary(
+    record_handler, queued, success, s3, store, lambda_context
+):
+    # Given an output whose summaries together are far over DynamoDB's item limit (a long list request)
+    many = [{**OUTPUT, "summary": "Rates rose again this quarter. " * 400} for _ in range(100)]
+    put_json(s3, queued.output_location, many)
+
+    # When its notification arrives
+    response = record_handler(success, lambda_context)
+
+    # Then the record is COMPLETED with the start of the summary, says it was cut, and points at the
+    # output object, which keeps every summary
+    record = store.get(queued.document_id)
+    assert response["results"][0]["outcome"] == "completed"
+    assert record.status is Status.COMPLETED and record.summary_truncated is True
+    assert len(record.summary.encode()) <= MAX_SUMMARY_BYTES
+    assert record.output_location == queued.output_location
+    assert record.words_out == 100 * OUTPUT["words_out"]

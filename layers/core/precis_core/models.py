@@ -61,6 +61,10 @@ class ResultMissing(PrecisError):
     """A notification names an output object that is not there (yet): retry later."""
 
 
+class RecordRejected(PrecisError):
+    """DynamoDB refused to write the record as asked (ValidationException: e.g. over its item limit)."""
+
+
 class DispatchPending(PrecisError):
     """A notification arrived before the submit recorded where its inference writes: retry later."""
 
@@ -203,6 +207,9 @@ class SummaryRecord:
     chunks: int | None = None
     completed_at: str | None = None
     latency_ms: int | None = None
+    summary_truncated: bool | None = None  # the full summary is in the object at output_location
+    reconcile_error: str | None = None  # why the last reconcile run could not settle it (still QUEUED)
+    reconcile_error_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain attributes, without the unset ones (DynamoDB stores no nulls for us)."""
@@ -222,6 +229,14 @@ class SummaryRecord:
         if values.get("dispatch") is not None:
             values["dispatch"] = Dispatch(values["dispatch"])
         return cls(**values)
+
+
+# A failure reason as records and attempts keep it (a failure object can hold a whole traceback).
+MAX_REASON_CHARS = 2_000
+
+
+def bounded_reason(reason: str) -> str:
+    return reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 1] + "…"
 
 
 def settle_attempt(

@@ -7,7 +7,9 @@ gave up into its dead-letter queue. For each QUEUED record (oldest first, throug
 - neither, and the request is past its TTL plus the invocation timeout → FAILED, "expired";
 - otherwise it is still in flight and left alone.
 Every change goes through the record service's conditional writes, so a run racing a late
-notification, or a second run, changes nothing more.
+notification, or a second run, changes nothing more. One record can never stop a run: whatever
+settling it raises is noted on that record (`reconcile_error`), counted, and the run goes on; a record
+past its deadline is expired even when its objects cannot be checked.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class ReconcileOutcome(StrEnum):
     EXPIRED = "expired"  # nothing arrived within the request TTL plus the invocation timeout
     IN_FLIGHT = "in_flight"  # nothing yet, but the request may still be processed
     SETTLED_ELSEWHERE = "settled_elsewhere"  # a notification or another run changed it meanwhile
+    ERROR = "error"  # settling it raised: the error is noted on the record for the next run
 
 
 @dataclass
@@ -44,9 +47,14 @@ class ReconcileReport:
 
     counts: Counter = field(default_factory=Counter)
     changed: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
 
-    def add(self, record: SummaryRecord, outcome: ReconcileOutcome) -> None:
+    def add(self, record: SummaryRecord, outcome: ReconcileOutcome, problem: str | None = None) -> None:
         self.counts[outcome.value] += 1
+        if problem is not None:
+            self.errors.append(
+                {"document_id": record.document_id, "inference_id": record.inference_id, "error": problem}
+            )
         if outcome in (ReconcileOutcome.COMPLETED, ReconcileOutcome.FAILED, ReconcileOutcome.EXPIRED):
             self.changed.append(
                 {
@@ -57,7 +65,11 @@ class ReconcileReport:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"counts": {o.value: self.counts[o.value] for o in ReconcileOutcome}, "changed": self.changed}
+        return {
+            "counts": {o.value: self.counts[o.value] for o in ReconcileOutcome},
+            "changed": self.changed,
+            "errors": self.errors,
+        }
 
 
 class Reconciler:
@@ -89,25 +101,56 @@ class Reconciler:
         for record in self.store.iter_by_status(Status.QUEUED):
             if record.submitted_at > cutoff:
                 break  # the index returns oldest first: the rest are younger still
-            report.add(record, self.settle(record, now))
+            try:
+                report.add(record, self.settle(record, now))
+            except Exception as error:  # noqa: BLE001 - one record's failure must not stop the others
+                problem = f"{type(error).__name__}: {error}"
+                report.add(record, self._unsettled(record, now, problem), problem)
         logger.info("reconciled", extra=report.to_dict()["counts"])
         return report
 
+    def _unsettled(self, record: SummaryRecord, now: datetime, problem: str) -> ReconcileOutcome:
+        """Expire a record past its deadline whatever its objects say; else note the problem on it."""
+        logger.exception("could not settle a record", extra={"inference_id": record.inference_id})
+        try:
+            if self._past_deadline(record, now):
+                reason = f"{self._expiry_reason()}; the last check failed: {problem}"
+                return _outcome(
+                    self.records.fail(record.inference_id, reason).outcome, ReconcileOutcome.EXPIRED
+                )
+            self.store.note_problem(
+                record.document_id, record.inference_id, problem=problem, at=timestamp(now)
+            )
+        except Exception:  # noqa: BLE001 - the store itself failing: the next run tries again
+            logger.exception(
+                "could not note the problem on the record", extra={"inference_id": record.inference_id}
+            )
+        return ReconcileOutcome.ERROR
+
     def settle(self, record: SummaryRecord, now: datetime) -> ReconcileOutcome:
-        if record.output_location and self.outputs.exists(record.output_location):
+        if self._ours(record.output_location) and self.outputs.exists(record.output_location):
             result = self.records.complete(record.inference_id, record.output_location)
             return _outcome(result.outcome, ReconcileOutcome.COMPLETED)
-        if record.failure_location and self.outputs.exists(record.failure_location):
+        if self._ours(record.failure_location, failure=True) and self.outputs.exists(record.failure_location):
             result = self.records.fail(record.inference_id, None, record.failure_location)
             return _outcome(result.outcome, ReconcileOutcome.FAILED)
-        if now - parse_timestamp(record.submitted_at) > self.deadline:
-            reason = (
-                f"expired: no output or failure object {self._deadline_text()} after submission "
-                "(request TTL plus invocation timeout)"
-            )
-            result = self.records.fail(record.inference_id, reason)
+        if self._past_deadline(record, now):
+            result = self.records.fail(record.inference_id, self._expiry_reason())
             return _outcome(result.outcome, ReconcileOutcome.EXPIRED)
         return ReconcileOutcome.IN_FLIGHT
+
+    def _ours(self, location: str | None, *, failure: bool = False) -> bool:
+        """Only locations under the endpoint's own paths are looked at (a tampered record's are not)."""
+        return self.records.paths.holds(location, failure=failure)
+
+    def _past_deadline(self, record: SummaryRecord, now: datetime) -> bool:
+        return now - parse_timestamp(record.submitted_at) > self.deadline
+
+    def _expiry_reason(self) -> str:
+        return (
+            f"expired: no output or failure object {self._deadline_text()} after submission "
+            "(request TTL plus invocation timeout)"
+        )
 
     def _deadline_text(self) -> str:
         seconds = int(self.deadline.total_seconds())

@@ -19,6 +19,7 @@ from precis_core.models import (
     Dispatch,
     DispatchPending,
     Notification,
+    RecordRejected,
     Status,
     SummaryRecord,
     UnreadableResult,
@@ -103,15 +104,20 @@ class RecordService:
         except UnreadableResult as unreadable:
             return self._fail(record, f"the endpoint's output is unreadable: {unreadable}", None)
         now = self.clock()
-        applied = self.store.complete(
-            record.document_id,
-            inference_id,
-            result=result,
-            output_location=output_location,
-            completed_at=now,
-            latency_ms=elapsed_ms(record.submitted_at, now),
-            attempts=settle_attempt(record.attempts, inference_id, Status.COMPLETED, now),
-        )
+        try:
+            applied = self.store.complete(
+                record.document_id,
+                inference_id,
+                result=result,
+                output_location=output_location,
+                completed_at=now,
+                latency_ms=elapsed_ms(record.submitted_at, now),
+                attempts=settle_attempt(record.attempts, inference_id, Status.COMPLETED, now),
+            )
+        except RecordRejected as rejected:
+            # Retrying the same write cannot succeed: the record says why, and where the result is.
+            reason = f"the summary could not be stored ({rejected}); the full result is at {output_location}"
+            return self._fail(record, reason, None)
         return self._applied(applied, record, RecordOutcome.COMPLETED, Status.COMPLETED)
 
     def fail(

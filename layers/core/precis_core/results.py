@@ -9,13 +9,18 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from precis_core.models import InferenceResult, ResultMissing, S3Location, UnreadableResult
+from precis_core.models import (
+    MAX_REASON_CHARS,
+    InferenceResult,
+    ResultMissing,
+    S3Location,
+    UnreadableResult,
+    bounded_reason,
+)
 from precis_core.s3 import is_missing, object_exists
 
 # An output is a summary and a few numbers; anything this big is not ours.
 MAX_OUTPUT_BYTES = 8 * 1024 * 1024
-# A failure object can hold a whole traceback: keep its start as the reason.
-MAX_REASON_CHARS = 2000
 
 logger = Logger(child=True)
 
@@ -64,7 +69,7 @@ class InferenceOutputs:
         if not failure_location:
             return None
         try:
-            body = self._read(failure_location, MAX_REASON_CHARS * 4)
+            body = self._read(failure_location, MAX_REASON_CHARS * 4)  # UTF-8: at most 4 bytes a character
         except (ClientError, UnreadableResult) as error:
             # Without s3:ListBucket a missing object answers 403: either way the reason is elsewhere.
             logger.warning("failure object unreadable", extra={"at": failure_location, "error": f"{error}"})
@@ -103,4 +108,4 @@ def failure_message(text: str) -> str | None:
                 break
     if not message:
         return None
-    return message if len(message) <= MAX_REASON_CHARS else message[: MAX_REASON_CHARS - 1] + "…"
+    return bounded_reason(message)

@@ -1,7 +1,10 @@
 """The summaries table: conditional state changes on an injected low-level DynamoDB client.
 
 Every transition is a conditional write. A failed condition is an expected outcome (a duplicate or
-out-of-order event), so it comes back as `False`, never as an exception; other errors propagate.
+out-of-order event), so it comes back as `False`, never as an exception; an item DynamoDB refuses
+(ValidationException, e.g. over its 400 KB limit) is a RecordRejected; other errors propagate.
+What a record holds is bounded so that it always fits: the summary (the full one stays in the
+output object the record points to, and `summary_truncated` says so), reasons and the attempts kept.
 """
 
 from __future__ import annotations
@@ -15,12 +18,24 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from precis_core.models import Dispatch, InferenceResult, Status, SummaryRecord
+from precis_core.models import (
+    Dispatch,
+    InferenceResult,
+    RecordRejected,
+    Status,
+    SummaryRecord,
+    bounded_reason,
+)
 
 BY_STATUS_INDEX = "by-status"
 BY_COLLECTION_INDEX = "by-collection"
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
+_REFUSED = "ValidationException"
+# DynamoDB's item limit is 400 KB (names and values, UTF-8): the largest summary, reason and history
+# kept leave room for the rest of the item (key, title, locations, timestamps).
+MAX_SUMMARY_BYTES = 100_000
+MAX_ATTEMPTS_KEPT = 20
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -37,7 +52,12 @@ _OUTCOME_ATTRIBUTES = (
     "chunks",
     "completed_at",
     "latency_ms",
+    "summary_truncated",
+    "reconcile_error",
+    "reconcile_error_at",
 )
+# What a reconcile run noted on a QUEUED record: gone once the record settles.
+_NOTES = ("reconcile_error", "reconcile_error_at")
 
 
 @dataclass(frozen=True)
@@ -144,12 +164,15 @@ class SummaryStore:
         latency_ms: int,
         attempts: list[dict[str, Any]],
     ) -> bool:
-        """QUEUED → COMPLETED for the matching inference id; False if it is not (any longer) that state."""
+        """QUEUED → COMPLETED for the matching inference id; False if it is not (any longer) that state.
+        A summary over MAX_SUMMARY_BYTES is kept cut at a word, with `summary_truncated` set."""
+        summary, truncated = bounded_summary(result.summary)
         return self._update(
             document_id,
             {
                 "status": Status.COMPLETED.value,
-                "summary": result.summary,
+                "summary": summary,
+                "summary_truncated": True if truncated else None,
                 "model": result.model,
                 "engine": result.engine,
                 "words_in": result.words_in,
@@ -158,9 +181,9 @@ class SummaryStore:
                 "output_location": output_location,
                 "completed_at": completed_at,
                 "latency_ms": latency_ms,
-                "attempts": attempts,
+                "attempts": bounded_attempts(attempts),
             },
-            remove=("failure_reason",),
+            remove=("failure_reason", *_NOTES),
             condition="#status = :queued AND inference_id = :iid",
             condition_values={":iid": inference_id},
         )
@@ -181,12 +204,23 @@ class SummaryStore:
             document_id,
             {
                 "status": Status.FAILED.value,
-                "failure_reason": reason,
+                "failure_reason": bounded_reason(reason),
                 "failure_location": failure_location,
                 "completed_at": completed_at,
                 "latency_ms": latency_ms,
-                "attempts": attempts,
+                "attempts": bounded_attempts(attempts),
             },
+            remove=_NOTES,
+            condition="#status = :queued AND inference_id = :iid",
+            condition_values={":iid": inference_id},
+        )
+
+    def note_problem(self, document_id: str, inference_id: str, *, problem: str, at: str) -> bool:
+        """Keep on a QUEUED record what went wrong when reconcile last tried to settle it (it stays QUEUED
+        for the next run); False if the record moved on."""
+        return self._update(
+            document_id,
+            {"reconcile_error": bounded_reason(problem), "reconcile_error_at": at},
             condition="#status = :queued AND inference_id = :iid",
             condition_values={":iid": inference_id},
         )
@@ -214,7 +248,7 @@ class SummaryStore:
                 "inference_id": new_inference_id,
                 "attempt": attempt,
                 "submitted_at": submitted_at,
-                "attempts": attempts,
+                "attempts": bounded_attempts(attempts),
                 "dispatch": Dispatch.CLAIMED.value,
                 "dispatch_until": dispatch_until,
             },
@@ -260,15 +294,20 @@ class SummaryStore:
             cursor = page.cursor
 
     def _put_new(self, record: SummaryRecord) -> bool:
+        values = record.to_dict()
+        values["attempts"] = bounded_attempts(record.attempts)
+        if record.failure_reason is not None:
+            values["failure_reason"] = bounded_reason(record.failure_reason)
         try:
             self._client.put_item(
                 TableName=self.table_name,
-                Item=to_item(record.to_dict()),
+                Item=to_item(values),
                 ConditionExpression="attribute_not_exists(document_id)",
             )
         except ClientError as error:
             if _is_condition_failure(error):
                 return False
+            _raise_if_refused(error)
             raise
         return True
 
@@ -288,7 +327,12 @@ class SummaryStore:
         names = {"#status": "status", "#dispatch": "dispatch"}
         placeholders = {":queued": Status.QUEUED.value, **condition_values}
         assignments = []
-        for n, (name, value) in enumerate((k, v) for k, v in values.items() if v is not None):
+        # The status is set last: moto applies SET clause by clause, and a write it refuses part way
+        # (over the item limit) must not have moved the record, as DynamoDB's atomic update would not.
+        ordered = sorted(
+            ((k, v) for k, v in values.items() if v is not None), key=lambda kv: kv[0] == "status"
+        )
+        for n, (name, value) in enumerate(ordered):
             names[f"#s{n}"], placeholders[f":s{n}"] = name, value
             assignments.append(f"#s{n} = :s{n}")
         for n, (name, value) in enumerate((k, v) for k, v in (if_absent or {}).items() if v is not None):
@@ -314,6 +358,7 @@ class SummaryStore:
         except ClientError as error:
             if _is_condition_failure(error):
                 return False
+            _raise_if_refused(error)
             raise
         return True
 
@@ -355,3 +400,29 @@ def _mentions(expression: str, placeholder: str) -> bool:
 
 def _is_condition_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == _CONDITION_FAILED
+
+
+def _raise_if_refused(error: ClientError) -> None:
+    details = error.response.get("Error", {})
+    if details.get("Code") == _REFUSED:
+        raise RecordRejected(details.get("Message", _REFUSED)) from error
+
+
+def bounded_summary(summary: str) -> tuple[str, bool]:
+    """The summary as a record keeps it (at most MAX_SUMMARY_BYTES of UTF-8, cut at a word) and whether
+    it was cut."""
+    encoded = summary.encode("utf-8")
+    if len(encoded) <= MAX_SUMMARY_BYTES:
+        return summary, False
+    kept = encoded[: MAX_SUMMARY_BYTES - len("…".encode())].decode("utf-8", errors="ignore")
+    space = kept.rfind(" ", len(kept) - 200)
+    return (kept[:space] if space > 0 else kept).rstrip() + "…", True
+
+
+def bounded_attempts(attempts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The last MAX_ATTEMPTS_KEPT attempts, each reason bounded (`attempt` still counts them all)."""
+    kept = [dict(entry) for entry in attempts[-MAX_ATTEMPTS_KEPT:]]
+    for entry in kept:
+        if isinstance(entry.get("failure_reason"), str):
+            entry["failure_reason"] = bounded_reason(entry["failure_reason"])
+    return kept

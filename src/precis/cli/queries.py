@@ -53,10 +53,13 @@ EXPORT_COLUMNS = (
     "output_location",
     "failure_reason",
     "summary",
+    "summary_truncated",
 )
 
 LIST_FIELDS = tuple(
-    c for c in EXPORT_COLUMNS if c not in {"model", "engine", "input_location", "output_location", "summary"}
+    c
+    for c in EXPORT_COLUMNS
+    if c not in {"model", "engine", "input_location", "output_location", "summary", "summary_truncated"}
 )
 
 
@@ -287,6 +290,10 @@ def _record_view(record: SummaryRecord) -> Table:
         ("model", f"{record.model} ({record.engine}, {_chunks(record.chunks)})" if record.model else None),
         ("output", record.output_location if record.status is Status.COMPLETED else None),
         ("failure", record.failure_reason),
+        (
+            "reconcile",
+            f"{record.reconcile_error} ({record.reconcile_error_at})" if record.reconcile_error else None,
+        ),
     ]
     for name, value in rows:
         if value:
@@ -298,4 +305,6 @@ def _record_view(record: SummaryRecord) -> Table:
     if record.summary:
         table.add_row("", "")
         table.add_row("summary", shown(record.summary))
+    if record.summary_truncated:
+        table.add_row("", shown(f"(cut to fit the record: the whole summary is in {record.output_location})"))
     return table

@@ -166,3 +166,5 @@ def reconcile(
     console.print(", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in counts.items()))
     for change in report.changed:
         console.print(f"  {shown(change['document_id'])}  {change['outcome']}")
+    for problem in report.errors:
+        console.print(f"  {shown(problem['document_id'])}  [red]error[/] {shown(problem['error'])}")
