@@ -9,6 +9,7 @@ from types import ModuleType
 
 import pytest
 
+from precis import random_pegasus
 from precis.paths import model_code_dir
 
 
@@ -148,3 +149,14 @@ def long_news() -> str:
 @pytest.fixture(scope="session")
 def long_report() -> str:
     return _long_report()
+
+
+@pytest.fixture(scope="session")
+def tiny_pegasus_dir(tmp_path_factory, news, long_report):
+    """A tiny random-weight PEGASUS with a 128-position window, saved as model_fn finds packaged weights."""
+    torch = pytest.importorskip("torch", reason="the ml extra (torch) is not installed")
+    pytest.importorskip("transformers", reason="the ml extra (transformers) is not installed")
+    pytest.importorskip("sentencepiece", reason="the ml extra (sentencepiece) is not installed")
+    # Many intra-op threads on a small shared CI machine make a tiny model crawl.
+    torch.set_num_threads(1)
+    return random_pegasus.build(tmp_path_factory.mktemp("tiny-pegasus"), news + " " + long_report)

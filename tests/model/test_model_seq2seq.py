@@ -6,7 +6,6 @@ article into sentence-aligned windows (map) and summarize the joined partial sum
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
@@ -16,71 +15,9 @@ from precis_summarizer.sentences import segment
 
 pytest.importorskip("torch", reason="the ml extra (torch) is not installed")
 transformers = pytest.importorskip("transformers", reason="the ml extra (transformers) is not installed")
-spm = pytest.importorskip("sentencepiece", reason="the ml extra (sentencepiece) is not installed")
-
-import torch  # noqa: E402
+pytest.importorskip("sentencepiece", reason="the ml extra (sentencepiece) is not installed")
 
 pytestmark = pytest.mark.ml
-
-WINDOW_POSITIONS = 128
-
-
-def _pegasus_tokenizer(corpus: str, directory):
-    """A sentencepiece unigram model trained here on the test texts, wrapped as a PegasusTokenizer."""
-    model = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(corpus.split(". ")),
-        model_writer=model,
-        vocab_size=300,
-        hard_vocab_limit=False,
-        model_type="unigram",
-        pad_id=0,
-        eos_id=1,
-        unk_id=2,
-        bos_id=-1,
-        num_threads=1,
-        minloglevel=2,
-    )
-    (directory / "spiece.model").write_bytes(model.getvalue())
-    if int(transformers.__version__.split(".")[0]) >= 5:
-        # transformers 5 builds PEGASUS tokenizers from (piece, score) pairs, not from the .model file.
-        processor = spm.SentencePieceProcessor(model_proto=model.getvalue())
-        vocab = [
-            (processor.id_to_piece(i), 0.0 if processor.is_control(i) else processor.get_score(i))
-            for i in range(processor.get_piece_size())
-        ]
-        return transformers.PegasusTokenizer(vocab=vocab, model_max_length=WINDOW_POSITIONS)
-    vocab_file = str(directory / "spiece.model")
-    return transformers.PegasusTokenizer(vocab_file=vocab_file, model_max_length=WINDOW_POSITIONS)
-
-
-@pytest.fixture(scope="module")
-def tiny_pegasus_dir(tmp_path_factory, news, long_report):
-    # Many intra-op threads on a small shared CI machine make a tiny model crawl.
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    directory = tmp_path_factory.mktemp("tiny-pegasus")
-    tokenizer = _pegasus_tokenizer(news + " " + long_report, directory)
-    config = transformers.PegasusConfig(
-        vocab_size=len(tokenizer),
-        d_model=32,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        max_position_embeddings=WINDOW_POSITIONS,
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        decoder_start_token_id=tokenizer.pad_token_id,
-    )
-    model = transformers.PegasusForConditionalGeneration(config)
-    model.generation_config.max_length = 24
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
-
 
 @pytest.fixture(scope="module")
 def tiny_pegasus(inference, tiny_pegasus_dir):
@@ -93,7 +30,8 @@ def tiny_pegasus(inference, tiny_pegasus_dir):
 def test_model_fn_loads_the_packaged_model_with_its_window(tiny_pegasus, tiny_pegasus_dir):
     assert tiny_pegasus.engine == "transformers"
     assert tiny_pegasus.model_name == tiny_pegasus_dir.name
-    assert tiny_pegasus.window == WINDOW_POSITIONS - 1  # the end-of-sequence token takes one position
+    positions = transformers.AutoConfig.from_pretrained(tiny_pegasus_dir).max_position_embeddings
+    assert tiny_pegasus.window == positions - 1  # the end-of-sequence token takes one position
     assert tiny_pegasus.batch_size == 8  # PRECIS_MAP_BATCH_SIZE unset
 
 

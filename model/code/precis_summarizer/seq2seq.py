@@ -8,6 +8,7 @@ and summarized again (reduce).
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,43 @@ class ModelLoadError(RuntimeError):
     """A transformers model was asked for and could not be loaded."""
 
 
+class SharedTokenizer:
+    """A tokenizer that requests running at once can share: one call at a time.
+
+    A fast tokenizer sets padding and truncation on its one Rust object at every call, so two threads
+    calling it at once fail ("Already borrowed", or "Unable to create tensor" when one call's padding is
+    switched off by the other's). The local endpoint runs an instance's concurrent invocations on one
+    summarizer; tokenizing is a small part of a request next to generate(), which runs outside the lock.
+    """
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
+        self._lock = threading.Lock()
+
+    def encode(self, texts: str | list[str], **options: Any) -> Any:
+        with self._lock:
+            return self._tokenizer(texts, **options)
+
+    def decode(self, ids: list[int]) -> str:
+        with self._lock:
+            return self._tokenizer.decode(ids, skip_special_tokens=True)
+
+    def batch_decode(self, output: Any) -> list[str]:
+        with self._lock:
+            return self._tokenizer.batch_decode(output, skip_special_tokens=True)
+
+    def special_tokens(self) -> int:
+        """Special tokens added to one sequence (PEGASUS: the end-of-sequence token)."""
+        with self._lock:
+            return self._tokenizer.num_special_tokens_to_add(pair=False)
+
+
 class TransformersSummarizer:
     engine = "transformers"
 
     def __init__(self, model: Any, tokenizer: Any, model_name: str, batch_size: int) -> None:
         self._model = model
-        self._tokenizer = tokenizer
+        self._tokenizer = SharedTokenizer(tokenizer)
         self.model_name = model_name
         self.batch_size = batch_size
         self.window = _window(model, tokenizer)
@@ -101,7 +133,7 @@ class TransformersSummarizer:
         return chosen
 
     def _token_counts(self, texts: list[str]) -> list[int]:
-        encoded = self._tokenizer(texts, add_special_tokens=False)["input_ids"]
+        encoded = self._tokenizer.encode(texts, add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     def _windows(self, units: list[str]) -> list[str]:
@@ -122,10 +154,10 @@ class TransformersSummarizer:
 
     def _split_long(self, unit: str) -> list[tuple[str, int]]:
         """A single sentence longer than the window, cut into window-sized runs of its own tokens."""
-        ids = self._tokenizer(unit, add_special_tokens=False)["input_ids"]
+        ids = self._tokenizer.encode(unit, add_special_tokens=False)["input_ids"]
         step = self.window - 1
         return [
-            (self._tokenizer.decode(ids[i : i + step], skip_special_tokens=True), len(ids[i : i + step]))
+            (self._tokenizer.decode(ids[i : i + step]), len(ids[i : i + step]))
             for i in range(0, len(ids), step)
         ]
 
@@ -146,14 +178,14 @@ class TransformersSummarizer:
         for start in range(0, len(texts), self.batch_size):
             deadline.check(f"summarizing window {start + 1} of {len(texts)}")
             batch = texts[start : start + self.batch_size]
-            inputs = self._tokenizer(batch, padding=True, truncation=False, return_tensors="pt")
+            inputs = self._tokenizer.encode(batch, padding=True, truncation=False, return_tensors="pt")
             length = inputs["input_ids"].shape[1]
-            if length > self.window + self._tokenizer.num_special_tokens_to_add():
+            if length > self.window + self._tokenizer.special_tokens():
                 raise RuntimeError(f"a window of {length} tokens exceeds the model's limit")
             inputs = inputs.to(self._model.device)
             with torch.inference_mode():
                 output = self._model.generate(**inputs, **generation)
-            decoded = self._tokenizer.batch_decode(output, skip_special_tokens=True)
+            decoded = self._tokenizer.batch_decode(output)
             summaries.extend(text.strip() for text in decoded)
         return summaries
 
