@@ -54,6 +54,14 @@ def test_a_caption_that_repeats_the_opening_sentence_is_not_picked_again(offline
     assert len(split_sentences(summary.summary)) == NEWS_SENTENCES
 
 
+@pytest.mark.parametrize("short", ["Scroll down for video.", "The mayor was delighted."])
+def test_a_sentence_of_under_six_words_is_not_picked_while_longer_ones_are_left(offline_model, news, short):
+    summary = offline_model.summarize(_with_line(news, 1, short))
+
+    assert short not in summary.summary
+    assert len(split_sentences(summary.summary)) == NEWS_SENTENCES
+
+
 def test_in_news_a_run_on_sentence_gives_way_to_ones_of_ordinary_length(offline_model, news):
     run_on = (
         "The turbines were lowered from a barge in March and the photographs show the engineers, the "
