@@ -24,6 +24,8 @@ METRICS = {
     ReconcileOutcome.IN_FLIGHT: "ReconcileInFlight",
     ReconcileOutcome.SETTLED_ELSEWHERE: "ReconcileSettledElsewhere",
     ReconcileOutcome.ERROR: "ReconcileErrors",
+    ReconcileOutcome.REDISPATCHED: "ReconcileRedispatched",
+    ReconcileOutcome.UNSENT: "ReconcileUnsent",
 }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import boto3
+import botocore.endpoint
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from moto import mock_aws
 from precis_core.ids import document_id, inference_id
 from precis_core.models import InferenceResult, Status, SummaryRecord, settle_attempt
@@ -13,6 +15,7 @@ from precis_core.store import SummaryStore
 from typer.testing import CliRunner
 
 from precis.cli.main import app
+from precis.cli.resources import StackTarget
 
 STACK = "precis-test"
 REGION = "us-east-1"
@@ -40,6 +43,14 @@ _TEMPLATE = {
             "Type": "AWS::S3::Bucket",
             **RETAINED,
             "Properties": {"BucketName": "precis-test-output"},
+        },
+        "SubmitDeadLetterQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"QueueName": "precis-test-submit-dlq"},
+        },
+        "RecordDeadLetterQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"QueueName": "precis-test-record-dlq"},
         },
         "SummariesTable": {
             "Type": "AWS::DynamoDB::Table",
@@ -81,6 +92,8 @@ _TEMPLATE = {
         "OutputBucketName": {"Value": {"Ref": "OutputBucket"}},
         "SummariesTableName": {"Value": {"Ref": "SummariesTable"}},
         "EndpointName": {"Value": "precis-test-summarizer"},
+        "SubmitDeadLetterQueueUrl": {"Value": {"Ref": "SubmitDeadLetterQueue"}},
+        "RecordDeadLetterQueueUrl": {"Value": {"Ref": "RecordDeadLetterQueue"}},
     },
 }
 
@@ -222,3 +235,30 @@ def seed(store, client):
         return store.get(doc)
 
     return write
+
+
+class Unreachable:
+    """The SageMaker runtime refusing connections (an outage) until `refusing` is set False."""
+
+    def __init__(self) -> None:
+        self.refusing = True
+
+    def __call__(self, request, **_):
+        if self.refusing:
+            raise EndpointConnectionError(endpoint_url=request.url)
+
+
+@pytest.fixture
+def endpoint_outage(monkeypatch) -> Unreachable:
+    """The stack's endpoint unreachable for the CLI's clients (botocore's retries run, unslept)."""
+    outage = Unreachable()
+    session = StackTarget.session
+
+    def with_outage(target: StackTarget):
+        opened = session(target)
+        opened.events.register_first("before-send.sagemaker-runtime.InvokeEndpointAsync", outage)
+        return opened
+
+    monkeypatch.setattr(StackTarget, "session", with_outage)
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda _: None)
+    return outage

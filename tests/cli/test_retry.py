@@ -68,3 +68,51 @@ def test_retry_failed_with_nothing_failed(stack, cli):
 
     assert result.exit_code == 0
     assert "no FAILED documents to retry" in result.output
+
+
+def stranded(store, client, record) -> None:
+    """What SubmitFunction leaves when the endpoint refused its three calls: released, failures counted."""
+    client("dynamodb").update_item(
+        TableName=store.table_name,
+        Key={"document_id": {"S": record.document_id}},
+        UpdateExpression="SET #d = :released, dispatch_failures = :three, dispatch_error = :error",
+        ExpressionAttributeNames={"#d": "dispatch"},
+        ExpressionAttributeValues={
+            ":released": {"S": "released"},
+            ":three": {"N": "3"},
+            ":error": {
+                "S": "EndpointUnavailable: the endpoint did not take the request (ServiceUnavailable)"
+            },
+        },
+    )
+
+
+def test_retry_sends_a_queued_document_the_endpoint_never_accepted(seed, store, cli, stack, client):
+    # Given a QUEUED document whose endpoint calls all failed during an outage
+    waiting = seed("outage", status=Status.QUEUED)
+    stranded(store, client, waiting)
+
+    # When the user retries it, once the endpoint is back
+    result = cli("retry", waiting.document_id, "--stack", stack, "--json")
+
+    # Then it is sent now, as the same attempt, and the endpoint accepted it
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["outcome"] == "queued"
+    record = store.get(waiting.document_id)
+    assert (record.status, record.attempt, record.dispatch.value) == (Status.QUEUED, 1, "sent")
+    assert record.output_location
+
+
+def test_retry_during_the_outage_says_so_and_keeps_the_record(
+    seed, store, cli, stack, client, endpoint_outage
+):
+    waiting = seed("outage", status=Status.QUEUED)
+    stranded(store, client, waiting)
+
+    result = cli("retry", waiting.document_id, "--stack", stack, "--json")
+
+    assert result.exit_code == 1
+    [outcome] = json.loads(result.stdout)
+    assert outcome["outcome"] == "unavailable" and "could not be reached" in outcome["reason"]
+    record = store.get(waiting.document_id)
+    assert (record.status, record.dispatch.value, record.dispatch_failures) == (Status.QUEUED, "released", 4)

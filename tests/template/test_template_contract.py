@@ -30,6 +30,7 @@ CONTRACT_RESOURCES = {
 CONTRACT_OUTPUTS = {
     "InputBucketName", "OutputBucketName", "SummariesTableName", "SuccessTopicArn", "ErrorTopicArn",
     "EndpointName", "SubmitFunctionName", "RecordFunctionName", "ReconcileFunctionName", "DashboardName",
+    "SubmitDeadLetterQueueUrl", "RecordDeadLetterQueueUrl",
 }
 FUNCTIONS = {
     "SubmitFunction": ("functions/submit", "SubmitDeadLetterQueue"),
@@ -84,8 +85,20 @@ def test_submit_environment_carries_the_endpoint_and_request_limits(properties, 
 
 def test_reconcile_environment_matches_what_reconcile_settings_read(properties):
     variables = properties("ReconcileFunction")["Environment"]["Variables"]
-    read = {"REQUEST_TTL_SECONDS", "INVOCATION_TIMEOUT_SECONDS", "RECONCILE_OLDER_THAN_SECONDS"}
+    read = {
+        "ENDPOINT_NAME", "ASYNC_OUTPUT_PATH", "ASYNC_FAILURE_PATH", "REQUEST_TTL_SECONDS",
+        "INVOCATION_TIMEOUT_SECONDS", "RECONCILE_OLDER_THAN_SECONDS",
+    }  # fmt: skip
     assert read <= set(variables)
+    assert variables["ENDPOINT_NAME"] == {"Fn::GetAtt": ["SummarizerEndpoint", "EndpointName"]}
+
+
+@pytest.mark.parametrize("function", ["RecordFunction", "ReconcileFunction"])
+def test_results_are_trusted_only_under_the_endpoint_configs_paths(properties, function):
+    variables = properties(function)["Environment"]["Variables"]
+    output = properties("SummarizerEndpointConfig")["AsyncInferenceConfig"]["OutputConfig"]
+    assert variables["ASYNC_OUTPUT_PATH"] == output["S3OutputPath"]
+    assert variables["ASYNC_FAILURE_PATH"] == output["S3FailurePath"]
 
 
 def test_uploads_under_incoming_trigger_submit(properties):

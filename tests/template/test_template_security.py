@@ -134,9 +134,10 @@ def test_no_wildcard_actions_outside_the_key_administration(statements):
     assert wildcards == {("TopicKey", "AccountAdministers")}
 
 
-def test_submit_may_invoke_only_the_summarizer_endpoint(statements):
+@pytest.mark.parametrize("function", ["SubmitFunction", "ReconcileFunction"])
+def test_submit_and_reconcile_may_invoke_only_the_summarizer_endpoint(statements, function):
     (invoke,) = [s for logical_id, s in statements
-                 if logical_id == "SubmitFunction" and s["Sid"] == "InvokeSummarizer"]
+                 if logical_id == function and s.get("Sid") == "InvokeSummarizer"]
     assert invoke["Action"] == "sagemaker:InvokeEndpointAsync"
     assert invoke["Resource"] == {"Ref": "SummarizerEndpoint"}
 

@@ -16,7 +16,9 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import boto3
+import botocore.endpoint
 import pytest
+from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 from precis_core import clients
 from precis_core.store import SummaryStore
@@ -206,3 +208,80 @@ def names() -> SimpleNamespace:
     return SimpleNamespace(
         input_bucket=INPUT_BUCKET, output_bucket=OUTPUT_BUCKET, table=TABLE, endpoint=ENDPOINT
     )
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_):
+        yield self.data
+
+
+class ScriptedEndpoint:
+    """Answers the sagemaker-runtime client's HTTP requests with scripted errors, then lets moto answer.
+
+    Sits at botocore's `before-send`, below the retry handler, so botocore's standard-mode retries
+    run for real on these responses."""
+
+    def __init__(self, *errors: tuple[int, str] | BaseException) -> None:
+        self.errors = list(errors)
+        self.http_requests = 0
+
+    def __call__(self, request, **_):
+        self.http_requests += 1
+        if not self.errors:
+            return None
+        if isinstance(self.errors[0], BaseException):
+            raise self.errors.pop(0)
+        return error_response(request, *self.errors.pop(0))
+
+
+class EndpointOutage:
+    """The endpoint refusing every call with 503 ServiceUnavailable until `refusing` is set False."""
+
+    def __init__(self) -> None:
+        self.refusing = True
+        self.refused = 0
+
+    def __call__(self, request, **_):
+        if not self.refusing:
+            return None
+        self.refused += 1
+        return error_response(request, 503, "ServiceUnavailable")
+
+
+def error_response(request, status: int, code: str) -> AWSResponse:
+    body = json.dumps({"message": f"{code} from the scripted endpoint"}).encode()
+    headers = {"x-amzn-ErrorType": code, "Content-Type": "application/json"}
+    return AWSResponse(request.url, status, headers, _Body(body))
+
+
+@pytest.fixture
+def scripted(aws):
+    """`scripted(*errors)`: the functions' sagemaker-runtime client gets these answers first."""
+
+    def install(*errors: tuple[int, str]) -> ScriptedEndpoint:
+        endpoint = ScriptedEndpoint(*errors)
+        events = clients.aws_client("sagemaker-runtime").meta.events
+        events.register_first("before-send.sagemaker-runtime.InvokeEndpointAsync", endpoint)
+        return endpoint
+
+    return install
+
+
+@pytest.fixture
+def outage(aws) -> EndpointOutage:
+    """The endpoint unavailable to the functions' sagemaker-runtime client until `outage.refusing = False`."""
+    refusing = EndpointOutage()
+    events = clients.aws_client("sagemaker-runtime").meta.events
+    events.register_first("before-send.sagemaker-runtime.InvokeEndpointAsync", refusing)
+    return refusing
+
+
+@pytest.fixture
+def backoffs(monkeypatch):
+    """The sleeps botocore's retry handler asks for (not slept, so the tests stay fast)."""
+    asked: list[float] = []
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", asked.append)
+    return asked

@@ -101,7 +101,9 @@ def test_dispatch_claim_is_released_then_claimed_once(store):
     # Then nobody else may claim it while that claim holds
     assert store.claim_dispatch(DOC, f"{DOC}-1", now=first, until=later) is False
     # But once released (a retryable failure), exactly one delivery gets it
-    assert store.release_dispatch(DOC, f"{DOC}-1") is True
+    assert store.release_dispatch(DOC, f"{DOC}-1", error="ServiceUnavailable", retry_after=first) is True
+    released = store.get(DOC)
+    assert (released.dispatch_failures, released.dispatch_error) == (1, "ServiceUnavailable")
     assert store.claim_dispatch(DOC, f"{DOC}-1", now=first, until=later) is True
     assert store.claim_dispatch(DOC, f"{DOC}-1", now=first, until=later) is False
     assert store.mark_sent(DOC, f"{DOC}-1", "s3://o/async-output/x.out", "s3://o/async-failures/x.out")

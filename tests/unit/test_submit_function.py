@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 from urllib.parse import unquote_plus
 
-import botocore.endpoint
 import pytest
-from botocore.awsrequest import AWSResponse
-from precis_core import clients
 from precis_core.ids import document_id
 from precis_core.models import Dispatch, EndpointUnavailable, SettingsError, Status
 
@@ -27,55 +23,6 @@ def doc_id_of(event) -> str:
     obj = event["Records"][0]["s3"]["object"]
     bucket = event["Records"][0]["s3"]["bucket"]["name"]
     return document_id(bucket, unquote_plus(obj["key"]), obj["versionId"])
-
-
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def stream(self, **_):
-        yield self.data
-
-
-class ScriptedEndpoint:
-    """Answers the sagemaker-runtime client's HTTP requests with scripted errors, then lets moto answer.
-
-    Sits at botocore's `before-send`, below the retry handler, so botocore's standard-mode retries
-    run for real on these responses."""
-
-    def __init__(self, *errors: tuple[int, str] | BaseException) -> None:
-        self.errors = list(errors)
-        self.http_requests = 0
-
-    def __call__(self, request, **_):
-        self.http_requests += 1
-        if not self.errors:
-            return None
-        if isinstance(self.errors[0], BaseException):
-            raise self.errors.pop(0)
-        status, code = self.errors.pop(0)
-        body = json.dumps({"message": f"{code} from the scripted endpoint"}).encode()
-        headers = {"x-amzn-ErrorType": code, "Content-Type": "application/json"}
-        return AWSResponse(request.url, status, headers, _Body(body))
-
-
-@pytest.fixture
-def scripted(aws):
-    def install(*errors: tuple[int, str]) -> ScriptedEndpoint:
-        endpoint = ScriptedEndpoint(*errors)
-        events = clients.aws_client("sagemaker-runtime").meta.events
-        events.register_first("before-send.sagemaker-runtime.InvokeEndpointAsync", endpoint)
-        return endpoint
-
-    return install
-
-
-@pytest.fixture
-def backoffs(monkeypatch):
-    """The sleeps botocore's retry handler asks for (not slept, so the tests stay fast)."""
-    asked: list[float] = []
-    monkeypatch.setattr(botocore.endpoint.time, "sleep", asked.append)
-    return asked
 
 
 def test_one_valid_upload_makes_one_endpoint_call_and_a_queued_record(

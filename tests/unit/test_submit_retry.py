@@ -5,6 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 from precis_core.articles import ArticleSource
+from precis_core.dispatch import Dispatcher
 from precis_core.ids import document_id
 from precis_core.models import ArticleRef, Status
 from precis_core.submit import SubmitService
@@ -32,7 +33,7 @@ def service(store, s3, names):
     submit = SubmitService(
         store,
         ArticleSource(boto3.client("s3")),
-        SummarizerEndpoint(runtime, names.endpoint, 3600, 900),
+        Dispatcher(store, SummarizerEndpoint(runtime, names.endpoint, 3600, 900)),
         input_prefix="incoming/",
         max_input_bytes=1024,
     )

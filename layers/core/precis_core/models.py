@@ -196,6 +196,9 @@ class SummaryRecord:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     dispatch: Dispatch | None = None
     dispatch_until: str | None = None  # when a CLAIMED dispatch may be taken over
+    dispatch_failures: int | None = None  # endpoint calls of this attempt that failed (precis_core.dispatch)
+    dispatch_error: str | None = None  # the last one's error
+    dispatch_after: str | None = None  # reconcile calls again no sooner
     output_location: str | None = None
     failure_location: str | None = None
     failure_reason: str | None = None

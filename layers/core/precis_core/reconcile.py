@@ -1,7 +1,11 @@
-"""Reconcile: settle QUEUED records whose notification was lost, from what S3 already holds.
+"""Reconcile: settle QUEUED records whose notification was lost, from what S3 already holds, and send
+again those whose request the endpoint never accepted.
 
-Delivery is at least once, but "once" can still fail: a lost SNS message, or a record function that
-gave up into its dead-letter queue. For each QUEUED record (oldest first, through the by-status index):
+Delivery is at least once, but "once" can still fail: a lost SNS message, a record function that
+gave up into its dead-letter queue, or an endpoint that refused calls for longer than the submit
+function's retries lasted. For each QUEUED record (oldest first, through the by-status index):
+- the endpoint never accepted it (released, or its claim ran out) → sent again through the
+  dispatcher once its backoff has passed, FAILED after MAX_DISPATCH_FAILURES (precis_core.dispatch);
 - its output object exists → completed from it, exactly as a success notification would;
 - its failure object exists → failed with the failure object's reason;
 - neither, and the request is past its TTL plus the invocation timeout → FAILED, "expired";
@@ -23,8 +27,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from precis_core.dispatch import Dispatcher, DispatchOutcome, never_accepted
 from precis_core.ids import parse_timestamp, timestamp
-from precis_core.models import Status, SummaryRecord
+from precis_core.models import EndpointUnavailable, Status, SummaryRecord
 from precis_core.record import RecordOutcome, RecordService
 from precis_core.results import InferenceOutputs
 from precis_core.store import SummaryStore
@@ -39,6 +44,8 @@ class ReconcileOutcome(StrEnum):
     IN_FLIGHT = "in_flight"  # nothing yet, but the request may still be processed
     SETTLED_ELSEWHERE = "settled_elsewhere"  # a notification or another run changed it meanwhile
     ERROR = "error"  # settling it raised: the error is noted on the record for the next run
+    REDISPATCHED = "redispatched"  # the endpoint had never accepted it: sent again, and accepted now
+    UNSENT = "unsent"  # never accepted, and not sent now: its backoff has not passed, or the call failed
 
 
 @dataclass
@@ -55,7 +62,12 @@ class ReconcileReport:
             self.errors.append(
                 {"document_id": record.document_id, "inference_id": record.inference_id, "error": problem}
             )
-        if outcome in (ReconcileOutcome.COMPLETED, ReconcileOutcome.FAILED, ReconcileOutcome.EXPIRED):
+        if outcome in (
+            ReconcileOutcome.COMPLETED,
+            ReconcileOutcome.FAILED,
+            ReconcileOutcome.EXPIRED,
+            ReconcileOutcome.REDISPATCHED,
+        ):
             self.changed.append(
                 {
                     "document_id": record.document_id,
@@ -81,6 +93,7 @@ class Reconciler:
         store: SummaryStore,
         records: RecordService,
         outputs: InferenceOutputs,
+        dispatcher: Dispatcher,
         *,
         request_ttl_seconds: int,
         invocation_timeout_seconds: int,
@@ -89,6 +102,7 @@ class Reconciler:
         self.store = store
         self.records = records
         self.outputs = outputs
+        self.dispatcher = dispatcher
         # A request can wait its whole TTL in the queue and then run up to the invocation timeout.
         self.deadline = timedelta(seconds=request_ttl_seconds + invocation_timeout_seconds)
         self.now = now
@@ -128,6 +142,8 @@ class Reconciler:
         return ReconcileOutcome.ERROR
 
     def settle(self, record: SummaryRecord, now: datetime) -> ReconcileOutcome:
+        if never_accepted(record, now):
+            return self._send_again(record)
         if self._ours(record.output_location) and self.outputs.exists(record.output_location):
             result = self.records.complete(record.inference_id, record.output_location)
             return _outcome(result.outcome, ReconcileOutcome.COMPLETED)
@@ -138,6 +154,19 @@ class Reconciler:
             result = self.records.fail(record.inference_id, self._expiry_reason())
             return _outcome(result.outcome, ReconcileOutcome.EXPIRED)
         return ReconcileOutcome.IN_FLIGHT
+
+    def _send_again(self, record: SummaryRecord) -> ReconcileOutcome:
+        try:
+            dispatched = self.dispatcher.redispatch(record)
+        except EndpointUnavailable:
+            return ReconcileOutcome.UNSENT  # counted on the record with its error and next try
+        return {
+            DispatchOutcome.SENT: ReconcileOutcome.REDISPATCHED,
+            DispatchOutcome.REJECTED: ReconcileOutcome.FAILED,
+            DispatchOutcome.GAVE_UP: ReconcileOutcome.FAILED,
+            DispatchOutcome.WAITING: ReconcileOutcome.UNSENT,
+            DispatchOutcome.TAKEN: ReconcileOutcome.SETTLED_ELSEWHERE,
+        }[dispatched.outcome]
 
     def _ours(self, location: str | None, *, failure: bool = False) -> bool:
         """Only locations under the endpoint's own paths are looked at (a tampered record's are not)."""

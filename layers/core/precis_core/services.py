@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from precis_core.articles import ArticleSource
+from precis_core.dispatch import Dispatcher
 from precis_core.reconcile import Reconciler
 from precis_core.record import RecordService
 from precis_core.results import InferenceOutputs, ResultPaths
@@ -24,18 +25,27 @@ ClientFactory = Callable[[str], Any]
 
 def submit_service(settings: SubmitSettings, client: ClientFactory) -> SubmitService:
     """Uploads → QUEUED records and InvokeEndpointAsync calls (SubmitFunction, `precis retry`)."""
+    store = SummaryStore(settings.summaries_table, client("dynamodb"))
     return SubmitService(
-        SummaryStore(settings.summaries_table, client("dynamodb")),
+        store,
         ArticleSource(client("s3")),
-        SummarizerEndpoint(
-            client("sagemaker-runtime"),
-            settings.endpoint_name,
-            settings.request_ttl_seconds,
-            settings.invocation_timeout_seconds,
-        ),
+        dispatcher(store, settings, client),
         input_prefix=settings.input_prefix,
         max_input_bytes=settings.max_input_bytes,
     )
+
+
+def dispatcher(
+    store: SummaryStore, settings: SubmitSettings | ReconcileSettings, client: ClientFactory
+) -> Dispatcher:
+    """The endpoint calls for records (the submit service's, and reconcile's for unsent records)."""
+    endpoint = SummarizerEndpoint(
+        client("sagemaker-runtime"),
+        settings.endpoint_name,
+        settings.request_ttl_seconds,
+        settings.invocation_timeout_seconds,
+    )
+    return Dispatcher(store, endpoint)
 
 
 def record_service(settings: RecordSettings, client: ClientFactory) -> RecordService:
@@ -48,13 +58,15 @@ def record_service(settings: RecordSettings, client: ClientFactory) -> RecordSer
 
 
 def reconciler(settings: ReconcileSettings, client: ClientFactory) -> Reconciler:
-    """Lost notifications settled from S3, stale requests expired (ReconcileFunction, `precis reconcile`)."""
+    """Lost notifications settled from S3, unsent requests sent again, stale ones expired
+    (ReconcileFunction, `precis reconcile`)."""
     store = SummaryStore(settings.summaries_table, client("dynamodb"))
     outputs = InferenceOutputs(client("s3"))
     return Reconciler(
         store,
         RecordService(store, outputs, ResultPaths(settings.output_path, settings.failure_path)),
         outputs,
+        dispatcher(store, settings, client),
         request_ttl_seconds=settings.request_ttl_seconds,
         invocation_timeout_seconds=settings.invocation_timeout_seconds,
     )

@@ -121,6 +121,7 @@ class SubmitSettings:
 @dataclass(frozen=True)
 class ReconcileSettings:
     summaries_table: str
+    endpoint_name: str
     output_path: str
     failure_path: str
     request_ttl_seconds: int
@@ -132,6 +133,7 @@ class ReconcileSettings:
         read = _Reader(os.environ if environ is None else environ)
         settings = cls(
             summaries_table=read.text("SUMMARIES_TABLE"),
+            endpoint_name=read.text("ENDPOINT_NAME"),
             output_path=read.s3_path("ASYNC_OUTPUT_PATH"),
             failure_path=read.s3_path("ASYNC_FAILURE_PATH"),
             request_ttl_seconds=read.integer("REQUEST_TTL_SECONDS", *REQUEST_TTL_RANGE),

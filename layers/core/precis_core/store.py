@@ -58,6 +58,8 @@ _OUTCOME_ATTRIBUTES = (
 )
 # What a reconcile run noted on a QUEUED record: gone once the record settles.
 _NOTES = ("reconcile_error", "reconcile_error_at")
+# One attempt's failed endpoint calls: a new attempt starts counting again.
+_DISPATCH_FAILURES = ("dispatch_failures", "dispatch_error", "dispatch_after")
 
 
 @dataclass(frozen=True)
@@ -131,11 +133,13 @@ class SummaryStore:
             },
         )
 
-    def release_dispatch(self, document_id: str, inference_id: str) -> bool:
-        """Give the claim back after a retryable endpoint failure, so the retried event can call again."""
+    def release_dispatch(self, document_id: str, inference_id: str, *, error: str, retry_after: str) -> bool:
+        """Give the claim back after a failed endpoint call, so the retried event (or reconcile, not
+        before `retry_after`) can call again; the failure is counted and its error kept."""
         return self._update(
             document_id,
-            {"dispatch": Dispatch.RELEASED.value},
+            {"dispatch": Dispatch.RELEASED.value, "dispatch_error": error, "dispatch_after": retry_after},
+            counters=("dispatch_failures",),
             condition="#status = :queued AND inference_id = :iid AND #dispatch = :claimed",
             condition_values={":iid": inference_id, ":claimed": Dispatch.CLAIMED.value},
         )
@@ -252,7 +256,7 @@ class SummaryStore:
                 "dispatch": Dispatch.CLAIMED.value,
                 "dispatch_until": dispatch_until,
             },
-            remove=_OUTCOME_ATTRIBUTES,
+            remove=(*_OUTCOME_ATTRIBUTES, *_DISPATCH_FAILURES),
             condition="inference_id = :expected AND #status <> :queued",
             condition_values={":expected": expected_inference_id},
         )
@@ -319,11 +323,13 @@ class SummaryStore:
         condition: str,
         condition_values: dict[str, Any],
         if_absent: dict[str, Any] | None = None,
+        counters: tuple[str, ...] = (),
         remove: tuple[str, ...] = (),
     ) -> bool:
-        """SET `values` (None values skipped), SET `if_absent` only where missing, REMOVE `remove`, all
-        under `condition`. Every attribute goes through a name placeholder (status, collection… are
-        reserved words); conditions may use #status, #dispatch and :queued."""
+        """SET `values` (None values skipped), SET `if_absent` only where missing, add one to each of
+        `counters` (from 0), REMOVE `remove`, all under `condition`. Every attribute goes through a
+        name placeholder (status, collection… are reserved words); conditions may use #status,
+        #dispatch and :queued."""
         names = {"#status": "status", "#dispatch": "dispatch"}
         placeholders = {":queued": Status.QUEUED.value, **condition_values}
         assignments = []
@@ -338,6 +344,10 @@ class SummaryStore:
         for n, (name, value) in enumerate((k, v) for k, v in (if_absent or {}).items() if v is not None):
             names[f"#a{n}"], placeholders[f":a{n}"] = name, value
             assignments.append(f"#a{n} = if_not_exists(#a{n}, :a{n})")
+        for n, name in enumerate(counters):
+            names[f"#c{n}"] = name
+            placeholders.update({":zero": 0, ":one": 1})
+            assignments.append(f"#c{n} = if_not_exists(#c{n}, :zero) + :one")
         expression = "SET " + ", ".join(assignments)
         if remove:
             names.update({f"#r{n}": name for n, name in enumerate(remove)})

@@ -3,7 +3,8 @@
 Exactly one endpoint call per document version, even when S3 delivers the event twice or Lambda
 retries it: the QUEUED record carries a dispatch claim. The first delivery creates the record
 already claimed; a retryable endpoint failure releases the claim and raises, so the retried event
-claims it again and calls; a duplicate finds it claimed or sent and does nothing.
+claims it again and calls; a duplicate finds it claimed or sent and does nothing. The call itself,
+and what a failed one leaves on the record, is precis_core.dispatch's.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from aws_lambda_powertools import Logger
 
 from precis_core import articles
 from precis_core.articles import ArticleSource
-from precis_core.ids import document_id, elapsed_ms, inference_id, timestamp
+from precis_core.dispatch import DEFAULT_CLAIM, Dispatched, Dispatcher, DispatchOutcome, never_accepted
+from precis_core.ids import document_id, inference_id, timestamp
 from precis_core.models import (
     ArticleRef,
     Dispatch,
-    EndpointRejected,
+    EndpointUnavailable,
     InvalidArticle,
     S3Location,
     Status,
@@ -33,13 +35,10 @@ from precis_core.models import (
     settle_attempt,
 )
 from precis_core.store import SummaryStore
-from precis_core.summarizer_endpoint import SummarizerEndpoint
 
 logger = Logger(child=True)
 
 DEFAULT_COLLECTION = "default"
-# Lambda's longest timeout: a claim taken outside Lambda (e.g. `precis retry`) is held this long.
-DEFAULT_CLAIM_MS = 15 * 60 * 1000
 _OVERWRITTEN = "overwritten before submission; the newer upload has its own event"
 
 
@@ -47,6 +46,7 @@ class SubmitOutcome(StrEnum):
     QUEUED = "queued"  # the endpoint accepted the article
     REJECTED = "rejected"  # bad input: FAILED record, no endpoint call
     ENDPOINT_REJECTED = "endpoint_rejected"  # the endpoint refused it for good: FAILED record
+    UNAVAILABLE = "unavailable"  # `precis retry` of an unsent record: the endpoint did not take it now
     DUPLICATE = "duplicate"  # the document already has a record that needs nothing from us
     # Not an article upload: a folder marker, outside the prefix, overwritten, or no such version.
     IGNORED = "ignored"
@@ -93,7 +93,7 @@ class SubmitService:
         self,
         store: SummaryStore,
         source: ArticleSource,
-        endpoint: SummarizerEndpoint,
+        dispatcher: Dispatcher,
         *,
         input_prefix: str,
         max_input_bytes: int,
@@ -101,7 +101,7 @@ class SubmitService:
     ) -> None:
         self.store = store
         self.source = source
-        self.endpoint = endpoint
+        self.dispatcher = dispatcher
         self.input_prefix = input_prefix
         self.max_input_bytes = max_input_bytes
         self.clock = clock
@@ -136,6 +136,8 @@ class SubmitService:
 
     def retry(self, document: str, time_left_ms: int | None = None) -> SubmitResult:
         """Queue a finished document again as attempt + 1 (for `precis retry`); the input is checked again.
+        A QUEUED one the endpoint never accepted (an outage outlasted the submit's retries) is sent
+        again now, as the same attempt; one it accepted is left to finish.
 
         LookupError if the document has no record."""
         record = self.store.get(document)
@@ -144,7 +146,7 @@ class SubmitService:
         location = S3Location.parse(record.input_location)
         ref = ArticleRef(location.bucket, location.key, record.version_id, record.etag or "")
         if record.status is Status.QUEUED:
-            return self._result(SubmitOutcome.DUPLICATE, record, "it is still queued")
+            return self._send_again(record)
         try:
             article = self._check(ref)
         except InvalidArticle as invalid:
@@ -195,8 +197,7 @@ class SubmitService:
     def _claim_window(self, time_left_ms: int | None) -> tuple[str, str]:
         """Now, and until when a claim taken now holds."""
         now = self.clock()
-        lasts = timedelta(milliseconds=DEFAULT_CLAIM_MS if time_left_ms is None else time_left_ms)
-        return timestamp(now), timestamp(now + lasts)
+        return timestamp(now), timestamp(now + _lasting(time_left_ms))
 
     def _new_record(self, ref: ArticleRef, doc: str, time_left_ms: int | None) -> SummaryRecord:
         first = inference_id(doc, 1)
@@ -238,43 +239,39 @@ class SubmitService:
     def _resume(self, record: SummaryRecord, key: str, time_left_ms: int | None) -> SubmitResult:
         """A record exists: finish a dispatch an earlier delivery released (or abandoned, its claim run
         out), else it is a duplicate."""
-        now, until = self._claim_window(time_left_ms)
         unsent = record.status is Status.QUEUED and record.dispatch in (Dispatch.RELEASED, Dispatch.CLAIMED)
-        if unsent and self.store.claim_dispatch(
-            record.document_id, record.inference_id, now=now, until=until
-        ):
+        if unsent and self.dispatcher.claim(record, _lasting(time_left_ms)):
             logger.info("retrying the endpoint call", extra={"inference_id": record.inference_id})
             return self._dispatch(record, key)
         return SubmitResult(SubmitOutcome.DUPLICATE, key, record.document_id, record.inference_id)
 
     def _dispatch(self, record: SummaryRecord, key: str) -> SubmitResult:
-        """Call the endpoint under the claim this submit holds."""
-        try:
-            invocation = self.endpoint.invoke(record.input_location, record.content_type, record.inference_id)
-        except EndpointRejected as rejected:
-            return self._endpoint_rejected(record, key, str(rejected))
-        except Exception:
-            # Give the claim back so Lambda's retry of this event can make the call.
-            self.store.release_dispatch(record.document_id, record.inference_id)
-            raise
-        self.store.mark_sent(
-            record.document_id, record.inference_id, invocation.output_location, invocation.failure_location
-        )
-        logger.info("article queued", extra={"key": key, "inference_id": record.inference_id})
-        return SubmitResult(SubmitOutcome.QUEUED, key, record.document_id, record.inference_id)
+        """Call the endpoint under the claim this submit holds (EndpointUnavailable propagates, so
+        Lambda retries the event)."""
+        return self._dispatched(self.dispatcher.send(record), record, key)
 
-    def _endpoint_rejected(self, record: SummaryRecord, key: str, reason: str) -> SubmitResult:
-        now = timestamp(self.clock())
-        self.store.fail(
-            record.document_id,
-            record.inference_id,
-            reason=reason,
-            completed_at=now,
-            latency_ms=elapsed_ms(record.submitted_at, now),
-            attempts=settle_attempt(record.attempts, record.inference_id, Status.FAILED, now, reason),
-        )
-        logger.error("endpoint rejected the article", extra={"key": key, "reason": reason})
-        return self._result(SubmitOutcome.ENDPOINT_REJECTED, record, reason)
+    def _send_again(self, record: SummaryRecord) -> SubmitResult:
+        """`precis retry` of a QUEUED record: send it now if the endpoint never accepted it."""
+        if not never_accepted(record, self.clock()):
+            return self._result(SubmitOutcome.DUPLICATE, record, "it is still queued: the endpoint has it")
+        try:
+            dispatched = self.dispatcher.redispatch(record, now_or_never=True)
+        except EndpointUnavailable as unavailable:
+            return self._result(SubmitOutcome.UNAVAILABLE, record, str(unavailable))
+        return self._dispatched(dispatched, record, S3Location.parse(record.input_location).key)
+
+    def _dispatched(self, dispatched: Dispatched, record: SummaryRecord, key: str) -> SubmitResult:
+        if dispatched.outcome is DispatchOutcome.SENT:
+            logger.info("article queued", extra={"key": key, "inference_id": record.inference_id})
+            return SubmitResult(SubmitOutcome.QUEUED, key, record.document_id, record.inference_id)
+        if dispatched.outcome is DispatchOutcome.REJECTED:
+            return self._result(SubmitOutcome.ENDPOINT_REJECTED, record, dispatched.reason)
+        return self._result(SubmitOutcome.DUPLICATE, record, "another caller is sending it")
+
+
+def _lasting(time_left_ms: int | None) -> timedelta:
+    """How long a claim holds: the invocation's remaining time, or DEFAULT_CLAIM outside Lambda."""
+    return DEFAULT_CLAIM if time_left_ms is None else timedelta(milliseconds=time_left_ms)
 
 
 def _open_attempt(inference: str, submitted_at: str) -> dict[str, Any]:

@@ -45,6 +45,7 @@ def reconcile_settings(resources: StackResources) -> ReconcileSettings:
     """The reconcile function's settings as this stack was deployed with them."""
     return ReconcileSettings(
         summaries_table=resources.table_name,
+        endpoint_name=resources.endpoint_name,
         output_path=resources.output_path,
         failure_path=resources.failure_path,
         request_ttl_seconds=resources.number("RequestTTLSeconds"),
