@@ -1,0 +1,534 @@
+"""Chaos benchmark: real articles through the local stack, one fault injected mid-run, recovery as a user
+would do it (the stack's supervision, then `precis reconcile`), and what every upload ended as.
+
+Every fault is real:
+  kill-endpoint       SIGKILL of the endpoint process; the stack restarts it and its journal resumes
+  kill-submit         SIGKILL of every SubmitFunction execution environment while it works
+  kill-record         SIGKILL of every RecordFunction execution environment while it works
+  endpoint-outage     the endpoint refuses InvokeEndpointAsync (ServiceUnavailable, 503) for longer than
+                      the submit function's retries last (its admin API's refuse_invocations switch)
+  drop-notifications  the endpoint writes its objects but publishes no notification until it is idle
+  duplicate-events    every S3 event delivered twice (the input bucket notifies the submit queue twice)
+  poison              hostile uploads (the kinds issue 10 lists) mixed into the articles
+
+A run uploads half the articles, then the other half while the fault hits: the faults on the intake
+(kill-submit, endpoint-outage, duplicate-events) before the second half starts, the others once the
+endpoint has finished some requests and holds others unfinished. It ends the fault, then waits
+until nothing changes for a while and runs `precis reconcile`, again and again, until every upload is
+settled or --deadline passes. Per fault it prints: articles, COMPLETED, FAILED (by reason), still
+QUEUED, missing (an upload without a record), duplicate records (a record for no upload), endpoint
+invocations per document (model runs, from the endpoint's journal) and the time to settle (the first
+upload to the newest record's completed_at). Each fault runs on a fresh stack.
+
+    .venv/bin/python bench/chaos.py --articles 1000 [--fault kill-endpoint ...] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from precis_core.ids import parse_timestamp
+
+from precis.cli.console import console, shown
+from precis.local.stack import LocalStack
+from precis.samples import passages
+
+TIME_SCALE = 60.0
+"""A minute of the stack's clock per second: Lambda's retry delays, alarms and instance starts in seconds."""
+OUTAGE_SECONDS = 15.0
+"""Real seconds the endpoint refuses requests: longer than the submit function's retries (botocore's,
+then Lambda's two at 1 and 2 simulated minutes)."""
+QUIET_SECONDS = 5.0
+"""No change in the records for this long: the pipeline has done what it does on its own."""
+BACKLOG_FRACTION = 0.02
+"""Processing faults hit once the endpoint holds this share of the uploads unfinished (and some are done)."""
+INTAKE_FAULTS = ("kill-submit", "endpoint-outage", "duplicate-events", "poison")
+PRECIS = Path(sys.executable).with_name("precis")
+FAULTS = (
+    "kill-endpoint",
+    "kill-submit",
+    "kill-record",
+    "endpoint-outage",
+    "drop-notifications",
+    "duplicate-events",
+    "poison",
+)
+FINAL = ("COMPLETED", "FAILED")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One object put under incoming/<collection>/."""
+
+    name: str
+    body: bytes
+    content_type: str | None = None
+    well_formed: bool = True
+    """A normal article: it must end COMPLETED."""
+    makes_record: bool = True
+    """A folder marker makes none."""
+    delete_after_put: bool = False
+
+
+@dataclass
+class Uploaded:
+    upload: Upload
+    key: str
+
+
+@dataclass
+class Result:
+    fault: str
+    articles: int
+    uploads: int
+    completed: int = 0
+    failed: int = 0
+    failed_by_reason: dict[str, int] = field(default_factory=dict)
+    queued: int = 0
+    missing: int = 0
+    duplicates: int = 0
+    well_formed: int = 0
+    well_formed_completed: int = 0
+    invocations_per_document: float = 0.0
+    max_invocations: int = 0
+    settle_seconds: float | None = None
+    restarts: dict[str, int] = field(default_factory=dict)
+    resumed: int = 0
+    """Open requests the (last) endpoint process took over from its journal."""
+    reconcile_runs: int = 0
+    wall_seconds: float = 0.0
+
+    @property
+    def goal_met(self) -> bool:
+        return (
+            self.missing == 0
+            and self.queued == 0
+            and self.duplicates == 0
+            and self.well_formed_completed == self.well_formed
+        )
+
+
+def articles(count: int) -> list[Upload]:
+    """`count` news-to-paper-length texts cut from the bundled samples, cycled under distinct names."""
+    texts = passages(min_words=300)
+    return [
+        Upload(f"article-{number:05d}.txt", texts[number % len(texts)][1].encode(), "text/plain")
+        for number in range(count)
+    ]
+
+
+def hostile_uploads(article: str) -> list[Upload]:
+    """The kinds of bad or odd upload issue 10 lists; each must end settled (COMPLETED, or FAILED with
+    a reason), none QUEUED or without a record. Written here, not taken from anywhere."""
+    deep = '{"text": ' * 10_000 + '"deep"' + "}" * 10_000
+    words = article.split()
+    return [
+        Upload(
+            "inputs-20000.json", json.dumps({"inputs": [article[:400]] * 20_000}).encode(), well_formed=False
+        ),
+        Upload("deep-10000.json", deep.encode(), well_formed=False),
+        Upload(
+            "huge-parameters.json",
+            json.dumps(
+                {
+                    "text": article,
+                    "parameters": {"sentences": 10**9, "max_length": 10**9, "target_words": 10**9},
+                }
+            ).encode(),
+            well_formed=False,
+        ),
+        Upload("zero-width.txt", ("\u200b\u200c\u200d\ufeff" * 2000).encode(), well_formed=False),
+        Upload(
+            "markup-field.json", json.dumps({"[/]": article, "[bold]x[/]": 1}).encode(), well_formed=False
+        ),
+        Upload(
+            "ansi-title.md",
+            f"# \x1b[31mRed\x1b[0m title \x1b]0;pwned\x07\n\n{article}".encode(),
+            well_formed=False,
+        ),
+        Upload("utf16.txt", article.encode("utf-16"), well_formed=False),
+        Upload("utf8-bom.txt", b"\xef\xbb\xbf" + article.encode(), well_formed=False),
+        Upload(
+            "invalid-utf8.txt",
+            b"\xff\xfe\xfa\xc3\x28" + article.encode()[:2000] + b"\xc0\xaf",
+            well_formed=False,
+        ),
+        Upload("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 40, well_formed=False),
+        Upload("figure.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, well_formed=False),
+        Upload("notes.docx", b"PK\x03\x04" + bytes(range(256)) * 40, well_formed=False),
+        Upload(
+            "one-line.txt",
+            " ".join(words[i % len(words)] for i in range(150_000)).encode(),
+            well_formed=False,
+        ),
+        Upload("tiny-sentences.txt", ("Yes. " * 60_000).encode(), well_formed=False),
+        Upload("empty.txt", b"", well_formed=False),
+        Upload(
+            "oversize.txt",
+            (article + "\n\n").encode() * (11 * 1024 * 1024 // len(article) + 1),
+            well_formed=False,
+        ),
+        Upload("deleted-before-read.txt", article.encode(), well_formed=False, delete_after_put=True),
+        Upload("wrong-type.json", json.dumps({"text": 42}).encode(), well_formed=False),
+        Upload("script-only.html", b"<html><script>alert(1)</script></html>", well_formed=False),
+        Upload("sub folder/", b"", well_formed=False, makes_record=False),
+        Upload("Résumé + plan (final) 東京.txt", article.encode(), well_formed=False),
+    ]
+
+
+class ChaosRun:
+    """One fault on a fresh stack: uploads, the fault, recovery, and the figures."""
+
+    def __init__(self, stack: LocalStack, fault: str, uploads: list[Upload], deadline: float) -> None:
+        self.stack = stack
+        self.fault = fault
+        self.uploads = uploads
+        self.deadline = deadline
+        self.collection = f"chaos-{fault}-{uuid.uuid4().hex[:6]}"
+        self.bucket = stack.outputs["InputBucketName"]
+        self.table = stack.outputs["SummariesTableName"]
+        self.s3 = stack.client("s3")
+        self.dynamodb = stack.client("dynamodb")
+        self.uploaded: list[Uploaded] = []
+        self.reconcile_runs = 0
+        self._lock = threading.Lock()
+
+    # --- the run --------------------------------------------------------------------------------
+    def run(self) -> Result:
+        started = time.monotonic()
+        first_upload = datetime.now(UTC)
+        half = len(self.uploads) // 2
+        self.upload(self.uploads[:half])
+        end_fault = self.inject() if self.fault in INTAKE_FAULTS else None
+        second_half = threading.Thread(target=self.upload, args=(self.uploads[half:],))
+        second_half.start()
+        if end_fault is None:
+            end_fault = self.inject()
+        second_half.join()
+        end_fault()
+        self.recover(started)
+        result = self.result()
+        result.wall_seconds = round(time.monotonic() - started, 1)
+        newest = self.newest_completion()
+        if newest is not None and result.queued == 0 and result.missing == 0:
+            result.settle_seconds = round((newest - first_upload).total_seconds(), 1)
+        return result
+
+    def upload(self, uploads: list[Upload]) -> None:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for done in pool.map(self._put, uploads):
+                with self._lock:
+                    self.uploaded.append(done)
+
+    def _put(self, upload: Upload) -> Uploaded:
+        key = f"incoming/{self.collection}/{upload.name}"
+        extra = {"ContentType": upload.content_type} if upload.content_type else {}
+        response = self.s3.put_object(Bucket=self.bucket, Key=key, Body=upload.body, **extra)
+        if upload.delete_after_put:
+            self.s3.delete_object(Bucket=self.bucket, Key=key, VersionId=response["VersionId"])
+        return Uploaded(upload, key)
+
+    def inject(self) -> Callable[[], None]:
+        """Injects the fault; returns what ends it (after the second half is uploaded)."""
+        injections: dict[str, Callable[[], Callable[[], None]]] = {
+            "kill-endpoint": lambda: self.kill_when_busy("endpoint"),
+            "kill-submit": lambda: self.kill("SubmitFunction"),
+            "kill-record": lambda: self.kill_when_busy("RecordFunction"),
+            "endpoint-outage": self.outage,
+            "drop-notifications": self.drop_notifications,
+            "duplicate-events": self.duplicate_events,
+            "poison": lambda: lambda: None,
+        }
+        return injections[self.fault]()
+
+    def kill_when_busy(self, process: str) -> Callable[[], None]:
+        self.wait(self.processing, every=0.1)
+        return self.kill(process)
+
+    def processing(self) -> bool:
+        """Mid-run for the endpoint and the record function: the endpoint has finished requests and holds
+        others unfinished (or, should it keep up with every upload, all uploads are made)."""
+        journal = self.endpoint("status")["journal"]
+        unfinished = journal["queued"] + journal["running"]
+        with self._lock:
+            all_uploaded = len(self.uploaded) == len(self.uploads)
+        return journal["closed"] >= 1 and (
+            unfinished >= max(2, BACKLOG_FRACTION * len(self.uploads)) or all_uploaded
+        )
+
+    def kill(self, process: str) -> Callable[[], None]:
+        """SIGKILL of every execution environment of the function (or the endpoint)."""
+        for name, pid in self.stack.pids().items():
+            if name == process or name.startswith(f"{process}-"):
+                os.kill(pid, signal.SIGKILL)
+        return lambda: None
+
+    def outage(self) -> Callable[[], None]:
+        self.set_faults(refuse_invocations=True)
+        began = time.monotonic()
+
+        def end() -> None:
+            time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - began)))
+            self.set_faults(refuse_invocations=False)
+
+        return end
+
+    def drop_notifications(self) -> Callable[[], None]:
+        self.wait(self.processing, every=0.1)
+        self.set_faults(drop_notifications=True)
+
+        def end() -> None:
+            self.wait(self.endpoint_idle)
+            self.set_faults(drop_notifications=False)
+
+        return end
+
+    def duplicate_events(self) -> Callable[[], None]:
+        """From now on S3 delivers every upload's event to the submit function twice, as its
+        at-least-once delivery may: the notification configuration appears twice."""
+        configuration = self.s3.get_bucket_notification_configuration(Bucket=self.bucket)
+        configuration.pop("ResponseMetadata", None)
+        configuration["QueueConfigurations"] = configuration.get("QueueConfigurations", []) * 2
+        self.s3.put_bucket_notification_configuration(
+            Bucket=self.bucket, NotificationConfiguration=configuration
+        )
+        return lambda: None
+
+    def recover(self, started: float) -> None:
+        """What a user does: let the stack recover on its own, then `precis reconcile` until settled."""
+        while not self.settled() and time.monotonic() - started < self.deadline:
+            self.wait_quiet(started)
+            if not self.settled():
+                self.reconcile()
+
+    # --- observing ------------------------------------------------------------------------------
+    def records(self) -> dict[str, dict]:
+        """The collection's records by document id (the by-collection index, every page), each with the
+        key of its upload."""
+        request = {
+            "TableName": self.table,
+            "IndexName": "by-collection",
+            "KeyConditionExpression": "#c = :c",
+            "ExpressionAttributeNames": {
+                "#c": "collection",
+                "#d": "document_id",
+                "#s": "status",
+                "#r": "failure_reason",
+                "#t": "completed_at",
+                "#i": "input_location",
+            },
+            "ExpressionAttributeValues": {":c": {"S": self.collection}},
+            "ProjectionExpression": "#d, #s, #r, #t, #i",
+        }
+        found = {}
+        while True:
+            page = self.dynamodb.query(**request)
+            for item in page["Items"]:
+                record = {name: value["S"] for name, value in item.items()}
+                record["key"] = record.get("input_location", "").removeprefix(f"s3://{self.bucket}/")
+                found[record["document_id"]] = record
+            if "LastEvaluatedKey" not in page:
+                return found
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def expected(self) -> dict[str, Uploaded]:
+        """The uploads made so far that must each end in one record, by key."""
+        with self._lock:
+            return {u.key: u for u in self.uploaded if u.upload.makes_record}
+
+    def settled(self) -> bool:
+        """Every upload is made and each that makes a record has one, COMPLETED or FAILED."""
+        by_key = self.records_by_key()
+        expected = self.expected()
+        return len(expected) == len(self.uploads) - self._no_record_uploads() and all(
+            by_key.get(key) and all(r["status"] in FINAL for r in by_key[key]) for key in expected
+        )
+
+    def records_by_key(self) -> dict[str, list[dict]]:
+        by_key: dict[str, list[dict]] = {}
+        for record in self.records().values():
+            by_key.setdefault(record["key"], []).append(record)
+        return by_key
+
+    def _no_record_uploads(self) -> int:
+        return sum(not upload.makes_record for upload in self.uploads)
+
+    def wait(self, condition: Callable[[], bool], every: float = 0.5) -> None:
+        while not condition():
+            time.sleep(every)
+
+    def wait_quiet(self, started: float) -> None:
+        """Until the records stop changing for QUIET_SECONDS (or everything is settled)."""
+        last, since = None, time.monotonic()
+        while time.monotonic() - started < self.deadline:
+            records = self.records()
+            state = Counter(r["status"] for r in records.values()), len(records)
+            if state != last:
+                last, since = state, time.monotonic()
+            if self.settled() or time.monotonic() - since >= QUIET_SECONDS:
+                return
+            time.sleep(1.0)
+
+    def endpoint_idle(self) -> bool:
+        status = self.endpoint("status")
+        journal = status["journal"]
+        return status["backlog"] == 0 and journal["queued"] + journal["running"] + journal["stored"] == 0
+
+    def endpoint(self, path: str) -> dict:
+        with urllib.request.urlopen(
+            f"{self.stack.endpoint_runtime_url}/_precis/{path}", timeout=10
+        ) as answer:
+            return json.loads(answer.read())
+
+    def set_faults(self, **faults: bool) -> None:
+        request = urllib.request.Request(
+            f"{self.stack.endpoint_runtime_url}/_precis/faults",
+            data=json.dumps(faults).encode(),
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def reconcile(self) -> None:
+        """`precis reconcile` against the stack, as a user runs it."""
+        env = {**os.environ, **self.stack.aws_environment()}
+        subprocess.run(
+            [str(PRECIS), "reconcile", "--endpoint-url", self.stack.endpoint_url, "--json"],
+            env=env,
+            capture_output=True,
+            check=True,
+            timeout=600,
+        )
+        self.reconcile_runs += 1
+
+    def newest_completion(self) -> datetime | None:
+        times = [parse_timestamp(r["completed_at"]) for r in self.records().values() if "completed_at" in r]
+        return max(times, default=None)
+
+    def result(self) -> Result:
+        records = self.records()
+        by_key = self.records_by_key()
+        expected = self.expected()
+        statuses = Counter(r["status"] for r in records.values())
+        reasons = Counter(
+            r.get("failure_reason", "")[:100] for r in records.values() if r["status"] == "FAILED"
+        )
+        runs: Counter[str] = Counter()
+        for row in self.endpoint("journal")["requests"]:
+            runs[row["input_location"].removeprefix(f"s3://{self.bucket}/")] += row["runs"]
+        invoked = [runs[key] for key in expected if runs[key]]
+        well_formed = [key for key, u in expected.items() if u.upload.well_formed]
+        return Result(
+            fault=self.fault,
+            articles=len(well_formed),
+            uploads=len(self.uploads),
+            completed=statuses["COMPLETED"],
+            failed=statuses["FAILED"],
+            failed_by_reason=dict(reasons.most_common()),
+            queued=statuses["QUEUED"],
+            missing=sum(key not in by_key for key in expected),
+            duplicates=sum(len(found) - (key in expected) for key, found in by_key.items()),
+            well_formed=len(well_formed),
+            well_formed_completed=sum(
+                [r["status"] for r in by_key.get(key, [])] == ["COMPLETED"] for key in well_formed
+            ),
+            invocations_per_document=round(sum(invoked) / len(invoked), 3) if invoked else 0.0,
+            max_invocations=max(invoked, default=0),
+            restarts={name: n for name, n in self.stack.supervisor.restarts().items() if n},
+            resumed=self.endpoint("status")["resumed"],
+            reconcile_runs=self.reconcile_runs,
+        )
+
+
+def run_fault(fault: str, count: int, *, function_concurrency: int, deadline: float) -> Result:
+    uploads = articles(count)
+    if fault == "poison":
+        hostile = hostile_uploads(uploads[0].body.decode())
+        step = max(1, len(uploads) // len(hostile))
+        for offset, upload in enumerate(hostile):
+            uploads.insert(min(len(uploads), offset * (step + 1)), upload)
+    with (
+        tempfile.TemporaryDirectory() as logs,
+        LocalStack(
+            0, time_scale=TIME_SCALE, log_dir=Path(logs), function_concurrency=function_concurrency
+        ) as stack,
+    ):
+        return ChaosRun(stack, fault, uploads, deadline).run()
+
+
+def report(results: list[Result]) -> None:
+    header = (
+        f"{'fault':<19} {'articles':>8} {'COMPLETED':>9} {'FAILED':>6} {'QUEUED':>6} {'missing':>7} "
+        f"{'dup rec':>7} {'inv/doc':>7} {'max':>3} {'settle s':>8}  recovery"
+    )
+    print(header)
+    for r in results:
+        restarts = [f"{name} restarted x{n}" for name, n in r.restarts.items()]
+        resumed = [f"{r.resumed} resumed from the journal"] if r.resumed else []
+        recovery = ", ".join(restarts + resumed + [f"reconcile x{r.reconcile_runs}"])
+        settle = f"{r.settle_seconds:.1f}" if r.settle_seconds is not None else "never"
+        invocations = f"{r.invocations_per_document:>7.3f} {r.max_invocations:>3}"
+        print(
+            f"{r.fault:<19} {r.uploads:>8} {r.completed:>9} {r.failed:>6} {r.queued:>6} {r.missing:>7} "
+            f"{r.duplicates:>7} {invocations} {settle:>8}  {recovery}"
+        )
+    for r in results:
+        if r.failed_by_reason:
+            print(f"\n{r.fault}: FAILED by reason")
+            for reason, count in r.failed_by_reason.items():
+                console.print(f"  {count:>5}  {shown(reason)}", highlight=False, soft_wrap=True)
+    met = [r.fault for r in results if r.goal_met]
+    missed = [r.fault for r in results if not r.goal_met]
+    print(
+        f"\ngoal (0 missing, 0 QUEUED, 0 duplicate records, every well-formed article COMPLETED) met by: "
+        f"{', '.join(met) or 'none'}; missed by: {', '.join(missed) or 'none'}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=1000, help="well-formed articles per fault")
+    parser.add_argument("--fault", action="append", choices=FAULTS, help="repeat for several (default: all)")
+    parser.add_argument(
+        "--function-concurrency", type=int, default=2, help="execution environments per function"
+    )
+    parser.add_argument(
+        "--deadline", type=float, default=900.0, help="real seconds a fault may take to settle"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per fault, one per line")
+    args = parser.parse_args()
+    results = []
+    for fault in args.fault or FAULTS:
+        result = run_fault(
+            fault, args.articles, function_concurrency=args.function_concurrency, deadline=args.deadline
+        )
+        results.append(result)
+        if args.json:
+            print(json.dumps({**asdict(result), "goal_met": result.goal_met}), flush=True)
+        else:
+            print(f"{fault}: {result.wall_seconds:.0f} s", file=sys.stderr, flush=True)
+    if not args.json:
+        report(results)
+    return 0 if all(r.goal_met for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""bench/chaos.py with 100 articles per fault, as a user runs it: each fault injected mid-run into a fresh
+local stack, recovered by the stack's supervision and `precis reconcile`, and then every upload settled:
+none without a record, none QUEUED, no duplicate record, every well-formed article COMPLETED."""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+
+import pytest
+
+from precis import paths
+
+pytestmark = [pytest.mark.integration, pytest.mark.chaos]
+
+ARTICLES = 100
+DEADLINE_SECONDS = 240
+"""A liveness guard: each of these faults settles in under 30 s on this machine."""
+
+PENDING = {
+    "kill-submit": "the event queues' visibility timeout does not follow --time-scale yet (issue 11, "
+    "one clock): the events a killed SubmitFunction held come back after 330 s",
+    "endpoint-outage": "reconcile does not re-dispatch a record the endpoint never accepted yet (issue 10, "
+    "re-dispatch): the outage leaves every record QUEUED with its dispatch released",
+    "poison": "deep JSON leaves no record and unbounded parameters run to the invocation timeout (issue 10, "
+    "bounded work and every bad input gets a record)",
+}
+
+
+@functools.cache
+def chaos(fault: str) -> dict:
+    """Runs the benchmark for one fault (once per session); its JSON line."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(paths.project_root() / "bench" / "chaos.py"),
+            "--articles",
+            str(ARTICLES),
+            "--fault",
+            fault,
+            "--deadline",
+            str(DEADLINE_SECONDS),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_SECONDS + 300,
+    )
+    assert done.stdout.strip(), done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def fault_param(fault: str):
+    if fault in PENDING:
+        return pytest.param(fault, marks=pytest.mark.xfail(reason=PENDING[fault], run=False))
+    return fault
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        fault_param(fault)
+        for fault in (
+            "kill-endpoint",
+            "kill-submit",
+            "kill-record",
+            "endpoint-outage",
+            "drop-notifications",
+            "duplicate-events",
+            "poison",
+        )
+    ],
+)
+def test_after_the_fault_and_recovery_every_upload_is_settled(fault: str) -> None:
+    # Given a fresh stack, When the benchmark runs 100 articles with the fault injected mid-run and recovers
+    result = chaos(fault)
+
+    # Then nothing is lost, stuck or doubled, and every well-formed article is summarized
+    assert result["missing"] == 0, result
+    assert result["queued"] == 0, result
+    assert result["duplicates"] == 0, result
+    assert result["well_formed"] >= ARTICLES, result
+    assert result["well_formed_completed"] == result["well_formed"], result
+    assert result["settle_seconds"] is not None, result
+    assert result["goal_met"] is True
+
+
+def test_a_killed_endpoint_is_restarted_and_resumes_what_it_had_accepted() -> None:
+    # Given the kill-endpoint run above
+    result = chaos("kill-endpoint")
+
+    # Then the stack restarted the endpoint once and the new process took over from the journal
+    assert result["restarts"] == {"endpoint": 1}, result
+    assert result["resumed"] >= 1, result
+    assert result["goal_met"] is True, result
+
+
+def test_duplicated_events_cost_no_second_inference() -> None:
+    # Given the duplicate-events run above
+    result = chaos("duplicate-events")
+
+    # Then each document was summarized once
+    assert result["invocations_per_document"] == 1.0, result
+    assert result["goal_met"] is True, result
