@@ -105,6 +105,8 @@ class Result:
     duplicates: int = 0
     well_formed: int = 0
     well_formed_completed: int = 0
+    odd_uploads: dict[str, str] = field(default_factory=dict)
+    """What each upload that is not a plain article ended as (poison): its status and reason."""
     invocations_per_document: float = 0.0
     max_invocations: int = 0
     settle_seconds: float | None = None
@@ -166,7 +168,7 @@ def hostile_uploads(article: str) -> list[Upload]:
         Upload("utf8-bom.txt", b"\xef\xbb\xbf" + article.encode(), well_formed=False),
         Upload(
             "invalid-utf8.txt",
-            b"\xff\xfe\xfa\xc3\x28" + article.encode()[:2000] + b"\xc0\xaf",
+            article.encode()[:2000] + b" \xc3\x28 \xfa\xc0\xaf",
             well_formed=False,
         ),
         Upload("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 40, well_formed=False),
@@ -445,6 +447,14 @@ class ChaosRun:
             missing=sum(key not in by_key for key in expected),
             duplicates=sum(len(found) - (key in expected) for key, found in by_key.items()),
             well_formed=len(well_formed),
+            odd_uploads={
+                u.upload.name: " ".join(
+                    f"{r['status']} {r.get('failure_reason', '')}".strip() for r in by_key.get(key, [])
+                )
+                or "no record"
+                for key, u in expected.items()
+                if not u.upload.well_formed
+            },
             well_formed_completed=sum(
                 [r["status"] for r in by_key.get(key, [])] == ["COMPLETED"] for key in well_formed
             ),
@@ -493,6 +503,10 @@ def report(results: list[Result]) -> None:
             print(f"\n{r.fault}: FAILED by reason")
             for reason, count in r.failed_by_reason.items():
                 console.print(f"  {count:>5}  {shown(reason)}", highlight=False, soft_wrap=True)
+        if r.odd_uploads:
+            print(f"\n{r.fault}: each odd upload")
+            for name, outcome in r.odd_uploads.items():
+                console.print(f"  {shown(name):<34} {shown(outcome[:110])}", highlight=False, soft_wrap=True)
     met = [r.fault for r in results if r.goal_met]
     missed = [r.fault for r in results if not r.goal_met]
     print(

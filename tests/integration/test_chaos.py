@@ -24,8 +24,6 @@ PENDING = {
     "one clock): the events a killed SubmitFunction held come back after 330 s",
     "endpoint-outage": "reconcile does not re-dispatch a record the endpoint never accepted yet (issue 10, "
     "re-dispatch): the outage leaves every record QUEUED with its dispatch released",
-    "poison": "deep JSON leaves no record and unbounded parameters run to the invocation timeout (issue 10, "
-    "bounded work and every bad input gets a record)",
 }
 
 
