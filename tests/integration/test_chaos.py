@@ -22,8 +22,6 @@ DEADLINE_SECONDS = 240
 PENDING = {
     "kill-submit": "the event queues' visibility timeout does not follow --time-scale yet (issue 11, "
     "one clock): the events a killed SubmitFunction held come back after 330 s",
-    "endpoint-outage": "reconcile does not re-dispatch a record the endpoint never accepted yet (issue 10, "
-    "re-dispatch): the outage leaves every record QUEUED with its dispatch released",
 }
 
 
