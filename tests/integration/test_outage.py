@@ -85,5 +85,5 @@ def test_an_outage_longer_than_the_submit_retries_is_recovered(pipeline) -> None
     # And redriving the DLQ finds the article already handled: no second inference, the queue emptied
     code, replayed = precis(pipeline, "redrive")
     assert code == 0 and any(r["outcome"] == "duplicate" and r["what"] == key for r in replayed)
-    assert dead_letters(pipeline) == []
+    assert not [e for e in dead_letters(pipeline) if e["Records"][0]["s3"]["object"]["key"].endswith(name)]
     assert pipeline.record_at(location, collection)["attempt"] == 1

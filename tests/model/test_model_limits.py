@@ -125,3 +125,12 @@ def test_a_request_in_time_is_summarized(inference, offline_model, long_report):
     summary = offline_model.summarize(request.documents[0], request.parameters, Deadline.after(60))
 
     assert summary.words_out > 0
+
+
+def test_choosing_among_many_tiny_sentences_stops_at_the_deadline(offline_model):
+    # Given 20,000 one-word sentences (each pick is a pass over all of them) and time for two picks
+    text = "Yes. No. " * 10_000
+    deadline = Deadline.after(60, clock=clock_from(0, 0, 0, 0, 0, 61))
+
+    with pytest.raises(DeadlineExceeded, match="stopped while choosing sentences"):
+        offline_model.summarize(text, None, deadline)

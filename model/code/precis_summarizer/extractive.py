@@ -236,7 +236,7 @@ class ExtractiveSummarizer:
         deadline.check("scoring sentences")
         usable = np.array([not _fragment(s) for s in candidates])
         usable |= not usable.any()
-        order = self._greedy(candidates, scores, vectors, usable, sentences, max_words, min_words)
+        order = self._greedy(candidates, scores, vectors, usable, sentences, max_words, min_words, deadline)
         if not order:
             return [_clipped(candidates[int(np.argmax(scores))], max_words or 0)]
         return [candidates[i] for i in sorted(order)]
@@ -271,6 +271,7 @@ class ExtractiveSummarizer:
         sentences: int | None,
         max_words: int | None,
         min_words: int,
+        deadline: Deadline = NO_DEADLINE,
     ) -> list[int]:
         chosen: list[int] = []
         words = 0
@@ -284,6 +285,7 @@ class ExtractiveSummarizer:
                 break
             if sentences is not None and len(chosen) >= sentences and words >= min_words:
                 break
+            deadline.check("choosing sentences")  # each pick costs a pass over every sentence
             gain = np.where(available, scores - self.scoring.redundancy * closest, -np.inf)
             best = int(np.argmax(gain))
             available[best] = False

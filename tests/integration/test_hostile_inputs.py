@@ -1,0 +1,164 @@
+"""Bad and odd uploads, all at once, through the local stack: each ends as the table says (a record
+COMPLETED, FAILED with a reason a user can act on, or no record for what is not an article), and
+nothing ends in a dead-letter queue."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from dataclasses import dataclass
+
+import pytest
+from precis_core.articles import SAMPLE_BYTES
+
+pytestmark = pytest.mark.integration
+
+NO_RECORD = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str  # the file name under incoming/<collection>/
+    body: bytes
+    status: str | None  # COMPLETED, FAILED, or NO_RECORD
+    reason: str = ""  # a part of the failure reason
+
+
+def uploads(article: str) -> list[Upload]:
+    """The table: one row per kind of upload, its final status and (when FAILED) its reason."""
+    words = article.encode()
+    huge_line = " ".join(article.replace(".", " ").split()) * (SAMPLE_BYTES // len(article) + 2)
+    return [
+        # empty, blank and wordless
+        Upload("empty.txt", b"", "FAILED", "the file is empty (0 bytes)"),
+        Upload("blank.md", b"  \n\n\t \n", "FAILED", "only whitespace"),
+        Upload("zero-width.txt", "\u200b\u200c\u200d\u2060".encode(), "FAILED", "no words to summarize"),
+        Upload("punctuation.md", b"... --- !!! ???\n\n* * *\n", "FAILED", "no words to summarize"),
+        Upload("markup-only.html", b"<div><span>&nbsp;&mdash;</span><br/></div>", "FAILED", "no words"),
+        Upload(
+            "script-only.html",
+            b"<html><script>var words = 1;</script></html>",
+            "FAILED",
+            "no text to summarize",
+        ),
+        # binary and other formats
+        Upload("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "FAILED", "looks binary"),
+        Upload(
+            "report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "FAILED", "unsupported file type ('.pdf')"
+        ),
+        Upload("letter.docx", b"PK\x03\x04\x14\x00\x06\x00", "FAILED", "unsupported file type ('.docx')"),
+        Upload("table.csv", b"a,b\n1,2\n", "FAILED", "unsupported file type ('.csv')"),
+        Upload("README", words, "FAILED", "unsupported file type (no extension)"),
+        Upload(
+            "controls.txt",
+            b"\x01\x02\x03\x04 text \x05\x06\x07",
+            "FAILED",
+            "looks binary (7 control characters",
+        ),
+        # encodings
+        Upload(
+            "latin-1.txt",
+            "Café crème in Zürich.".encode("latin-1"),
+            "FAILED",
+            "not valid UTF-8 (byte 3 is 0xe9)",
+        ),
+        Upload("broken-utf8.md", words[:200] + b"\xc3\x28" + words[200:400], "FAILED", "not valid UTF-8"),
+        Upload("utf16-no-bom.txt", article.encode("utf-16-le"), "FAILED", "UTF-16 without a byte-order mark"),
+        Upload("utf16-le-bom.txt", article.encode("utf-16"), "COMPLETED"),
+        Upload("utf16-be-bom.txt", codecs.BOM_UTF16_BE + article.encode("utf-16-be"), "COMPLETED"),
+        Upload("utf32-bom.txt", article.encode("utf-32"), "COMPLETED"),
+        Upload(
+            "utf8-bom.json", json.dumps({"title": "BOM", "text": article}).encode("utf-8-sig"), "COMPLETED"
+        ),
+        # JSON the inference script would refuse, and one too long for the submit function to parse
+        Upload("deep.json", b'{"text": ' * 10_000 + b'"x"' + b"}" * 10_000, "FAILED", "nests too deeply"),
+        Upload(
+            "many.json", json.dumps({"inputs": ["Rain fell."] * 20_000}).encode(), "FAILED", "20,000 items"
+        ),
+        Upload("list.json", json.dumps([{"text": article}]).encode(), "FAILED", "must be an object"),
+        Upload(
+            "fields.json",
+            json.dumps({"text": article, "[/]": 1}).encode(),
+            "FAILED",
+            "unknown fields ['[/]']",
+        ),
+        Upload(
+            "sentences.json",
+            json.dumps({"text": article, "parameters": {"sentences": 10**9}}).encode(),
+            "FAILED",
+            "sentences must be a whole number from 1 to 50",
+        ),
+        Upload(
+            "long-bad-parameters.json",
+            json.dumps(
+                {"parameters": {"bogus": 1}, "text": article * (SAMPLE_BYTES // len(article) + 1)}
+            ).encode(),
+            "FAILED",
+            "unknown parameters ['bogus']",
+        ),
+        # work one request may cause
+        Upload("tags.html", b"<b>a</b> " * 125_001, "FAILED", "over 200,000 HTML elements"),
+        Upload(
+            "oversize.txt",
+            b"word " * (10 * 1024 * 1024 // 5) + b"x",
+            "FAILED",
+            "over the 10,485,760-byte limit",
+        ),
+        Upload("one-huge-line.txt", huge_line.encode(), "COMPLETED"),
+        Upload("tiny-sentences.txt", b"Yes. No. " * 10_000, "COMPLETED"),
+        # key edge cases, a folder marker, and ordinary articles for contrast
+        Upload("a b+c%20 résumé [bold] \x1b[31m.txt", words, "COMPLETED"),
+        Upload("x" * 900 + ".md", words, "COMPLETED"),
+        Upload(
+            "UPPER.HTM", b"<html><title>Upper</title><body><p>" + words + b"</p></body></html>", "COMPLETED"
+        ),
+        Upload("folder/", b"", NO_RECORD),
+        Upload("plain.txt", words, "COMPLETED"),
+    ]
+
+
+def dead_letters(pipeline, output: str) -> list[str]:
+    """Every message body in one of the stack's on-failure queues (peeked: each shows again in 2 s)."""
+    sqs = pipeline.stack.client("sqs")
+    queue = pipeline.stack.outputs[output]
+    bodies: list[str] = []
+    while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=2).get(
+        "Messages"
+    ):
+        bodies += [m["Body"] for m in messages]
+    return bodies
+
+
+def test_every_bad_or_odd_upload_ends_as_expected_and_none_in_a_dead_letter_queue(pipeline) -> None:
+    collection = pipeline.new_collection("hostile")
+    table = uploads(pipeline.articles(1)[0][1])
+    assert len(table) >= 30
+
+    # Given each kind uploaded under incoming/<collection>/
+    for upload in table:
+        pipeline.s3.put_object(
+            Bucket=pipeline.input_bucket, Key=f"incoming/{collection}/{upload.name}", Body=upload.body
+        )
+
+    # When the pipeline has settled every one that gets a record
+    expected = [u for u in table if u.status is not NO_RECORD]
+    records = pipeline.wait_for_records(collection, len(expected))
+    by_key = {r["input_location"].split(f"/incoming/{collection}/", 1)[1]: r for r in records}
+
+    # Then each ended as the table says, with its reason, and what is not an article has no record
+    wrong = {}
+    for upload in table:
+        record = by_key.get(upload.name, {})
+        status, reason = record.get("status"), record.get("failure_reason") or ""
+        if status != upload.status or upload.reason not in reason:
+            wrong[upload.name[:60]] = (status, reason[:200])
+    assert wrong == {}, wrong
+    assert len(records) == len(expected)
+    for upload in expected:
+        record = by_key[upload.name]
+        if upload.status == "COMPLETED":
+            assert record["summary"].strip(), upload.name
+
+    # And nothing about them waits in a dead-letter queue
+    for output in ("SubmitDeadLetterQueueUrl", "RecordDeadLetterQueueUrl"):
+        assert [body for body in dead_letters(pipeline, output) if collection in body] == [], output
