@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from precis.local.lambda_runtime import FunctionConfig, FunctionWorker, LambdaContext, lambda_event
 
@@ -178,3 +182,95 @@ def test_the_subscription_arn_is_the_functions_own() -> None:
     worker = FunctionWorker(config(), sqs=FakeSqs(), sns=FakeSns(), handler=failing_handler)
 
     assert worker.subscription_arn(TOPIC) == SUBSCRIPTION
+
+
+@pytest.mark.parametrize(("attempt", "real_delay"), [(1, 3), (2, 6)])
+def test_retry_delays_follow_the_stacks_clock(attempt: int, real_delay: int) -> None:
+    # Given a stack at 20 simulated seconds per real second and a handler that fails
+    sqs = FakeSqs()
+    worker = FunctionWorker(config(time_scale=20.0), sqs=sqs, sns=FakeSns(), handler=failing_handler)
+    # When an attempt fails, Then the next one comes after Lambda's 1- or 2-minute delay on that clock
+    worker.deliver(message(SNS_ENVELOPE, attempt))
+    assert sqs.visibility == [real_delay]
+
+
+def test_an_event_older_than_its_maximum_age_on_the_stacks_clock_is_not_invoked() -> None:
+    # Given an event sent 100 real seconds ago, at 60 simulated seconds per real second (6000 s), to a
+    # function whose events may wait an hour
+    sqs = FakeSqs()
+    seen = []
+    worker = FunctionWorker(
+        config(time_scale=60.0, maximum_event_age_seconds=3600),
+        sqs=sqs,
+        sns=FakeSns(),
+        handler=lambda event, context: seen.append(event),
+    )
+    old = message({"Records": []}, 1)
+    old["Attributes"]["SentTimestamp"] = str(int((time.time() - 100) * 1000))
+    # When it is delivered, Then the handler never sees it and the destination says why
+    assert worker.deliver(old) is True
+    assert seen == []
+    assert json.loads(sqs.sent[0]["MessageBody"])["requestContext"]["condition"] == "EventAgeExceeded"
+
+
+def test_a_schedule_ticks_on_the_stacks_clock() -> None:
+    # Given a 15-minute schedule on a stack at 9000 simulated seconds per real second (0.1 s real)
+    sqs = FakeSqs()
+    schedule = {"rate_seconds": 900, "rule_arn": "arn:aws:events:us-east-1:123456789012:rule/r"}
+    worker = FunctionWorker(config(time_scale=9000.0), sqs=sqs, sns=FakeSns(), handler=failing_handler)
+    worker.queue_url = "http://127.0.0.1:1/123456789012/events"
+    ticking = threading.Thread(target=worker._tick, args=(schedule,))
+    # When half a real second passes
+    ticking.start()
+    time.sleep(0.55)
+    worker.stopping.set()
+    ticking.join()
+    # Then about five scheduled events were sent, not none
+    events = [json.loads(sent["MessageBody"]) for sent in sqs.sent]
+    assert 3 <= len(events) <= 6
+    assert {event["detail-type"] for event in events} == {"Scheduled Event"}
+
+
+def test_a_batch_that_outlasts_the_visibility_timeout_is_not_delivered_twice(monkeypatch) -> None:
+    # Given an event queue whose visibility timeout is 1 s (a fast clock), two messages in it, and a
+    # handler that takes 1.5 s for each
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="events", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+        for number in range(2):
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"Records": [], "n": number}))
+        seen: list[int] = []
+        stolen: list[dict] = []
+
+        def steal() -> None:  # another execution environment polling the same queue meanwhile
+            while not worker.stopping.is_set():
+                stolen.extend(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", []))
+                time.sleep(0.1)
+
+        thief = threading.Thread(target=steal)
+
+        def slow(event, context) -> None:
+            if not seen:
+                thief.start()  # once the worker holds the batch
+            seen.append(event["n"])
+            time.sleep(1.5)
+
+        worker = FunctionWorker(
+            config(queue_name="events", visibility_timeout_seconds=1), sqs=sqs, sns=FakeSns(), handler=slow
+        )
+        worker.queue_url = url
+        keeping = threading.Thread(target=worker.held.keep_invisible, args=(worker.stopping,))
+        keeping.start()
+        # When the worker works through the batch
+        try:
+            received = worker.poll_once()
+        finally:
+            worker.stopping.set()
+            keeping.join()
+            thief.join()
+        # Then it kept both messages to itself for the whole three seconds, and deleted them after
+        assert received == 2 and sorted(seen) == [0, 1]
+        assert stolen == []
+        assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", []) == []

@@ -80,3 +80,33 @@ def test_execution_environments_are_capped_by_reserved_concurrency() -> None:
 
     assert wired["SubmitFunction"].concurrency(20) == 10  # ReservedConcurrentExecutions
     assert wired["RecordFunction"].concurrency(20) == 20
+
+
+def test_the_stacks_clock_scales_what_the_functions_wait_for(stack) -> None:
+    # Given the stack at 10 simulated seconds per real second
+    wired = wire_functions(stack, 10.0, paths.project_root())
+    submit, reconcile = wired["SubmitFunction"], wired["ReconcileFunction"]
+    template = reconcile.function.environment
+
+    # Then a message whose worker died comes back after the function's timeout and Lambda's first retry
+    # delay (30 s + 60 s) on that clock
+    assert submit.event_queue_visibility_seconds == 9
+    assert submit.worker.visibility_timeout_seconds == 9
+    # And so is ReconcileFunction's age threshold
+    env = reconcile.environment(AWS)
+    assert int(env["RECONCILE_OLDER_THAN_SECONDS"]) == int(template["RECONCILE_OLDER_THAN_SECONDS"]) // 10
+    # But the request TTL and invocation timeout go to the endpoint as they are: the endpoint scales them
+    for function in (submit, reconcile):
+        for name in ("REQUEST_TTL_SECONDS", "INVOCATION_TIMEOUT_SECONDS"):
+            assert function.environment(AWS)[name] == function.function.environment[name]
+
+
+def test_at_real_time_nothing_is_scaled(stack) -> None:
+    wired = wire_functions(stack, 1.0, paths.project_root())
+    reconcile = wired["ReconcileFunction"]
+
+    assert wired["SubmitFunction"].event_queue_visibility_seconds == 30 + 60
+    env = reconcile.environment(AWS)
+    assert {name: env[name] for name in reconcile.scaled_environment} == {
+        name: reconcile.function.environment[name] for name in reconcile.scaled_environment
+    }

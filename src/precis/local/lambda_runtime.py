@@ -29,8 +29,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from precis.local.clock import ScaledClock
+
 RETRY_DELAYS_SECONDS = (60, 120)
 """Lambda waits one minute before the second attempt of an async invocation, two before the third."""
+
+MAX_VISIBILITY_SECONDS = 43200
+"""SQS's longest visibility timeout (12 hours)."""
 
 LONG_POLL_SECONDS = 20
 """SQS's longest poll: an idle function costs moto nothing; SIGTERM interrupts the wait at once."""
@@ -55,6 +60,8 @@ class FunctionConfig:
     on_failure_is_destination: bool = True
     schedules: list[dict] = field(default_factory=list)
     time_scale: float = 1.0
+    visibility_timeout_seconds: int = 30
+    """The event queue's, in real seconds: how soon a killed worker's messages are delivered again."""
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -172,15 +179,60 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+class HeldMessages:
+    """The messages of the batch a worker is on, kept invisible while it works through them.
+
+    The event queue's visibility timeout follows the stack's clock, so a killed worker's messages come
+    back soon; a live worker's batch can take longer than that on a busy machine, so every third of the
+    timeout it extends the visibility of the messages it still holds (none, when batches are quick)."""
+
+    def __init__(self, sqs, visibility_seconds: int) -> None:
+        self._sqs = sqs
+        self._visibility = visibility_seconds
+        self._lock = threading.Lock()
+        self._queue_url = ""
+        self._handles: set[str] = set()
+
+    def hold(self, queue_url: str, messages: list[dict]) -> None:
+        with self._lock:
+            self._queue_url = queue_url
+            self._handles = {message["ReceiptHandle"] for message in messages}
+
+    def release(self, handle: str) -> None:
+        with self._lock:
+            self._handles.discard(handle)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._handles = set()
+
+    def keep_invisible(self, stopping: threading.Event) -> None:
+        """Runs until `stopping`: extends the held messages' visibility every third of the timeout."""
+        while not stopping.wait(self._visibility / 3):
+            # Under the lock, so a message released for its retry delay is not extended after it.
+            with self._lock:
+                entries = [
+                    {"Id": str(n), "ReceiptHandle": handle, "VisibilityTimeout": self._visibility}
+                    for n, handle in enumerate(sorted(self._handles))
+                ]
+                for start in range(0, len(entries), 10):
+                    with contextlib.suppress(ClientError, EndpointConnectionError):
+                        self._sqs.change_message_visibility_batch(
+                            QueueUrl=self._queue_url, Entries=entries[start : start + 10]
+                        )
+
+
 class FunctionWorker:
     """Polls one function's event queue and invokes its handler, one invocation at a time."""
 
     def __init__(self, config: FunctionConfig, sqs=None, sns=None, handler=None):
         self.config = config
+        self.clock = ScaledClock(config.time_scale)
         retries = Config(retries={"mode": "standard"})
         self.sqs = sqs or boto3.client("sqs", config=retries)
         self.sns = sns or boto3.client("sns", config=retries)
         self.handler = handler or load_handler(config.code_dir, config.handler)
+        self.held = HeldMessages(self.sqs, config.visibility_timeout_seconds)
         self.stopping = threading.Event()
         self.busy = False
         self.queue_url = ""
@@ -191,6 +243,7 @@ class FunctionWorker:
         self.queue_url = self.await_queue(self.config.queue_name)
         for schedule in self.config.schedules:
             threading.Thread(target=self._tick, args=(schedule,), daemon=True).start()
+        threading.Thread(target=self.held.keep_invisible, args=(self.stopping,), daemon=True).start()
         while not self.stopping.is_set():
             self.poll_once(wait_seconds=LONG_POLL_SECONDS)
 
@@ -225,6 +278,7 @@ class FunctionWorker:
             MessageSystemAttributeNames=["ApproximateReceiveCount", "SentTimestamp"],
         )
         messages = response.get("Messages", [])
+        self.held.hold(self.queue_url, messages)
         done = []
         for message in messages:
             if self.stopping.is_set():
@@ -237,6 +291,7 @@ class FunctionWorker:
                 self.busy = False
         if done:
             self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=done)
+        self.held.clear()
         return len(messages)
 
     def deliver(self, message: dict) -> bool:
@@ -246,7 +301,7 @@ class FunctionWorker:
         request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, message["MessageId"]))
         event = lambda_event(message["Body"], self.subscription_arn)
         age = time.time() - int(attributes.get("SentTimestamp", time.time() * 1000)) / 1000
-        if age * self.config.time_scale > self.config.maximum_event_age_seconds:
+        if self.clock.simulated(age) > self.config.maximum_event_age_seconds:
             self.fail(event, request_id, attempt - 1, "EventAgeExceeded", None)
             return True
         error = self.invoke(event, request_id)
@@ -255,11 +310,12 @@ class FunctionWorker:
         if attempt > self.config.maximum_retry_attempts:
             self.fail(event, request_id, attempt, "RetriesExhausted", error)
             return True
-        delay = RETRY_DELAYS_SECONDS[min(attempt, len(RETRY_DELAYS_SECONDS)) - 1] / self.config.time_scale
+        delay = RETRY_DELAYS_SECONDS[min(attempt, len(RETRY_DELAYS_SECONDS)) - 1]
+        self.held.release(message["ReceiptHandle"])
         self.sqs.change_message_visibility(
             QueueUrl=self.queue_url,
             ReceiptHandle=message["ReceiptHandle"],
-            VisibilityTimeout=max(0, min(43200, round(delay))),
+            VisibilityTimeout=min(MAX_VISIBILITY_SECONDS, self.clock.whole_real_seconds(delay)),
         )
         return False
 
@@ -315,7 +371,7 @@ class FunctionWorker:
         )
 
     def _tick(self, schedule: dict) -> None:
-        interval = schedule["rate_seconds"] / self.config.time_scale
+        interval = self.clock.real(schedule["rate_seconds"])
         region = self.config.arn.split(":")[3]
         account_id = self.config.arn.split(":")[4]
         while not self.stopping.wait(interval):

@@ -14,13 +14,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from precis.lambda_functions import LambdaFunction, S3Trigger, SnsTrigger, lambda_functions
+from precis.local.clock import ScaledClock
 from precis.local.errors import StackError
-from precis.local.lambda_runtime import FunctionConfig
+from precis.local.lambda_runtime import MAX_VISIBILITY_SECONDS, RETRY_DELAYS_SECONDS, FunctionConfig
 from precis.template import Stack
 
 _RATE = re.compile(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)")
-# SQS's longest visibility timeout.
-_MAX_VISIBILITY_SECONDS = 43200
+
+MIN_VISIBILITY_SECONDS = 5
+"""Real seconds: a batch is usually done within them on a busy machine, so its worker seldom has to
+extend it (precis.local.lambda_runtime.HeldMessages)."""
+
+WALL_CLOCK_DURATIONS = {"ReconcileFunction": ("RECONCILE_OLDER_THAN_SECONDS",)}
+"""The variables a function only compares with the wall clock, by function: they follow the stack's clock
+(rounded up, so a record is never looked at sooner than the template says). REQUEST_TTL_SECONDS and
+INVOCATION_TIMEOUT_SECONDS stay as they are: SubmitFunction and ReconcileFunction send them to the
+endpoint, whose clock is scaled already (so reconcile's own expiry, TTL plus timeout after submission,
+stays in real seconds)."""
 
 
 def rate_seconds(expression: str) -> float:
@@ -50,6 +60,8 @@ class FunctionWiring:
     function: LambdaFunction
     worker: FunctionConfig
     notifications: tuple[BucketNotification, ...]
+    scaled_environment: dict[str, str]
+    """The template's variables that follow the stack's clock, in real seconds (WALL_CLOCK_DURATIONS)."""
 
     @property
     def logical_id(self) -> str:
@@ -70,8 +82,9 @@ class FunctionWiring:
 
     @property
     def event_queue_visibility_seconds(self) -> int:
-        """Well over the function's timeout, so a message being worked on is not delivered again."""
-        return min(_MAX_VISIBILITY_SECONDS, self.function.timeout_seconds * 10 + 30)
+        """How soon a message whose worker died is delivered again (a live worker keeps its batch
+        invisible for as long as it works on it)."""
+        return self.worker.visibility_timeout_seconds
 
     def concurrency(self, requested: int) -> int:
         """Execution environments (one process each): as requested, capped by reserved concurrency."""
@@ -104,20 +117,21 @@ class FunctionWiring:
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
             "PYTHONUNBUFFERED": "1",
         }
-        return {**lambda_variables, **function.environment, **aws}
+        return {**lambda_variables, **function.environment, **self.scaled_environment, **aws}
 
 
 def wire_functions(stack: Stack, time_scale: float, template_dir: Path) -> dict[str, FunctionWiring]:
     """Every function of the stack wired, by logical id; StackError for what the local stack cannot run."""
     queue_arns = {stack.get_att(logical_id, "Arn") for logical_id in stack.of_type("AWS::SQS::Queue")}
+    clock = ScaledClock(time_scale)
     return {
-        logical_id: _wire(stack, function, time_scale, template_dir, queue_arns)
+        logical_id: _wire(stack, function, clock, template_dir, queue_arns)
         for logical_id, function in lambda_functions(stack).items()
     }
 
 
 def _wire(
-    stack: Stack, function: LambdaFunction, time_scale: float, template_dir: Path, queue_arns: set[str]
+    stack: Stack, function: LambdaFunction, clock: ScaledClock, template_dir: Path, queue_arns: set[str]
 ) -> FunctionWiring:
     on_failure = function.on_failure
     if on_failure and on_failure.queue_arn not in queue_arns:
@@ -145,13 +159,30 @@ def _wire(
             {"rate_seconds": rate_seconds(schedule.expression), "rule_arn": schedule.rule_arn}
             for schedule in function.schedules
         ],
-        time_scale=time_scale,
+        time_scale=clock.time_scale,
+        visibility_timeout_seconds=_visibility_seconds(function, clock),
     )
     return FunctionWiring(
         function=function,
         worker=worker,
         notifications=tuple(_notification(function, trigger, queue_arn) for trigger in function.s3_triggers),
+        scaled_environment=_scaled_environment(function, clock),
     )
+
+
+def _visibility_seconds(function: LambdaFunction, clock: ScaledClock) -> int:
+    """As Lambda retries an invocation that never answered: after the function's timeout and the first
+    retry delay, on the stack's clock."""
+    simulated = function.timeout_seconds + RETRY_DELAYS_SECONDS[0]
+    return min(MAX_VISIBILITY_SECONDS, clock.whole_real_seconds(simulated, at_least=MIN_VISIBILITY_SECONDS))
+
+
+def _scaled_environment(function: LambdaFunction, clock: ScaledClock) -> dict[str, str]:
+    return {
+        name: str(clock.whole_real_seconds(float(function.environment[name])))
+        for name in WALL_CLOCK_DURATIONS.get(function.logical_id, ())
+        if name in function.environment
+    }
 
 
 def _notification(function: LambdaFunction, trigger: S3Trigger, queue_arn: str) -> BucketNotification:

@@ -14,6 +14,7 @@ import boto3
 from botocore.config import Config
 
 from precis import paths
+from precis.local.clock import ScaledClock
 from precis.local.sagemaker.journal import RequestJournal
 from precis.local.sagemaker.service import LocalEndpoint
 from precis.local.sagemaker.settings import MODEL_SERVER_TIMEOUT, EndpointSettings
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     timeout = EndpointSettings.from_stack(stack).model_server_timeout
     if timeout:
         # The container's variable, on the endpoint's scaled clock: the script stops work at the timeout.
-        os.environ[MODEL_SERVER_TIMEOUT] = f"{timeout / args.time_scale:g}"
+        os.environ[MODEL_SERVER_TIMEOUT] = f"{ScaledClock(args.time_scale).real(timeout):g}"
     endpoint = LocalEndpoint.from_stack(
         stack,
         clients=aws_clients(args.aws_endpoint_url, args.region),

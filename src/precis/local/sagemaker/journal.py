@@ -72,10 +72,10 @@ class JournaledRequest:
     runs: int
     result: RequestResult | None
 
-    def age(self, time_scale: float, now: float | None = None) -> float:
-        """Simulated seconds since the request was accepted (the clock its TTL runs on)."""
+    def real_age(self, now: float | None = None) -> float:
+        """Real seconds since the request was accepted (its TTL runs on the endpoint's scaled clock)."""
         received = self.request.received_at.timestamp()
-        return max(0.0, ((time.time() if now is None else now) - received) * time_scale)
+        return max(0.0, (time.time() if now is None else now) - received)
 
 
 class RequestJournal:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import heapq
 import logging
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from precis.local.clock import ScaledClock
 from precis.local.sagemaker.faults import Faults
 from precis.local.sagemaker.journal import RequestJournal, RequestState
 from precis.local.sagemaker.results import AsyncRequest, AsyncResults, RequestResult
@@ -35,22 +35,6 @@ from precis.scaling import (
 
 log = logging.getLogger(__name__)
 MINUTE = 60.0
-
-
-class ScaledClock:
-    """Simulated seconds since start: real time multiplied by `time_scale`."""
-
-    def __init__(self, time_scale: float = 1.0) -> None:
-        if time_scale <= 0:
-            raise ValueError("time scale must be positive")
-        self.time_scale = time_scale
-        self._start = time.monotonic()
-
-    def now(self) -> float:
-        return (time.monotonic() - self._start) * self.time_scale
-
-    def real(self, simulated_seconds: float) -> float:
-        return simulated_seconds / self.time_scale
 
 
 class InstanceWorker:
@@ -160,7 +144,7 @@ class EndpointRuntime:
                 if journaled.result is not None:
                     self._publisher.submit(self._notify, journaled.request, journaled.result)
                     continue
-                arrived_at = now - journaled.age(self.clock.time_scale)
+                arrived_at = now - self.clock.simulated(journaled.real_age())
                 self._endpoint.submit(
                     QueuedRequest(
                         journaled.request.inference_id,

@@ -6,9 +6,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from precis.local.clock import ScaledClock
 from precis.local.sagemaker.journal import RequestJournal
 from precis.local.sagemaker.results import AsyncResults
-from precis.local.sagemaker.runtime import EndpointRuntime, ScaledClock
+from precis.local.sagemaker.runtime import EndpointRuntime
 from precis.local.sagemaker.script import InferenceScript
 from precis.local.sagemaker.server import AsyncInvocationServer
 from precis.local.sagemaker.settings import EndpointSettings
