@@ -23,7 +23,7 @@ def test_a_killed_endpoint_is_restarted_and_completes_every_article_it_had_accep
     own_pipeline.wait_until(
         lambda: (
             (journal := own_pipeline.endpoint_status()["journal"])["closed"] >= 1
-            and journal["queued"] + journal["running"] >= 3
+            and journal["queued"] + journal["running"] >= 5
         ),
         "the endpoint to have finished some articles and accepted more",
     )
@@ -40,7 +40,7 @@ def test_a_killed_endpoint_is_restarted_and_completes_every_article_it_had_accep
     assert stack.pids()["endpoint"] != killed
     # And the restarted endpoint took over what the killed one had accepted, from its journal
     status = own_pipeline.endpoint_status()
-    assert status["resumed"] >= 3
+    assert status["resumed"] >= 1, status
     assert status["journal"]["queued"] + status["journal"]["running"] + status["journal"]["stored"] == 0
     log = (stack.log_dir / "endpoint.log").read_text()
     assert "restart 1 after the previous process was killed by SIGKILL" in log

@@ -258,8 +258,9 @@ class Supervisor:
                 f"restarting it in {delay:g} s (restart {child.restarts + 1})"
             )
         elif now >= child.restart_at:
-            child.restarts += 1
-            child.start(note=f"restart {child.restarts} after the previous process {child.exit_description}")
+            restart = child.restarts + 1
+            child.start(note=f"restart {restart} after the previous process {child.exit_description}")
+            child.restarts = restart  # counted once the new process exists, so readers see its pid
             self._event(f"{child.name} restarted (pid {child.process.pid}, restart {child.restarts})")
         return True
 
