@@ -40,7 +40,7 @@ elif case == "html":
     paragraphs = "".join(f"<p>{{p}}</p>" for p in repeated[:size].split("\\n\\n"))
     body, kind = ("<html><body>" + paragraphs + "</body></html>")[:size], "text/html"
 elif case == "markdown":
-    body, kind = repeated[:size].replace("\\n\\n", "\\n\\n## Section\\n\\n"), "text/markdown"
+    body, kind = "# A long report\\n\\n" + repeated[:size], "text/markdown"
 elif case == "tags":
     body, kind = "<b>a</b> " * ({tags} // 2), "text/html"
 else:
