@@ -19,11 +19,6 @@ ARTICLES = 100
 DEADLINE_SECONDS = 240
 """A liveness guard: each of these faults settles in under 30 s on this machine."""
 
-PENDING = {
-    "kill-submit": "the event queues' visibility timeout does not follow --time-scale yet (issue 11, "
-    "one clock): the events a killed SubmitFunction held come back after 330 s",
-}
-
 
 @functools.cache
 def chaos(fault: str) -> dict:
@@ -48,25 +43,16 @@ def chaos(fault: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def fault_param(fault: str):
-    if fault in PENDING:
-        return pytest.param(fault, marks=pytest.mark.xfail(reason=PENDING[fault], run=False))
-    return fault
-
-
 @pytest.mark.parametrize(
     "fault",
     [
-        fault_param(fault)
-        for fault in (
-            "kill-endpoint",
-            "kill-submit",
-            "kill-record",
-            "endpoint-outage",
-            "drop-notifications",
-            "duplicate-events",
-            "poison",
-        )
+        "kill-endpoint",
+        "kill-submit",
+        "kill-record",
+        "endpoint-outage",
+        "drop-notifications",
+        "duplicate-events",
+        "poison",
     ],
 )
 def test_after_the_fault_and_recovery_every_upload_is_settled(fault: str) -> None:
@@ -100,3 +86,15 @@ def test_duplicated_events_cost_no_second_inference() -> None:
     # Then each document was summarized once
     assert result["invocations_per_document"] == 1.0, result
     assert result["goal_met"] is True, result
+
+
+@pytest.mark.parametrize(
+    ("fault", "function"), [("kill-submit", "SubmitFunction"), ("kill-record", "RecordFunction")]
+)
+def test_every_killed_execution_environment_is_replaced_once(fault: str, function: str) -> None:
+    # Given the run above that killed each execution environment of the function
+    result = chaos(fault)
+
+    # Then each was restarted once, and nothing else was
+    assert result["restarts"], result
+    assert all(name.startswith(function) and count == 1 for name, count in result["restarts"].items()), result
