@@ -37,7 +37,8 @@ TimeScaleOption = Annotated[
     typer.Option(
         "--time-scale",
         min=0.001,
-        help="Simulated seconds per real second for cooldowns, alarms and instance starts.",
+        help="Simulated seconds per real second for every clock of the stack: alarms, cooldowns, "
+        "instance starts, TTLs, timeouts, Lambda retries, schedules, queue visibility.",
     ),
 ]
 StartDelayOption = Annotated[
