@@ -45,3 +45,15 @@ def test_reconcile_settings_name_every_problem():
     assert "SUMMARIES_TABLE is not set" in message
     assert "REQUEST_TTL_SECONDS='six hours'" in message
     assert "INVOCATION_TIMEOUT_SECONDS is not set" in message
+
+
+def test_the_time_scale_is_one_unless_the_local_stack_sets_it(events):
+    env = events("env.json")["ReconcileFunction"]
+    assert ReconcileSettings.from_env(env).time_scale == 1.0  # as in AWS, where nothing sets it
+
+    assert ReconcileSettings.from_env({**env, "PRECIS_TIME_SCALE": "60"}).time_scale == 60.0
+    submit = events("env.json")["SubmitFunction"]
+    assert SubmitSettings.from_env({**submit, "PRECIS_TIME_SCALE": "0.5"}).time_scale == 0.5
+    for bad in ("0", "-2", "fast", "inf", "nan"):
+        with pytest.raises(SettingsError, match=f"PRECIS_TIME_SCALE='{bad}' is not a positive number"):
+            ReconcileSettings.from_env({**env, "PRECIS_TIME_SCALE": bad})

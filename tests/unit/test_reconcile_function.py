@@ -102,6 +102,30 @@ def test_a_request_younger_than_the_threshold_is_not_looked_at(
     assert store.get(recent.document_id).status is Status.QUEUED
 
 
+def test_on_the_local_stacks_clock_the_threshold_and_the_expiry_follow_its_time_scale(
+    reconcile_handler, queued, output_arrived, store, events, lambda_context, monkeypatch
+):
+    # Given the stack at 60 simulated seconds per real second (precis local up --time-scale 60): env.json's
+    # 15-minute threshold is 15 real seconds, and its TTL plus timeout (6h15m) 375 real seconds
+    monkeypatch.setenv("PRECIS_TIME_SCALE", "60")
+    lost = queued("lost", age=timedelta(seconds=20))
+    output_arrived(lost)
+    stale = queued("stale", age=timedelta(seconds=400))
+    young = queued("young", age=timedelta(seconds=5))
+    output_arrived(young)
+
+    # When the schedule fires
+    report = reconcile_handler(events("schedule.json"), lambda_context)
+
+    # Then the lost notification is settled and the stale request expired, in the template's terms
+    assert report["counts"]["completed"] == 1 and report["counts"]["expired"] == 1
+    assert store.get(lost.document_id).status is Status.COMPLETED
+    expired = store.get(stale.document_id)
+    assert expired.status is Status.FAILED and "6h15m after submission" in expired.failure_reason
+    # And the one younger than the threshold is left to its notification
+    assert store.get(young.document_id).status is Status.QUEUED
+
+
 def near_the_item_limit(dynamodb, store, record: SummaryRecord, size: int) -> None:
     """Make the record `size` bytes of title long, as something that did not bound it might have."""
     dynamodb.update_item(

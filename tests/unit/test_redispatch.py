@@ -108,6 +108,22 @@ def test_the_waits_double_from_a_minute_to_half_an_hour():
     assert waits == [timedelta(0)] * 3 + [timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 30, 30)]
 
 
+def test_on_the_local_stacks_clock_the_backoff_follows_its_time_scale(
+    stranded, outage, reconcile_now, store, monkeypatch
+):
+    # Given the stack at 60 simulated seconds per real second
+    monkeypatch.setenv("PRECIS_TIME_SCALE", "60")
+
+    # When reconcile's call fails during the outage
+    before = datetime.now(UTC)
+    assert reconcile_now()["counts"]["unsent"] == 1
+
+    # Then the next call waits the template's minute on that clock: one real second
+    record = store.get(stranded.document_id)
+    wait = datetime.fromisoformat(record.dispatch_after.replace("Z", "+00:00")) - before
+    assert timedelta(seconds=0.9) < wait <= timedelta(seconds=1.5)
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = datetime.now(UTC)

@@ -81,10 +81,12 @@ class Dispatcher:
         store: SummaryStore,
         endpoint: SummarizerEndpoint,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        time_scale: float = 1.0,
     ) -> None:
         self.store = store
         self.endpoint = endpoint
         self.clock = clock
+        self.time_scale = time_scale  # backoff seconds per wall-clock second (settings.time_scale)
 
     def claim(self, record: SummaryRecord, lasts: timedelta = DEFAULT_CLAIM) -> bool:
         """Take the right to call for a record that is released or whose claim ran out."""
@@ -125,7 +127,7 @@ class Dispatcher:
 
     def _release(self, record: SummaryRecord, error: str) -> None:
         failures = (record.dispatch_failures or 0) + 1
-        retry_after = timestamp(self.clock() + wait_after(failures))
+        retry_after = timestamp(self.clock() + wait_after(failures) / self.time_scale)
         self.store.release_dispatch(
             record.document_id, record.inference_id, error=bounded_reason(error), retry_after=retry_after
         )

@@ -98,6 +98,7 @@ class Reconciler:
         request_ttl_seconds: int,
         invocation_timeout_seconds: int,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        time_scale: float = 1.0,
     ) -> None:
         self.store = store
         self.records = records
@@ -106,11 +107,12 @@ class Reconciler:
         # A request can wait its whole TTL in the queue and then run up to the invocation timeout.
         self.deadline = timedelta(seconds=request_ttl_seconds + invocation_timeout_seconds)
         self.now = now
+        self.time_scale = time_scale  # the stack's seconds per wall-clock second (settings.time_scale)
 
     def run(self, older_than: timedelta = timedelta(0)) -> ReconcileReport:
         """Reconcile every QUEUED record submitted at least `older_than` ago."""
         now = self.now()
-        cutoff = timestamp(now - older_than)
+        cutoff = timestamp(now - older_than / self.time_scale)
         report = ReconcileReport()
         for record in self.store.iter_by_status(Status.QUEUED):
             if record.submitted_at > cutoff:
@@ -173,7 +175,7 @@ class Reconciler:
         return self.records.paths.holds(location, failure=failure)
 
     def _past_deadline(self, record: SummaryRecord, now: datetime) -> bool:
-        return now - parse_timestamp(record.submitted_at) > self.deadline
+        return (now - parse_timestamp(record.submitted_at)) * self.time_scale > self.deadline
 
     def _expiry_reason(self) -> str:
         return (

@@ -45,7 +45,7 @@ def dispatcher(
         settings.request_ttl_seconds,
         settings.invocation_timeout_seconds,
     )
-    return Dispatcher(store, endpoint)
+    return Dispatcher(store, endpoint, time_scale=settings.time_scale)
 
 
 def record_service(settings: RecordSettings, client: ClientFactory) -> RecordService:
@@ -69,4 +69,5 @@ def reconciler(settings: ReconcileSettings, client: ClientFactory) -> Reconciler
         dispatcher(store, settings, client),
         request_ttl_seconds=settings.request_ttl_seconds,
         invocation_timeout_seconds=settings.invocation_timeout_seconds,
+        time_scale=settings.time_scale,
     )

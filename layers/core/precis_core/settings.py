@@ -55,6 +55,21 @@ class _Reader:
             self.problems.append(f"{name}={value!r} is not an s3://bucket/prefix/ path")
         return value
 
+    def time_scale(self) -> float:
+        """PRECIS_TIME_SCALE: how many seconds of the durations above pass per wall-clock second. Unset
+        (AWS) it is 1; the local stack sets its `--time-scale`, so reconcile's waits follow its clock."""
+        raw = self.environ.get("PRECIS_TIME_SCALE", "").strip()
+        if not raw:
+            return 1.0
+        try:
+            value = float(raw)
+        except ValueError:
+            value = 0.0
+        if not value > 0 or value == float("inf"):
+            self.problems.append(f"PRECIS_TIME_SCALE={raw!r} is not a positive number")
+            return 1.0
+        return value
+
     def flag(self, name: str) -> bool:
         raw = self.environ.get(name, "false").strip().lower()
         if raw not in ("true", "false", ""):
@@ -100,6 +115,7 @@ class SubmitSettings:
     max_input_bytes: int
     request_ttl_seconds: int
     invocation_timeout_seconds: int
+    time_scale: float = 1.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SubmitSettings:
@@ -111,6 +127,7 @@ class SubmitSettings:
             max_input_bytes=read.integer("MAX_INPUT_BYTES", 1, MAX_BODY_BYTES),
             request_ttl_seconds=read.integer("REQUEST_TTL_SECONDS", *REQUEST_TTL_RANGE),
             invocation_timeout_seconds=read.integer("INVOCATION_TIMEOUT_SECONDS", *INVOCATION_TIMEOUT_RANGE),
+            time_scale=read.time_scale(),
         )
         if settings.input_prefix and not settings.input_prefix.endswith("/"):
             read.problems.append(f"INPUT_PREFIX={settings.input_prefix!r} must end with '/'")
@@ -127,6 +144,7 @@ class ReconcileSettings:
     request_ttl_seconds: int
     invocation_timeout_seconds: int
     older_than_seconds: int = 0
+    time_scale: float = 1.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ReconcileSettings:
@@ -139,6 +157,7 @@ class ReconcileSettings:
             request_ttl_seconds=read.integer("REQUEST_TTL_SECONDS", *REQUEST_TTL_RANGE),
             invocation_timeout_seconds=read.integer("INVOCATION_TIMEOUT_SECONDS", *INVOCATION_TIMEOUT_RANGE),
             older_than_seconds=read.integer("RECONCILE_OLDER_THAN_SECONDS", 0, default=0),
+            time_scale=read.time_scale(),
         )
         read.done("reconcile function settings")
         return settings

@@ -38,6 +38,7 @@ def submit_settings(resources: StackResources) -> SubmitSettings:
         max_input_bytes=resources.number("MaxInputBytes"),
         request_ttl_seconds=resources.number("RequestTTLSeconds"),
         invocation_timeout_seconds=resources.number("InvocationTimeoutSeconds"),
+        time_scale=resources.target.time_scale,
     )
 
 
@@ -50,6 +51,7 @@ def reconcile_settings(resources: StackResources) -> ReconcileSettings:
         failure_path=resources.failure_path,
         request_ttl_seconds=resources.number("RequestTTLSeconds"),
         invocation_timeout_seconds=resources.number("InvocationTimeoutSeconds"),
+        time_scale=resources.target.time_scale,
     )
 
 

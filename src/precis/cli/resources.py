@@ -54,6 +54,8 @@ class StackTarget:
     region: str | None = None
     endpoint_url: str | None = None
     runtime_url: str | None = None
+    time_scale: float = 1.0
+    """The local stack's --time-scale (1 in AWS): reconcile and retry wait out durations on its clock."""
 
     @property
     def is_local(self) -> bool:
@@ -137,15 +139,16 @@ def choose_target(
         raise TargetNotChosen("pass either --stack (AWS) or --endpoint-url (local stack), not both")
     if stack:
         return StackTarget(stack_name=stack, region=region)
-    if endpoint_url:
-        return _local_target(endpoint_url, region, runtime_url=None)
     state = _read_state(state_file or local_state_file())
+    if endpoint_url:
+        running = state is not None and state["endpoint_url"] == endpoint_url.rstrip("/")
+        return _local_target(endpoint_url, region, None, state["time_scale"] if running else 1.0)
     if state is None:
         raise TargetNotChosen(
             "no stack chosen: pass --stack NAME for a deployed stack, or --endpoint-url URL for the "
             "local stack (or start one with `precis local up`)"
         )
-    return _local_target(state["endpoint_url"], region, runtime_url=state.get("runtime_url"))
+    return _local_target(state["endpoint_url"], region, state.get("runtime_url"), state["time_scale"])
 
 
 def describe(target: StackTarget, cloudformation=None) -> StackResources:
@@ -172,13 +175,16 @@ def _describe_local(target: StackTarget) -> StackResources:
     return StackResources(target=target, outputs=dict(stack.outputs), parameters=dict(stack.parameters))
 
 
-def _local_target(endpoint_url: str, region: str | None, runtime_url: str | None) -> StackTarget:
+def _local_target(
+    endpoint_url: str, region: str | None, runtime_url: str | None, time_scale: float
+) -> StackTarget:
     endpoint_url = endpoint_url.rstrip("/")
     return StackTarget(
         stack_name=LOCAL_STACK_NAME,
         region=region or LOCAL_REGION,
         endpoint_url=endpoint_url,
         runtime_url=(runtime_url or _next_port(endpoint_url)).rstrip("/"),
+        time_scale=time_scale,
     )
 
 
@@ -192,11 +198,15 @@ def _next_port(url: str) -> str:
 
 
 def _read_state(path: Path) -> dict | None:
-    """The running local stack's URLs from its state file, or None when no stack is running."""
+    """The running local stack's URLs and clock from its state file, or None when no stack is running."""
     state = read_state(path)
     if not state or not state.get("endpoint_url"):
         return None
-    return {"endpoint_url": state["endpoint_url"], "runtime_url": state.get("endpoint_runtime_url")}
+    return {
+        "endpoint_url": state["endpoint_url"],
+        "runtime_url": state.get("endpoint_runtime_url"),
+        "time_scale": float(state.get("time_scale") or 1.0),
+    }
 
 
 def _region_of(client) -> str:

@@ -25,14 +25,6 @@ MIN_VISIBILITY_SECONDS = 5
 """Real seconds: a batch is usually done within them on a busy machine, so its worker seldom has to
 extend it (precis.local.lambda_runtime.HeldMessages)."""
 
-WALL_CLOCK_DURATIONS = {"ReconcileFunction": ("RECONCILE_OLDER_THAN_SECONDS",)}
-"""The variables a function only compares with the wall clock, by function: they follow the stack's clock
-(rounded up, so a record is never looked at sooner than the template says). REQUEST_TTL_SECONDS and
-INVOCATION_TIMEOUT_SECONDS stay as they are: SubmitFunction and ReconcileFunction send them to the
-endpoint, whose clock is scaled already (so reconcile's own expiry, TTL plus timeout after submission,
-stays in real seconds)."""
-
-
 def rate_seconds(expression: str) -> float:
     """`rate(15 minutes)` in seconds; cron schedules have no fixed period and are not run locally."""
     match = _RATE.fullmatch(expression.strip())
@@ -60,8 +52,6 @@ class FunctionWiring:
     function: LambdaFunction
     worker: FunctionConfig
     notifications: tuple[BucketNotification, ...]
-    scaled_environment: dict[str, str]
-    """The template's variables that follow the stack's clock, in real seconds (WALL_CLOCK_DURATIONS)."""
 
     @property
     def logical_id(self) -> str:
@@ -101,8 +91,11 @@ class FunctionWiring:
         ]
 
     def environment(self, aws: dict[str, str]) -> dict[str, str]:
-        """The function's environment as Lambda builds it: Lambda's own variables, the template's, then
-        `aws` (credentials, region and the local endpoints)."""
+        """The function's environment as Lambda builds it: Lambda's own variables, the template's, the
+        stack's clock (PRECIS_TIME_SCALE: the durations a function waits out itself, such as reconcile's
+        age threshold, expiry and backoff, follow it; the TTL and timeout it sends to the endpoint stay
+        as the template gives them, since the endpoint scales those), then `aws` (credentials, region
+        and the local endpoints)."""
         function = self.function
         lambda_variables = {
             "AWS_LAMBDA_FUNCTION_NAME": function.name,
@@ -117,7 +110,8 @@ class FunctionWiring:
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
             "PYTHONUNBUFFERED": "1",
         }
-        return {**lambda_variables, **function.environment, **self.scaled_environment, **aws}
+        clock = {"PRECIS_TIME_SCALE": f"{self.worker.time_scale:g}"}
+        return {**lambda_variables, **function.environment, **clock, **aws}
 
 
 def wire_functions(stack: Stack, time_scale: float, template_dir: Path) -> dict[str, FunctionWiring]:
@@ -166,7 +160,6 @@ def _wire(
         function=function,
         worker=worker,
         notifications=tuple(_notification(function, trigger, queue_arn) for trigger in function.s3_triggers),
-        scaled_environment=_scaled_environment(function, clock),
     )
 
 
@@ -175,14 +168,6 @@ def _visibility_seconds(function: LambdaFunction, clock: ScaledClock) -> int:
     retry delay, on the stack's clock."""
     simulated = function.timeout_seconds + RETRY_DELAYS_SECONDS[0]
     return min(MAX_VISIBILITY_SECONDS, clock.whole_real_seconds(simulated, at_least=MIN_VISIBILITY_SECONDS))
-
-
-def _scaled_environment(function: LambdaFunction, clock: ScaledClock) -> dict[str, str]:
-    return {
-        name: str(clock.whole_real_seconds(float(function.environment[name])))
-        for name in WALL_CLOCK_DURATIONS.get(function.logical_id, ())
-        if name in function.environment
-    }
 
 
 def _notification(function: LambdaFunction, trigger: S3Trigger, queue_arn: str) -> BucketNotification:
