@@ -49,6 +49,8 @@ from precis.cli.console import console, shown
 from precis.local.stack import LocalStack
 from precis.samples import passages
 
+PACED_INFERENCE = Path(__file__).with_name("paced_inference.py")
+"""The real inference script at a GPU-like pace, so the endpoint holds a backlog when a fault hits."""
 TIME_SCALE = 60.0
 """A minute of the stack's clock per second: Lambda's retry delays, alarms and instance starts in seconds."""
 OUTAGE_SECONDS = 15.0
@@ -466,7 +468,9 @@ class ChaosRun:
         )
 
 
-def run_fault(fault: str, count: int, *, function_concurrency: int, deadline: float) -> Result:
+def run_fault(
+    fault: str, count: int, *, function_concurrency: int, deadline: float, inference_script: Path
+) -> Result:
     uploads = articles(count)
     if fault == "poison":
         hostile = hostile_uploads(uploads[0].body.decode())
@@ -476,7 +480,11 @@ def run_fault(fault: str, count: int, *, function_concurrency: int, deadline: fl
     with (
         tempfile.TemporaryDirectory() as logs,
         LocalStack(
-            0, time_scale=TIME_SCALE, log_dir=Path(logs), function_concurrency=function_concurrency
+            0,
+            time_scale=TIME_SCALE,
+            inference_script=inference_script,
+            log_dir=Path(logs),
+            function_concurrency=function_concurrency,
         ) as stack,
     ):
         return ChaosRun(stack, fault, uploads, deadline).run()
@@ -527,12 +535,22 @@ def main() -> int:
     parser.add_argument(
         "--deadline", type=float, default=900.0, help="real seconds a fault may take to settle"
     )
+    parser.add_argument(
+        "--inference-script",
+        type=Path,
+        default=PACED_INFERENCE,
+        help="what the endpoint runs (default: the real script at a GPU-like 0.3 s per request)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per fault, one per line")
     args = parser.parse_args()
     results = []
     for fault in args.fault or FAULTS:
         result = run_fault(
-            fault, args.articles, function_concurrency=args.function_concurrency, deadline=args.deadline
+            fault,
+            args.articles,
+            function_concurrency=args.function_concurrency,
+            deadline=args.deadline,
+            inference_script=args.inference_script,
         )
         results.append(result)
         if args.json:

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
+from precis import paths
 from precis.local.stack import LocalStack
 from precis.samples import passages
 
 TIME_SCALE = 120.0
 """Simulated seconds per real second: an 8-minute instance start takes 4 s, a 15-minute scale-in 7.5 s."""
 
-PACED_INFERENCE = Path(__file__).with_name("scripts") / "paced_inference.py"
+PACED_INFERENCE = paths.project_root() / "bench" / "paced_inference.py"
 """The real inference script at a GPU-like pace, so a burst builds a backlog whatever this CPU's speed."""
 
 WAIT_SECONDS = 120.0
