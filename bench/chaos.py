@@ -10,6 +10,7 @@ Every fault is real:
   drop-notifications  the endpoint writes its objects but publishes no notification until it is idle
   duplicate-events    every S3 event delivered twice (the input bucket notifies the submit queue twice)
   poison              hostile uploads (the kinds issue 10 lists) mixed into the articles
+  no-fault            the baseline: the same run without a fault (runs first when every fault runs)
 
 A run uploads half the articles, then the other half while the fault hits: the faults on the intake
 (kill-submit, endpoint-outage, duplicate-events) before the second half starts, the others once the
@@ -18,7 +19,8 @@ until nothing changes for a while and runs `precis reconcile`, again and again, 
 settled or --deadline passes. Per fault it prints: articles, COMPLETED, FAILED (by reason), still
 QUEUED, missing (an upload without a record), duplicate records (a record for no upload), endpoint
 invocations per document (model runs, from the endpoint's journal) and the time to settle (the first
-upload to the newest record's completed_at). Each fault runs on a fresh stack.
+upload to the newest record's completed_at; with the baseline in the same run, also as a ratio to it).
+Each fault runs on a fresh stack.
 
     .venv/bin/python bench/chaos.py --articles 1000 [--fault kill-endpoint ...] [--json]
 """
@@ -29,6 +31,7 @@ import argparse
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,8 +63,10 @@ QUIET_SECONDS = 5.0
 """No change in the records for this long: the pipeline has done what it does on its own."""
 BACKLOG_FRACTION = 0.02
 """Processing faults hit once the endpoint holds this share of the uploads unfinished (and some are done)."""
-INTAKE_FAULTS = ("kill-submit", "endpoint-outage", "duplicate-events", "poison")
+INTAKE_FAULTS = ("no-fault", "kill-submit", "endpoint-outage", "duplicate-events", "poison")
 PRECIS = Path(sys.executable).with_name("precis")
+BASELINE = "no-fault"
+"""The same run without a fault: the time to settle the faults' times are compared with."""
 FAULTS = (
     "kill-endpoint",
     "kill-submit",
@@ -258,6 +263,7 @@ class ChaosRun:
             "drop-notifications": self.drop_notifications,
             "duplicate-events": self.duplicate_events,
             "poison": lambda: lambda: None,
+            BASELINE: lambda: lambda: None,
         }
         return injections[self.fault]()
 
@@ -490,36 +496,56 @@ def run_fault(
         return ChaosRun(stack, fault, uploads, deadline).run()
 
 
-def report(results: list[Result]) -> None:
-    header = (
-        f"{'fault':<19} {'articles':>8} {'COMPLETED':>9} {'FAILED':>6} {'QUEUED':>6} {'missing':>7} "
-        f"{'dup rec':>7} {'inv/doc':>7} {'max':>3} {'settle s':>8}  recovery"
+def worst(runs: list[Result]) -> Result:
+    """The run furthest from the goal (the last one when all met it)."""
+    return max(reversed(runs), key=lambda r: (not r.goal_met, r.missing + r.queued + r.duplicates))
+
+
+def settle_text(runs: list[Result]) -> tuple[str, float | None]:
+    """The median time to settle over the runs, with the range when there are several."""
+    times = [r.settle_seconds for r in runs]
+    if any(t is None for t in times):
+        return "never", None
+    median = statistics.median(times)
+    spread = f" ({min(times):.0f}-{max(times):.0f})" if len(times) > 1 else ""
+    return f"{median:.1f}{spread}", median
+
+
+def report(results: dict[str, list[Result]]) -> None:
+    """One row per fault: the counts of its worst run, the median time to settle and its ratio to the
+    baseline's median; then the FAILED reasons and what each odd upload ended as."""
+    print(
+        f"{'fault':<19} {'uploads':>7} {'COMPLETED':>9} {'FAILED':>6} {'QUEUED':>6} {'missing':>7} "
+        f"{'dup rec':>7} {'inv/doc':>7} {'max':>3} {'settle s':>14} {'x base':>6}  recovery"
     )
-    print(header)
-    for r in results:
+    baseline = settle_text(results[BASELINE])[1] if BASELINE in results else None
+    for fault, runs in results.items():
+        r = worst(runs)
         restarts = [f"{name} restarted x{n}" for name, n in r.restarts.items()]
         resumed = [f"{r.resumed} resumed from the journal"] if r.resumed else []
         recovery = ", ".join(restarts + resumed + [f"reconcile x{r.reconcile_runs}"])
-        settle = f"{r.settle_seconds:.1f}" if r.settle_seconds is not None else "never"
+        settle, median = settle_text(runs)
+        ratio = f"{median / baseline:.2f}" if baseline and median is not None else "-"
         invocations = f"{r.invocations_per_document:>7.3f} {r.max_invocations:>3}"
         print(
-            f"{r.fault:<19} {r.uploads:>8} {r.completed:>9} {r.failed:>6} {r.queued:>6} {r.missing:>7} "
-            f"{r.duplicates:>7} {invocations} {settle:>8}  {recovery}"
+            f"{fault:<19} {r.uploads:>7} {r.completed:>9} {r.failed:>6} {r.queued:>6} {r.missing:>7} "
+            f"{r.duplicates:>7} {invocations} {settle:>14} {ratio:>6}  {recovery}"
         )
-    for r in results:
+    for fault, runs in results.items():
+        r = worst(runs)
         if r.failed_by_reason:
-            print(f"\n{r.fault}: FAILED by reason")
+            print(f"\n{fault}: FAILED by reason")
             for reason, count in r.failed_by_reason.items():
                 console.print(f"  {count:>5}  {shown(reason)}", highlight=False, soft_wrap=True)
         if r.odd_uploads:
-            print(f"\n{r.fault}: each odd upload")
+            print(f"\n{fault}: each odd upload")
             for name, outcome in r.odd_uploads.items():
                 console.print(f"  {shown(name):<34} {shown(outcome[:110])}", highlight=False, soft_wrap=True)
-    met = [r.fault for r in results if r.goal_met]
-    missed = [r.fault for r in results if not r.goal_met]
+    met = [fault for fault, runs in results.items() if all(r.goal_met for r in runs)]
+    missed = [fault for fault in results if fault not in met]
     print(
-        f"\ngoal (0 missing, 0 QUEUED, 0 duplicate records, every well-formed article COMPLETED) met by: "
-        f"{', '.join(met) or 'none'}; missed by: {', '.join(missed) or 'none'}"
+        f"\ngoal (0 missing, 0 QUEUED, 0 duplicate records, every well-formed article COMPLETED) in every "
+        f"run met by: {', '.join(met) or 'none'}; missed by: {', '.join(missed) or 'none'}"
     )
 
 
@@ -528,7 +554,12 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--articles", type=int, default=1000, help="well-formed articles per fault")
-    parser.add_argument("--fault", action="append", choices=FAULTS, help="repeat for several (default: all)")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        choices=(BASELINE, *FAULTS),
+        help="repeat for several (default: the baseline, then every fault)",
+    )
     parser.add_argument(
         "--function-concurrency", type=int, default=2, help="execution environments per function"
     )
@@ -541,25 +572,27 @@ def main() -> int:
         default=PACED_INFERENCE,
         help="what the endpoint runs (default: the real script at a GPU-like 0.3 s per request)",
     )
-    parser.add_argument("--json", action="store_true", help="one JSON object per fault, one per line")
+    parser.add_argument("--runs", type=int, default=1, help="runs of each fault (times are medians)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per fault and run, one per line")
     args = parser.parse_args()
-    results = []
-    for fault in args.fault or FAULTS:
-        result = run_fault(
-            fault,
-            args.articles,
-            function_concurrency=args.function_concurrency,
-            deadline=args.deadline,
-            inference_script=args.inference_script,
-        )
-        results.append(result)
-        if args.json:
-            print(json.dumps({**asdict(result), "goal_met": result.goal_met}), flush=True)
-        else:
-            print(f"{fault}: {result.wall_seconds:.0f} s", file=sys.stderr, flush=True)
+    results: dict[str, list[Result]] = {}
+    for number in range(1, args.runs + 1):
+        for fault in args.fault or (BASELINE, *FAULTS):
+            result = run_fault(
+                fault,
+                args.articles,
+                function_concurrency=args.function_concurrency,
+                deadline=args.deadline,
+                inference_script=args.inference_script,
+            )
+            results.setdefault(fault, []).append(result)
+            if args.json:
+                print(json.dumps({**asdict(result), "run": number, "goal_met": result.goal_met}), flush=True)
+            else:
+                print(f"run {number}, {fault}: {result.wall_seconds:.0f} s", file=sys.stderr, flush=True)
     if not args.json:
         report(results)
-    return 0 if all(r.goal_met for r in results) else 1
+    return 0 if all(r.goal_met for runs in results.values() for r in runs) else 1
 
 
 if __name__ == "__main__":
