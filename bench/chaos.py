@@ -19,7 +19,9 @@ until nothing changes for a while and runs `precis reconcile`, again and again, 
 settled or --deadline passes. Per fault it prints: articles, COMPLETED, FAILED (by reason), still
 QUEUED, missing (an upload without a record), duplicate records (a record for no upload), endpoint
 invocations per document (model runs, from the endpoint's journal) and the time to settle (the first
-upload to the newest record's completed_at; with the baseline in the same run, also as a ratio to it).
+upload to the newest record's completed_at; with the baseline in the same run, also as a ratio to it),
+and what recovery took (restarts, requests resumed from the endpoint's journal, `precis reconcile`
+runs, `precis redrive` of events a function gave up on, events left in the dead-letter queues).
 Each fault runs on a fresh stack.
 
     .venv/bin/python bench/chaos.py --articles 1000 [--fault kill-endpoint ...] [--json]
@@ -65,6 +67,8 @@ BACKLOG_FRACTION = 0.02
 """Processing faults hit once the endpoint holds this share of the uploads unfinished (and some are done)."""
 INTAKE_FAULTS = ("no-fault", "kill-submit", "endpoint-outage", "duplicate-events", "poison")
 PRECIS = Path(sys.executable).with_name("precis")
+REDRIVEN = {"submit": "SubmitDeadLetterQueue", "record": "RecordDeadLetterQueue"}
+"""`precis redrive --function F`: the events each function's on-failure queue keeps."""
 BASELINE = "no-fault"
 """The same run without a fault: the time to settle the faults' times are compared with."""
 FAULTS = (
@@ -121,6 +125,9 @@ class Result:
     resumed: int = 0
     """Open requests the (last) endpoint process took over from its journal."""
     reconcile_runs: int = 0
+    redrive_runs: int = 0
+    dead_letters: dict[str, int] = field(default_factory=dict)
+    """Messages left in the functions' dead-letter queues after recovery (`precis redrive` empties them)."""
     wall_seconds: float = 0.0
 
     @property
@@ -216,6 +223,7 @@ class ChaosRun:
         self.dynamodb = stack.client("dynamodb")
         self.uploaded: list[Uploaded] = []
         self.reconcile_runs = 0
+        self.redrive_runs = 0
         self._lock = threading.Lock()
 
     # --- the run --------------------------------------------------------------------------------
@@ -321,11 +329,16 @@ class ChaosRun:
         return lambda: None
 
     def recover(self, started: float) -> None:
-        """What a user does: let the stack recover on its own, then `precis reconcile` until settled."""
+        """What a user does: let the stack recover on its own, then `precis reconcile` until settled; then
+        `precis redrive` for a function whose dead-letter queue holds events (they must change nothing)."""
         while not self.settled() and time.monotonic() - started < self.deadline:
             self.wait_quiet(started)
             if not self.settled():
                 self.reconcile()
+        for function, queue in REDRIVEN.items():
+            if queue in self.dead_letters():
+                self.precis("redrive", "--function", function)
+                self.redrive_runs += 1
 
     # --- observing ------------------------------------------------------------------------------
     def records(self) -> dict[str, dict]:
@@ -416,16 +429,34 @@ class ChaosRun:
             pass
 
     def reconcile(self) -> None:
-        """`precis reconcile` against the stack, as a user runs it."""
+        self.precis("reconcile")
+        self.reconcile_runs += 1
+
+    def precis(self, *command: str) -> None:
+        """A `precis` command against the stack, as a user runs it."""
         env = {**os.environ, **self.stack.aws_environment()}
         subprocess.run(
-            [str(PRECIS), "reconcile", "--endpoint-url", self.stack.endpoint_url, "--json"],
+            [str(PRECIS), *command, "--endpoint-url", self.stack.endpoint_url, "--json"],
             env=env,
             capture_output=True,
             check=True,
             timeout=600,
         )
-        self.reconcile_runs += 1
+
+    def dead_letters(self) -> dict[str, int]:
+        """Messages in each function's dead-letter queue, those with any."""
+        sqs = self.stack.client("sqs")
+        counts = {}
+        for queue in (*REDRIVEN.values(), "ReconcileDeadLetterQueue"):
+            url = sqs.get_queue_url(QueueName=self.stack.stack.get_att(queue, "QueueName"))["QueueUrl"]
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            count = sum(int(value) for value in attributes.values())
+            if count:
+                counts[queue] = count
+        return counts
 
     def newest_completion(self) -> datetime | None:
         times = [parse_timestamp(r["completed_at"]) for r in self.records().values() if "completed_at" in r]
@@ -470,7 +501,9 @@ class ChaosRun:
             max_invocations=max(invoked, default=0),
             restarts={name: n for name, n in self.stack.supervisor.restarts().items() if n},
             resumed=self.endpoint("status")["resumed"],
+            dead_letters=self.dead_letters(),
             reconcile_runs=self.reconcile_runs,
+            redrive_runs=self.redrive_runs,
         )
 
 
@@ -523,7 +556,9 @@ def report(results: dict[str, list[Result]]) -> None:
         r = worst(runs)
         restarts = [f"{name} restarted x{n}" for name, n in r.restarts.items()]
         resumed = [f"{r.resumed} resumed from the journal"] if r.resumed else []
-        recovery = ", ".join(restarts + resumed + [f"reconcile x{r.reconcile_runs}"])
+        dead = [f"{count} in {queue}" for queue, count in r.dead_letters.items()]
+        redrives = [f"redrive x{r.redrive_runs}"] if r.redrive_runs else []
+        recovery = ", ".join(restarts + resumed + [f"reconcile x{r.reconcile_runs}"] + redrives + dead)
         settle, median = settle_text(runs)
         ratio = f"{median / baseline:.2f}" if baseline and median is not None else "-"
         invocations = f"{r.invocations_per_document:>7.3f} {r.max_invocations:>3}"

@@ -67,6 +67,8 @@ def test_after_the_fault_and_recovery_every_upload_is_settled(fault: str) -> Non
     assert result["well_formed_completed"] == result["well_formed"], result
     assert result["settle_seconds"] is not None, result
     assert result["goal_met"] is True
+    # And no event is left in a dead-letter queue (`precis redrive` replays any, changing nothing)
+    assert result["dead_letters"] == {}, result
 
 
 def test_a_killed_endpoint_is_restarted_and_resumes_what_it_had_accepted() -> None:
@@ -98,3 +100,12 @@ def test_every_killed_execution_environment_is_replaced_once(fault: str, functio
     # Then each was restarted once, and nothing else was
     assert result["restarts"], result
     assert all(name.startswith(function) and count == 1 for name, count in result["restarts"].items()), result
+
+
+def test_hostile_uploads_never_reach_a_dead_letter_queue() -> None:
+    # Given the poison run above
+    result = chaos("poison")
+
+    # Then every odd upload has its record and none needed a redrive
+    assert "no record" not in result["odd_uploads"].values(), result
+    assert result["redrive_runs"] == 0, result
