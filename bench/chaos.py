@@ -610,6 +610,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1, help="runs of each fault (times are medians)")
     parser.add_argument("--json", action="store_true", help="one JSON object per fault and run, one per line")
     args = parser.parse_args()
+    # SIGTERM ends the run like Ctrl-C: the stack is stopped and its journal removed on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results: dict[str, list[Result]] = {}
     for number in range(1, args.runs + 1):
         for fault in args.fault or (BASELINE, *FAULTS):

@@ -37,7 +37,7 @@ RETRY_DELAYS_SECONDS = (60, 120)
 MAX_VISIBILITY_SECONDS = 43200
 """SQS's longest visibility timeout (12 hours)."""
 
-LONG_POLL_SECONDS = 20
+_POLL_SECONDS = 20
 """SQS's longest poll: an idle function costs moto nothing; SIGTERM interrupts the wait at once."""
 
 
@@ -245,7 +245,7 @@ class FunctionWorker:
             threading.Thread(target=self._tick, args=(schedule,), daemon=True).start()
         threading.Thread(target=self.held.keep_invisible, args=(self.stopping,), daemon=True).start()
         while not self.stopping.is_set():
-            self.poll_once(wait_seconds=LONG_POLL_SECONDS)
+            self.poll_once(wait_seconds=_POLL_SECONDS)
 
     def await_queue(self, name: str) -> str:
         """The queue's URL once the stack has created it (workers start while moto is provisioned)."""
