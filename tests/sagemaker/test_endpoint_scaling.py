@@ -201,4 +201,8 @@ def test_closing_the_endpoint_leaves_no_thread_behind(start_endpoint, put_input,
 
     endpoint.close()
 
-    assert set(threading.enumerate()) - before == set()
+    # A leaked thread stays; moto's in-process server may still be finishing the response to the
+    # endpoint's last S3 or SNS call for a moment on a busy machine, and that thread then ends.
+    assert wait_for(lambda: set(threading.enumerate()) - before == set(), within=5.0), [
+        thread.name for thread in set(threading.enumerate()) - before
+    ]
