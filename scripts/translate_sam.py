@@ -37,7 +37,9 @@ def translate(template_path: Path, region: str, parameters: dict[str, str] | Non
     translator = Translator(None, Parser(), boto_session=boto3.Session(region_name=region))
     # The template attaches no managed policy by name, so no IAM lookup (and no account) is needed.
     return translator.translate(
-        sam_template, parameter_values=dict(parameters or {}), passthrough_metadata=True,
+        sam_template,
+        parameter_values=dict(parameters or {}),
+        passthrough_metadata=True,
         get_managed_policy_map=dict,
     )
 

@@ -60,8 +60,27 @@ def _short_tag(tag: str) -> Callable[[yaml.SafeLoader, yaml.Node], Any]:
     return construct
 
 
-for _tag in ("Ref", "Condition", "GetAtt", "Sub", "Join", "Select", "Split", "If", "Equals", "Not", "And",
-             "Or", "FindInMap", "GetAZs", "Base64", "ImportValue", "Cidr", "Length", "ToJsonString"):
+for _tag in (
+    "Ref",
+    "Condition",
+    "GetAtt",
+    "Sub",
+    "Join",
+    "Select",
+    "Split",
+    "If",
+    "Equals",
+    "Not",
+    "And",
+    "Or",
+    "FindInMap",
+    "GetAZs",
+    "Base64",
+    "ImportValue",
+    "Cidr",
+    "Length",
+    "ToJsonString",
+):
     _CfnLoader.add_constructor(f"!{_tag}", _short_tag(_tag))
 
 
@@ -95,8 +114,10 @@ def _is_intrinsic(value: Any) -> bool:
 
 def merge_globals(global_value: Any, local_value: Any) -> Any:
     """SAM's rules: maps merge (the resource wins), lists are additive, anything else the resource wins."""
-    if isinstance(global_value, dict) and isinstance(local_value, dict) and not (
-        _is_intrinsic(global_value) or _is_intrinsic(local_value)
+    if (
+        isinstance(global_value, dict)
+        and isinstance(local_value, dict)
+        and not (_is_intrinsic(global_value) or _is_intrinsic(local_value))
     ):
         merged = dict(global_value)
         for key, value in local_value.items():
@@ -216,8 +237,10 @@ class Stack:
         return _get_att(self, logical_id, self._type(logical_id), attribute)
 
     def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
-        return (f"arn:{self.partition}:{service}:{self.region if region else ''}:"
-                f"{self.account_id if account else ''}:{resource}")
+        return (
+            f"arn:{self.partition}:{service}:{self.region if region else ''}:"
+            f"{self.account_id if account else ''}:{resource}"
+        )
 
     def of_type(self, resource_type: str) -> dict[str, Resource]:
         return {lid: r for lid, r in self.resources.items() if r.type == resource_type}
@@ -318,17 +341,41 @@ def _uuid_like(seed: str) -> str:
 # --- Intrinsic functions -----------------------------------------------------------------------------
 
 _INTRINSIC_KEYS = {
-    "Ref", "Condition", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::If",
-    "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Fn::FindInMap", "Fn::GetAZs", "Fn::Base64",
-    "Fn::ImportValue", "Fn::Cidr", "Fn::Length", "Fn::ToJsonString",
+    "Ref",
+    "Condition",
+    "Fn::GetAtt",
+    "Fn::Sub",
+    "Fn::Join",
+    "Fn::Select",
+    "Fn::Split",
+    "Fn::If",
+    "Fn::Equals",
+    "Fn::Not",
+    "Fn::And",
+    "Fn::Or",
+    "Fn::FindInMap",
+    "Fn::GetAZs",
+    "Fn::Base64",
+    "Fn::ImportValue",
+    "Fn::Cidr",
+    "Fn::Length",
+    "Fn::ToJsonString",
 }
 
 
 class _Resolver:
     """Evaluates intrinsics against one stack; resource names are resolved lazily so order does not matter."""
 
-    def __init__(self, template: dict, resources: dict[str, dict], *, stack_name: str, region: str,
-                 account_id: str, parameter_overrides: dict[str, str]):
+    def __init__(
+        self,
+        template: dict,
+        resources: dict[str, dict],
+        *,
+        stack_name: str,
+        region: str,
+        account_id: str,
+        parameter_overrides: dict[str, str],
+    ):
         self.template = template
         self.raw_resources = resources
         self.stack_name = stack_name
@@ -374,8 +421,10 @@ class _Resolver:
             "AWS::Region": self.region,
             "AWS::AccountId": self.account_id,
             "AWS::StackName": self.stack_name,
-            "AWS::StackId": (f"arn:{self.stack.partition}:cloudformation:{self.region}:{self.account_id}:"
-                             f"stack/{self.stack_name}/{_uuid_like(self.stack_name)}"),
+            "AWS::StackId": (
+                f"arn:{self.stack.partition}:cloudformation:{self.region}:{self.account_id}:"
+                f"stack/{self.stack_name}/{_uuid_like(self.stack_name)}"
+            ),
             "AWS::Partition": self.stack.partition,
             "AWS::URLSuffix": partition_of(self.region)[1],
             "AWS::NotificationARNs": [],
@@ -472,7 +521,7 @@ class _Resolver:
         if not isinstance(value, dict):
             return value
         if _is_intrinsic(value):
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             return self._intrinsic(key, argument)
         resolved = {}
         for key, item in value.items():
@@ -487,8 +536,9 @@ class _Resolver:
         if key == "Condition":
             return self.condition(argument)
         if key == "Fn::GetAtt":
-            logical_id, attribute = (argument.split(".", 1) if isinstance(argument, str)
-                                     else self.resolve(argument))
+            logical_id, attribute = (
+                argument.split(".", 1) if isinstance(argument, str) else self.resolve(argument)
+            )
             return self.get_att(logical_id, attribute)
         if key == "Fn::Sub":
             return self.sub(argument)
@@ -553,17 +603,29 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def load_stack(template: Path | None = None, *, stack_name: str = "precis-local", region: str = "us-east-1",
-               account_id: str = "123456789012", parameter_overrides: dict[str, str] | None = None,
-               document: dict | None = None) -> Stack:
+def load_stack(
+    template: Path | None = None,
+    *,
+    stack_name: str = "precis-local",
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+    parameter_overrides: dict[str, str] | None = None,
+    document: dict | None = None,
+) -> Stack:
     """The template as deployed: every included resource with its properties resolved, and the Outputs.
 
     `document` is the template already parsed (load_template), for callers that resolve it many times.
     """
     document = document or load_template(template or paths.template_path())
     resources = _apply_globals(document)
-    resolver = _Resolver(document, resources, stack_name=stack_name, region=region, account_id=account_id,
-                         parameter_overrides={k: str(v) for k, v in (parameter_overrides or {}).items()})
+    resolver = _Resolver(
+        document,
+        resources,
+        stack_name=stack_name,
+        region=region,
+        account_id=account_id,
+        parameter_overrides={k: str(v) for k, v in (parameter_overrides or {}).items()},
+    )
     stack = resolver.stack
     for logical_id, raw in resources.items():
         if not resolver.included(logical_id):

@@ -24,8 +24,10 @@ def account(lambda_client, *, limit: int, unreserved: int, held: int | None = No
     stubber = Stubber(lambda_client)
     stubber.add_response(
         "get_account_settings",
-        {"AccountLimit": {"ConcurrentExecutions": limit, "UnreservedConcurrentExecutions": unreserved},
-         "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": 3}},
+        {
+            "AccountLimit": {"ConcurrentExecutions": limit, "UnreservedConcurrentExecutions": unreserved},
+            "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": 3},
+        },
     )
     if held is not None:
         answer = {"ReservedConcurrentExecutions": held} if held else {}

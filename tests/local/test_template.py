@@ -245,8 +245,10 @@ def test_merge_globals_treats_intrinsics_as_values() -> None:
 
 def test_allowed_pattern_is_enforced(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
-    path.write_text("Parameters: {Url: {Type: String, Default: 's3://b/k', AllowedPattern: '^s3://.+$'}}\n"
-                    "Resources: {T: {Type: AWS::SNS::Topic}}\n")
+    path.write_text(
+        "Parameters: {Url: {Type: String, Default: 's3://b/k', AllowedPattern: '^s3://.+$'}}\n"
+        "Resources: {T: {Type: AWS::SNS::Topic}}\n"
+    )
 
     assert load_stack(path).parameters["Url"] == "s3://b/k"
     with pytest.raises(TemplateError, match="does not match"):
@@ -259,11 +261,20 @@ def test_the_project_template_resolves_with_its_contract_names() -> None:
     output_config = async_config["OutputConfig"]
 
     assert set(stack.outputs) >= {
-        "InputBucketName", "OutputBucketName", "SummariesTableName", "SuccessTopicArn", "ErrorTopicArn",
-        "EndpointName", "SubmitFunctionName", "RecordFunctionName", "ReconcileFunctionName", "DashboardName",
+        "InputBucketName",
+        "OutputBucketName",
+        "SummariesTableName",
+        "SuccessTopicArn",
+        "ErrorTopicArn",
+        "EndpointName",
+        "SubmitFunctionName",
+        "RecordFunctionName",
+        "ReconcileFunctionName",
+        "DashboardName",
     }
     assert output_config["NotificationConfig"]["SuccessTopic"] == stack.outputs["SuccessTopicArn"]
     assert output_config["S3OutputPath"] == f"s3://{stack.outputs['OutputBucketName']}/async-output/"
-    assert stack.resources["SubmitFunction"].properties["Environment"]["Variables"]["ENDPOINT_NAME"] == (
-        stack.outputs["EndpointName"]
+    assert (
+        stack.resources["SubmitFunction"].properties["Environment"]["Variables"]["ENDPOINT_NAME"]
+        == (stack.outputs["EndpointName"])
     )

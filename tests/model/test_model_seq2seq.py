@@ -19,6 +19,7 @@ pytest.importorskip("sentencepiece", reason="the ml extra (sentencepiece) is not
 
 pytestmark = pytest.mark.ml
 
+
 @pytest.fixture(scope="module")
 def tiny_pegasus(inference, tiny_pegasus_dir):
     with pytest.MonkeyPatch.context() as patch:

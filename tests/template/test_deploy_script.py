@@ -16,14 +16,22 @@ def run_deploy(**environment: str) -> subprocess.CompletedProcess:
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **environment}
     return subprocess.run(
         ["bash", str(paths.project_root() / "scripts" / "deploy.sh")],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_script_parses(script):
-    result = subprocess.run(["bash", "-n", str(paths.project_root() / "scripts" / script)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["bash", "-n", str(paths.project_root() / "scripts" / script)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -42,8 +50,11 @@ def test_deploy_rejects_a_stack_name_that_cannot_name_buckets():
 def test_deploy_without_credentials_stops_before_packaging(tmp_path):
     # Given a bucket and a region but no credentials anywhere
     result = run_deploy(
-        ARTIFACT_BUCKET="my-artifacts", AWS_REGION="eu-west-1", AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=str(tmp_path / "config"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"),
+        ARTIFACT_BUCKET="my-artifacts",
+        AWS_REGION="eu-west-1",
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=str(tmp_path / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"),
     )
     # Then it names the problem and never reaches the model or sam
     assert result.returncode == 2
@@ -58,11 +69,21 @@ def moto_account():
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
-    boto3.client("s3", endpoint_url=url, region_name="eu-west-1", aws_access_key_id="test",
-                 aws_secret_access_key="test").create_bucket(
-        Bucket="my-artifacts", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    yield {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_REGION": "eu-west-1", "ARTIFACT_BUCKET": "my-artifacts", "AWS_PAGER": ""}
+    boto3.client(
+        "s3",
+        endpoint_url=url,
+        region_name="eu-west-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    ).create_bucket(Bucket="my-artifacts", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    yield {
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_REGION": "eu-west-1",
+        "ARTIFACT_BUCKET": "my-artifacts",
+        "AWS_PAGER": "",
+    }
     server.stop()
 
 

@@ -28,9 +28,18 @@ CONTRACT_RESOURCES = {
     "HasBacklogWithoutCapacityAlarm": "AWS::CloudWatch::Alarm",
 }
 CONTRACT_OUTPUTS = {
-    "InputBucketName", "OutputBucketName", "SummariesTableName", "SuccessTopicArn", "ErrorTopicArn",
-    "EndpointName", "SubmitFunctionName", "RecordFunctionName", "ReconcileFunctionName", "DashboardName",
-    "SubmitDeadLetterQueueUrl", "RecordDeadLetterQueueUrl",
+    "InputBucketName",
+    "OutputBucketName",
+    "SummariesTableName",
+    "SuccessTopicArn",
+    "ErrorTopicArn",
+    "EndpointName",
+    "SubmitFunctionName",
+    "RecordFunctionName",
+    "ReconcileFunctionName",
+    "DashboardName",
+    "SubmitDeadLetterQueueUrl",
+    "RecordDeadLetterQueueUrl",
 }
 FUNCTIONS = {
     "SubmitFunction": ("functions/submit", "SubmitDeadLetterQueue"),
@@ -55,7 +64,10 @@ def test_functions_share_runtime_handler_layer_and_powertools_settings(template)
     assert function_globals["Handler"] == "app.lambda_handler"
     assert function_globals["Layers"] == [{"Ref": "SharedLayer"}]
     assert set(function_globals["Environment"]["Variables"]) == {
-        "SUMMARIES_TABLE", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
+        "SUMMARIES_TABLE",
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "POWERTOOLS_LOG_LEVEL",
         "PRECIS_TRACING",
     }
     assert function_globals["Environment"]["Variables"]["SUMMARIES_TABLE"] == {"Ref": "SummariesTable"}
@@ -128,7 +140,8 @@ def test_failed_async_invocations_land_in_the_function_queue_after_two_retries(p
     invoke_config = properties(logical_id)["EventInvokeConfig"]
     assert invoke_config["MaximumRetryAttempts"] == 2
     assert invoke_config["DestinationConfig"]["OnFailure"] == {
-        "Type": "SQS", "Destination": {"Fn::GetAtt": [queue, "Arn"]},
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": [queue, "Arn"]},
     }
 
 
@@ -180,7 +193,8 @@ def test_async_results_go_to_the_output_bucket_prefixes_and_both_topics(properti
     assert output["S3OutputPath"] == {"Fn::Sub": "s3://${OutputBucket}/async-output/"}
     assert output["S3FailurePath"] == {"Fn::Sub": "s3://${OutputBucket}/async-failures/"}
     assert output["NotificationConfig"] == {
-        "SuccessTopic": {"Ref": "SuccessTopic"}, "ErrorTopic": {"Ref": "ErrorTopic"},
+        "SuccessTopic": {"Ref": "SuccessTopic"},
+        "ErrorTopic": {"Ref": "ErrorTopic"},
     }
     client = config["AsyncInferenceConfig"]["ClientConfig"]
     assert default(client["MaxConcurrentInvocationsPerInstance"]) == 2
@@ -199,7 +213,12 @@ def test_dashboard_body_is_json_with_the_operational_views(properties):
     widgets = json.loads(rendered)["widgets"]
     metrics = {row[1] for widget in widgets for row in widget["properties"]["metrics"]}
     assert {
-        "ApproximateBacklogSize", "ApproximateBacklogSizePerInstance", "HasBacklogWithoutCapacity",
-        "CPUUtilization", "TotalProcessingTime", "InvocationFailures", "Errors",
+        "ApproximateBacklogSize",
+        "ApproximateBacklogSizePerInstance",
+        "HasBacklogWithoutCapacity",
+        "CPUUtilization",
+        "TotalProcessingTime",
+        "InvocationFailures",
+        "Errors",
         "ApproximateNumberOfMessagesVisible",
     } <= metrics

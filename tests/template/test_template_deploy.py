@@ -90,8 +90,10 @@ def test_the_endpoint_role_may_log_for_whichever_endpoint_the_type_names():
     (policy,) = stack.resources["SummarizerExecutionRole"].properties["Policies"]
     (logs,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Sid"] == "ContainerLogs"]
     group = stack.arn("logs", f"log-group:/aws/sagemaker/Endpoints/{name}")
-    assert all(any(fnmatch.fnmatchcase(arn, pattern) for pattern in logs["Resource"])
-               for arn in (group, f"{group}:log-stream:AllTraffic/i-0123456789abcdef0"))
+    assert all(
+        any(fnmatch.fnmatchcase(arn, pattern) for pattern in logs["Resource"])
+        for arn in (group, f"{group}:log-stream:AllTraffic/i-0123456789abcdef0")
+    )
 
 
 def test_a_deploy_keeps_the_instance_count_autoscaling_chose(properties):
@@ -101,9 +103,12 @@ def test_a_deploy_keeps_the_instance_count_autoscaling_chose(properties):
 
 def test_scaling_policies_are_created_one_after_the_other(resources):
     # Given Application Auto Scaling rejects concurrent changes to one scalable target
-    policies = [logical_id for logical_id, resource in resources.items()
-                if resource["Type"] == "AWS::ApplicationAutoScaling::ScalingPolicy"
-                and resource["Properties"]["ScalingTargetId"] == {"Ref": "SummarizerScalableTarget"}]
+    policies = [
+        logical_id
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::ApplicationAutoScaling::ScalingPolicy"
+        and resource["Properties"]["ScalingTargetId"] == {"Ref": "SummarizerScalableTarget"}
+    ]
     assert len(policies) >= 2
 
     def waits_for(first: str, then: str) -> bool:
@@ -112,8 +117,9 @@ def test_scaling_policies_are_created_one_after_the_other(resources):
         return then in depends or any(waits_for(d, then) for d in depends if d in resources)
 
     # Then of every two policies, one waits for the other
-    unordered = [(a, b) for a, b in itertools.combinations(policies, 2)
-                 if not (waits_for(a, b) or waits_for(b, a))]
+    unordered = [
+        (a, b) for a, b in itertools.combinations(policies, 2) if not (waits_for(a, b) or waits_for(b, a))
+    ]
     assert unordered == []
 
 
@@ -142,8 +148,11 @@ RESULTS_GOING_NOWHERE = ["RequestDownloadFailures", "ResponseUploadFailures", "N
 
 @pytest.mark.parametrize("metric", RESULTS_GOING_NOWHERE)
 def test_an_alarm_fires_on_the_first_result_that_goes_nowhere(resources, metric):
-    (alarm,) = [r["Properties"] for r in resources.values()
-                if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == metric]
+    (alarm,) = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == metric
+    ]
     # Published per variant, with a Sum statistic (AWS's async inference monitoring page)
     assert alarm["Namespace"] == "AWS/SageMaker"
     assert alarm["Dimensions"] == [
@@ -151,10 +160,14 @@ def test_an_alarm_fires_on_the_first_result_that_goes_nowhere(resources, metric)
         {"Name": "VariantName", "Value": "AllTraffic"},
     ]
     assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
-        "Sum", 1, "GreaterThanOrEqualToThreshold")
+        "Sum",
+        1,
+        "GreaterThanOrEqualToThreshold",
+    )
     assert alarm["TreatMissingData"] == "notBreaching"
     assert alarm["AlarmActions"] == {
-        "Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+        "Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]
+    }
 
 
 def test_the_dashboard_shows_results_going_nowhere():
@@ -189,12 +202,21 @@ def test_the_layer_ships_boto3_with_the_botocore_of_its_own_release():
     ("region", "image", "repository"),
     [
         ("us-east-1", "", "arn:aws:ecr:us-east-1:763104351884:repository/huggingface-pytorch-inference"),
-        ("eu-west-1", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/precis-summarizer:1.0",
-         "arn:aws:ecr:eu-west-1:123456789012:repository/precis-summarizer"),
-        ("eu-west-1", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/research/precis/summarizer:2026-11",
-         "arn:aws:ecr:eu-west-1:123456789012:repository/research/precis/summarizer"),
-        ("cn-north-1", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/research/summarizer:1.0",
-         "arn:aws-cn:ecr:cn-north-1:123456789012:repository/research/summarizer"),
+        (
+            "eu-west-1",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/precis-summarizer:1.0",
+            "arn:aws:ecr:eu-west-1:123456789012:repository/precis-summarizer",
+        ),
+        (
+            "eu-west-1",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/research/precis/summarizer:2026-11",
+            "arn:aws:ecr:eu-west-1:123456789012:repository/research/precis/summarizer",
+        ),
+        (
+            "cn-north-1",
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/research/summarizer:1.0",
+            "arn:aws-cn:ecr:cn-north-1:123456789012:repository/research/summarizer",
+        ),
     ],
 )
 def test_the_endpoint_may_pull_exactly_the_repository_of_its_image(region, image, repository):

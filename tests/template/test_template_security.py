@@ -22,8 +22,10 @@ def _as_list(value):
 def test_bucket_blocks_public_access_and_encrypts(properties, bucket):
     props = properties(bucket)
     assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
     }
     (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
@@ -100,12 +102,19 @@ def test_execution_role_grants_exactly_what_the_endpoint_needs(properties):
         "WriteResults": ["s3:AbortMultipartUpload", "s3:PutObject"],
         "Notify": ["sns:Publish"],
         "EncryptResults": ["kms:Encrypt", "kms:GenerateDataKey"],
-        "ContainerLogs": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams",
-                          "logs:PutLogEvents"],
+        "ContainerLogs": [
+            "logs:CreateLogGroup",
+            "logs:CreateLogStream",
+            "logs:DescribeLogStreams",
+            "logs:PutLogEvents",
+        ],
         "ContainerMetrics": ["cloudwatch:PutMetricData"],
         "RegistryLogin": ["ecr:GetAuthorizationToken"],
-        "PullInferenceImage": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
-                               "ecr:GetDownloadUrlForLayer"],
+        "PullInferenceImage": [
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:BatchGetImage",
+            "ecr:GetDownloadUrlForLayer",
+        ],
     }
 
 
@@ -117,8 +126,11 @@ def test_execution_role_writes_only_under_the_async_prefixes(properties):
 
 
 def test_resource_star_only_where_aws_requires_it(statements):
-    star = {(logical_id, s.get("Sid")) for logical_id, s in statements
-            if s["Effect"] == "Allow" and "*" in _as_list(s.get("Resource"))}
+    star = {
+        (logical_id, s.get("Sid"))
+        for logical_id, s in statements
+        if s["Effect"] == "Allow" and "*" in _as_list(s.get("Resource"))
+    }
     assert star == RESOURCE_STAR_ALLOWED
 
 
@@ -129,15 +141,19 @@ def test_metrics_permission_is_scoped_to_the_endpoint_namespaces(statements):
 
 
 def test_no_wildcard_actions_outside_the_key_administration(statements):
-    wildcards = {(logical_id, s.get("Sid")) for logical_id, s in statements
-                 if s["Effect"] == "Allow" and any(a.endswith("*") for a in _as_list(s["Action"]))}
+    wildcards = {
+        (logical_id, s.get("Sid"))
+        for logical_id, s in statements
+        if s["Effect"] == "Allow" and any(a.endswith("*") for a in _as_list(s["Action"]))
+    }
     assert wildcards == {("TopicKey", "AccountAdministers")}
 
 
 @pytest.mark.parametrize("function", ["SubmitFunction", "ReconcileFunction"])
 def test_submit_and_reconcile_may_invoke_only_the_summarizer_endpoint(statements, function):
-    (invoke,) = [s for logical_id, s in statements
-                 if logical_id == function and s.get("Sid") == "InvokeSummarizer"]
+    (invoke,) = [
+        s for logical_id, s in statements if logical_id == function and s.get("Sid") == "InvokeSummarizer"
+    ]
     assert invoke["Action"] == "sagemaker:InvokeEndpointAsync"
     assert invoke["Resource"] == {"Ref": "SummarizerEndpoint"}
 
@@ -148,8 +164,9 @@ def test_summaries_table_has_point_in_time_recovery_and_encryption(properties):
     assert table["SSESpecification"]["SSEEnabled"] is True
 
 
-@pytest.mark.parametrize("queue", ["SubmitDeadLetterQueue", "RecordDeadLetterQueue",
-                                   "ReconcileDeadLetterQueue"])
+@pytest.mark.parametrize(
+    "queue", ["SubmitDeadLetterQueue", "RecordDeadLetterQueue", "ReconcileDeadLetterQueue"]
+)
 def test_dead_letter_queues_are_encrypted(properties, queue):
     assert properties(queue)["SqsManagedSseEnabled"] is True
 
@@ -161,15 +178,19 @@ def test_every_checkov_skip_says_why(resources):
         for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
     ]
     assert skips, "the template documents its checkov skips in Metadata"
-    unexplained = [(logical_id, skip["id"]) for logical_id, skip in skips
-                   if len(skip.get("comment", "")) < 30]
+    unexplained = [
+        (logical_id, skip["id"]) for logical_id, skip in skips if len(skip.get("comment", "")) < 30
+    ]
     assert unexplained == []
 
 
 def test_submit_may_list_uploads_so_a_deleted_one_reads_as_missing_not_forbidden(statements):
     # Given S3 answers a read of a missing key with 404 only to a caller that may list the bucket
-    (listing,) = [s for logical_id, s in statements
-                  if logical_id == "SubmitFunction" and s["Sid"] == "TellDeletedUploads"]
+    (listing,) = [
+        s
+        for logical_id, s in statements
+        if logical_id == "SubmitFunction" and s["Sid"] == "TellDeletedUploads"
+    ]
     # Then SubmitFunction may list (and list versions of) the input bucket, under incoming/ only
     assert sorted(listing["Action"]) == ["s3:ListBucket", "s3:ListBucketVersions"]
     assert listing["Resource"] == {

@@ -17,8 +17,14 @@ FUNCTIONS = ["SubmitFunction", "RecordFunction", "ReconcileFunction"]
 def translate(tmp_path_factory, *parameters: str) -> dict:
     output = tmp_path_factory.mktemp("translated") / "template.json"
     root = paths.project_root()
-    command = [sys.executable, str(root / "scripts" / "translate_sam.py"), str(paths.template_path()),
-               "--output", str(output), *(f"--parameter={p}" for p in parameters)]
+    command = [
+        sys.executable,
+        str(root / "scripts" / "translate_sam.py"),
+        str(paths.template_path()),
+        "--output",
+        str(output),
+        *(f"--parameter={p}" for p in parameters),
+    ]
     subprocess.run(command, check=True, capture_output=True, text=True, cwd=root, timeout=120)
     return json.loads(output.read_text())["Resources"]
 

@@ -25,6 +25,7 @@ MIN_VISIBILITY_SECONDS = 5
 """Real seconds: a batch is usually done within them on a busy machine, so its worker seldom has to
 extend it (precis.local.lambda_runtime.HeldMessages)."""
 
+
 def rate_seconds(expression: str) -> float:
     """`rate(15 minutes)` in seconds; cron schedules have no fixed period and are not run locally."""
     match = _RATE.fullmatch(expression.strip())
