@@ -10,6 +10,8 @@ import pytest
 from precis_core.ids import document_id
 from precis_core.models import Status, SummaryRecord
 
+from precis.cli import console
+
 
 def test_get_shows_a_completed_summary(seed, cli, stack):
     record = seed("rising-seas")
@@ -147,6 +149,30 @@ def test_list_pages_through_more_than_one_query_page(seed, cli, stack):
 
     assert len(rows) == 105
     assert rows[0]["title"] == "Doc 104"
+
+
+@pytest.mark.parametrize(
+    ("width", "columns"),
+    [
+        (80, ["document", "status", "submitted (UTC)"]),
+        (160, ["document", "status", "submitted (UTC)", "latency", "words"]),
+    ],
+)
+def test_list_keeps_the_status_on_a_narrow_terminal(seed, cli, stack, monkeypatch, width, columns):
+    # Given a terminal of `width` columns and a record with a long title
+    monkeypatch.setattr(console.console, "width", width)
+    seed("wide", status=Status.FAILED, title="A title longer than any terminal " * 4)
+
+    result = cli("list", "--stack", stack)
+
+    # Then every line fits, the header has the columns that fit and then the (cut) title's, and the
+    # status is never squeezed out
+    assert result.exit_code == 0, result.output
+    header, row = result.output.splitlines()
+    *fixed, title = [part.strip() for part in header.split("  ") if part.strip()]
+    assert fixed == columns and title.startswith("collection")
+    assert "FAILED" in row and row.rstrip().endswith("…")
+    assert max(len(line) for line in result.output.splitlines()) <= width
 
 
 def test_list_of_an_empty_table(stack, cli):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -114,23 +114,55 @@ def list_documents(
     if not records:
         console.print("no documents match")
         return
+    columns, title_width = _list_columns(console.width)
     table = Table(box=None, header_style="bold")
-    widths = {"document": 32, "status": 9, "submitted (UTC)": 19, "latency": 7, "words": 11}
-    for column, width in widths.items():
+    for column in columns:
         table.add_column(
-            column, no_wrap=True, min_width=width, justify="right" if width in (7, 11) else "left"
+            column.name, no_wrap=True, min_width=column.width, justify="right" if column.right else "left"
         )
-    table.add_column("collection / title", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("collection / title", overflow="ellipsis", no_wrap=True, max_width=title_width)
     for record in records:
-        table.add_row(
-            shown(record.document_id),
-            Text(record.status.value, style=status_style(record.status.value)),
-            shown(record.submitted_at[:19].replace("T", " ")),
-            _seconds(record.latency_ms),
-            f"{record.words_in} → {record.words_out}" if record.words_out is not None else "",
-            shown(f"{record.collection} / {record.title or ''}"),
-        )
+        cells = [column.cell(record) for column in columns]
+        table.add_row(*cells, shown(f"{record.collection} / {record.title or ''}"))
     console.print(table)
+
+
+@dataclass(frozen=True)
+class _ListColumn:
+    name: str
+    width: int
+    cell: Callable[[SummaryRecord], Text | str]
+    right: bool = False
+    optional: bool = False
+
+
+_LIST_COLUMNS = (
+    _ListColumn("document", 32, lambda record: shown(record.document_id)),
+    _ListColumn(
+        "status", 9, lambda record: Text(record.status.value, style=status_style(record.status.value))
+    ),
+    _ListColumn("submitted (UTC)", 19, lambda record: shown(record.submitted_at[:19].replace("T", " "))),
+    _ListColumn("latency", 7, lambda record: _seconds(record.latency_ms), right=True, optional=True),
+    _ListColumn(
+        "words",
+        11,
+        lambda record: f"{record.words_in} → {record.words_out}" if record.words_out is not None else "",
+        right=True,
+        optional=True,
+    ),
+)
+_TITLE_WIDTH = 16
+"""The least room the collection / title column keeps before the optional columns give theirs up."""
+
+
+def _list_columns(width: int) -> tuple[tuple[_ListColumn, ...], int]:
+    """The columns that fit the terminal and the room left for the title, which alone is cut to fit:
+    every column when there is room; on a narrow terminal the optional ones go, never the status."""
+    for columns in (_LIST_COLUMNS, tuple(column for column in _LIST_COLUMNS if not column.optional)):
+        title_width = width - sum(column.width + 2 for column in columns) - 2
+        if title_width >= _TITLE_WIDTH:
+            break
+    return columns, max(title_width, 1)
 
 
 @dataclass(frozen=True)
