@@ -155,7 +155,7 @@ def test_list_pages_through_more_than_one_query_page(seed, cli, stack):
     ("width", "columns"),
     [
         (80, ["document", "status", "submitted (UTC)"]),
-        (160, ["document", "status", "submitted (UTC)", "latency", "words"]),
+        (160, ["document", "status", "submitted (UTC)", "latency", "words in → out"]),
     ],
 )
 def test_list_keeps_the_status_on_a_narrow_terminal(seed, cli, stack, monkeypatch, width, columns):

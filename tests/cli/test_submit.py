@@ -7,6 +7,7 @@ import json
 from precis_core.ids import document_id, timestamp
 from precis_core.models import InferenceResult, Status, SummaryRecord
 
+from precis.cli import console
 from precis.cli.follow import follow
 
 BUCKET = "precis-test-input"
@@ -104,8 +105,10 @@ def _queued(store, name: str) -> SummaryRecord:
     return record
 
 
-def test_follow_waits_until_every_document_is_settled(store, capsys):
-    # Given two queued documents that the record function settles while we poll
+def test_follow_waits_until_every_document_is_settled(store, capsys, monkeypatch):
+    # Given a terminal with room for every column, and two queued documents that the record function
+    # settles while we poll
+    monkeypatch.setattr(console.console, "width", 160)
     done, broken = _queued(store, "done"), _queued(store, "broken")
     result = InferenceResult(
         summary="Short.", model="m", engine="extractive", words_in=10, words_out=1, chunks=1

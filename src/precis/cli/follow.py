@@ -10,10 +10,9 @@ import typer
 from precis_core.models import Status, SummaryRecord
 from precis_core.store import SummaryStore
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 
-from precis.cli.console import console, errors, print_json, shown, status_style
+from precis.cli.console import console, errors, print_json, shown
+from precis.cli.record_table import DOCUMENT, LATENCY, STATUS, WORDS, record_table
 from precis.cli.selection import first_record
 
 WaitOption = Annotated[
@@ -79,20 +78,13 @@ def _note(settled: dict[tuple[str, ...], SummaryRecord]) -> str:
 
 
 def _show(records: list[SummaryRecord], pending: list[str]) -> None:
-    table = Table(box=None, header_style="bold")
-    table.add_column("document", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("article", overflow="fold")
-    table.add_column("latency", justify="right", no_wrap=True)
-    table.add_column("words in → out", justify="right", no_wrap=True)
-    for record in records:
-        table.add_row(
-            shown(record.document_id),
-            Text(record.status.value, style=status_style(record.status.value)),
-            shown(record.input_location.rsplit("/", 1)[-1]),
-            f"{record.latency_ms / 1000:.1f}s" if record.latency_ms is not None else "",
-            f"{record.words_in} → {record.words_out}" if record.words_out is not None else "",
-        )
+    table = record_table(
+        records,
+        (DOCUMENT, STATUS, LATENCY, WORDS),
+        ("article", lambda record: record.input_location.rsplit("/", 1)[-1]),
+        width=console.width,
+        overflow="fold",
+    )
     if records:
         console.print(table)
     for record in records:

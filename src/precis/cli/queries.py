@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from precis.cli.console import console, explained_errors, fail, print_json, shown, status_style
+from precis.cli.record_table import DOCUMENT, LATENCY, STATUS, WORDS, RecordColumn, record_table, seconds
 from precis.cli.selection import SelectionError, checked, find_record, first, parse_since, select
 from precis.cli.stack_options import (
     EndpointUrlOption,
@@ -114,55 +115,22 @@ def list_documents(
     if not records:
         console.print("no documents match")
         return
-    columns, title_width = _list_columns(console.width)
-    table = Table(box=None, header_style="bold")
-    for column in columns:
-        table.add_column(
-            column.name, no_wrap=True, min_width=column.width, justify="right" if column.right else "left"
-        )
-    table.add_column("collection / title", overflow="ellipsis", no_wrap=True, max_width=title_width)
-    for record in records:
-        cells = [column.cell(record) for column in columns]
-        table.add_row(*cells, shown(f"{record.collection} / {record.title or ''}"))
+    table = record_table(
+        records,
+        _LIST_COLUMNS,
+        ("collection / title", lambda record: f"{record.collection} / {record.title or ''}"),
+        width=console.width,
+    )
     console.print(table)
 
 
-@dataclass(frozen=True)
-class _ListColumn:
-    name: str
-    width: int
-    cell: Callable[[SummaryRecord], Text | str]
-    right: bool = False
-    optional: bool = False
-
-
 _LIST_COLUMNS = (
-    _ListColumn("document", 32, lambda record: shown(record.document_id)),
-    _ListColumn(
-        "status", 9, lambda record: Text(record.status.value, style=status_style(record.status.value))
-    ),
-    _ListColumn("submitted (UTC)", 19, lambda record: shown(record.submitted_at[:19].replace("T", " "))),
-    _ListColumn("latency", 7, lambda record: _seconds(record.latency_ms), right=True, optional=True),
-    _ListColumn(
-        "words",
-        11,
-        lambda record: f"{record.words_in} → {record.words_out}" if record.words_out is not None else "",
-        right=True,
-        optional=True,
-    ),
+    DOCUMENT,
+    STATUS,
+    RecordColumn("submitted (UTC)", 19, lambda record: shown(record.submitted_at[:19].replace("T", " "))),
+    LATENCY,
+    WORDS,
 )
-_TITLE_WIDTH = 16
-"""The least room the collection / title column keeps before the optional columns give theirs up."""
-
-
-def _list_columns(width: int) -> tuple[tuple[_ListColumn, ...], int]:
-    """The columns that fit the terminal and the room left for the title, which alone is cut to fit:
-    every column when there is room; on a narrow terminal the optional ones go, never the status."""
-    for columns in (_LIST_COLUMNS, tuple(column for column in _LIST_COLUMNS if not column.optional)):
-        title_width = width - sum(column.width + 2 for column in columns) - 2
-        if title_width >= _TITLE_WIDTH:
-            break
-    return columns, max(title_width, 1)
 
 
 @dataclass(frozen=True)
@@ -234,7 +202,7 @@ def stats(
     table.add_row("total", str(sum(result.counts.values())))
     table.add_row("", "")
     for name, value in result.latency_ms.items():
-        table.add_row(f"latency {name}", _seconds(value) or "-")
+        table.add_row(f"latency {name}", seconds(value) or "-")
     table.add_row("words in", f"{result.words_in:,}")
     table.add_row("words out", f"{result.words_out:,}")
     if result.words_out:
@@ -295,10 +263,6 @@ def _chunks(count: int | None) -> str:
     return "1 chunk" if count == 1 else f"{count} chunks"
 
 
-def _seconds(ms: int | None) -> str:
-    return "" if ms is None else f"{ms / 1000:.1f}s"
-
-
 def _record_view(record: SummaryRecord) -> Table:
     table = Table(
         box=None,
@@ -317,7 +281,7 @@ def _record_view(record: SummaryRecord) -> Table:
         ("inference", f"{record.inference_id} (attempt {record.attempt})"),
         ("submitted", record.submitted_at),
         ("completed", record.completed_at),
-        ("latency", _seconds(record.latency_ms)),
+        ("latency", seconds(record.latency_ms)),
         ("words", f"{record.words_in} → {record.words_out}" if record.words_out is not None else None),
         ("model", f"{record.model} ({record.engine}, {_chunks(record.chunks)})" if record.model else None),
         ("output", record.output_location if record.status is Status.COMPLETED else None),
