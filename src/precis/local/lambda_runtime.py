@@ -37,6 +37,9 @@ RETRY_DELAYS_SECONDS = (60, 120)
 MAX_VISIBILITY_SECONDS = 43200
 """SQS's longest visibility timeout (12 hours)."""
 
+READY = "precis-function ready"
+"""The line a worker prints once it takes events (the stack waits for it): `READY: <logical id>`."""
+
 _POLL_SECONDS = 20
 """SQS's longest poll: an idle function costs moto nothing; SIGTERM interrupts the wait at once."""
 
@@ -390,7 +393,7 @@ def main(argv: list[str] | None = None) -> None:
     worker = FunctionWorker(config)
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)
-    print(f"precis-function ready: {config.logical_id}", flush=True)
+    print(f"{READY}: {config.logical_id}", flush=True)
     with contextlib.suppress(SystemExit):
         worker.run()
 

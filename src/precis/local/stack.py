@@ -23,17 +23,17 @@ import boto3
 from botocore.config import Config
 
 from precis import paths
+from precis.local import lambda_runtime
 from precis.local.errors import StackError
 from precis.local.ports import free_port_pair
 from precis.local.provisioning import provision
+from precis.local.sagemaker import service as endpoint_service
 from precis.local.sagemaker.server import STATUS_PATH
 from precis.local.supervisor import ChildProcess, Supervisor
 from precis.local.wiring import FunctionWiring, wire_functions
 from precis.template import Stack, load_stack
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-ENDPOINT_READY = "precis-endpoint ready on "
-FUNCTION_READY = "precis-function ready"
 # What the children inherit from the caller's environment; everything else they get is set here.
 _INHERITED = ("PATH", "HOME", "LANG", "TMPDIR", "PRECIS_ROOT")
 
@@ -168,7 +168,7 @@ class LocalStack:
                 "moto", self._moto_command(), self._base_environment(), None, essential=True
             )
             self.supervisor.spawn(
-                "endpoint", self._endpoint_command(), self._base_environment(), ENDPOINT_READY
+                "endpoint", self._endpoint_command(), self._base_environment(), endpoint_service.READY
             )
             for function in self.functions.values():
                 self._spawn_function(function)
@@ -199,7 +199,7 @@ class LocalStack:
         env = function.environment(self.aws_environment())
         for name, config in function.execution_environments(self.function_concurrency):
             command = [sys.executable, "-m", "precis.local.lambda_runtime", config.to_json()]
-            self.supervisor.spawn(name, command, env, FUNCTION_READY)
+            self.supervisor.spawn(name, command, env, lambda_runtime.READY)
 
     def _remove_journal(self) -> None:
         for suffix in ("", "-wal", "-shm"):

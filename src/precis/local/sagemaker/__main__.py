@@ -16,7 +16,7 @@ from botocore.config import Config
 from precis import paths
 from precis.local.clock import ScaledClock
 from precis.local.sagemaker.journal import RequestJournal
-from precis.local.sagemaker.service import LocalEndpoint
+from precis.local.sagemaker.service import READY, LocalEndpoint
 from precis.local.sagemaker.settings import MODEL_SERVER_TIMEOUT, EndpointSettings
 from precis.template import load_stack
 
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     with endpoint:
-        print(f"precis-endpoint ready on {endpoint.url}", flush=True)
+        print(f"{READY}{endpoint.url}", flush=True)
         stop.wait()
     return 0
 

@@ -16,6 +16,9 @@ from precis.local.sagemaker.settings import EndpointSettings
 from precis.scaling import EndpointCapacity, ScalingPolicy
 from precis.template import Stack
 
+READY = "precis-endpoint ready on "
+"""What `python -m precis.local.sagemaker` prints, then its URL, once it serves (the stack waits for it)."""
+
 
 class LocalEndpoint:
     """`with LocalEndpoint(...) as endpoint:` serves on endpoint.url until the block ends."""
