@@ -327,11 +327,11 @@ class SummaryStore:
         remove: tuple[str, ...] = (),
     ) -> bool:
         """SET `values` (None values skipped), SET `if_absent` only where missing, add one to each of
-        `counters` (from 0), REMOVE `remove`, all under `condition`. Every attribute goes through a
-        name placeholder (status, collection… are reserved words); conditions may use #status,
-        #dispatch and :queued."""
+        `counters` (from 0), REMOVE `remove`, all under `condition`. Every attribute goes through an
+        expression attribute name (status, collection… are reserved words); conditions may use
+        #status, #dispatch and :queued."""
         names = {"#status": "status", "#dispatch": "dispatch"}
-        placeholders = {":queued": Status.QUEUED.value, **condition_values}
+        attribute_values = {":queued": Status.QUEUED.value, **condition_values}
         assignments = []
         # The status is set last: moto applies SET clause by clause, and a write it refuses part way
         # (over the item limit) must not have moved the record, as DynamoDB's atomic update would not.
@@ -339,14 +339,14 @@ class SummaryStore:
             ((k, v) for k, v in values.items() if v is not None), key=lambda kv: kv[0] == "status"
         )
         for n, (name, value) in enumerate(ordered):
-            names[f"#s{n}"], placeholders[f":s{n}"] = name, value
+            names[f"#s{n}"], attribute_values[f":s{n}"] = name, value
             assignments.append(f"#s{n} = :s{n}")
         for n, (name, value) in enumerate((k, v) for k, v in (if_absent or {}).items() if v is not None):
-            names[f"#a{n}"], placeholders[f":a{n}"] = name, value
+            names[f"#a{n}"], attribute_values[f":a{n}"] = name, value
             assignments.append(f"#a{n} = if_not_exists(#a{n}, :a{n})")
         for n, name in enumerate(counters):
             names[f"#c{n}"] = name
-            placeholders.update({":zero": 0, ":one": 1})
+            attribute_values.update({":zero": 0, ":one": 1})
             assignments.append(f"#c{n} = if_not_exists(#c{n}, :zero) + :one")
         expression = "SET " + ", ".join(assignments)
         if remove:
@@ -362,7 +362,7 @@ class SummaryStore:
                 ConditionExpression=condition,
                 ExpressionAttributeNames={k: v for k, v in names.items() if _mentions(used, k)},
                 ExpressionAttributeValues=to_item(
-                    {k: v for k, v in placeholders.items() if _mentions(used, k)}
+                    {k: v for k, v in attribute_values.items() if _mentions(used, k)}
                 ),
             )
         except ClientError as error:

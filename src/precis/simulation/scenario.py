@@ -162,8 +162,8 @@ def make_workload(
         seconds = lognormal(len(times), mean, sd, rng)
         return Workload(label, times, seconds, processing=f"{mean:.2f} ± {sd:.2f} s per request (given)")
     words = lognormal(len(times), articles.words_mean, articles.words_sd, rng)
-    placeholder = Workload(label, times, np.zeros(len(times)), words=words)
-    return on_instance(placeholder, endpoint.capacity.instance_type, endpoint.map_batch)
+    lengths = Workload(label, times, np.zeros(len(times)), words=words)  # on_instance sets the times
+    return on_instance(lengths, endpoint.capacity.instance_type, endpoint.map_batch)
 
 
 def on_instance(workload: Workload, instance_type: str, map_batch: int) -> Workload:
