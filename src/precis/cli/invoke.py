@@ -7,6 +7,7 @@ import json
 import os
 import shlex
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ import typer
 from precis import paths
 from precis.cli.console import EXIT_FAILED, EXIT_USAGE, fail, terminal_safe
 from precis.cli.resources import TargetError, choose_target
+from precis.cli.selection import checked, parse_since
 from precis.cli.stack_options import EndpointUrlOption
 from precis.local.errors import StackError
 from precis.local.invoke import logs as local_logs
@@ -156,7 +158,8 @@ def logs(
     function: Annotated[str, typer.Argument(help="A function's logical id, or `endpoint`.")],
     tail: Annotated[bool, typer.Option("--tail", help="Keep printing new lines (Ctrl-C stops).")] = False,
     since: Annotated[
-        str | None, typer.Option("--since", help="Only invocations after: 10m, 2h, 1d or an ISO time.")
+        str | None,
+        typer.Option("--since", help="Only invocations after: 10m, 2h, 1d, a date or an ISO time."),
     ] = None,
     document: Annotated[
         str | None, typer.Option("--document", help="Only the invocations that mention this document id.")
@@ -167,9 +170,10 @@ def logs(
     log_dir = Path(state.get("log_dir") or paths.project_root() / ".precis" / "local" / "logs")
     try:
         files = local_logs.log_files(log_dir, function)
-        moment = local_logs.parse_since(since) if since else None
     except local_logs.LogsError as error:
         raise fail(str(error), EXIT_USAGE) from None
+    after = checked(parse_since, since) if since else None
+    moment = datetime.fromisoformat(after.replace("Z", "+00:00")) if after else None
     for line in local_logs.select(local_logs.read_lines(files), moment, document):
         typer.echo(terminal_safe(line))
     if not tail:

@@ -13,17 +13,15 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ENDPOINT_NAMES = ("endpoint", "SummarizerEndpoint")
 _TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})")
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hour|d|day)s?", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
 
 class LogsError(ValueError):
-    """A bad --since value or a name with no log; the message says what exists."""
+    """A name with no log; the message says which logs exist."""
 
 
 def log_files(log_dir: Path, name: str) -> list[Path]:
@@ -42,21 +40,6 @@ def log_files(log_dir: Path, name: str) -> list[Path]:
         )
         raise LogsError(f"no log for {name!r} in {log_dir}; logs there: {', '.join(known) or 'none'}")
     return found
-
-
-def parse_since(text: str, now: datetime | None = None) -> datetime:
-    """`10m`, `2h`, `30s`, `1d` ago, or an ISO-8601 time (UTC unless it says otherwise)."""
-    now = now or datetime.now(UTC)
-    match = _DURATION.fullmatch(text.strip())
-    if match:
-        return now - timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise LogsError(
-            f"--since {text!r}: give a duration such as 10m, 2h, 1d or an ISO-8601 time"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def line_time(line: str) -> datetime | None:
