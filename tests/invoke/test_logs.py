@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from precis.cli.selection import parse_since
-from precis.local.invoke.logs import LogsError, follow, log_files, select
+from precis.local.invoke.logs import LogsError, follow, log_files, select, split_open_invocation
 
 PRECIS = Path(sys.executable).with_name("precis")
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -71,14 +71,19 @@ def test_since_keeps_the_invocations_after_it(root: Path, since: str, requests: 
     assert started == requests
 
 
-def test_a_bad_since_is_a_usage_error(root: Path) -> None:
-    done = subprocess.run(
-        [str(PRECIS), "local", "logs", "SubmitFunction", "--since", "yesterday-ish"],
+def precis_logs(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """`precis local logs ARGS` in a checkout whose logs are the fixture's."""
+    return subprocess.run(
+        [str(PRECIS), "local", "logs", *args],
         capture_output=True,
         text=True,
         env={**os.environ, "PRECIS_ROOT": str(root)},
         timeout=60,
     )
+
+
+def test_a_bad_since_is_a_usage_error(root: Path) -> None:
+    done = precis_logs(root, "SubmitFunction", "--since", "yesterday-ish")
     assert done.returncode == 2
     assert "use a duration" in done.stderr
 
@@ -92,14 +97,17 @@ def test_follow_yields_the_lines_appended(root: Path) -> None:
     assert next(batches) == ["precis-endpoint INFO scaling 0 -> 1"]
 
 
+def test_an_invocation_still_running_waits_for_its_report() -> None:
+    lines = invocation("r1", "2026-12-06 11:00:00", "a").splitlines() + [
+        "START RequestId: r2 Version: $LATEST"
+    ]
+    finished, running = split_open_invocation(lines)
+    assert (len(finished), running) == (4, ["START RequestId: r2 Version: $LATEST"])
+    assert split_open_invocation(["precis-function ready"]) == (["precis-function ready"], [])
+
+
 def test_the_command_prints_the_documents_invocations_from_every_environment(root: Path) -> None:
-    done = subprocess.run(
-        [str(PRECIS), "local", "logs", "SubmitFunction", "--document", "doc-aaa"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PRECIS_ROOT": str(root)},
-        timeout=60,
-    )
+    done = precis_logs(root, "SubmitFunction", "--document", "doc-aaa")
     assert done.returncode == 0, done.stderr
     starts = [line for line in done.stdout.splitlines() if line.startswith("START")]
     assert starts == ["START RequestId: r1 Version: $LATEST", "START RequestId: r3 Version: $LATEST"]

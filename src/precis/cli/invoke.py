@@ -178,9 +178,12 @@ def logs(
         typer.echo(terminal_safe(line))
     if not tail:
         return
+    running: list[str] = []
     try:
         for batch in local_logs.follow(files):
-            for line in local_logs.select(batch, None, document):
+            finished, running = local_logs.split_open_invocation(running + batch)
+            for line in local_logs.select(finished if document else finished + running, None, document):
                 typer.echo(terminal_safe(line))
+            running = running if document else []
     except KeyboardInterrupt:
         return

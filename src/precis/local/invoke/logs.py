@@ -88,6 +88,16 @@ def select(lines: Iterable[str], since: datetime | None = None, document: str | 
         yield from block.lines
 
 
+def split_open_invocation(lines: list[str]) -> tuple[list[str], list[str]]:
+    """The lines up to the last REPORT, and those of an invocation still running after it (to be
+    filtered once its REPORT arrives: the line naming a document may come after its START)."""
+    ends = [index for index, line in enumerate(lines) if line.startswith("REPORT RequestId:")]
+    cut = ends[-1] + 1 if ends else 0
+    if not any(line.startswith("START RequestId:") for line in lines[cut:]):
+        cut = len(lines)
+    return lines[:cut], lines[cut:]
+
+
 def read_lines(paths: list[Path]) -> list[str]:
     return [line for path in paths for line in path.read_text(errors="replace").splitlines()]
 
