@@ -38,8 +38,13 @@ def shown(value: object) -> str:
     """User-controlled text (titles, keys, reasons, summaries, ids) as it is safe to print: escape
     sequences removed, other control and bidi characters made visible as `\\xNN`/`\\uNNNN`, rich markup
     escaped (so `[/]` in a reason prints as itself). Newlines and tabs stay."""
+    return escape(terminal_safe(value))
+
+
+def terminal_safe(value: object) -> str:
+    """`shown` without the markup escaping, for text written to a terminal directly (not through rich)."""
     text = _ESCAPE_SEQUENCE.sub("", str(value))
-    return escape("".join(_visible(char) for char in text))
+    return "".join(_visible(char) for char in text)
 
 
 def _visible(char: str) -> str:

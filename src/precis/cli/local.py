@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from precis import paths
+from precis.cli import debug_events, invoke
 from precis.cli.console import EXIT_FAILED, console, fail, print_json
 from precis.cli.demo import run_demo
 from precis.local.errors import StackError
@@ -69,6 +70,8 @@ _DETACH_TIMEOUT_SECONDS = 90
 def register(app: typer.Typer) -> None:
     """Adds this module's commands to the app."""
     app.add_typer(local_app, name="local")
+    invoke.register(local_app)
+    debug_events.register(local_app)
 
 
 @local_app.command()

@@ -38,6 +38,18 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 _INHERITED = ("PATH", "HOME", "LANG", "TMPDIR", "PRECIS_ROOT")
 
 
+def aws_environment(region: str, endpoint_url: str, endpoint_runtime_url: str) -> dict[str, str]:
+    """What a process needs to reach a local stack with any AWS SDK or the AWS CLI (its state file has
+    the URLs and region)."""
+    return {
+        **CREDENTIALS,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": endpoint_runtime_url,
+    }
+
+
 class LocalStack:
     """The pipeline of template.yaml on 127.0.0.1: `with LocalStack() as stack: stack.client("s3")...`."""
 
@@ -111,13 +123,7 @@ class LocalStack:
 
     def aws_environment(self) -> dict[str, str]:
         """What a process needs to reach the stack with any AWS SDK or the AWS CLI."""
-        return {
-            **CREDENTIALS,
-            "AWS_REGION": self.region,
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-            "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": self.endpoint_runtime_url,
-        }
+        return aws_environment(self.region, self.endpoint_url, self.endpoint_runtime_url)
 
     @property
     def journal_path(self) -> Path:
