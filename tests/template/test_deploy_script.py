@@ -14,6 +14,8 @@ SCRIPTS = ["validate.sh", "build.sh", "deploy.sh", "tool-venvs.sh"]
 
 def run_deploy(**environment: str) -> subprocess.CompletedProcess:
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **environment}
+    if "PYTHONPATH" in os.environ:  # the checkout under test, when the venv's precis is another one's
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.run(
         ["bash", str(paths.project_root() / "scripts" / "deploy.sh")],
         env=env,
@@ -100,3 +102,18 @@ def test_deploy_refuses_a_reservation_that_is_not_a_number(moto_account):
     result = run_deploy(**moto_account, PARAMETER_OVERRIDES="SubmitReservedConcurrency=ten")
     assert result.returncode == 2
     assert "SubmitReservedConcurrency=ten must be a whole number" in result.stderr
+
+
+def test_deploy_checks_the_endpoint_instance_quota_before_packaging(moto_account):
+    # When the deploy asks for an instance type and a maximum
+    result = run_deploy(**moto_account, PARAMETER_OVERRIDES="InstanceType=ml.g5.xlarge MaxInstanceCount=3")
+    # Then it asks Service Quotas (which moto cannot answer) before building anything
+    assert result.returncode == 2, result.stderr
+    assert "ListServiceQuotas" in result.stderr
+    assert "package the model" not in result.stdout
+
+
+def test_deploy_refuses_a_maximum_that_is_not_a_count(moto_account):
+    result = run_deploy(**moto_account, PARAMETER_OVERRIDES="MaxInstanceCount=0")
+    assert result.returncode == 2
+    assert "MaxInstanceCount=0 must be a whole number of at least 1" in result.stderr
