@@ -50,7 +50,10 @@ class QuotaCheck:
     def explain(self) -> str:
         name = quota_name(self.instance_type)
         if self.quota is None:
-            return f"Service Quotas has no quota {name!r} here: SageMaker may not host {self.instance_type} in this region"
+            return (
+                f"Service Quotas has no quota {name!r} here: SageMaker may not host {self.instance_type} "
+                "in this region"
+            )
         return (
             f"{name!r} is {self.quota}; MaxInstanceCount={self.max_instances} needs {self.needed} "
             f"({self.max_instances} in service and {self.max_instances} more while an update brings up "
