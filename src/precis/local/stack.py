@@ -35,7 +35,9 @@ from precis.template import Stack, load_stack
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 # What the children inherit from the caller's environment; everything else they get is set here.
-_INHERITED = ("PATH", "HOME", "LANG", "TMPDIR", "PRECIS_ROOT")
+# PYTHONPATH too: a checkout run with its own import path (a worktree on a shared venv) runs its own code
+# in every child, as Lambda puts the function's layers on its path.
+_INHERITED = ("PATH", "HOME", "LANG", "TMPDIR", "PRECIS_ROOT", "PYTHONPATH")
 
 
 class LocalStack:
@@ -197,6 +199,7 @@ class LocalStack:
     def _spawn_function(self, function: FunctionWiring) -> None:
         """One process per execution environment, all polling the function's queue; one keeps the schedule."""
         env = function.environment(self.aws_environment())
+        env.update({key: os.environ[key] for key in ("PYTHONPATH",) if key in os.environ})
         for name, config in function.execution_environments(self.function_concurrency):
             command = [sys.executable, "-m", "precis.local.lambda_runtime", config.to_json()]
             self.supervisor.spawn(name, command, env, lambda_runtime.READY)
