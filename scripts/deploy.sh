@@ -6,6 +6,7 @@
 #   STACK_NAME=precis AWS_REGION=eu-west-1 INSTANCE_TYPE=ml.g5.xlarge IMAGE_URI=... make deploy
 #   PARAMETER_OVERRIDES="MaxInstanceCount=2 AlarmTopicArn=arn:..." make deploy
 #   PARAMETER_OVERRIDES="SubmitReservedConcurrency=20" make deploy  # checked against the account first
+#   CHECK_QUOTA=0 make deploy   # skip the endpoint instance quota check (it needs servicequotas:List*)
 #   MODEL_WEIGHTS=path/to/transformers-model make deploy  # ship weights, so scale-out never needs the Hub
 #   DEPLOY_ARGS="--no-confirm-changeset" make deploy  # extra `sam deploy` flags (also: scripts/deploy.sh ARGS)
 set -euo pipefail
@@ -49,13 +50,31 @@ bucket_region=$("$AWS" s3api get-bucket-location --bucket "$ARTIFACT_BUCKET" --q
 
 # A reservation the account cannot give fails the stack update late and rolls it back: check it now.
 reserve=""
+max_instances=""
+quota_type=${INSTANCE_TYPE:-}
 # shellcheck disable=SC2086
 for override in ${PARAMETER_OVERRIDES:-}; do
-  [[ "$override" == SubmitReservedConcurrency=* ]] && reserve=${override#*=}
+  case "$override" in
+    SubmitReservedConcurrency=*) reserve=${override#*=} ;;
+    MaxInstanceCount=*) max_instances=${override#*=} ;;
+    InstanceType=*) quota_type=${override#*=} ;; # sam takes PARAMETER_OVERRIDES last
+  esac
 done
 if [[ -n "$reserve" && "$reserve" != 0 ]]; then
   [[ "$reserve" =~ ^[0-9]+$ ]] || fail "SubmitReservedConcurrency=$reserve must be a whole number (0: no reservation)."
   "$PRECIS" check-concurrency --stack "$STACK_NAME" --region "$REGION" --reserve "$reserve" || exit 2
+fi
+
+# An endpoint instance quota below what the stack may run fails CreateEndpoint after minutes, or a
+# scale-out silently: check "<InstanceType> for endpoint usage" now (CHECK_QUOTA=0 skips the check).
+if [[ "${CHECK_QUOTA:-1}" != 0 ]]; then
+  quota_args=(--region "$REGION")
+  [[ -n "$quota_type" ]] && quota_args+=(--instance-type "$quota_type")
+  if [[ -n "$max_instances" ]]; then
+    [[ "$max_instances" =~ ^[1-9][0-9]*$ ]] || fail "MaxInstanceCount=$max_instances must be a whole number of at least 1."
+    quota_args+=(--max-instances "$max_instances")
+  fi
+  "$PRECIS" check-quota "${quota_args[@]}" || exit 2
 fi
 
 echo "== package the model"

@@ -26,6 +26,7 @@ METRICS = {
     SubmitOutcome.ENDPOINT_REJECTED: "EndpointRejections",
     SubmitOutcome.DUPLICATE: "DuplicateEvents",
     SubmitOutcome.IGNORED: "IgnoredEvents",
+    SubmitOutcome.FOREIGN_BUCKET: "ForeignBucketEvents",
 }
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import boto3
 import botocore.endpoint
 import pytest
 from botocore.exceptions import EndpointConnectionError
 from moto import mock_aws
+from moto.cloudformation.parsing import ResourceMap
 from precis_core.ids import document_id, inference_id
 from precis_core.models import InferenceResult, Status, SummaryRecord, settle_attempt
 from precis_core.store import SummaryStore
@@ -20,8 +22,9 @@ from precis.cli.resources import StackTarget
 STACK = "precis-test"
 REGION = "us-east-1"
 
-RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
-"""What template.yaml declares on the buckets and the table (tests/template checks it there)."""
+RETAINED = {"DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain"}
+"""What template.yaml declares on the buckets, the table and the dead-letter queues (tests/template checks
+it there)."""
 
 _TEMPLATE = {
     "AWSTemplateFormatVersion": "2010-09-09",
@@ -46,10 +49,12 @@ _TEMPLATE = {
         },
         "SubmitDeadLetterQueue": {
             "Type": "AWS::SQS::Queue",
+            **RETAINED,
             "Properties": {"QueueName": "precis-test-submit-dlq"},
         },
         "RecordDeadLetterQueue": {
             "Type": "AWS::SQS::Queue",
+            **RETAINED,
             "Properties": {"QueueName": "precis-test-record-dlq"},
         },
         "SummariesTable": {
@@ -98,9 +103,23 @@ _TEMPLATE = {
 }
 
 
+def _delete_keeping_retained(delete: Callable[[ResourceMap], None]) -> Callable[[ResourceMap], None]:
+    """moto's stack deletion keeps only `Retain` resources; CloudFormation keeps `RetainExceptOnCreate`
+    ones too, on every operation but the create that made them (the DeletionPolicy attribute's page)."""
+
+    def keeping(resource_map: ResourceMap) -> None:
+        for resource in resource_map._resource_json_map.values():
+            if resource.get("DeletionPolicy") == "RetainExceptOnCreate":
+                resource["DeletionPolicy"] = "Retain"
+        delete(resource_map)
+
+    return keeping
+
+
 @pytest.fixture
 def aws(monkeypatch, tmp_path):
     """Fake credentials, one region, moto for every AWS call, and no running local stack to fall back on."""
+    monkeypatch.setattr(ResourceMap, "delete", _delete_keeping_retained(ResourceMap.delete))
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "PRECIS_STACK", "PRECIS_ENDPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

@@ -48,7 +48,7 @@ def default(template: dict):
 
 @pytest.fixture(scope="session")
 def statements(resources: dict) -> list[tuple[str, dict]]:
-    """(logical id, statement) for every IAM, key, bucket and SAM function policy in the template."""
+    """(logical id, statement) for every IAM, key, bucket, topic and SAM function policy in the template."""
     return list(_policy_statements(resources))
 
 
@@ -60,7 +60,7 @@ def _policy_statements(resources: dict) -> Iterator[tuple[str, dict]]:
             documents += [policy["PolicyDocument"] for policy in props.get("Policies", [])]
         elif resource["Type"] == "AWS::KMS::Key":
             documents.append(props["KeyPolicy"])
-        elif resource["Type"] == "AWS::S3::BucketPolicy":
+        elif resource["Type"] in ("AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy"):
             documents.append(props["PolicyDocument"])
         elif resource["Type"] == "AWS::Serverless::Function":
             documents += [policy for policy in props.get("Policies", []) if isinstance(policy, dict)]

@@ -14,6 +14,8 @@ SCRIPTS = ["validate.sh", "build.sh", "deploy.sh", "tool-venvs.sh"]
 
 def run_deploy(**environment: str) -> subprocess.CompletedProcess:
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **environment}
+    if "PYTHONPATH" in os.environ:  # the checkout under test, when the venv's precis is another one's
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.run(
         ["bash", str(paths.project_root() / "scripts" / "deploy.sh")],
         env=env,
@@ -87,16 +89,32 @@ def moto_account():
     server.stop()
 
 
-def test_deploy_asking_for_reserved_concurrency_checks_the_account_before_packaging(moto_account):
-    # When the deploy asks for a reservation
-    result = run_deploy(**moto_account, PARAMETER_OVERRIDES="MaxInstanceCount=2 SubmitReservedConcurrency=50")
-    # Then it reads the account's concurrency (which moto cannot answer) before building anything
+@pytest.mark.parametrize(
+    ("overrides", "operation"),
+    [
+        # a reservation: the account's concurrency (Lambda GetAccountSettings)
+        ("MaxInstanceCount=2 SubmitReservedConcurrency=50", "GetAccountSettings"),
+        # any deploy: the endpoint instance quota ("ml.g5.xlarge for endpoint usage")
+        ("InstanceType=ml.g5.xlarge MaxInstanceCount=3", "ListServiceQuotas"),
+    ],
+)
+def test_deploy_checks_the_account_before_packaging(moto_account, overrides, operation):
+    # When the deploy asks for a reservation or an instance type and a maximum
+    result = run_deploy(**moto_account, PARAMETER_OVERRIDES=overrides)
+    # Then it reads the account's limit (which moto cannot answer) before building anything
     assert result.returncode == 2, result.stderr
-    assert "GetAccountSettings" in result.stderr
+    assert operation in result.stderr
     assert "package the model" not in result.stdout
 
 
-def test_deploy_refuses_a_reservation_that_is_not_a_number(moto_account):
-    result = run_deploy(**moto_account, PARAMETER_OVERRIDES="SubmitReservedConcurrency=ten")
+@pytest.mark.parametrize(
+    ("overrides", "refusal"),
+    [
+        ("SubmitReservedConcurrency=ten", "SubmitReservedConcurrency=ten must be a whole number"),
+        ("MaxInstanceCount=0", "MaxInstanceCount=0 must be a whole number of at least 1"),
+    ],
+)
+def test_deploy_refuses_a_count_that_is_not_a_number(moto_account, overrides, refusal):
+    result = run_deploy(**moto_account, PARAMETER_OVERRIDES=overrides)
     assert result.returncode == 2
-    assert "SubmitReservedConcurrency=ten must be a whole number" in result.stderr
+    assert refusal in result.stderr

@@ -132,11 +132,23 @@ def test_start_up_timeouts_leave_room_for_pegasus_within_the_api_range(propertie
     assert download >= 15 * 60 and healthy >= 25 * 60
 
 
-@pytest.mark.parametrize("logical_id", ["InputBucket", "OutputBucket", "SummariesTable"])
+@pytest.mark.parametrize(
+    "logical_id",
+    [
+        "InputBucket",
+        "OutputBucket",
+        "SummariesTable",
+        "SubmitDeadLetterQueue",
+        "RecordDeadLetterQueue",
+        "ReconcileDeadLetterQueue",
+    ],
+)
 def test_data_survives_the_stack_being_deleted_or_replaced(resources, logical_id):
-    # `precis delete` removes these itself, after the stack, unless --keep-data
+    # `precis delete` removes these itself, after the stack, unless --keep-data. RetainExceptOnCreate
+    # retains them on every delete or replacement but the rollback of the create that made them, so a
+    # failed first deploy leaves no name behind for its retry to trip over.
     resource = resources[logical_id]
-    assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
 
 
 def test_the_summaries_table_refuses_deletion_until_protection_is_turned_off(properties):

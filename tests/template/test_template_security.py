@@ -8,7 +8,6 @@ BUCKETS = {"InputBucket": "InputBucketPolicy", "OutputBucket": "OutputBucketPoli
 # policy always names its own key as "*".
 RESOURCE_STAR_ALLOWED = {
     ("TopicKey", "AccountAdministers"),
-    ("TopicKey", "SageMakerPublishesEncrypted"),
     ("SummarizerExecutionRole", "ContainerMetrics"),
     ("SummarizerExecutionRole", "RegistryLogin"),
 }
@@ -78,10 +77,10 @@ def test_topics_are_encrypted_with_the_rotated_topic_key(properties, topic):
     assert properties("TopicKey")["EnableKeyRotation"] is True
 
 
-def test_topic_key_lets_the_endpoint_role_encrypt_notifications(properties):
-    statements = {s["Sid"]: s for s in properties("TopicKey")["KeyPolicy"]["Statement"]}
-    publish = statements["SageMakerPublishesEncrypted"]
-    assert publish["Principal"] == {"AWS": {"Fn::GetAtt": ["SummarizerExecutionRole", "Arn"]}}
+def test_the_endpoint_role_may_encrypt_notifications_with_the_topic_key(statements):
+    # Granted in the role's own policy: the key policy delegates to IAM and names no role of the stack
+    (publish,) = [s for _, s in statements if s.get("Sid") == "EncryptNotifications"]
+    assert publish["Resource"] == {"Fn::GetAtt": ["TopicKey", "Arn"]}
     assert set(publish["Action"]) == {"kms:GenerateDataKey", "kms:Decrypt"}
 
 
@@ -101,6 +100,7 @@ def test_execution_role_grants_exactly_what_the_endpoint_needs(properties):
         "ReadUploads": ["s3:GetObject"],
         "WriteResults": ["s3:AbortMultipartUpload", "s3:PutObject"],
         "Notify": ["sns:Publish"],
+        "EncryptNotifications": ["kms:Decrypt", "kms:GenerateDataKey"],
         "EncryptResults": ["kms:Encrypt", "kms:GenerateDataKey"],
         "ContainerLogs": [
             "logs:CreateLogGroup",

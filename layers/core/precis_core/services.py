@@ -32,6 +32,7 @@ def submit_service(settings: SubmitSettings, client: ClientFactory) -> SubmitSer
         dispatcher(store, settings, client),
         input_prefix=settings.input_prefix,
         max_input_bytes=settings.max_input_bytes,
+        input_bucket=settings.input_bucket,
     )
 
 

@@ -116,6 +116,8 @@ class SubmitSettings:
     request_ttl_seconds: int
     invocation_timeout_seconds: int
     time_scale: float = 1.0
+    input_bucket: str = ""
+    """The bucket whose uploads the function serves (INPUT_BUCKET; `precis retry` needs none)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SubmitSettings:
@@ -128,6 +130,7 @@ class SubmitSettings:
             request_ttl_seconds=read.integer("REQUEST_TTL_SECONDS", *REQUEST_TTL_RANGE),
             invocation_timeout_seconds=read.integer("INVOCATION_TIMEOUT_SECONDS", *INVOCATION_TIMEOUT_RANGE),
             time_scale=read.time_scale(),
+            input_bucket=read.text("INPUT_BUCKET"),
         )
         if settings.input_prefix and not settings.input_prefix.endswith("/"):
             read.problems.append(f"INPUT_PREFIX={settings.input_prefix!r} must end with '/'")

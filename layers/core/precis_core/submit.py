@@ -48,6 +48,7 @@ class SubmitOutcome(StrEnum):
     ENDPOINT_REJECTED = "endpoint_rejected"  # the endpoint refused it for good: FAILED record
     UNAVAILABLE = "unavailable"  # `precis retry` of an unsent record: the endpoint did not take it now
     DUPLICATE = "duplicate"  # the document already has a record that needs nothing from us
+    FOREIGN_BUCKET = "foreign_bucket"  # the event names another bucket than the stack's input bucket
     # Not an article upload: a folder marker, outside the prefix, overwritten, or no such version.
     IGNORED = "ignored"
 
@@ -97,6 +98,7 @@ class SubmitService:
         *,
         input_prefix: str,
         max_input_bytes: int,
+        input_bucket: str = "",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
@@ -104,6 +106,8 @@ class SubmitService:
         self.dispatcher = dispatcher
         self.input_prefix = input_prefix
         self.max_input_bytes = max_input_bytes
+        self.input_bucket = input_bucket
+        """The one bucket served ("" serves any: `precis retry` names its record's own)."""
         self.clock = clock
 
     def submit(self, ref: ArticleRef, time_left_ms: int | None = None) -> SubmitResult:
@@ -111,6 +115,14 @@ class SubmitService:
 
         `time_left_ms` is how long this invocation may still run (Lambda's remaining time): a claim to
         call the endpoint lasts that long, so if the function dies mid-call a later delivery takes over."""
+        if self.input_bucket and ref.bucket != self.input_bucket:
+            reason = (
+                f"the event names bucket {ref.bucket!r}, not this stack's input bucket {self.input_bucket!r}"
+            )
+            logger.warning(
+                "refusing an event for another bucket", extra={"bucket": ref.bucket, "key": ref.key}
+            )
+            return SubmitResult(SubmitOutcome.FOREIGN_BUCKET, ref.key, reason=reason)
         if ref.key.endswith("/"):
             return SubmitResult(SubmitOutcome.IGNORED, ref.key, reason="a folder marker, not an article")
         if not ref.key.startswith(self.input_prefix):

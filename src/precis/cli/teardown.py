@@ -1,11 +1,14 @@
-"""`precis delete`: delete the stack, then the data it retains (its buckets and summaries table).
+"""`precis delete`: delete the stack, then the data it retains (its buckets, summaries table and
+dead-letter queues).
 
-The template retains the buckets and the table (DeletionPolicy and UpdateReplacePolicy Retain, table
-deletion protection), so a stack deleted or replaced by mistake loses no article or summary.
-`precis delete` keeps the promise of a clean account: after CloudFormation has deleted the stack it
-empties and deletes the buckets (every version) and deletes the table, unless `--keep-data` asks to keep
-them. CloudFormation removes the rest in reverse dependency order (scaling policies, scalable target,
-endpoint, its config, the model); nothing is deregistered by hand.
+The template retains the buckets, the table and the dead-letter queues (DeletionPolicy
+RetainExceptOnCreate, UpdateReplacePolicy Retain, table deletion protection), so a stack deleted or
+replaced by mistake loses no article, summary or undelivered event, while a first deploy that rolls back
+leaves nothing behind to block the retry. `precis delete` keeps the promise of a clean account: it
+reports how many undelivered events each dead-letter queue holds, and after CloudFormation has deleted
+the stack it empties and deletes the buckets (every version), deletes the table and the queues, unless
+`--keep-data` asks to keep them. CloudFormation removes the rest in reverse dependency order (scaling
+policies, scalable target, endpoint, its config, the model); nothing is deregistered by hand.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from precis.cli.resources import StackTarget, describe
 _DELETE_BATCH = 1000  # DeleteObjects takes at most 1000 keys per call
 _WAIT_DELAY_SECONDS = 15
 _WAIT_MAX_ATTEMPTS = 240  # an endpoint can take several minutes to delete
-_DATA_TYPES = {"AWS::S3::Bucket": "buckets", "AWS::DynamoDB::Table": "tables"}
+_DATA_TYPES = {"AWS::S3::Bucket": "buckets", "AWS::DynamoDB::Table": "tables", "AWS::SQS::Queue": "queues"}
+_RETAINED = {"Retain", "RetainExceptOnCreate"}  # after the create, both keep the resource
+_QUEUE_COUNTS = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
 
 
 @dataclass
@@ -32,8 +37,11 @@ class StackData:
 
     buckets: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
+    queues: list[str] = field(default_factory=list)
+    """Dead-letter queue URLs."""
     deleted_with_the_stack: list[str] = field(default_factory=list)
-    """Logical ids of data resources the stack's template does not retain."""
+    """Logical ids of buckets and tables the stack's template does not retain (a stack deployed before
+    its template retained its dead-letter queues loses them with the stack; their count is reported)."""
 
 
 def stack_data(cloudformation, stack_name: str) -> StackData:
@@ -48,7 +56,8 @@ def stack_data(cloudformation, stack_name: str) -> StackData:
             if not kind or gone or not resource.get("PhysicalResourceId"):
                 continue
             getattr(data, kind).append(resource["PhysicalResourceId"])
-            if declared.get(resource["LogicalResourceId"], {}).get("DeletionPolicy") != "Retain":
+            retained = declared.get(resource["LogicalResourceId"], {}).get("DeletionPolicy") in _RETAINED
+            if not retained and kind != "queues":
                 data.deleted_with_the_stack.append(resource["LogicalResourceId"])
     return data
 
@@ -87,6 +96,11 @@ def delete_stack(
             f"--keep-data cannot keep {', '.join(data.deleted_with_the_stack)}: this stack's template does "
             "not retain them; deploy the current template first"
         )
+    sqs = target.client("sqs", session)
+    waiting = {queue: undelivered(sqs, queue) for queue in data.queues}
+    for queue, count in waiting.items():
+        if count:
+            console.print(f"{shown(_queue_name(queue))} holds {count} undelivered events")
     if not keep_data:
         # A template that does not retain its buckets makes CloudFormation delete them: only empty ones.
         for bucket in data.buckets:
@@ -106,11 +120,39 @@ def delete_stack(
             console.print(f"kept s3://{shown(bucket)}")
         for table in data.tables:
             console.print(f"kept table {shown(table)}")
+        for queue in data.queues:
+            if _queue_exists(sqs, queue):
+                console.print(f"kept queue {shown(queue)} ({waiting[queue]} undelivered events)")
         return
     for bucket in data.buckets:
         _delete_bucket(s3, bucket)
     for table in data.tables:
         _delete_table(target.client("dynamodb", session), table, wait_delay)
+    for queue in data.queues:
+        if _queue_exists(sqs, queue):
+            sqs.delete_queue(QueueUrl=queue)
+            console.print(f"deleted queue {shown(_queue_name(queue))} ({waiting[queue]} undelivered events)")
+
+
+def undelivered(sqs, queue: str) -> int:
+    """Messages a dead-letter queue holds, visible or in flight (0 for a queue already gone)."""
+    try:
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=_QUEUE_COUNTS)["Attributes"]
+    except sqs.exceptions.QueueDoesNotExist:
+        return 0
+    return sum(int(attributes.get(name, 0)) for name in _QUEUE_COUNTS)
+
+
+def _queue_exists(sqs, queue: str) -> bool:
+    try:
+        sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    except sqs.exceptions.QueueDoesNotExist:
+        return False
+    return True
+
+
+def _queue_name(queue_url: str) -> str:
+    return queue_url.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _report_emptied(bucket: str, removed: int) -> None:
@@ -164,11 +206,15 @@ def delete(
     stack: Annotated[str, typer.Option("--stack", help="The deployed stack to delete.", show_default=False)],
     region: Annotated[str | None, typer.Option("--region", envvar="AWS_REGION", help="AWS region.")] = None,
     keep_data: Annotated[
-        bool, typer.Option("--keep-data", help="Keep the buckets and the summaries table (retained).")
+        bool,
+        typer.Option(
+            "--keep-data", help="Keep the buckets, the summaries table and the dead-letter queues (retained)."
+        ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Delete a deployed stack, then its buckets (every version) and summaries table unless --keep-data.
+    """Delete a deployed stack, then its buckets (every version), summaries table and dead-letter queues
+    unless --keep-data (the undelivered events each queue holds are counted first).
 
     The local stack is stopped with `precis local down` instead.
     """
@@ -177,11 +223,11 @@ def delete(
         if not yes:
             describe(target)
             question = (
-                f"Delete stack {shown(stack)} and its SageMaker endpoint, keeping its buckets and "
-                "summaries table?"
+                f"Delete stack {shown(stack)} and its SageMaker endpoint (its dead-letter queues stay), "
+                "keeping its buckets and summaries table?"
                 if keep_data
-                else f"Delete stack {shown(stack)}, its SageMaker endpoint, every object in its buckets and "
-                "its summaries table?"
+                else f"Delete stack {shown(stack)}, its SageMaker endpoint, its dead-letter queues, every "
+                "object in its buckets and its summaries table?"
             )
             typer.confirm(question, abort=True)
         try:

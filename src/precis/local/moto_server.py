@@ -14,6 +14,8 @@ to reach it shrinks.
   burst's backlog made each call cost milliseconds. Its clock here is time.time().
 - SQS's retention check reads the queue's MessageRetentionPeriod directly instead of computing every
   queue attribute (three of which scan the queue) to read that one number.
+- a DynamoDB expression naming a reserved word unaliased is refused as DynamoDB refuses it
+  (`precis.local.dynamodb_reserved`): moto accepts some that AWS does not.
 - the request log is written in batches, without colour (werkzeug's own sends each line through
   colorama's ANSI filter under a lock). The lines are werkzeug's.
 """
@@ -36,6 +38,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from moto.sqs import models as sqs_models
 from moto.sqs.models import Message, SQSBackend
 
+from precis.local.dynamodb_reserved import RefuseReservedWords
 from precis.local.moto_http import RequestLog, make_server
 
 
@@ -89,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     sqs_models.unix_time_millis = unix_time_millis
     SQSBackend.is_message_valid_based_on_retention_period = is_retained
     route_with_a_fixed_module_list()
-    app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
+    app = RefuseReservedWords(AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)))
     log = RequestLog(sys.stderr.buffer)
     server = make_server(args.host, args.port, app, log)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -79,6 +79,7 @@ class MinuteMetrics:
             points += [
                 ("TotalProcessingTime", self.total_processing_time * 1000 / done, "Milliseconds"),
                 ("ModelLatency", self.total_processing_time * 1_000_000 / done, "Microseconds"),
-                ("TimeInBacklog", self.total_time_in_backlog * 1000 / done, "Milliseconds"),
+                # Microseconds, unlike TotalProcessingTime (SageMaker's async endpoint metrics table).
+                ("TimeInBacklog", self.total_time_in_backlog * 1_000_000 / done, "Microseconds"),
             ]
         return points
