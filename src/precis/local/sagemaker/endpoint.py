@@ -8,11 +8,11 @@ from typing import Any
 
 from precis.inference_script import InferenceScript
 from precis.local.clock import ScaledClock
+from precis.local.sagemaker.delivery import AsyncResults
+from precis.local.sagemaker.endpoint_settings import EndpointSettings
 from precis.local.sagemaker.journal import RequestJournal
-from precis.local.sagemaker.results import AsyncResults
 from precis.local.sagemaker.runtime import EndpointRuntime
 from precis.local.sagemaker.server import AsyncInvocationServer
-from precis.local.sagemaker.settings import EndpointSettings
 from precis.scaling import EndpointCapacity, ScalingPolicy
 from precis.template import Stack
 from precis.template.scaling import endpoint_capacity, scaling_policy
