@@ -2,10 +2,11 @@
 
 - `document`: the YAML with CloudFormation's short tags, SAM Globals merged into each resource.
 - `names`: the physical names CloudFormation gives resources (explicit or generated).
-- `attributes`: what `Ref` and `Fn::GetAtt` return for each resource type.
-- `stack`: `Stack`, the resolved resources, outputs and names; `resolver`: `load_stack`, which builds it.
-- `scaling`: the endpoint's scaling policy and capacity as `precis.scaling` models them (imported on
-  its own, as it sits above `precis.lambda_functions`).
+- `stack`: `Stack`, the resolved resources, outputs and names, and what `Ref` and `Fn::GetAtt` return
+  for each resource type; `resolver`: `load_stack`, which builds it (parameters, conditions, intrinsics).
+Readers of what the resolved template declares (imported on their own, above the modules above):
+- `functions`: every `AWS::Serverless::Function`, typed (the one reader of a function's properties).
+- `scaling`: the endpoint's scaling policy and capacity as `precis.scaling` models them.
 """
 
 from precis.template.document import TemplateError, load_template, merge_globals

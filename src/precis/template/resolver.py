@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from precis import paths
-from precis.template.attributes import get_att_value, ref_value, scalable_target_id
 from precis.template.document import TemplateError, apply_globals, is_intrinsic, load_template
 from precis.template.names import NAME_PROPERTY, generated_name, partition_of, uuid_like
-from precis.template.stack import Resource, Stack
+from precis.template.stack import Resource, Stack, get_att_value, ref_value, scalable_target_id
 
 NO_VALUE = object()
 """What `AWS::NoValue` resolves to: the key or list element holding it disappears."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from precis.lambda_functions import lambda_functions
 from precis.scaling import (
     AlarmSpec,
     EndpointCapacity,
@@ -17,6 +16,7 @@ from precis.scaling import (
     TargetTracking,
 )
 from precis.scaling.metric_math import MetricMath, MetricMathError
+from precis.template.functions import lambda_functions
 from precis.template.stack import Stack
 
 
