@@ -4,7 +4,8 @@
 - `names`: the physical names CloudFormation gives resources (explicit or generated).
 - `stack`: `Stack`, the resolved resources, outputs and names, and what `Ref` and `Fn::GetAtt` return
   for each resource type; `resolver`: `load_stack`, which builds it (parameters, conditions, intrinsics).
-Readers of what the resolved template declares (imported on their own, above the modules above):
+
+Readers of a resolved stack, imported by their own paths (this package does not load them):
 - `functions`: every `AWS::Serverless::Function`, typed (the one reader of a function's properties).
 - `scaling`: the endpoint's scaling policy and capacity as `precis.scaling` models them.
 """
