@@ -67,7 +67,7 @@ deploy: ## package the model, upload it, sam deploy
 
 bench: venv ## the benchmarks under bench/ (figures and commands: docs/BENCHMARKS.md)
 	$(BIN)/python bench/cold_start.py --runs 10
-	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/engine_speed.py
 	$(BIN)/python bench/request_memory.py --runs 3
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/plumbing.py --articles 1000 --runs 3

@@ -48,7 +48,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from precis_core.ids import parse_timestamp
+from precis_core.domain.ids import parse_timestamp
 
 from precis.cli.console import console, shown
 from precis.local.stack import LocalStack

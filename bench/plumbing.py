@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from precis_core.ids import parse_timestamp
+from precis_core.domain.ids import parse_timestamp
 
 from precis import paths
 from precis.local.process_tree import cpu_seconds

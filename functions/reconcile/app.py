@@ -8,11 +8,11 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from precis_core import services
-from precis_core.clients import aws_client
-from precis_core.reconcile import ReconcileOutcome, Reconciler
-from precis_core.settings import ReconcileSettings
-from precis_core.tracing import traced
+from precis_core import composition
+from precis_core.adapters.clients import aws_client
+from precis_core.adapters.tracing import traced
+from precis_core.domain.function_settings import ReconcileSettings
+from precis_core.services.reconcile import ReconcileOutcome, Reconciler
 
 logger = Logger()
 metrics = Metrics()
@@ -38,7 +38,7 @@ def settings() -> ReconcileSettings:
 @cache
 def reconciler() -> Reconciler:
     """The container's reconciler, wired to real clients on first use."""
-    return services.reconciler(settings(), aws_client)
+    return composition.reconciler(settings(), aws_client)
 
 
 @traced

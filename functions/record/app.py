@@ -10,13 +10,13 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from precis_core import services
-from precis_core.clients import aws_client
-from precis_core.models import DispatchPending, MalformedNotification, ResultMissing
-from precis_core.notifications import parse_notification
-from precis_core.record import RecordOutcome, RecordService
-from precis_core.settings import RecordSettings
-from precis_core.tracing import traced
+from precis_core import composition
+from precis_core.adapters.clients import aws_client
+from precis_core.adapters.tracing import traced
+from precis_core.domain.function_settings import RecordSettings
+from precis_core.domain.models import DispatchPending, MalformedNotification, ResultMissing
+from precis_core.domain.notifications import parse_notification
+from precis_core.services.record import RecordOutcome, RecordService
 
 logger = Logger()
 metrics = Metrics()
@@ -34,7 +34,7 @@ METRICS = {
 @cache
 def record_service() -> RecordService:
     """The container's service, wired to real clients on first use (settings checked here, loudly)."""
-    return services.record_service(RecordSettings.from_env(), aws_client)
+    return composition.record_service(RecordSettings.from_env(), aws_client)
 
 
 @traced

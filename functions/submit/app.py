@@ -10,12 +10,12 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from precis_core import services
-from precis_core.clients import aws_client
-from precis_core.models import EndpointUnavailable
-from precis_core.settings import SubmitSettings
-from precis_core.submit import SubmitOutcome, SubmitService, article_refs, is_test_event
-from precis_core.tracing import traced
+from precis_core import composition
+from precis_core.adapters.clients import aws_client
+from precis_core.adapters.tracing import traced
+from precis_core.domain.function_settings import SubmitSettings
+from precis_core.domain.models import EndpointUnavailable
+from precis_core.services.submit import SubmitOutcome, SubmitService, article_refs, is_test_event
 
 logger = Logger()
 metrics = Metrics()
@@ -33,7 +33,7 @@ METRICS = {
 @cache
 def submit_service() -> SubmitService:
     """The container's service, wired to real clients on first use (settings checked here, loudly)."""
-    return services.submit_service(SubmitSettings.from_env(), aws_client)
+    return composition.submit_service(SubmitSettings.from_env(), aws_client)
 
 
 @traced

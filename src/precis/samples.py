@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from precis_core.articles import CONTENT_TYPES
+from precis_core.adapters.articles import CONTENT_TYPES
 from precis_summarizer.request import parse_request
 
 from precis import paths

@@ -11,9 +11,9 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from moto import mock_aws
 from moto.cloudformation.parsing import ResourceMap
-from precis_core.ids import document_id, inference_id
-from precis_core.models import InferenceResult, Status, SummaryRecord, settle_attempt
-from precis_core.store import SummaryStore
+from precis_core.adapters.summary_store import SummaryStore
+from precis_core.domain.ids import document_id, inference_id
+from precis_core.domain.models import InferenceResult, Status, SummaryRecord, settle_attempt
 from typer.testing import CliRunner
 
 from precis.cli.main import app

@@ -7,8 +7,8 @@ import io
 import json
 
 import pytest
-from precis_core.ids import document_id
-from precis_core.models import Status, SummaryRecord
+from precis_core.domain.ids import document_id
+from precis_core.domain.models import Status, SummaryRecord
 
 from precis.cli import console
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from precis_core.ids import document_id
-from precis_core.models import Dispatch, Status
+from precis_core.domain.ids import document_id
+from precis_core.domain.models import Dispatch, Status
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SUBMIT_DLQ = "precis-test-submit-dlq"

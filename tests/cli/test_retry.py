@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from precis_core.models import Status
+from precis_core.domain.models import Status
 
 
 def test_retry_requeues_a_failed_document_as_the_next_attempt(seed, store, cli, stack):

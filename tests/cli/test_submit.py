@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from precis_core.ids import document_id, timestamp
-from precis_core.models import InferenceResult, Status, SummaryRecord
+from precis_core.domain.ids import document_id, timestamp
+from precis_core.domain.models import InferenceResult, Status, SummaryRecord
 
 from precis.cli import console
 from precis.cli.follow import follow

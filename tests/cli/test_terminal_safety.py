@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from precis_core.models import Status
+from precis_core.domain.models import Status
 
 from precis.cli import console
 from precis.cli.console import shown

@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from precis_core.ids import timestamp
-from precis_core.models import Status
+from precis_core.domain.ids import timestamp
+from precis_core.domain.models import Status
 
 ENDPOINT = "precis-test-summarizer"
 

@@ -7,10 +7,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from precis_core.articles import SAMPLE_BYTES
-from precis_core.ids import timestamp
-from precis_core.models import Dispatch, Status, SummaryRecord
-from precis_core.store import SummaryStore
+from precis_core.adapters.articles import SAMPLE_BYTES
+from precis_core.adapters.summary_store import SummaryStore
+from precis_core.domain.ids import timestamp
+from precis_core.domain.models import Dispatch, Status, SummaryRecord
 from typer.testing import CliRunner
 
 from precis.cli.main import app

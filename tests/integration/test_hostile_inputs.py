@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from precis_core.articles import SAMPLE_BYTES
+from precis_core.adapters.articles import SAMPLE_BYTES
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from precis_core.articles import SAMPLE_BYTES
+from precis_core.adapters.articles import SAMPLE_BYTES
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event, SNSEvent
-from precis_core.notifications import parse_notification
-from precis_core.submit import article_refs
+from precis_core.domain.notifications import parse_notification
+from precis_core.services.submit import article_refs
 
 from precis.local.invoke import events
 

@@ -7,7 +7,6 @@ import pytest
 from precis.scaling import (
     AlarmSpec,
     Autoscaler,
-    EndpointCapacity,
     MinuteMetrics,
     ScalingConfigError,
     ScalingPolicy,
@@ -18,6 +17,7 @@ from precis.scaling import (
 from precis.scaling.alarm import AlarmState, MetricAlarm
 from precis.scaling.metric_math import MetricMath
 from precis.template import load_stack
+from precis.template.scaling import endpoint_capacity, scaling_policy
 
 WAKE_ALARM = AlarmSpec("HasBacklogWithoutCapacity", 1, "GreaterThanOrEqualToThreshold", 60, 2, 2)
 TEMPLATE_LIKE = ScalingPolicy(
@@ -162,8 +162,8 @@ def test_always_on_never_scales():
 def test_policies_and_capacity_read_from_the_template():
     stack = load_stack()
 
-    policy = ScalingPolicy.from_stack(stack)
-    capacity = EndpointCapacity.from_stack(stack, instance_start_delay=480)
+    policy = scaling_policy(stack)
+    capacity = endpoint_capacity(stack, instance_start_delay=480)
 
     assert (policy.min_capacity, policy.max_capacity) == (0, 5)
     assert policy.target_tracking.metric_name == "ApproximateBacklogSizePerInstance"
@@ -182,7 +182,7 @@ def test_policies_and_capacity_read_from_the_template():
 
 
 def template_policy(**overrides: str) -> ScalingPolicy:
-    return ScalingPolicy.from_stack(load_stack(parameter_overrides=overrides))
+    return scaling_policy(load_stack(parameter_overrides=overrides))
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,8 @@ import botocore.endpoint
 import pytest
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
-from precis_core import clients
-from precis_core.store import SummaryStore
+from precis_core.adapters import clients
+from precis_core.adapters.summary_store import SummaryStore
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"

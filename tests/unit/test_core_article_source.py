@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from precis_core.articles import ArticleSource
-from precis_core.models import ArticleRef, InvalidArticle
+from precis_core.adapters.articles import ArticleSource
+from precis_core.domain.models import ArticleRef, InvalidArticle
 
 
 def sent_operations(client) -> list[str]:

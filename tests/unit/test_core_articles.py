@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from precis_core.articles import SAMPLE_BYTES, inspect
-from precis_core.models import InvalidArticle
+from precis_core.adapters.articles import SAMPLE_BYTES, inspect
+from precis_core.domain.models import InvalidArticle
 
 CAP = 10 * 1024 * 1024
 
@@ -200,7 +200,7 @@ def test_whatever_a_check_raises_refuses_the_upload_with_its_name(monkeypatch):
     def broken(text: str) -> bool:
         raise MemoryError
 
-    monkeypatch.setattr("precis_core.articles.has_words", broken)
+    monkeypatch.setattr("precis_core.adapters.articles.has_words", broken)
 
     # Then the upload is refused with the error's name instead of the event failing and retrying
     with pytest.raises(InvalidArticle, match="could not be read as text/plain: MemoryError"):

@@ -6,9 +6,9 @@ import json
 from urllib.parse import unquote_plus
 
 import pytest
-from precis_core.ids import document_id, inference_id
-from precis_core.models import MalformedNotification
-from precis_core.notifications import parse_notification
+from precis_core.domain.ids import document_id, inference_id
+from precis_core.domain.models import MalformedNotification
+from precis_core.domain.notifications import parse_notification
 
 
 def message(events, name: str) -> dict:

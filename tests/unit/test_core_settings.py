@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from precis_core.models import SettingsError
-from precis_core.settings import ReconcileSettings, RecordSettings, SubmitSettings, tracing_enabled
+from precis_core.domain.function_settings import (
+    ReconcileSettings,
+    RecordSettings,
+    SubmitSettings,
+    tracing_enabled,
+)
+from precis_core.domain.models import SettingsError
 
 
 def test_env_json_gives_valid_settings_to_both_functions(events):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from precis_core.models import (
+from precis_core.domain.models import (
     MAX_REASON_CHARS,
     Dispatch,
     InferenceResult,
@@ -11,7 +11,7 @@ from precis_core.models import (
     Status,
     SummaryRecord,
 )
-from precis_core.store import MAX_SUMMARY_BYTES
+from precis_core.domain.record_bounds import MAX_SUMMARY_BYTES
 
 DOC = "0123456789abcdef0123456789abcdef"
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from precis_core import tracing
-from precis_core.models import SettingsError
+from precis_core.adapters import tracing
+from precis_core.domain.models import SettingsError
 
 
 def test_without_tracing_the_handler_runs_unwrapped(monkeypatch):

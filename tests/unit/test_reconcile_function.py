@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from precis_core import clients
-from precis_core.ids import document_id, inference_id, timestamp
-from precis_core.models import Dispatch, Status, SummaryRecord
+from precis_core.adapters import clients
+from precis_core.domain.ids import document_id, inference_id, timestamp
+from precis_core.domain.models import Dispatch, Status, SummaryRecord
 
 OUTPUT = {
     "summary": "What the lost article says.",

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
-from precis_core.ids import elapsed_ms, parse_inference_id, timestamp
-from precis_core.models import (
+from precis_core.adapters.inference_outputs import InferenceOutputs, ResultPaths
+from precis_core.domain.function_settings import RecordSettings
+from precis_core.domain.ids import elapsed_ms, parse_inference_id, timestamp
+from precis_core.domain.models import (
     Dispatch,
     DispatchPending,
     MalformedNotification,
@@ -18,10 +20,8 @@ from precis_core.models import (
     Status,
     SummaryRecord,
 )
-from precis_core.record import RecordService
-from precis_core.results import InferenceOutputs, ResultPaths
-from precis_core.settings import RecordSettings
-from precis_core.store import MAX_SUMMARY_BYTES
+from precis_core.domain.record_bounds import MAX_SUMMARY_BYTES
+from precis_core.services.record import RecordService
 
 OUTPUT = {
     "summary": "The central bank raised its rate by a quarter point.",

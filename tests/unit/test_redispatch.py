@@ -7,11 +7,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from precis_core import clients
-from precis_core.dispatch import MAX_DISPATCH_FAILURES, Dispatcher, DispatchOutcome, wait_after
-from precis_core.ids import document_id, timestamp
-from precis_core.models import Dispatch, EndpointUnavailable, Status
-from precis_core.summarizer_endpoint import SummarizerEndpoint
+from precis_core.adapters import clients
+from precis_core.adapters.summarizer_endpoint import SummarizerEndpoint
+from precis_core.domain.ids import document_id, timestamp
+from precis_core.domain.models import Dispatch, EndpointUnavailable, Status
+from precis_core.services.dispatch import MAX_DISPATCH_FAILURES, Dispatcher, DispatchOutcome, wait_after
 
 ARTICLE = b"Rates rise again.\n\nThe central bank raised its rate by a quarter point on Tuesday."
 

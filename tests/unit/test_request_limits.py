@@ -4,7 +4,7 @@ The Lambda layer and the model archive ship apart, so neither can import the oth
 
 from __future__ import annotations
 
-from precis_core import limits as submit_limits
+from precis_core.domain import limits as submit_limits
 from precis_summarizer import limits as endpoint_limits
 from precis_summarizer import request
 

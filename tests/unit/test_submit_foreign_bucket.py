@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from precis_core.ids import document_id
+from precis_core.domain.ids import document_id
 
 OTHER_BUCKET = "someone-elses-bucket"
 ARTICLE = b"Rates rise again.\n\nThe central bank raised its rate by a quarter point on Tuesday."

@@ -7,8 +7,8 @@ from dataclasses import replace
 from urllib.parse import unquote_plus
 
 import pytest
-from precis_core.ids import document_id
-from precis_core.models import Dispatch, EndpointUnavailable, SettingsError, Status
+from precis_core.domain.ids import document_id
+from precis_core.domain.models import Dispatch, EndpointUnavailable, SettingsError, Status
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ARTICLE = b"Rates rise again.\n\nThe central bank raised its rate by a quarter point on Tuesday."

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from precis_core.articles import ArticleSource
-from precis_core.dispatch import Dispatcher
-from precis_core.ids import document_id
-from precis_core.models import ArticleRef, Status
-from precis_core.submit import SubmitService
-from precis_core.summarizer_endpoint import SummarizerEndpoint
+from precis_core.adapters.articles import ArticleSource
+from precis_core.adapters.summarizer_endpoint import SummarizerEndpoint
+from precis_core.domain.ids import document_id
+from precis_core.domain.models import ArticleRef, Status
+from precis_core.services.dispatch import Dispatcher
+from precis_core.services.submit import SubmitService
 
 
 class RecordingRuntime:

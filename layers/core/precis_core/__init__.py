@@ -1,11 +1,8 @@
 """The shared runtime package of the precis Lambda functions (shipped as the layer `layers/core`).
 
-- `models`, `ids`: the domain (Status, SummaryRecord, InferenceResult, named errors) and its identifiers.
-- `settings`: the functions' environment, validated once.
-- `store` (DynamoDB), `articles` (S3 uploads), `results` (S3 outputs), `summarizer_endpoint` (SageMaker
-  runtime): adapters on injected boto3 clients (`s3` says which S3 errors mean "not there");
-  `clients` builds the real ones once per container.
-- `notifications`: SageMaker's async inference SNS messages.
-- `submit`, `record`, `reconcile`: the services; `services` wires them for the functions and the CLI.
-- `tracing`: X-Ray only when PRECIS_TRACING=true.
+Three layers, each importing only the ones below it:
+- `composition`: the one place the services are wired to their adapters (for the functions and the CLI).
+- `services`: submit, record, reconcile and dispatch; `adapters`: DynamoDB, S3, SageMaker, the clients
+  and tracing (services call adapters, adapters never call services).
+- `domain`: the records, ids, settings, limits and notifications: plain data and rules, no I/O.
 """

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from precis.cli.console import EXIT_USAGE, fail
 from precis.cli.resources import choose_target
 from precis.cli.stack_options import EndpointUrlOption
-from precis.lambda_functions import lambda_functions
+from precis.template.functions import lambda_functions
 from precis.local.invoke import events
 from precis.local.state import read_state
 from precis.template import TemplateError, load_stack

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from typing import Annotated
 
 import typer
-from precis_core.models import Status, SummaryRecord
-from precis_core.store import SummaryStore
+from precis_core.adapters.summary_store import SummaryStore
+from precis_core.domain.models import Status, SummaryRecord
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from precis.cli.console import console, errors, print_json, shown

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from precis_core.models import Status, SummaryRecord
+from precis_core.domain.models import Status, SummaryRecord
 from rich.table import Table
 from rich.text import Text
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from precis_core.models import SummaryRecord
+from precis_core.domain.models import SummaryRecord
 from rich.table import Table
 from rich.text import Text
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from precis_core import services
-from precis_core.models import Status
-from precis_core.settings import ReconcileSettings, SubmitSettings
-from precis_core.submit import SubmitOutcome, SubmitResult
+from precis_core import composition
+from precis_core.domain.function_settings import ReconcileSettings, SubmitSettings, SummarizerEndpointSettings
+from precis_core.domain.models import Status
+from precis_core.services.submit import SubmitOutcome, SubmitResult
 from rich.table import Table
 from rich.text import Text
 
@@ -29,15 +29,22 @@ from precis.cli.stack_options import (
 )
 
 
+def summarizer_endpoint_settings(resources: StackResources) -> SummarizerEndpointSettings:
+    """The endpoint and the request limits this stack's functions were deployed with."""
+    return SummarizerEndpointSettings(
+        endpoint_name=resources.endpoint_name,
+        request_ttl_seconds=resources.number("RequestTTLSeconds"),
+        invocation_timeout_seconds=resources.number("InvocationTimeoutSeconds"),
+    )
+
+
 def submit_settings(resources: StackResources) -> SubmitSettings:
     """The submit function's settings as this stack was deployed with them."""
     return SubmitSettings(
         summaries_table=resources.table_name,
-        endpoint_name=resources.endpoint_name,
         input_prefix=INPUT_PREFIX,
         max_input_bytes=resources.number("MaxInputBytes"),
-        request_ttl_seconds=resources.number("RequestTTLSeconds"),
-        invocation_timeout_seconds=resources.number("InvocationTimeoutSeconds"),
+        endpoint=summarizer_endpoint_settings(resources),
         time_scale=resources.target.time_scale,
     )
 
@@ -46,11 +53,9 @@ def reconcile_settings(resources: StackResources) -> ReconcileSettings:
     """The reconcile function's settings as this stack was deployed with them."""
     return ReconcileSettings(
         summaries_table=resources.table_name,
-        endpoint_name=resources.endpoint_name,
         output_path=resources.output_path,
         failure_path=resources.failure_path,
-        request_ttl_seconds=resources.number("RequestTTLSeconds"),
-        invocation_timeout_seconds=resources.number("InvocationTimeoutSeconds"),
+        endpoint=summarizer_endpoint_settings(resources),
         time_scale=resources.target.time_scale,
     )
 
@@ -78,7 +83,7 @@ def retry(
     since_at = checked(parse_since, since)
     with explained_errors():
         resources = open_stack(stack, endpoint_url, region)
-        service = services.submit_service(submit_settings(resources), resources.target.client_factory())
+        service = composition.submit_service(submit_settings(resources), resources.target.client_factory())
         store = service.store
         if failed:
             # Collected first: requeueing moves records out of the index being read.
@@ -160,7 +165,7 @@ def reconcile(
     age = checked(parse_duration, older_than)
     with explained_errors():
         resources = open_stack(stack, endpoint_url, region)
-        reconciler = services.reconciler(reconcile_settings(resources), resources.target.client_factory())
+        reconciler = composition.reconciler(reconcile_settings(resources), resources.target.client_factory())
         report = reconciler.run(older_than=age)
     if as_json:
         print_json(report.to_dict())

@@ -17,11 +17,11 @@ from typing import Annotated, Any
 
 import typer
 from aws_lambda_powertools.utilities.data_classes import S3Event
-from precis_core import services
-from precis_core.models import PrecisError
-from precis_core.notifications import parse_notification
-from precis_core.settings import RecordSettings
-from precis_core.submit import article_refs, is_test_event
+from precis_core import composition
+from precis_core.domain.function_settings import RecordSettings
+from precis_core.domain.models import PrecisError
+from precis_core.domain.notifications import parse_notification
+from precis_core.services.submit import article_refs, is_test_event
 from rich.table import Table
 
 from precis.cli.console import EXIT_FAILED, console, explained_errors, print_json, shown
@@ -116,7 +116,7 @@ def _drain(
 
 
 def _submitter(resources: StackResources) -> Callable[[str, dict], list[Replayed]]:
-    service = services.submit_service(submit_settings(resources), resources.target.client_factory())
+    service = composition.submit_service(submit_settings(resources), resources.target.client_factory())
 
     def replay(message_id: str, event: dict) -> list[Replayed]:
         if is_test_event(event):
@@ -136,7 +136,7 @@ def _submitter(resources: StackResources) -> Callable[[str, dict], list[Replayed
 
 def _recorder(resources: StackResources) -> Callable[[str, dict], list[Replayed]]:
     settings = RecordSettings(resources.table_name, resources.output_path, resources.failure_path)
-    service = services.record_service(settings, resources.target.client_factory())
+    service = composition.record_service(settings, resources.target.client_factory())
 
     def replay(message_id: str, event: dict) -> list[Replayed]:
         results = []

@@ -75,7 +75,7 @@ class StackTarget:
         return session.client(service, endpoint_url=url, config=_RETRIES)
 
     def client_factory(self) -> Callable[[str], Any]:
-        """`client(service)` with every client from one session, to wire a service (precis_core.services)."""
+        """`client(service)`, every client from one session: what precis_core.composition wires with."""
         session = self.session()
         return lambda service: self.client(service, session)
 

@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from botocore.exceptions import ClientError
-from precis_core.ids import document_id, parse_inference_id, timestamp
-from precis_core.models import S3Location, Status, SummaryRecord
-from precis_core.store import SummaryStore
+from precis_core.adapters.summary_store import SummaryStore
+from precis_core.domain.ids import document_id, parse_inference_id, timestamp
+from precis_core.domain.models import S3Location, Status, SummaryRecord
 
 from precis.cli.console import EXIT_USAGE, fail
 

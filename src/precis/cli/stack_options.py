@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from precis_core.store import SummaryStore
+from precis_core.adapters.summary_store import SummaryStore
 
 from precis.cli.resources import StackResources, StackTarget, choose_target, describe
 

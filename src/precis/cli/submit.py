@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from precis_core.articles import CONTENT_TYPES
-from precis_core.json_articles import TEXT_FIELDS
-from precis_core.submit import DEFAULT_COLLECTION
+from precis_core.adapters.articles import CONTENT_TYPES
+from precis_core.domain.json_articles import TEXT_FIELDS
+from precis_core.services.submit import DEFAULT_COLLECTION
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 

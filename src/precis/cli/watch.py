@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
-from precis_core.ids import parse_timestamp
-from precis_core.models import Status
-from precis_core.store import SummaryStore
+from precis_core.adapters.summary_store import SummaryStore
+from precis_core.domain.ids import parse_timestamp
+from precis_core.domain.models import Status
 from rich.console import Group
 from rich.live import Live
 from rich.table import Table

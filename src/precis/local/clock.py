@@ -7,7 +7,7 @@ into the real seconds a process waits.
 - the functions: Lambda's retry delays, maximum event age and schedules (precis.local.lambda_runtime), the
   event queues' visibility timeout (precis.local.wiring), and the durations a function waits out itself:
   every function gets PRECIS_TIME_SCALE, which ReconcileFunction applies to its age threshold, its expiry
-  and its dispatch backoff (precis_core.settings).
+  and its dispatch backoff (precis_core.domain.function_settings).
 Work the stack does not simulate stays real: a handler runs at this machine's speed, so its Lambda timeout
 bounds real seconds.
 """

@@ -27,7 +27,7 @@ from precis.local import lambda_runtime
 from precis.local.errors import StackError
 from precis.local.ports import free_port_pair
 from precis.local.provisioning import provision
-from precis.local.sagemaker import service as endpoint_service
+from precis.local.sagemaker import endpoint as local_endpoint
 from precis.local.sagemaker.server import STATUS_PATH
 from precis.local.supervisor import ChildProcess, Supervisor
 from precis.local.wiring import FunctionWiring, wire_functions
@@ -174,7 +174,7 @@ class LocalStack:
                 "moto", self._moto_command(), self._base_environment(), None, essential=True
             )
             self.supervisor.spawn(
-                "endpoint", self._endpoint_command(), self._base_environment(), endpoint_service.READY
+                "endpoint", self._endpoint_command(), self._base_environment(), local_endpoint.READY
             )
             for function in self.functions.values():
                 self._spawn_function(function)

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from precis.lambda_functions import LambdaFunction, S3Trigger, SnsTrigger, lambda_functions
 from precis.local.clock import ScaledClock
 from precis.local.errors import StackError
 from precis.local.lambda_runtime import MAX_VISIBILITY_SECONDS, RETRY_DELAYS_SECONDS, FunctionConfig
 from precis.template import Stack
+from precis.template.functions import LambdaFunction, S3Trigger, SnsTrigger, lambda_functions
 
 _RATE = re.compile(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)")
 

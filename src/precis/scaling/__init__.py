@@ -4,13 +4,13 @@ The simulator drives it with a virtual clock, the local endpoint with real time 
 one implementation of the queue, the CloudWatch alarms and the scaling policies for both.
 """
 
+from precis.scaling.alarm import AlarmSpec
 from precis.scaling.autoscaler import Autoscaler, ScalingActivity
+from precis.scaling.errors import ScalingConfigError
 from precis.scaling.fleet import AsyncEndpoint, Instance, InstanceState, Outcome, Progress, QueuedRequest
 from precis.scaling.metrics import MinuteMetrics
 from precis.scaling.policy import (
-    AlarmSpec,
     EndpointCapacity,
-    ScalingConfigError,
     ScalingPolicy,
     StepAdjustment,
     StepScaling,

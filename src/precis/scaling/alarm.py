@@ -1,11 +1,72 @@
-"""CloudWatch metric alarm evaluation: M of the last N periods breaching puts the alarm in ALARM."""
+"""CloudWatch metric alarms: what one watches (`AlarmSpec`) and its evaluation (`MetricAlarm`), where M
+of the last N periods breaching puts the alarm in ALARM."""
 
 from __future__ import annotations
 
+import operator
 from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 
-from precis.scaling.policy import AlarmSpec
+from precis.scaling.errors import ScalingConfigError
+from precis.scaling.metric_math import MetricMath
+from precis.scaling.metrics import ENDPOINT_METRICS, MinuteMetrics
+
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "GreaterThanOrEqualToThreshold": operator.ge,
+    "GreaterThanThreshold": operator.gt,
+    "LessThanThreshold": operator.lt,
+    "LessThanOrEqualToThreshold": operator.le,
+}
+
+
+TREAT_MISSING_DATA = ("missing", "ignore", "breaching", "notBreaching")
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """A CloudWatch metric alarm on one of the endpoint's 1-minute metrics or on metric math over them.
+
+    The model has one datapoint per metric and minute, so every Stat of a minute is that datapoint.
+    """
+
+    metric: str | MetricMath
+    threshold: float
+    comparison: str = "GreaterThanOrEqualToThreshold"
+    period: int = 60
+    evaluation_periods: int = 1
+    datapoints_to_alarm: int = 1
+    treat_missing_data: str = "missing"
+
+    def __post_init__(self) -> None:
+        if self.comparison not in COMPARISONS:
+            raise ScalingConfigError(f"unsupported ComparisonOperator {self.comparison!r}")
+        if self.period % 60:
+            raise ScalingConfigError(f"alarm Period must be a multiple of 60 s, got {self.period}")
+        if not 1 <= self.datapoints_to_alarm <= self.evaluation_periods:
+            raise ScalingConfigError("DatapointsToAlarm must be between 1 and EvaluationPeriods")
+        if self.treat_missing_data not in TREAT_MISSING_DATA:
+            raise ScalingConfigError(f"unsupported TreatMissingData {self.treat_missing_data!r}")
+        names = [self.metric] if isinstance(self.metric, str) else [n for _, n in self.metric.metrics]
+        unknown = sorted(set(names) - set(ENDPOINT_METRICS))
+        if unknown:
+            raise ScalingConfigError(f"no alarm on {', '.join(unknown)}; use {', '.join(ENDPOINT_METRICS)}")
+
+    @property
+    def metric_name(self) -> str:
+        return self.metric if isinstance(self.metric, str) else self.metric.expression
+
+    def value(self, metrics: MinuteMetrics) -> float | None:
+        """This alarm's datapoint for one minute: the metric's, or the expression's over its metrics."""
+        if isinstance(self.metric, str):
+            return metrics.value(self.metric)
+        return self.metric.evaluate({i: metrics.value(name) for i, name in self.metric.metrics})
+
+    def breaches(self, value: float | None) -> bool:
+        if value is None:
+            return self.treat_missing_data == "breaching"
+        return COMPARISONS[self.comparison](value, self.threshold)
 
 
 class AlarmState(StrEnum):

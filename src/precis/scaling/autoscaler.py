@@ -17,13 +17,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from precis.scaling.alarm import MetricAlarm
+from precis.scaling.alarm import AlarmSpec, MetricAlarm
 from precis.scaling.metrics import MinuteMetrics
 from precis.scaling.policy import (
     SCALE_IN_DATAPOINTS,
     SCALE_IN_THRESHOLD_RATIO,
     SCALE_OUT_DATAPOINTS,
-    AlarmSpec,
     ScalingPolicy,
 )
 

@@ -1,20 +1,16 @@
-"""Scaling configuration: the scalable target, its policies and alarms, as the template declares them.
+"""Scaling configuration: the scalable target, its policies and what one instance can do.
 
 Durations are seconds of whichever clock drives the model (virtual in the simulator, scaled in the
-local endpoint). `from_stack` reads a resolved template (`precis.template.Stack`).
+local endpoint). `precis.template.scaling` reads them from a resolved template.
 """
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from precis.lambda_functions import lambda_functions
-from precis.scaling.metric_math import MetricMath, MetricMathError
-from precis.scaling.metrics import ENDPOINT_METRICS, MinuteMetrics
-from precis.template import Stack
+from precis.scaling.alarm import AlarmSpec
+from precis.scaling.errors import ScalingConfigError
 
 # Application Auto Scaling's alarms for a target tracking policy (AlarmHigh / AlarmLow):
 # scale out after 3 of 3 one-minute datapoints above target, scale in after 15 of 15 below 90 % of it.
@@ -22,69 +18,11 @@ SCALE_OUT_DATAPOINTS = 3
 SCALE_IN_DATAPOINTS = 15
 SCALE_IN_THRESHOLD_RATIO = 0.9
 
-COMPARISONS: dict[str, Callable[[float, float], bool]] = {
-    "GreaterThanOrEqualToThreshold": operator.ge,
-    "GreaterThanThreshold": operator.gt,
-    "LessThanThreshold": operator.lt,
-    "LessThanOrEqualToThreshold": operator.le,
-}
-
-
-class ScalingConfigError(ValueError):
-    """The template's scaling resources cannot be turned into a policy the model can run."""
-
-
-TREAT_MISSING_DATA = ("missing", "ignore", "breaching", "notBreaching")
 AGGREGATIONS: dict[str, Callable[[Sequence[float]], float]] = {
     "Average": lambda values: sum(values) / len(values),
     "Minimum": min,
     "Maximum": max,
 }
-
-
-@dataclass(frozen=True)
-class AlarmSpec:
-    """A CloudWatch metric alarm on one of the endpoint's 1-minute metrics or on metric math over them.
-
-    The model has one datapoint per metric and minute, so every Stat of a minute is that datapoint.
-    """
-
-    metric: str | MetricMath
-    threshold: float
-    comparison: str = "GreaterThanOrEqualToThreshold"
-    period: int = 60
-    evaluation_periods: int = 1
-    datapoints_to_alarm: int = 1
-    treat_missing_data: str = "missing"
-
-    def __post_init__(self) -> None:
-        if self.comparison not in COMPARISONS:
-            raise ScalingConfigError(f"unsupported ComparisonOperator {self.comparison!r}")
-        if self.period % 60:
-            raise ScalingConfigError(f"alarm Period must be a multiple of 60 s, got {self.period}")
-        if not 1 <= self.datapoints_to_alarm <= self.evaluation_periods:
-            raise ScalingConfigError("DatapointsToAlarm must be between 1 and EvaluationPeriods")
-        if self.treat_missing_data not in TREAT_MISSING_DATA:
-            raise ScalingConfigError(f"unsupported TreatMissingData {self.treat_missing_data!r}")
-        names = [self.metric] if isinstance(self.metric, str) else [n for _, n in self.metric.metrics]
-        unknown = sorted(set(names) - set(ENDPOINT_METRICS))
-        if unknown:
-            raise ScalingConfigError(f"no alarm on {', '.join(unknown)}; use {', '.join(ENDPOINT_METRICS)}")
-
-    @property
-    def metric_name(self) -> str:
-        return self.metric if isinstance(self.metric, str) else self.metric.expression
-
-    def value(self, metrics: MinuteMetrics) -> float | None:
-        """This alarm's datapoint for one minute: the metric's, or the expression's over its metrics."""
-        if isinstance(self.metric, str):
-            return metrics.value(self.metric)
-        return self.metric.evaluate({i: metrics.value(name) for i, name in self.metric.metrics})
-
-    def breaches(self, value: float | None) -> bool:
-        if value is None:
-            return self.treat_missing_data == "breaching"
-        return COMPARISONS[self.comparison](value, self.threshold)
 
 
 @dataclass(frozen=True)
@@ -184,21 +122,6 @@ class ScalingPolicy:
     def always_on(cls, instances: int) -> ScalingPolicy:
         return cls(min_capacity=instances, max_capacity=instances, name=f"always-on {instances}")
 
-    @classmethod
-    def from_stack(cls, stack: Stack, *, name: str = "template") -> ScalingPolicy:
-        """Reads SummarizerScalableTarget, BacklogTargetTrackingPolicy and the step policy + its alarm."""
-        target = _props(stack, "SummarizerScalableTarget")
-        tracking = _optional_props(stack, "BacklogTargetTrackingPolicy")
-        step = _optional_props(stack, "WakeFromZeroStepPolicy")
-        alarm = _optional_props(stack, "HasBacklogWithoutCapacityAlarm")
-        return cls(
-            min_capacity=int(target["MinCapacity"]),
-            max_capacity=int(target["MaxCapacity"]),
-            target_tracking=_target_tracking(tracking) if tracking else None,
-            step_scaling=_step_scaling(step, alarm) if step and alarm else None,
-            name=name,
-        )
-
 
 @dataclass(frozen=True)
 class EndpointCapacity:
@@ -214,22 +137,6 @@ class EndpointCapacity:
         if self.max_concurrent_invocations < 1:
             raise ScalingConfigError("MaxConcurrentInvocationsPerInstance must be at least 1")
 
-    @classmethod
-    def from_stack(cls, stack: Stack, *, instance_start_delay: float = 480.0) -> EndpointCapacity:
-        """AsyncInferenceConfig's concurrency, the instance type, the submit function's TTL and timeout."""
-        config = _props(stack, "SummarizerEndpointConfig")
-        client = config.get("AsyncInferenceConfig", {}).get("ClientConfig", {})
-        variants = config.get("ProductionVariants") or [{}]
-        submit = lambda_functions(stack).get("SubmitFunction")
-        env = submit.environment if submit else {}
-        return cls(
-            max_concurrent_invocations=int(client.get("MaxConcurrentInvocationsPerInstance", 1)),
-            instance_start_delay=instance_start_delay,
-            request_ttl=float(env.get("REQUEST_TTL_SECONDS", 21600)),
-            invocation_timeout=float(env.get("INVOCATION_TIMEOUT_SECONDS", 900)),
-            instance_type=str(variants[0].get("InstanceType", "ml.g4dn.xlarge")),
-        )
-
 
 def _check_step_intervals(steps: tuple[StepAdjustment, ...]) -> None:
     """Application Auto Scaling's rules: the intervals neither overlap nor leave a gap."""
@@ -241,84 +148,3 @@ def _check_step_intervals(steps: tuple[StepAdjustment, ...]) -> None:
     for previous, following in zip(ordered, ordered[1:], strict=False):
         if previous.upper_bound is None or previous.upper_bound != following.lower_bound:
             raise ScalingConfigError("step adjustment intervals overlap or leave a gap")
-
-
-def _props(stack: Stack, logical_id: str) -> dict:
-    try:
-        return stack.resources[logical_id].properties
-    except KeyError:
-        raise ScalingConfigError(f"the template has no {logical_id} resource") from None
-
-
-def _optional_props(stack: Stack, logical_id: str) -> dict | None:
-    resource = stack.resources.get(logical_id)
-    return resource.properties if resource else None
-
-
-def _target_tracking(props: dict) -> TargetTracking:
-    config = props["TargetTrackingScalingPolicyConfiguration"]
-    metric = config.get("CustomizedMetricSpecification", {}).get("MetricName")
-    predefined = config.get("PredefinedMetricSpecification", {}).get("PredefinedMetricType")
-    name = metric or ("ApproximateBacklogSizePerInstance" if predefined is None else predefined)
-    return TargetTracking(
-        target_value=float(config["TargetValue"]),
-        scale_out_cooldown=float(config.get("ScaleOutCooldown", 300)),
-        scale_in_cooldown=float(config.get("ScaleInCooldown", 300)),
-        disable_scale_in=str(config.get("DisableScaleIn", "false")).lower() == "true",
-        metric_name=name,
-    )
-
-
-def _step_scaling(policy: dict, alarm: dict) -> StepScaling:
-    config = policy["StepScalingPolicyConfiguration"]
-    steps = tuple(
-        StepAdjustment(
-            scaling_adjustment=int(step["ScalingAdjustment"]),
-            lower_bound=_bound(step.get("MetricIntervalLowerBound")),
-            upper_bound=_bound(step.get("MetricIntervalUpperBound")),
-        )
-        for step in config["StepAdjustments"]
-    )
-    evaluation_periods = int(alarm.get("EvaluationPeriods", 1))
-    metric, period = _alarm_metric(alarm)
-    spec = AlarmSpec(
-        metric=metric,
-        threshold=float(alarm["Threshold"]),
-        comparison=str(alarm.get("ComparisonOperator", "GreaterThanOrEqualToThreshold")),
-        period=period,
-        evaluation_periods=evaluation_periods,
-        datapoints_to_alarm=int(alarm.get("DatapointsToAlarm", evaluation_periods)),
-        treat_missing_data=str(alarm.get("TreatMissingData", "missing")),
-    )
-    magnitude = config.get("MinAdjustmentMagnitude")
-    return StepScaling(
-        alarm=spec,
-        steps=steps,
-        adjustment_type=str(config.get("AdjustmentType", "ChangeInCapacity")),
-        cooldown=float(config.get("Cooldown", 300)),
-        metric_aggregation=str(config.get("MetricAggregationType", "Average")),
-        min_adjustment_magnitude=None if magnitude is None else int(magnitude),
-    )
-
-
-def _alarm_metric(alarm: dict) -> tuple[str | MetricMath, int]:
-    """MetricName and Period, or the Metrics queries of a metric math alarm and their common period."""
-    queries = alarm.get("Metrics")
-    if not queries:
-        return str(alarm.get("MetricName", "HasBacklogWithoutCapacity")), int(alarm.get("Period", 60))
-    returned = [q for q in queries if str(q.get("ReturnData", "true")).lower() == "true"]
-    if len(returned) != 1 or "Expression" not in returned[0]:
-        raise ScalingConfigError("a metric math alarm needs exactly one expression with ReturnData true")
-    stats = {q["Id"]: q["MetricStat"] for q in queries if "MetricStat" in q}
-    periods = {int(stat["Period"]) for stat in stats.values()}
-    if len(periods) != 1:
-        raise ScalingConfigError("every metric of a metric math alarm needs the same Period")
-    metrics = tuple((metric_id, str(stat["Metric"]["MetricName"])) for metric_id, stat in stats.items())
-    try:
-        return MetricMath(str(returned[0]["Expression"]), metrics), periods.pop()
-    except MetricMathError as error:
-        raise ScalingConfigError(str(error)) from None
-
-
-def _bound(value: Any) -> float | None:
-    return None if value is None or value == "" else float(value)

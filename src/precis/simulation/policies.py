@@ -9,6 +9,7 @@ from precis_summarizer.engine import ModelSettingError, map_batch_size
 
 from precis.scaling import EndpointCapacity, ScalingConfigError, ScalingPolicy, TargetTracking
 from precis.template import TemplateError, load_stack
+from precis.template.scaling import endpoint_capacity, scaling_policy
 
 # SageMaker on-demand real-time/asynchronous inference, us-east-1, USD per instance-hour, from
 # https://aws.amazon.com/sagemaker/pricing/ as listed in 2024; pass --price-per-hour for your region.
@@ -66,8 +67,8 @@ def template_endpoint(
     except ModelSettingError as error:
         raise ScalingConfigError(str(error)) from None
     return TemplateEndpoint(
-        ScalingPolicy.from_stack(stack, name="template"),
-        EndpointCapacity.from_stack(stack, instance_start_delay=instance_start_delay),
+        scaling_policy(stack, name="template"),
+        endpoint_capacity(stack, instance_start_delay=instance_start_delay),
         map_batch,
     )
 

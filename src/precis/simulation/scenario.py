@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from precis import paths
-from precis.local.sagemaker.script import InferenceScript
+from precis.inference_script import InferenceScript
 from precis.samples import content_type, sample_files
 from precis.scaling import EndpointCapacity, ScalingPolicy
 from precis.simulation.policies import TemplateEndpoint, price_for, target_tracking_policy

@@ -1,6 +1,6 @@
 """A template's function as `precis local invoke` starts it, against the running local stack or AWS.
 
-Everything comes from the resolved template through `precis.lambda_functions` (handler, memory, timeout,
+Everything comes from the resolved template through `precis.template.functions` (handler, memory, timeout,
 environment with Globals merged) and the local wiring (the environment Lambda builds, as the local
 stack gives it to its own workers); the layers are the template's layer resources, found by the ARN
 the function's `Layers` resolve to. A target says where the function's AWS calls go: the local stack's
@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import BotoCoreError
 
-from precis.lambda_functions import LambdaFunction, lambda_functions
+from precis.template.functions import LambdaFunction, lambda_functions
 from precis.local.invoke.env_vars import file_overrides, resolve_variables
 from precis.local.invoke.process import FunctionProcess
 from precis.local.stack import aws_environment

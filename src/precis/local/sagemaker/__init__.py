@@ -3,13 +3,13 @@
 Run it with `python -m precis.local.sagemaker`; embed it with `LocalEndpoint`.
 """
 
+from precis.inference_script import InferenceScript, InferenceScriptError
+from precis.local.sagemaker.delivery import AsyncRequest, AsyncResults, RequestResult
+from precis.local.sagemaker.endpoint import LocalEndpoint
+from precis.local.sagemaker.endpoint_settings import EndpointSettings
 from precis.local.sagemaker.faults import Faults
 from precis.local.sagemaker.journal import RequestJournal, RequestState
-from precis.local.sagemaker.results import AsyncRequest, AsyncResults, RequestResult
 from precis.local.sagemaker.runtime import EndpointRuntime
-from precis.local.sagemaker.script import InferenceScript, InferenceScriptError
-from precis.local.sagemaker.service import LocalEndpoint
-from precis.local.sagemaker.settings import EndpointSettings
 
 __all__ = [
     "AsyncRequest",

@@ -15,9 +15,9 @@ from botocore.config import Config
 
 from precis import paths
 from precis.local.clock import ScaledClock
+from precis.local.sagemaker.endpoint import READY, LocalEndpoint
+from precis.local.sagemaker.endpoint_settings import MODEL_SERVER_TIMEOUT, EndpointSettings
 from precis.local.sagemaker.journal import RequestJournal
-from precis.local.sagemaker.service import READY, LocalEndpoint
-from precis.local.sagemaker.settings import MODEL_SERVER_TIMEOUT, EndpointSettings
 from precis.template import load_stack
 
 DEFAULT_START_DELAY = 30.0

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from precis.local.sagemaker.results import AsyncRequest, RequestResult
+from precis.local.sagemaker.delivery import AsyncRequest, RequestResult
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (

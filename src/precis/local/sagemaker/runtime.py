@@ -17,11 +17,11 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from precis.inference_script import InferenceScript, LoadedModel
 from precis.local.clock import ScaledClock
+from precis.local.sagemaker.delivery import AsyncRequest, AsyncResults, RequestResult
 from precis.local.sagemaker.faults import Faults
 from precis.local.sagemaker.journal import RequestJournal, RequestState
-from precis.local.sagemaker.results import AsyncRequest, AsyncResults, RequestResult
-from precis.local.sagemaker.script import InferenceScript, LoadedModel
 from precis.scaling import (
     AsyncEndpoint,
     Autoscaler,

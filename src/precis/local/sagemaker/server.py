@@ -10,10 +10,10 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
+from precis.local.sagemaker.delivery import AsyncRequest
+from precis.local.sagemaker.endpoint_settings import EndpointSettings
 from precis.local.sagemaker.faults import FaultError
-from precis.local.sagemaker.results import AsyncRequest
 from precis.local.sagemaker.runtime import EndpointRuntime
-from precis.local.sagemaker.settings import EndpointSettings
 
 INVOCATIONS = re.compile(r"^/endpoints/([^/]+)/async-invocations/?$")
 STATUS_PATH = "/_precis/status"

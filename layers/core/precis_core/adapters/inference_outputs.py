@@ -9,7 +9,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from precis_core.models import (
+from precis_core.adapters.s3 import is_missing, object_exists
+from precis_core.domain.models import (
     MAX_REASON_CHARS,
     InferenceResult,
     ResultMissing,
@@ -17,7 +18,6 @@ from precis_core.models import (
     UnreadableResult,
     bounded_reason,
 )
-from precis_core.s3 import is_missing, object_exists
 
 # An output is a summary and a few numbers; anything this big is not ours.
 MAX_OUTPUT_BYTES = 8 * 1024 * 1024

@@ -10,19 +10,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from precis_core.limits import MAX_BODY_BYTES
-from precis_core.models import SettingsError
+from precis_core.domain.limits import MAX_BODY_BYTES
+from precis_core.domain.models import SettingsError
 
 # The API's own bounds for X-Amzn-SageMaker-RequestTTLSeconds and -InvocationTimeoutSeconds.
 REQUEST_TTL_RANGE = (60, 21600)
 INVOCATION_TIMEOUT_RANGE = (1, 3600)
 
 
+@dataclass(frozen=True)
+class SummarizerEndpointSettings:
+    """The endpoint a function calls and the limits it sends with each request (submit, reconcile)."""
+
+    endpoint_name: str
+    request_ttl_seconds: int
+    invocation_timeout_seconds: int
+
+
 class _Reader:
     """Collects every problem so one start-up error lists them all."""
 
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self.environ = environ
+    def __init__(self, environ: Mapping[str, str] | None) -> None:
+        self.environ = os.environ if environ is None else environ
         self.problems: list[str] = []
 
     def text(self, name: str) -> str:
@@ -70,6 +79,14 @@ class _Reader:
             return 1.0
         return value
 
+    def summarizer_endpoint(self) -> SummarizerEndpointSettings:
+        """ENDPOINT_NAME and the two limits sent with each request, within the API's bounds."""
+        return SummarizerEndpointSettings(
+            endpoint_name=self.text("ENDPOINT_NAME"),
+            request_ttl_seconds=self.integer("REQUEST_TTL_SECONDS", *REQUEST_TTL_RANGE),
+            invocation_timeout_seconds=self.integer("INVOCATION_TIMEOUT_SECONDS", *INVOCATION_TIMEOUT_RANGE),
+        )
+
     def flag(self, name: str) -> bool:
         raw = self.environ.get(name, "false").strip().lower()
         if raw not in ("true", "false", ""):
@@ -83,7 +100,7 @@ class _Reader:
 
 def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
     """PRECIS_TRACING: true or false (unset is false); SettingsError for anything else."""
-    read = _Reader(os.environ if environ is None else environ)
+    read = _Reader(environ)
     enabled = read.flag("PRECIS_TRACING")
     read.done("tracing settings")
     return enabled
@@ -97,7 +114,7 @@ class RecordSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RecordSettings:
-        read = _Reader(os.environ if environ is None else environ)
+        read = _Reader(environ)
         settings = cls(
             summaries_table=read.text("SUMMARIES_TABLE"),
             output_path=read.s3_path("ASYNC_OUTPUT_PATH"),
@@ -110,25 +127,21 @@ class RecordSettings:
 @dataclass(frozen=True)
 class SubmitSettings:
     summaries_table: str
-    endpoint_name: str
     input_prefix: str
     max_input_bytes: int
-    request_ttl_seconds: int
-    invocation_timeout_seconds: int
+    endpoint: SummarizerEndpointSettings
     time_scale: float = 1.0
     input_bucket: str = ""
     """The bucket whose uploads the function serves (INPUT_BUCKET; `precis retry` needs none)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SubmitSettings:
-        read = _Reader(os.environ if environ is None else environ)
+        read = _Reader(environ)
         settings = cls(
             summaries_table=read.text("SUMMARIES_TABLE"),
-            endpoint_name=read.text("ENDPOINT_NAME"),
             input_prefix=read.text("INPUT_PREFIX"),
             max_input_bytes=read.integer("MAX_INPUT_BYTES", 1, MAX_BODY_BYTES),
-            request_ttl_seconds=read.integer("REQUEST_TTL_SECONDS", *REQUEST_TTL_RANGE),
-            invocation_timeout_seconds=read.integer("INVOCATION_TIMEOUT_SECONDS", *INVOCATION_TIMEOUT_RANGE),
+            endpoint=read.summarizer_endpoint(),
             time_scale=read.time_scale(),
             input_bucket=read.text("INPUT_BUCKET"),
         )
@@ -141,24 +154,20 @@ class SubmitSettings:
 @dataclass(frozen=True)
 class ReconcileSettings:
     summaries_table: str
-    endpoint_name: str
     output_path: str
     failure_path: str
-    request_ttl_seconds: int
-    invocation_timeout_seconds: int
+    endpoint: SummarizerEndpointSettings
     older_than_seconds: int = 0
     time_scale: float = 1.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ReconcileSettings:
-        read = _Reader(os.environ if environ is None else environ)
+        read = _Reader(environ)
         settings = cls(
             summaries_table=read.text("SUMMARIES_TABLE"),
-            endpoint_name=read.text("ENDPOINT_NAME"),
             output_path=read.s3_path("ASYNC_OUTPUT_PATH"),
             failure_path=read.s3_path("ASYNC_FAILURE_PATH"),
-            request_ttl_seconds=read.integer("REQUEST_TTL_SECONDS", *REQUEST_TTL_RANGE),
-            invocation_timeout_seconds=read.integer("INVOCATION_TIMEOUT_SECONDS", *INVOCATION_TIMEOUT_RANGE),
+            endpoint=read.summarizer_endpoint(),
             older_than_seconds=read.integer("RECONCILE_OLDER_THAN_SECONDS", 0, default=0),
             time_scale=read.time_scale(),
         )

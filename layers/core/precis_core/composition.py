@@ -2,7 +2,7 @@
 
 The three functions and the `precis` CLI call these with their settings (the function's environment,
 or a deployed stack's parameters) and `client`, which returns a boto3 client for a service name:
-`precis_core.clients.aws_client` in Lambda, a session bound to the chosen stack in the CLI.
+`precis_core.adapters.clients.aws_client` in Lambda, a session bound to the chosen stack in the CLI.
 """
 
 from __future__ import annotations
@@ -10,15 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from precis_core.articles import ArticleSource
-from precis_core.dispatch import Dispatcher
-from precis_core.reconcile import Reconciler
-from precis_core.record import RecordService
-from precis_core.results import InferenceOutputs, ResultPaths
-from precis_core.settings import ReconcileSettings, RecordSettings, SubmitSettings
-from precis_core.store import SummaryStore
-from precis_core.submit import SubmitService
-from precis_core.summarizer_endpoint import SummarizerEndpoint
+from precis_core.adapters.articles import ArticleSource
+from precis_core.adapters.inference_outputs import InferenceOutputs, ResultPaths
+from precis_core.adapters.summarizer_endpoint import SummarizerEndpoint
+from precis_core.adapters.summary_store import SummaryStore
+from precis_core.domain.function_settings import (
+    ReconcileSettings,
+    RecordSettings,
+    SubmitSettings,
+    SummarizerEndpointSettings,
+)
+from precis_core.services.dispatch import Dispatcher
+from precis_core.services.reconcile import Reconciler
+from precis_core.services.record import RecordService
+from precis_core.services.submit import SubmitService
 
 ClientFactory = Callable[[str], Any]
 
@@ -29,7 +34,7 @@ def submit_service(settings: SubmitSettings, client: ClientFactory) -> SubmitSer
     return SubmitService(
         store,
         ArticleSource(client("s3")),
-        dispatcher(store, settings, client),
+        dispatcher(store, settings.endpoint, client, time_scale=settings.time_scale),
         input_prefix=settings.input_prefix,
         max_input_bytes=settings.max_input_bytes,
         input_bucket=settings.input_bucket,
@@ -37,16 +42,16 @@ def submit_service(settings: SubmitSettings, client: ClientFactory) -> SubmitSer
 
 
 def dispatcher(
-    store: SummaryStore, settings: SubmitSettings | ReconcileSettings, client: ClientFactory
+    store: SummaryStore, endpoint: SummarizerEndpointSettings, client: ClientFactory, *, time_scale: float
 ) -> Dispatcher:
     """The endpoint calls for records (the submit service's, and reconcile's for unsent records)."""
-    endpoint = SummarizerEndpoint(
+    summarizer = SummarizerEndpoint(
         client("sagemaker-runtime"),
-        settings.endpoint_name,
-        settings.request_ttl_seconds,
-        settings.invocation_timeout_seconds,
+        endpoint.endpoint_name,
+        endpoint.request_ttl_seconds,
+        endpoint.invocation_timeout_seconds,
     )
-    return Dispatcher(store, endpoint, time_scale=settings.time_scale)
+    return Dispatcher(store, summarizer, time_scale=time_scale)
 
 
 def record_service(settings: RecordSettings, client: ClientFactory) -> RecordService:
@@ -67,8 +72,8 @@ def reconciler(settings: ReconcileSettings, client: ClientFactory) -> Reconciler
         store,
         RecordService(store, outputs, ResultPaths(settings.output_path, settings.failure_path)),
         outputs,
-        dispatcher(store, settings, client),
-        request_ttl_seconds=settings.request_ttl_seconds,
-        invocation_timeout_seconds=settings.invocation_timeout_seconds,
+        dispatcher(store, settings.endpoint, client, time_scale=settings.time_scale),
+        request_ttl_seconds=settings.endpoint.request_ttl_seconds,
+        invocation_timeout_seconds=settings.endpoint.invocation_timeout_seconds,
         time_scale=settings.time_scale,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from precis_core.models import MalformedNotification, Notification
+from precis_core.domain.models import MalformedNotification, Notification
 
 _SUCCEEDED = "Completed"
 _FAILED = "Failed"

@@ -14,8 +14,10 @@ from enum import StrEnum
 
 from aws_lambda_powertools import Logger
 
-from precis_core.ids import elapsed_ms, parse_inference_id, timestamp
-from precis_core.models import (
+from precis_core.adapters.inference_outputs import InferenceOutputs, ResultPaths
+from precis_core.adapters.summary_store import SummaryStore
+from precis_core.domain.ids import elapsed_ms, parse_inference_id, timestamp
+from precis_core.domain.models import (
     Dispatch,
     DispatchPending,
     Notification,
@@ -25,8 +27,6 @@ from precis_core.models import (
     UnreadableResult,
     settle_attempt,
 )
-from precis_core.results import InferenceOutputs, ResultPaths
-from precis_core.store import SummaryStore
 
 logger = Logger(child=True)
 

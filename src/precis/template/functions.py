@@ -3,7 +3,7 @@
 This is the one reader of a function's properties: what Lambda runs (code, handler, runtime, memory,
 timeout, environment, reserved concurrency), what happens to a failed asynchronous invocation (retries,
 event age, the on-failure queue) and what invokes the function (S3 notifications, SNS subscriptions,
-schedules). The local stack wires its workers from these; the scaling model reads the submit
+schedules). The local stack wires its workers from these; `precis.template.scaling` reads the submit
 function's request TTL and timeout from them.
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from precis.template import Resource, Stack, cfn_string
+from precis.template.resolver import cfn_string
+from precis.template.stack import Resource, Stack
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
 # Lambda's defaults for what the template leaves out.

@@ -196,7 +196,7 @@ class SummaryRecord:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     dispatch: Dispatch | None = None
     dispatch_until: str | None = None  # when a CLAIMED dispatch may be taken over
-    dispatch_failures: int | None = None  # endpoint calls of this attempt that failed (precis_core.dispatch)
+    dispatch_failures: int | None = None  # this attempt's failed endpoint calls (services.dispatch)
     dispatch_error: str | None = None  # the last one's error
     dispatch_after: str | None = None  # reconcile calls again no sooner
     output_location: str | None = None

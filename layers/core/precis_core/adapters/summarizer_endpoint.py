@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from precis_core.models import AcceptedInference, EndpointRejected, EndpointUnavailable
+from precis_core.domain.models import AcceptedInference, EndpointRejected, EndpointUnavailable
 
 # Errors that say the request itself is wrong (or names something that does not exist).
 NON_RETRYABLE = frozenset({"ValidationError", "ValidationException"})

@@ -5,7 +5,7 @@ Delivery is at least once, but "once" can still fail: a lost SNS message, a reco
 gave up into its dead-letter queue, or an endpoint that refused calls for longer than the submit
 function's retries lasted. For each QUEUED record (oldest first, through the by-status index):
 - the endpoint never accepted it (released, or its claim ran out) → sent again through the
-  dispatcher once its backoff has passed, FAILED after MAX_DISPATCH_FAILURES (precis_core.dispatch);
+  dispatcher once its backoff has passed, FAILED after MAX_DISPATCH_FAILURES (precis_core.services.dispatch);
 - its output object exists → completed from it, exactly as a success notification would;
 - its failure object exists → failed with the failure object's reason;
 - neither, and the request is past its TTL plus the invocation timeout → FAILED, "expired";
@@ -27,12 +27,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from precis_core.dispatch import Dispatcher, DispatchOutcome, never_accepted
-from precis_core.ids import parse_timestamp, timestamp
-from precis_core.models import EndpointUnavailable, Status, SummaryRecord
-from precis_core.record import RecordOutcome, RecordService
-from precis_core.results import InferenceOutputs
-from precis_core.store import SummaryStore
+from precis_core.adapters.inference_outputs import InferenceOutputs
+from precis_core.adapters.summary_store import SummaryStore
+from precis_core.domain.ids import parse_timestamp, timestamp
+from precis_core.domain.models import EndpointUnavailable, Status, SummaryRecord
+from precis_core.services.dispatch import Dispatcher, DispatchOutcome, never_accepted
+from precis_core.services.record import RecordOutcome, RecordService
 
 logger = Logger(child=True)
 

@@ -7,8 +7,8 @@ import json
 import re
 from typing import Any
 
-from precis_core.limits import ARTICLE_METADATA, MAX_INPUTS, PARAMETER_LIMITS
-from precis_core.models import InvalidArticle
+from precis_core.domain.limits import ARTICLE_METADATA, MAX_INPUTS, PARAMETER_LIMITS
+from precis_core.domain.models import InvalidArticle
 
 TEXT_FIELDS = ("text", "article", "inputs")
 # A letter or a digit in any script: the one thing a text needs to have something to summarize.

@@ -1,6 +1,6 @@
 """Start-up time and throughput of the offline engine, as the endpoint runs it (one core, medians).
 
-Usage: .venv/bin/python bench/engine.py [EVAL_DIR] [--loads N]
+Usage: .venv/bin/python bench/engine_speed.py [EVAL_DIR] [--loads N]
 Load: a fresh interpreter imports model/code/inference.py by path and calls model_fn (N times).
 Throughput: input_fn + predict_fn + output_fn on the long papers of EVAL_DIR (about 4,000 words each).
 """

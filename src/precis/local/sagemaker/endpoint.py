@@ -6,15 +6,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from precis.inference_script import InferenceScript
 from precis.local.clock import ScaledClock
+from precis.local.sagemaker.delivery import AsyncResults
+from precis.local.sagemaker.endpoint_settings import EndpointSettings
 from precis.local.sagemaker.journal import RequestJournal
-from precis.local.sagemaker.results import AsyncResults
 from precis.local.sagemaker.runtime import EndpointRuntime
-from precis.local.sagemaker.script import InferenceScript
 from precis.local.sagemaker.server import AsyncInvocationServer
-from precis.local.sagemaker.settings import EndpointSettings
 from precis.scaling import EndpointCapacity, ScalingPolicy
 from precis.template import Stack
+from precis.template.scaling import endpoint_capacity, scaling_policy
 
 READY = "precis-endpoint ready on "
 """What `python -m precis.local.sagemaker` prints, then its URL, once it serves (the stack waits for it)."""
@@ -88,8 +89,8 @@ class LocalEndpoint:
     ) -> LocalEndpoint:
         return cls(
             EndpointSettings.from_stack(stack),
-            ScalingPolicy.from_stack(stack),
-            EndpointCapacity.from_stack(stack, instance_start_delay=instance_start_delay),
+            scaling_policy(stack),
+            endpoint_capacity(stack, instance_start_delay=instance_start_delay),
             InferenceScript(inference_script, model_dir),
             s3=clients["s3"],
             sns=clients["sns"],

@@ -15,9 +15,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from precis_core.json_articles import check_json_article, has_words
-from precis_core.models import ArticleRef, InvalidArticle, UnknownVersion
-from precis_core.s3 import is_missing, object_exists
+from precis_core.adapters.s3 import is_missing, object_exists
+from precis_core.domain.json_articles import check_json_article, has_words
+from precis_core.domain.models import ArticleRef, InvalidArticle, UnknownVersion
 
 # How much of an article is read to judge it (whole articles up to this size are checked in full).
 SAMPLE_BYTES = 256 * 1024

@@ -1,24 +1,21 @@
-"""The summaries table: conditional state changes on an injected low-level DynamoDB client.
+"""The summaries table: conditional state changes and index queries on an injected DynamoDB client.
 
 Every transition is a conditional write. A failed condition is an expected outcome (a duplicate or
 out-of-order event), so it comes back as `False`, never as an exception; an item DynamoDB refuses
 (ValidationException, e.g. over its 400 KB limit) is a RecordRejected; other errors propagate.
-What a record holds is bounded so that it always fits: the summary (the full one stays in the
-output object the record points to, and `summary_truncated` says so), reasons and the attempts kept.
+What a record holds is bounded so that it always fits (`precis_core.domain.record_bounds`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from precis_core.models import (
+from precis_core.adapters.dynamodb_items import from_item, to_item, update_arguments
+from precis_core.domain.models import (
     Dispatch,
     InferenceResult,
     RecordRejected,
@@ -26,18 +23,22 @@ from precis_core.models import (
     SummaryRecord,
     bounded_reason,
 )
+from precis_core.domain.record_bounds import bounded_attempts, bounded_summary
 
-BY_STATUS_INDEX = "by-status"
-BY_COLLECTION_INDEX = "by-collection"
+
+@dataclass(frozen=True)
+class RecordIndex:
+    """A global secondary index of the table: its name and its partition key (sort key `submitted_at`)."""
+
+    name: str
+    key: str
+
+
+BY_STATUS = RecordIndex("by-status", "status")
+BY_COLLECTION = RecordIndex("by-collection", "collection")
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 _REFUSED = "ValidationException"
-# DynamoDB's item limit is 400 KB (names and values, UTF-8): the largest summary, reason and history
-# kept leave room for the rest of the item (key, title, locations, timestamps).
-MAX_SUMMARY_BYTES = 100_000
-MAX_ATTEMPTS_KEPT = 20
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 # Attributes that describe one attempt's outcome: cleared when a document is queued again.
 _OUTCOME_ATTRIBUTES = (
@@ -70,24 +71,14 @@ class Page:
     cursor: dict[str, Any] | None
 
 
-def to_item(values: dict[str, Any]) -> dict[str, Any]:
-    """Plain values → DynamoDB attribute values."""
-    return {name: _serializer.serialize(value) for name, value in values.items()}
+class QueryOptions(TypedDict, total=False):
+    """A query's optional bounds: submitted at or after `since`, at most `limit` records (100), from
+    `cursor` (a Page's), newest first unless `newest_first` is False."""
 
-
-def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    """DynamoDB attribute values → plain values (numbers as int)."""
-    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+    since: str | None
+    limit: int
+    cursor: dict[str, Any] | None
+    newest_first: bool
 
 
 class SummaryStore:
@@ -261,31 +252,13 @@ class SummaryStore:
             condition_values={":expected": expected_inference_id},
         )
 
-    def query_by_status(
-        self,
-        status: Status,
-        *,
-        since: str | None = None,
-        limit: int = 100,
-        cursor: dict[str, Any] | None = None,
-        newest_first: bool = True,
-    ) -> Page:
-        """Records in one status (GSI `by-status`), submitted at or after `since`, one page at a time."""
-        return self._query(
-            BY_STATUS_INDEX, "status", Status(status).value, since, limit, cursor, newest_first
-        )
+    def query_by_status(self, status: Status, **options: Unpack[QueryOptions]) -> Page:
+        """Records in one status (GSI `by-status`), one page at a time."""
+        return self.query(BY_STATUS, Status(status).value, **options)
 
-    def query_by_collection(
-        self,
-        collection: str,
-        *,
-        since: str | None = None,
-        limit: int = 100,
-        cursor: dict[str, Any] | None = None,
-        newest_first: bool = True,
-    ) -> Page:
-        """Records of one collection (GSI `by-collection`) submitted at or after `since`, a page at a time."""
-        return self._query(BY_COLLECTION_INDEX, "collection", collection, since, limit, cursor, newest_first)
+    def query_by_collection(self, collection: str, **options: Unpack[QueryOptions]) -> Page:
+        """Records of one collection (GSI `by-collection`), one page at a time."""
+        return self.query(BY_COLLECTION, collection, **options)
 
     def iter_by_status(self, status: Status, *, since: str | None = None) -> Iterator[SummaryRecord]:
         """Every record in one status, oldest first, following the pages."""
@@ -326,43 +299,23 @@ class SummaryStore:
         counters: tuple[str, ...] = (),
         remove: tuple[str, ...] = (),
     ) -> bool:
-        """SET `values` (None values skipped), SET `if_absent` only where missing, add one to each of
-        `counters` (from 0), REMOVE `remove`, all under `condition`. Every attribute goes through an
-        expression attribute name (status, collection… are reserved words); conditions may use
-        #status, #dispatch and :queued."""
-        names = {"#status": "status", "#dispatch": "dispatch"}
-        attribute_values = {":queued": Status.QUEUED.value, **condition_values}
-        assignments = []
+        """An UpdateItem of an existing record under `condition` (dynamodb_items.update_arguments);
+        conditions may use #status, #dispatch and :queued."""
         # The status is set last: moto applies SET clause by clause, and a write it refuses part way
         # (over the item limit) must not have moved the record, as DynamoDB's atomic update would not.
-        ordered = sorted(
-            ((k, v) for k, v in values.items() if v is not None), key=lambda kv: kv[0] == "status"
-        )
-        for n, (name, value) in enumerate(ordered):
-            names[f"#s{n}"], attribute_values[f":s{n}"] = name, value
-            assignments.append(f"#s{n} = :s{n}")
-        for n, (name, value) in enumerate((k, v) for k, v in (if_absent or {}).items() if v is not None):
-            names[f"#a{n}"], attribute_values[f":a{n}"] = name, value
-            assignments.append(f"#a{n} = if_not_exists(#a{n}, :a{n})")
-        for n, name in enumerate(counters):
-            names[f"#c{n}"] = name
-            attribute_values.update({":zero": 0, ":one": 1})
-            assignments.append(f"#c{n} = if_not_exists(#c{n}, :zero) + :one")
-        expression = "SET " + ", ".join(assignments)
-        if remove:
-            names.update({f"#r{n}": name for n, name in enumerate(remove)})
-            expression += " REMOVE " + ", ".join(f"#r{n}" for n in range(len(remove)))
-        condition = f"attribute_exists(document_id) AND ({condition})"
-        used = expression + " " + condition
+        ordered = dict(sorted(values.items(), key=lambda kv: kv[0] == "status"))
         try:
             self._client.update_item(
                 TableName=self.table_name,
                 Key=to_item({"document_id": document_id}),
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeNames={k: v for k, v in names.items() if _mentions(used, k)},
-                ExpressionAttributeValues=to_item(
-                    {k: v for k, v in attribute_values.items() if _mentions(used, k)}
+                **update_arguments(
+                    ordered,
+                    condition=f"attribute_exists(document_id) AND ({condition})",
+                    names={"#status": "status", "#dispatch": "dispatch"},
+                    condition_values={":queued": Status.QUEUED.value, **condition_values},
+                    if_absent=if_absent,
+                    counters=counters,
+                    remove=remove,
                 ),
             )
         except ClientError as error:
@@ -372,26 +325,27 @@ class SummaryStore:
             raise
         return True
 
-    def _query(
+    def query(
         self,
-        index: str,
-        attribute: str,
-        value: str,
-        since: str | None,
-        limit: int,
-        cursor: dict[str, Any] | None,
-        newest_first: bool,
+        index: RecordIndex,
+        key: str,
+        *,
+        since: str | None = None,
+        limit: int = 100,
+        cursor: dict[str, Any] | None = None,
+        newest_first: bool = True,
     ) -> Page:
+        """Records whose `index.key` is `key`, submitted at or after `since`, one page at a time."""
         condition = "#key = :key"
-        values: dict[str, Any] = {":key": value}
+        values: dict[str, Any] = {":key": key}
         if since:
             condition += " AND submitted_at >= :since"
             values[":since"] = since
         request: dict[str, Any] = {
             "TableName": self.table_name,
-            "IndexName": index,
+            "IndexName": index.name,
             "KeyConditionExpression": condition,
-            "ExpressionAttributeNames": {"#key": attribute},
+            "ExpressionAttributeNames": {"#key": index.key},
             "ExpressionAttributeValues": to_item(values),
             "Limit": limit,
             "ScanIndexForward": not newest_first,
@@ -403,11 +357,6 @@ class SummaryStore:
         return Page(records, response.get("LastEvaluatedKey"))
 
 
-def _mentions(expression: str, placeholder: str) -> bool:
-    """Whether a #name or :value placeholder occurs in an expression as a whole token."""
-    return re.search(re.escape(placeholder) + r"(?![A-Za-z0-9_])", expression) is not None
-
-
 def _is_condition_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == _CONDITION_FAILED
 
@@ -416,23 +365,3 @@ def _raise_if_refused(error: ClientError) -> None:
     details = error.response.get("Error", {})
     if details.get("Code") == _REFUSED:
         raise RecordRejected(details.get("Message", _REFUSED)) from error
-
-
-def bounded_summary(summary: str) -> tuple[str, bool]:
-    """The summary as a record keeps it (at most MAX_SUMMARY_BYTES of UTF-8, cut at a word) and whether
-    it was cut."""
-    encoded = summary.encode("utf-8")
-    if len(encoded) <= MAX_SUMMARY_BYTES:
-        return summary, False
-    kept = encoded[: MAX_SUMMARY_BYTES - len("…".encode())].decode("utf-8", errors="ignore")
-    space = kept.rfind(" ", len(kept) - 200)
-    return (kept[:space] if space > 0 else kept).rstrip() + "…", True
-
-
-def bounded_attempts(attempts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The last MAX_ATTEMPTS_KEPT attempts, each reason bounded (`attempt` still counts them all)."""
-    kept = [dict(entry) for entry in attempts[-MAX_ATTEMPTS_KEPT:]]
-    for entry in kept:
-        if isinstance(entry.get("failure_reason"), str):
-            entry["failure_reason"] = bounded_reason(entry["failure_reason"])
-    return kept

@@ -18,8 +18,10 @@ from enum import StrEnum
 
 from aws_lambda_powertools import Logger
 
-from precis_core.ids import elapsed_ms, parse_timestamp, timestamp
-from precis_core.models import (
+from precis_core.adapters.summarizer_endpoint import SummarizerEndpoint
+from precis_core.adapters.summary_store import SummaryStore
+from precis_core.domain.ids import elapsed_ms, parse_timestamp, timestamp
+from precis_core.domain.models import (
     Dispatch,
     EndpointRejected,
     Status,
@@ -27,8 +29,6 @@ from precis_core.models import (
     bounded_reason,
     settle_attempt,
 )
-from precis_core.store import SummaryStore
-from precis_core.summarizer_endpoint import SummarizerEndpoint
 
 logger = Logger(child=True)
 

@@ -1,7 +1,7 @@
 """One Lambda function of the local stack: its event queue turned into invocations of the real handler.
 
-Run as `python -m precis.local.lambda_runtime CONFIG_JSON` in a process whose environment is the function's
-own (the template's variables plus the AWS endpoints), as Lambda runs one execution environment.
+`python -m precis.local.lambda_runtime CONFIG_JSON` runs `main` in a process whose environment is the
+function's own (the template's variables plus the AWS endpoints), as Lambda runs one execution environment.
 moto's server delivers S3 notifications and SNS messages to the function's SQS event queue; this
 loop turns each message back into the event Lambda would have passed, invokes the handler, and keeps
 Lambda's asynchronous-invocation semantics: retries on error, then the on-failure destination.
@@ -10,7 +10,6 @@ Lambda's asynchronous-invocation semantics: retries on error, then the on-failur
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import signal
 import sys
@@ -18,11 +17,6 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
@@ -30,6 +24,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from precis.local.clock import ScaledClock
+from precis.local.lambda_runtime.environment import FunctionConfig, LambdaContext, load_handler
+from precis.local.lambda_runtime.events import failure_record, lambda_event, scheduled_event
 
 RETRY_DELAYS_SECONDS = (60, 120)
 """Lambda waits one minute before the second attempt of an async invocation, two before the third."""
@@ -42,144 +38,6 @@ READY = "precis-function ready"
 
 _POLL_SECONDS = 20
 """SQS's longest poll: an idle function costs moto nothing; SIGTERM interrupts the wait at once."""
-
-
-@dataclass(frozen=True)
-class FunctionConfig:
-    """What the stack tells a worker about its function, all read from the resolved template."""
-
-    logical_id: str
-    name: str
-    arn: str
-    code_dir: str
-    handler: str
-    queue_name: str
-    queue_arn: str
-    memory_mb: int = 128
-    timeout_seconds: int = 3
-    maximum_retry_attempts: int = 2
-    maximum_event_age_seconds: int = 21600
-    on_failure_queue_name: str | None = None
-    on_failure_is_destination: bool = True
-    schedules: list[dict] = field(default_factory=list)
-    time_scale: float = 1.0
-    visibility_timeout_seconds: int = 30
-    """The event queue's, in real seconds: how soon a killed worker's messages are delivered again."""
-
-    def to_json(self) -> str:
-        return json.dumps(self.__dict__)
-
-    @classmethod
-    def from_json(cls, text: str) -> FunctionConfig:
-        return cls(**json.loads(text))
-
-
-class LambdaContext:
-    """The attributes of Lambda's context object the handlers and Powertools read."""
-
-    def __init__(self, config: FunctionConfig, request_id: str):
-        self.function_name = config.name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = config.arn
-        self.memory_limit_in_mb = config.memory_mb
-        self.aws_request_id = request_id
-        self.log_group_name = f"/aws/lambda/{config.name}"
-        self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
-        self._deadline = time.monotonic() + config.timeout_seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-def load_handler(code_dir: str, handler: str):
-    """Imports `<code_dir>/<module>.py` by path, as Lambda does for `Handler: module.function`."""
-    module_name, _, function_name = handler.rpartition(".")
-    path = Path(code_dir) / f"{module_name.replace('.', '/')}.py"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load handler module {path}")
-    module: ModuleType = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, function_name)
-
-
-def lambda_event(body: str, subscription_arn: Callable[[str], str]) -> dict:
-    """The event Lambda passes for one message of the event queue.
-
-    S3 notifications (and moto's s3:TestEvent) arrive as the S3 event itself. SNS deliveries arrive
-    in SNS's SQS envelope; Lambda's SNS event carries the same fields under `Sns`, with the
-    certificate and unsubscribe URLs spelled `...Url`, and attributes as {Type, Value}.
-    """
-    message = json.loads(body)
-    if message.get("Type") != "Notification" or "TopicArn" not in message:
-        return message
-    sns = {
-        "Type": "Notification",
-        "MessageId": message["MessageId"],
-        "TopicArn": message["TopicArn"],
-        "Subject": message.get("Subject"),
-        "Message": message["Message"],
-        "Timestamp": message["Timestamp"],
-        "SignatureVersion": message.get("SignatureVersion", "1"),
-        "Signature": message.get("Signature", ""),
-        "SigningCertUrl": message.get("SigningCertURL", ""),
-        "UnsubscribeUrl": message.get("UnsubscribeURL", ""),
-        "MessageAttributes": {
-            name: {"Type": value.get("Type"), "Value": value.get("Value")}
-            for name, value in (message.get("MessageAttributes") or {}).items()
-        },
-    }
-    return {
-        "Records": [
-            {
-                "EventSource": "aws:sns",
-                "EventVersion": "1.0",
-                "EventSubscriptionArn": subscription_arn(message["TopicArn"]),
-                "Sns": sns,
-            }
-        ]
-    }
-
-
-def scheduled_event(schedule: dict, account_id: str, region: str) -> dict:
-    """The EventBridge 'Scheduled Event' Lambda receives from a Schedule event source."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": account_id,
-        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": region,
-        "resources": [schedule["rule_arn"]],
-        "detail": {},
-    }
-
-
-def failure_record(
-    config: FunctionConfig, event: dict, request_id: str, attempts: int, condition: str, error: dict | None
-) -> dict:
-    """Lambda's on-failure destination record for an asynchronous invocation."""
-    record = {
-        "version": "1.0",
-        "timestamp": _now(),
-        "requestContext": {
-            "requestId": request_id,
-            "functionArn": f"{config.arn}:$LATEST",
-            "condition": condition,
-            "approximateInvokeCount": attempts,
-        },
-        "requestPayload": event,
-        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
-    }
-    if error is not None:
-        record["responseContext"]["functionError"] = "Unhandled"
-        record["responsePayload"] = error
-    return record
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class HeldMessages:
@@ -396,7 +254,3 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{READY}: {config.logical_id}", flush=True)
     with contextlib.suppress(SystemExit):
         worker.run()
-
-
-if __name__ == "__main__":
-    main()

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from precis_core.settings import tracing_enabled
+from precis_core.domain.function_settings import tracing_enabled
 
 Handler = Callable[[Any, Any], Any]
 

@@ -4,7 +4,7 @@ Exactly one endpoint call per document version, even when S3 delivers the event 
 retries it: the QUEUED record carries a dispatch claim. The first delivery creates the record
 already claimed; a retryable endpoint failure releases the claim and raises, so the retried event
 claims it again and calls; a duplicate finds it claimed or sent and does nothing. The call itself,
-and what a failed one leaves on the record, is precis_core.dispatch's.
+and what a failed one leaves on the record, is precis_core.services.dispatch's.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 
-from precis_core import articles
-from precis_core.articles import ArticleSource
-from precis_core.dispatch import DEFAULT_CLAIM, Dispatched, Dispatcher, DispatchOutcome, never_accepted
-from precis_core.ids import document_id, inference_id, timestamp
-from precis_core.models import (
+from precis_core.adapters import articles
+from precis_core.adapters.articles import ArticleSource
+from precis_core.adapters.summary_store import SummaryStore
+from precis_core.domain.ids import document_id, inference_id, timestamp
+from precis_core.domain.models import (
     ArticleRef,
     Dispatch,
     EndpointUnavailable,
@@ -34,7 +34,13 @@ from precis_core.models import (
     UnknownVersion,
     settle_attempt,
 )
-from precis_core.store import SummaryStore
+from precis_core.services.dispatch import (
+    DEFAULT_CLAIM,
+    Dispatched,
+    Dispatcher,
+    DispatchOutcome,
+    never_accepted,
+)
 
 logger = Logger(child=True)
 

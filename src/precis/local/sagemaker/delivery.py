@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from precis.local.sagemaker.settings import EndpointSettings
+from precis.local.sagemaker.endpoint_settings import EndpointSettings
 from precis.scaling.metrics import NAMESPACE, MinuteMetrics
 
 FAILURE_CONTENT_TYPE = "text/plain; charset=utf-8"
