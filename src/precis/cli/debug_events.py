@@ -14,10 +14,10 @@ from botocore.exceptions import ClientError
 from precis.cli.console import EXIT_USAGE, fail
 from precis.cli.resources import choose_target
 from precis.cli.stack_options import EndpointUrlOption
-from precis.template.functions import lambda_functions
 from precis.local.invoke import events
 from precis.local.state import read_state
 from precis.template import TemplateError, load_stack
+from precis.template.functions import lambda_functions
 
 events_app = typer.Typer(
     help="Print an event as S3, SNS (SageMaker's notifications) or EventBridge sends it to a function.",

@@ -16,12 +16,12 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import BotoCoreError
 
-from precis.template.functions import LambdaFunction, lambda_functions
 from precis.local.invoke.env_vars import file_overrides, resolve_variables
 from precis.local.invoke.process import FunctionProcess
 from precis.local.stack import aws_environment
 from precis.local.wiring import wire_functions
 from precis.template import Stack, load_stack
+from precis.template.functions import LambdaFunction, lambda_functions
 
 LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
 AWS_STACK_NAME = "precis"
