@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from precis_core import services
 from precis_core.clients import aws_client
+from precis_core.metrics import OutcomeMetrics
 from precis_core.models import EndpointUnavailable
 from precis_core.settings import SubmitSettings
 from precis_core.submit import SubmitOutcome, SubmitService, article_refs, is_test_event
@@ -19,14 +18,16 @@ from precis_core.tracing import traced
 
 logger = Logger()
 metrics = Metrics()
-
-METRICS = {
-    SubmitOutcome.QUEUED: "ArticlesQueued",
-    SubmitOutcome.REJECTED: "ArticlesRejected",
-    SubmitOutcome.ENDPOINT_REJECTED: "EndpointRejections",
-    SubmitOutcome.DUPLICATE: "DuplicateEvents",
-    SubmitOutcome.IGNORED: "IgnoredEvents",
-}
+outcomes = OutcomeMetrics(
+    metrics,
+    {
+        SubmitOutcome.QUEUED: "ArticlesQueued",
+        SubmitOutcome.REJECTED: "ArticlesRejected",
+        SubmitOutcome.ENDPOINT_REJECTED: "EndpointRejections",
+        SubmitOutcome.DUPLICATE: "DuplicateEvents",
+        SubmitOutcome.IGNORED: "IgnoredEvents",
+    },
+)
 
 
 @cache
@@ -42,7 +43,7 @@ def submit_service() -> SubmitService:
 def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
     if is_test_event(event.raw_event):
         logger.info("ignoring s3:TestEvent")
-        metrics.add_metric(name=METRICS[SubmitOutcome.IGNORED], unit=MetricUnit.Count, value=1)
+        outcomes.count_outcome(SubmitOutcome.IGNORED)
         return {"results": []}
     service = submit_service()
     results = []
@@ -51,9 +52,7 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
             result = service.submit(ref, context.get_remaining_time_in_millis())
         except EndpointUnavailable:
             # Re-raised: Lambda retries the event and the released claim lets the retry call again.
-            metrics.add_metric(name="EndpointUnavailable", unit=MetricUnit.Count, value=1)
+            outcomes.count("EndpointUnavailable")
             raise
-        metrics.add_metric(name=METRICS[result.outcome], unit=MetricUnit.Count, value=1)
-        results.append(asdict(result))
-        logger.info(f"{result.outcome.value}", extra=results[-1])
+        results.append(outcomes.reported(result, logger))
     return {"results": results}

@@ -7,5 +7,5 @@
   `clients` builds the real ones once per container.
 - `notifications`: SageMaker's async inference SNS messages.
 - `submit`, `record`, `reconcile`: the services; `services` wires them for the functions and the CLI.
-- `tracing`: X-Ray only when PRECIS_TRACING=true.
+- `tracing`: X-Ray only when PRECIS_TRACING=true; `metrics`: the handlers' outcome counters.
 """
