@@ -15,15 +15,16 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 OutcomeT = TypeVar("OutcomeT", bound=StrEnum)
+OutcomeT_co = TypeVar("OutcomeT_co", bound=StrEnum, covariant=True)
 
 
-class Settled(Protocol[OutcomeT]):
+class Settled(Protocol[OutcomeT_co]):
     """A service's result for one item: a dataclass with its outcome."""
 
     __dataclass_fields__: ClassVar[dict[str, Any]]
 
     @property
-    def outcome(self) -> OutcomeT: ...
+    def outcome(self) -> OutcomeT_co: ...
 
 
 @dataclass(frozen=True)
