@@ -6,27 +6,29 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from precis_core import composition
 from precis_core.adapters.clients import aws_client
+from precis_core.adapters.metrics import OutcomeMetrics
 from precis_core.adapters.tracing import traced
 from precis_core.domain.function_settings import ReconcileSettings
 from precis_core.services.reconcile import ReconcileOutcome, Reconciler
 
 logger = Logger()
 metrics = Metrics()
-
-METRICS = {
-    ReconcileOutcome.COMPLETED: "ReconciledCompleted",
-    ReconcileOutcome.FAILED: "ReconciledFailed",
-    ReconcileOutcome.EXPIRED: "ReconciledExpired",
-    ReconcileOutcome.IN_FLIGHT: "ReconcileInFlight",
-    ReconcileOutcome.SETTLED_ELSEWHERE: "ReconcileSettledElsewhere",
-    ReconcileOutcome.ERROR: "ReconcileErrors",
-    ReconcileOutcome.REDISPATCHED: "ReconcileRedispatched",
-    ReconcileOutcome.UNSENT: "ReconcileUnsent",
-}
+outcomes = OutcomeMetrics(
+    metrics,
+    {
+        ReconcileOutcome.COMPLETED: "ReconciledCompleted",
+        ReconcileOutcome.FAILED: "ReconciledFailed",
+        ReconcileOutcome.EXPIRED: "ReconciledExpired",
+        ReconcileOutcome.IN_FLIGHT: "ReconcileInFlight",
+        ReconcileOutcome.SETTLED_ELSEWHERE: "ReconcileSettledElsewhere",
+        ReconcileOutcome.ERROR: "ReconcileErrors",
+        ReconcileOutcome.REDISPATCHED: "ReconcileRedispatched",
+        ReconcileOutcome.UNSENT: "ReconcileUnsent",
+    },
+)
 
 
 @cache
@@ -46,6 +48,5 @@ def reconciler() -> Reconciler:
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = reconciler().run(settings().older_than)
-    for outcome, name in METRICS.items():
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=report.counts[outcome.value])
+    outcomes.count_each(report.counts)
     return report.to_dict()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from precis_core import composition
 from precis_core.adapters.clients import aws_client
+from precis_core.adapters.metrics import OutcomeMetrics
 from precis_core.adapters.tracing import traced
 from precis_core.domain.function_settings import RecordSettings
 from precis_core.domain.models import DispatchPending, MalformedNotification, ResultMissing
@@ -20,15 +19,17 @@ from precis_core.services.record import RecordOutcome, RecordService
 
 logger = Logger()
 metrics = Metrics()
-
-METRICS = {
-    RecordOutcome.COMPLETED: "SummariesCompleted",
-    RecordOutcome.FAILED: "SummariesFailed",
-    RecordOutcome.DUPLICATE: "DuplicateNotifications",
-    RecordOutcome.OUT_OF_ORDER: "OutOfOrderNotifications",
-    RecordOutcome.UNKNOWN: "UnknownNotifications",
-    RecordOutcome.UNTRUSTED: "UntrustedNotifications",
-}
+outcomes = OutcomeMetrics(
+    metrics,
+    {
+        RecordOutcome.COMPLETED: "SummariesCompleted",
+        RecordOutcome.FAILED: "SummariesFailed",
+        RecordOutcome.DUPLICATE: "DuplicateNotifications",
+        RecordOutcome.OUT_OF_ORDER: "OutOfOrderNotifications",
+        RecordOutcome.UNKNOWN: "UnknownNotifications",
+        RecordOutcome.UNTRUSTED: "UntrustedNotifications",
+    },
+)
 
 
 @cache
@@ -50,19 +51,17 @@ def lambda_handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
         except MalformedNotification:
             # Raise: Lambda retries twice, then the on-failure destination keeps the message.
             logger.exception("not a SageMaker notification", extra={"message_id": record.sns.message_id})
-            metrics.add_metric(name="MalformedNotifications", unit=MetricUnit.Count, value=1)
+            outcomes.count("MalformedNotifications")
             raise
         try:
             result = service.record(notification)
         except ResultMissing:
             # Re-raised: the output may still appear; after Lambda's retries the message waits in the DLQ.
-            metrics.add_metric(name="MissingOutputs", unit=MetricUnit.Count, value=1)
+            outcomes.count("MissingOutputs")
             raise
         except DispatchPending:
             # Re-raised: faster than the submit that stored its location; Lambda's retry comes after it.
-            metrics.add_metric(name="EarlyNotifications", unit=MetricUnit.Count, value=1)
+            outcomes.count("EarlyNotifications")
             raise
-        metrics.add_metric(name=METRICS[result.outcome], unit=MetricUnit.Count, value=1)
-        results.append(asdict(result))
-        logger.info(f"{result.outcome.value}", extra=results[-1])
+        results.append(outcomes.reported(result, logger))
     return {"results": results}

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from precis.cli.console import console, explained_errors, fail
 from precis.cli.resources import StackTarget
+from precis.cli.stack_options import RegionOption
 
 UNRESERVED_MINIMUM = 100
 """Concurrency Lambda keeps for functions without a reservation."""
@@ -74,9 +75,14 @@ def _held_by_submit(lambda_client, cloudformation, stack_name: str) -> int:
 
 
 def check_concurrency(
-    stack: Annotated[str, typer.Option("--stack", help="The stack being deployed.", show_default=False)],
+    stack: Annotated[
+        str,
+        typer.Option(
+            "--stack", help="The stack being deployed.", show_default=False, rich_help_panel="Target"
+        ),
+    ],
     reserve: Annotated[int, typer.Option("--reserve", min=1, help="SubmitReservedConcurrency asked for.")],
-    region: Annotated[str | None, typer.Option("--region", envvar="AWS_REGION", help="AWS region.")] = None,
+    region: RegionOption = None,
 ) -> None:
     """Check that the account can reserve this much concurrency for SubmitFunction (run by `make deploy`)."""
     target = StackTarget(stack_name=stack, region=region)

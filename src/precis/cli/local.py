@@ -19,6 +19,7 @@ from precis import paths
 from precis.cli import debug_events, invoke
 from precis.cli.console import EXIT_FAILED, console, fail, print_json
 from precis.cli.demo import run_demo
+from precis.cli.stack_options import JsonOption
 from precis.local.errors import StackError
 from precis.local.foreground import STACK_READY, run_foreground
 from precis.local.stack import LocalStack
@@ -187,7 +188,7 @@ def down(timeout: Annotated[float, typer.Option(help="Seconds to wait before kil
 
 
 @local_app.command()
-def status(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False) -> None:
+def status(as_json: JsonOption = False) -> None:
     """The running stack's processes (pid, alive, restarts) and its endpoint (instances, backlog, journal)."""
     state = read_state()
     if state is None or "processes" not in state:
@@ -229,7 +230,7 @@ def _endpoint_status(url: str) -> dict | None:
 
 
 @local_app.command()
-def outputs(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False) -> None:
+def outputs(as_json: JsonOption = False) -> None:
     """The template's Outputs resolved for the local stack, like `aws cloudformation describe-stacks`."""
     state = read_state()
     try:
@@ -258,9 +259,7 @@ def _outputs_table(values: dict[str, str]) -> Table:
 
 
 @local_app.command()
-def demo(
-    port: PortOption = 4566, time_scale: Annotated[float, typer.Option("--time-scale", min=0.001)] = 60.0
-) -> None:
+def demo(port: PortOption = 4566, time_scale: TimeScaleOption = 60.0) -> None:
     """Start the stack, summarize the bundled sample articles, print the results, stop the stack."""
     try:
         code = run_demo(console, port=port, time_scale=time_scale)

@@ -17,16 +17,10 @@ from rich.table import Table
 from rich.text import Text
 
 from precis.cli.console import console, explained_errors, fail, print_json, shown, status_style
+from precis.cli.option_groups import with_option_groups
 from precis.cli.record_table import DOCUMENT, LATENCY, STATUS, WORDS, RecordColumn, record_table, seconds
 from precis.cli.selection import SelectionError, checked, find_record, first, parse_since, select
-from precis.cli.stack_options import (
-    EndpointUrlOption,
-    JsonOption,
-    RegionOption,
-    StackOption,
-    open_stack,
-    open_store,
-)
+from precis.cli.stack_options import JsonOption, Target, open_store
 
 StatusOption = Annotated[
     Status | None, typer.Option("--status", case_sensitive=False, help="Only this status.")
@@ -69,19 +63,18 @@ class ExportFormat(StrEnum):
     csv = "csv"
 
 
+@with_option_groups
 def get(
     reference: Annotated[
         str,
         typer.Argument(metavar="ID|S3-URI", help="Document id, inference id, or the article's s3:// URI."),
     ],
-    stack: StackOption = None,
-    endpoint_url: EndpointUrlOption = None,
-    region: RegionOption = None,
+    target: Target,
     as_json: JsonOption = False,
 ) -> None:
     """Show one document: status, summary, timings, failure reason and attempt history."""
     with explained_errors():
-        resources = open_stack(stack, endpoint_url, region)
+        resources = target.open()
         try:
             record = find_record(open_store(resources), reference, s3=resources.target.client("s3"))
         except SelectionError as error:
@@ -94,20 +87,19 @@ def get(
     console.print(_record_view(record))
 
 
+@with_option_groups
 def list_documents(
+    target: Target,
     status: StatusOption = None,
     collection: CollectionOption = None,
     since: SinceOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 50,
-    stack: StackOption = None,
-    endpoint_url: EndpointUrlOption = None,
-    region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List documents, newest first, by status and/or collection (index queries, paginated)."""
     since_at = checked(parse_since, since)
     with explained_errors():
-        store = open_store(open_stack(stack, endpoint_url, region))
+        store = open_store(target.open())
         records = first(select(store, status=status, collection=collection, since=since_at), limit)
     if as_json:
         print_json([_listed(record) for record in records])
@@ -178,18 +170,17 @@ def _percentile(ordered: list[int], percent: int) -> int | None:
     return ordered[rank - 1]
 
 
+@with_option_groups
 def stats(
+    target: Target,
     collection: CollectionOption = None,
     since: SinceOption = None,
-    stack: StackOption = None,
-    endpoint_url: EndpointUrlOption = None,
-    region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Counts by status, latency p50/p95/max and words in/out of completed summaries."""
     since_at = checked(parse_since, since)
     with explained_errors():
-        store = open_store(open_stack(stack, endpoint_url, region))
+        store = open_store(target.open())
         result = summarize(select(store, collection=collection, since=since_at))
     if as_json:
         print_json(result.to_dict())
@@ -210,7 +201,9 @@ def stats(
     console.print(table)
 
 
+@with_option_groups
 def export(
+    target: Target,
     format: Annotated[ExportFormat, typer.Option("--format", help="jsonl (one record a line) or csv.")] = (
         ExportFormat.jsonl
     ),
@@ -220,14 +213,11 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
-    stack: StackOption = None,
-    endpoint_url: EndpointUrlOption = None,
-    region: RegionOption = None,
 ) -> None:
     """Export records with their summaries for downstream analysis, newest first."""
     since_at = checked(parse_since, since)
     with explained_errors():
-        store = open_store(open_stack(stack, endpoint_url, region))
+        store = open_store(target.open())
         records = select(store, status=status, collection=collection, since=since_at)
         stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:

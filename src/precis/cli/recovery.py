@@ -18,15 +18,10 @@ from rich.text import Text
 
 from precis.cli.console import EXIT_FAILED, EXIT_USAGE, console, explained_errors, fail, print_json, shown
 from precis.cli.follow import WaitOption, follow
+from precis.cli.option_groups import with_option_groups
 from precis.cli.resources import INPUT_PREFIX, StackResources
 from precis.cli.selection import SelectionError, checked, find_record, parse_duration, parse_since, select
-from precis.cli.stack_options import (
-    EndpointUrlOption,
-    JsonOption,
-    RegionOption,
-    StackOption,
-    open_stack,
-)
+from precis.cli.stack_options import JsonOption, Target
 
 
 def summarizer_endpoint_settings(resources: StackResources) -> SummarizerEndpointSettings:
@@ -60,7 +55,9 @@ def reconcile_settings(resources: StackResources) -> ReconcileSettings:
     )
 
 
+@with_option_groups
 def retry(
+    target: Target,
     references: Annotated[
         list[str] | None, typer.Argument(metavar="[ID|S3-URI]...", help="Documents to submit again.")
     ] = None,
@@ -72,9 +69,6 @@ def retry(
         str | None, typer.Option("--since", help="With --failed: submitted since (6h, 2d, ISO).")
     ] = None,
     wait: WaitOption = False,
-    stack: StackOption = None,
-    endpoint_url: EndpointUrlOption = None,
-    region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Submit documents again as attempt + 1 (inference id <document_id>-<attempt>), keeping their history."""
@@ -82,7 +76,7 @@ def retry(
         raise fail("name documents to retry, or pass --failed (not both)", EXIT_USAGE)
     since_at = checked(parse_since, since)
     with explained_errors():
-        resources = open_stack(stack, endpoint_url, region)
+        resources = target.open()
         service = composition.submit_service(submit_settings(resources), resources.target.client_factory())
         store = service.store
         if failed:
@@ -148,13 +142,12 @@ def _show(results: list[SubmitResult], matched: int | None) -> None:
     console.print(table)
 
 
+@with_option_groups
 def reconcile(
+    target: Target,
     older_than: Annotated[
         str, typer.Option("--older-than", help="Only records queued at least this long (90s, 15m, 6h, 2d).")
     ] = "0s",
-    stack: StackOption = None,
-    endpoint_url: EndpointUrlOption = None,
-    region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Settle QUEUED documents whose notification was lost: complete or fail them from the output or
@@ -164,7 +157,7 @@ def reconcile(
     """
     age = checked(parse_duration, older_than)
     with explained_errors():
-        resources = open_stack(stack, endpoint_url, region)
+        resources = target.open()
         reconciler = composition.reconciler(reconcile_settings(resources), resources.target.client_factory())
         report = reconciler.run(older_than=age)
     if as_json:

@@ -25,9 +25,10 @@ from precis_core.services.submit import article_refs, is_test_event
 from rich.table import Table
 
 from precis.cli.console import EXIT_FAILED, console, explained_errors, print_json, shown
+from precis.cli.option_groups import with_option_groups
 from precis.cli.recovery import submit_settings
 from precis.cli.resources import StackResources
-from precis.cli.stack_options import EndpointUrlOption, JsonOption, RegionOption, StackOption, open_stack
+from precis.cli.stack_options import JsonOption, Target
 
 # While one redrive works on a message nobody else receives it; a failed one shows again after this.
 _HIDDEN_SECONDS = 300
@@ -65,20 +66,19 @@ def failed_event(body: str) -> dict[str, Any]:
     return event
 
 
+@with_option_groups
 def redrive(
+    target: Target,
     function: Annotated[
         FailedFunction,
         typer.Option("--function", help="Whose on-failure queue: submit (S3 events) or record."),
     ] = FailedFunction.submit,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many messages.")] = None,
-    stack: StackOption = None,
-    endpoint_url: EndpointUrlOption = None,
-    region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Apply again the events a function gave up on (its on-failure queue); each message goes once done."""
     with explained_errors():
-        resources = open_stack(stack, endpoint_url, region)
+        resources = target.open()
         queue = resources.output(QUEUE_OUTPUTS[function])
         sqs = resources.target.client("sqs")
         replay = _submitter(resources) if function is FailedFunction.submit else _recorder(resources)

@@ -1,13 +1,18 @@
-"""The options every document command shares: which stack (AWS or local), which region, JSON output."""
+"""The options every document command shares: which stack (AWS or local), which region, JSON output.
+
+`Target` is the --stack/--endpoint-url/--region group: a command takes `target: Target` and is
+decorated with `with_option_groups` (precis.cli.option_groups), which gives it the three options.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
 from precis_core.adapters.summary_store import SummaryStore
 
-from precis.cli.resources import StackResources, StackTarget, choose_target, describe
+from precis.cli.resources import StackResources, choose_target, describe
 
 TARGET_HELP = (
     "Which stack: --stack NAME reads a deployed stack's Outputs; --endpoint-url URL talks to the local "
@@ -45,13 +50,17 @@ RegionOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
-def target_of(stack: str | None, endpoint_url: str | None, region: str | None) -> StackTarget:
-    return choose_target(stack, endpoint_url, region)
+@dataclass(frozen=True)
+class Target:
+    """Which stack a document command works on, as its --stack, --endpoint-url and --region chose."""
 
+    stack: StackOption = None
+    endpoint_url: EndpointUrlOption = None
+    region: RegionOption = None
 
-def open_stack(stack: str | None, endpoint_url: str | None, region: str | None) -> StackResources:
-    """The chosen stack's resource names; errors are explained by the caller's `explained_errors`."""
-    return describe(target_of(stack, endpoint_url, region))
+    def open(self) -> StackResources:
+        """The chosen stack's resource names; errors are explained by the caller's `explained_errors`."""
+        return describe(choose_target(self.stack, self.endpoint_url, self.region))
 
 
 def open_store(resources: StackResources) -> SummaryStore:

@@ -31,16 +31,10 @@ from precis.cli.console import (
     shown,
 )
 from precis.cli.follow import WaitOption, follow
+from precis.cli.option_groups import with_option_groups
 from precis.cli.resources import INPUT_PREFIX
 from precis.cli.selection import candidate_ids
-from precis.cli.stack_options import (
-    EndpointUrlOption,
-    JsonOption,
-    RegionOption,
-    StackOption,
-    open_stack,
-    open_store,
-)
+from precis.cli.stack_options import JsonOption, Target, open_store
 
 JSONL = ".jsonl"
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -147,11 +141,13 @@ def _request_body(article: dict) -> tuple[bytes, str]:
     return json.dumps(request, ensure_ascii=False).encode("utf-8"), slug
 
 
+@with_option_groups
 def submit(
     paths: Annotated[
         list[Path],
         typer.Argument(help="Files, folders, or .jsonl files (one article a line).", show_default=False),
     ],
+    target: Target,
     collection: Annotated[
         str, typer.Option("--collection", "-c", help="Upload under incoming/<collection>/.")
     ] = DEFAULT_COLLECTION,
@@ -159,9 +155,6 @@ def submit(
     timeout: Annotated[
         int, typer.Option("--timeout", min=1, help="With --wait: give up after this many seconds.")
     ] = 3600,
-    stack: StackOption = None,
-    endpoint_url: EndpointUrlOption = None,
-    region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Upload articles (.txt, .md, .json, .html, or .jsonl with one JSON article a line) for summarizing."""
@@ -176,7 +169,7 @@ def submit(
     if not uploads:
         raise fail("nothing to submit", EXIT_USAGE)
     with explained_errors():
-        resources = open_stack(stack, endpoint_url, region)
+        resources = target.open()
         s3 = resources.target.client("s3")
         bucket = resources.input_bucket
         prefix = f"{INPUT_PREFIX}{collection}/"

@@ -22,6 +22,7 @@ from botocore.exceptions import WaiterError
 
 from precis.cli.console import console, explained_errors, fail, shown
 from precis.cli.resources import StackTarget, describe
+from precis.cli.stack_options import RegionOption
 
 _DELETE_BATCH = 1000  # DeleteObjects takes at most 1000 keys per call
 _WAIT_DELAY_SECONDS = 15
@@ -203,8 +204,13 @@ def _bucket_exists(s3, bucket: str) -> bool:
 
 
 def delete(
-    stack: Annotated[str, typer.Option("--stack", help="The deployed stack to delete.", show_default=False)],
-    region: Annotated[str | None, typer.Option("--region", envvar="AWS_REGION", help="AWS region.")] = None,
+    stack: Annotated[
+        str,
+        typer.Option(
+            "--stack", help="The deployed stack to delete.", show_default=False, rich_help_panel="Target"
+        ),
+    ],
+    region: RegionOption = None,
     keep_data: Annotated[
         bool,
         typer.Option(

@@ -26,15 +26,9 @@ from rich.table import Table
 from rich.text import Text
 
 from precis.cli.console import console, explained_errors, print_json, shown
+from precis.cli.option_groups import with_option_groups
 from precis.cli.resources import StackResources, TargetError
-from precis.cli.stack_options import (
-    EndpointUrlOption,
-    JsonOption,
-    RegionOption,
-    StackOption,
-    open_stack,
-    open_store,
-)
+from precis.cli.stack_options import JsonOption, Target, open_store
 
 NAMESPACE = "AWS/SageMaker"
 METRICS = ("ApproximateBacklogSize", "ApproximateAgeOfOldestRequest", "HasBacklogWithoutCapacity")
@@ -182,15 +176,14 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{round(value):d}"
 
 
+@with_option_groups
 def watch(
+    target: Target,
     interval: Annotated[float, typer.Option("--interval", min=0.5, help="Seconds between refreshes.")] = 5.0,
     limit: Annotated[
         int, typer.Option("--limit", min=1, help="Show at most this many in-flight documents.")
     ] = 20,
     once: Annotated[bool, typer.Option("--once", help="Print one snapshot and exit.")] = False,
-    stack: StackOption = None,
-    endpoint_url: EndpointUrlOption = None,
-    region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Live view of in-flight documents, the endpoint's backlog and its instance count (Ctrl-C stops).
@@ -198,7 +191,7 @@ def watch(
     --json prints one snapshot as JSON.
     """
     with explained_errors():
-        resources = open_stack(stack, endpoint_url, region)
+        resources = target.open()
         store = open_store(resources)
         cloudwatch = resources.target.client("cloudwatch")
         snapshot = take_snapshot(resources, store, cloudwatch, limit)
