@@ -9,6 +9,8 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
+from precis.local.gatekeeper import admin_call
+
 BUCKET = "precis-test-output"
 
 
@@ -69,12 +71,10 @@ def test_missing_inference_id_gets_a_generated_one(topics, start_endpoint, put_i
     assert response["OutputLocation"].endswith(f"/{response['InferenceId']}.out")
 
 
-def test_missing_input_location_is_a_validation_error(start_endpoint):
+def test_missing_input_location_is_a_validation_error(start_endpoint, signed):
     # Given a request without X-Amzn-SageMaker-InputLocation (boto3 refuses to send one, so raw HTTP)
     endpoint = start_endpoint()
-    request = urllib.request.Request(
-        f"{endpoint.url}/endpoints/precis-test/async-invocations", method="POST", data=b""
-    )
+    request = signed(f"{endpoint.url}/endpoints/precis-test/async-invocations")
 
     # When it is posted
     with pytest.raises(urllib.error.HTTPError) as caught:
@@ -144,8 +144,7 @@ def test_a_missing_input_object_fails_with_a_reason(topics, start_endpoint, runt
 def test_status_reports_the_endpoint_state(start_endpoint):
     endpoint = start_endpoint()
 
-    with urllib.request.urlopen(f"{endpoint.url}/_precis/status") as answer:
-        status = json.loads(answer.read())
+    status = admin_call(endpoint.url, "status", endpoint.admin_secret)
 
     assert {"instances", "in_service", "backlog", "in_flight", "processed", "failed"} <= status.keys()
     assert status["backlog"] == 0

@@ -10,6 +10,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
+from precis.local.gatekeeper import Request, refusal
 from precis.local.sagemaker.faults import FaultError
 from precis.local.sagemaker.results import AsyncRequest
 from precis.local.sagemaker.runtime import EndpointRuntime
@@ -33,11 +34,16 @@ class AsyncInvocationServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(
-        self, address: tuple[str, int], settings: EndpointSettings, runtime: EndpointRuntime
+        self,
+        address: tuple[str, int],
+        settings: EndpointSettings,
+        runtime: EndpointRuntime,
+        admin_secret: str | None = None,
     ) -> None:
         super().__init__(address, AsyncInvocationHandler)
         self.settings = settings
         self.runtime = runtime
+        self.admin_secret = admin_secret
 
     @property
     def url(self) -> str:
@@ -54,6 +60,8 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         body = self._read_body()
+        if self._refused():
+            return
         path = self.path.split("?")[0]
         if path == FAULTS_PATH:
             self._set_faults(body)
@@ -82,6 +90,8 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
         self._send_json(HTTPStatus.ACCEPTED, {"InferenceId": request.inference_id}, headers)
 
     def do_GET(self) -> None:  # noqa: N802
+        if self._refused():
+            return
         path = self.path.split("?")[0]
         if path == STATUS_PATH:
             self._send_json(HTTPStatus.OK, self.server.runtime.status())
@@ -93,6 +103,20 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
             self._send_error(
                 HTTPStatus.NOT_FOUND, "UnknownOperationException", f"no operation at {self.path}"
             )
+
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        """A CORS preflight is never answered with an allow: refused like any unsigned request."""
+        self._read_body()
+        self._refused()
+
+    def _refused(self) -> bool:
+        """True, once answered, for what precis.local.gatekeeper refuses (unsigned, foreign, no secret)."""
+        path, _, query = self.path.partition("?")
+        request = Request(self.command, path, query, dict(self.headers.items()))
+        refused = refusal(request, self.server.server_address[1], admin_secret=self.server.admin_secret)
+        if refused is not None:
+            self._send_error(HTTPStatus(refused.status), refused.code, refused.message)
+        return refused is not None
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002
         """Quiet: one line per request would drown the stack's own output."""
