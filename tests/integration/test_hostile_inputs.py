@@ -147,6 +147,12 @@ def uploads(article: str) -> list[Upload]:
         # key edge cases, a folder marker, and ordinary articles for contrast
         Upload("a b+c%20 résumé [bold] \x1b[31m.txt", words, "COMPLETED"),
         Upload("x" * 900 + ".md", words, "COMPLETED"),
+        # keys S3 takes: processed, or FAILED at once naming what InvokeEndpointAsync cannot take
+        Upload("tab\tin the name.txt", words, "COMPLETED"),
+        Upload("what?#hash.txt", words, "COMPLETED"),
+        Upload("carriage\rreturn.txt", words, "FAILED", "the object's key has a carriage return (CR)"),
+        # (a line feed fails the same way in AWS; moto's server answers its PutObject 404: unit tests only)
+        Upload("y" * 960 + ".txt", words, "FAILED", "characters long, over the 1,024 SageMaker's"),
         Upload(
             "UPPER.HTM", b"<html><title>Upper</title><body><p>" + words + b"</p></body></html>", "COMPLETED"
         ),

@@ -23,6 +23,7 @@ from precis_core import articles
 from precis_core.articles import ArticleSource
 from precis_core.dispatch import DEFAULT_CLAIM, Dispatched, Dispatcher, DispatchOutcome, never_accepted
 from precis_core.ids import document_id, inference_id, timestamp
+from precis_core.input_location import check_input_location
 from precis_core.models import (
     ArticleRef,
     Dispatch,
@@ -183,6 +184,7 @@ class SubmitService:
     def _check(self, ref: ArticleRef) -> articles.Article | None:
         """The checked article; InvalidArticle if it cannot be summarized, None if it was overwritten."""
         articles.content_type_for(ref.key)
+        check_input_location(str(ref.location))
         stored, sample = self.source.read_start(ref)
         if not ref.version_id and ref.etag and stored.etag and stored.etag != ref.etag:
             return None
