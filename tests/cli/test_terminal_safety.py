@@ -87,25 +87,25 @@ def test_an_error_quoting_user_input_prints_it_as_text(stack, cli):
 HOSTILE_TITLE = f"{ESC}[2J{ESC}]8;;http://evil.example{ESC}\\click{ESC}]8;;{ESC}\\ bell\x07 a\u202etxt.exe"
 
 
-def export_to(stream, stack: str, format: str, monkeypatch) -> None:
-    """`precis export` run as a shell runs it, with `stream` as its stdout."""
-    monkeypatch.setattr(sys, "stdout", stream)
-    typer.main.get_command(app).main(
-        ["export", "--stack", stack, "--format", format], prog_name="precis", standalone_mode=False
-    )
-    stream.flush()
+def exported(stack: str, format: str, monkeypatch, *, terminal: bool) -> str:
+    """What `precis export` prints when a shell runs it with stdout on a terminal (a pseudo-terminal, so
+    isatty() is true) or on a pipe."""
+    reader, writer = os.openpty() if terminal else os.pipe()
+    with os.fdopen(writer, "w", encoding="utf-8", newline="") as stream:
+        monkeypatch.setattr(sys, "stdout", stream)
+        typer.main.get_command(app).main(
+            ["export", "--stack", stack, "--format", format], prog_name="precis", standalone_mode=False
+        )
+    return read_all(reader)
 
 
 @pytest.mark.parametrize("format", ["csv", "jsonl"])
 def test_export_to_a_terminal_prints_no_control_sequences(seed, stack, format, monkeypatch):
     # Given a record whose title clears the screen, hides a link, rings the bell and reverses text
     seed("hostile", title=HOSTILE_TITLE)
-    leader, follower = os.openpty()
 
-    # When it is exported to a terminal (a pseudo-terminal, so isatty() is true as in a shell)
-    with os.fdopen(follower, "w", encoding="utf-8", newline="") as terminal:
-        export_to(terminal, stack, format, monkeypatch)
-    printed = read_all(leader)
+    # When it is exported to a terminal
+    printed = exported(stack, format, monkeypatch, terminal=True)
 
     # Then none of them reaches the screen, and the title's words still do
     for control in (ESC, "\x07", "\u202e"):
@@ -118,11 +118,8 @@ def test_export_to_a_terminal_prints_no_control_sequences(seed, stack, format, m
 @pytest.mark.parametrize("format", ["csv", "jsonl"])
 def test_export_to_a_pipe_keeps_the_data_as_stored(seed, stack, format, monkeypatch):
     seed("hostile", title=HOSTILE_TITLE)
-    reader, writer = os.pipe()
 
-    with os.fdopen(writer, "w", encoding="utf-8", newline="") as pipe:
-        export_to(pipe, stack, format, monkeypatch)
-    printed = read_all(reader)
+    printed = exported(stack, format, monkeypatch, terminal=False)
 
     rows = list(csv.DictReader(io.StringIO(printed))) if format == "csv" else [json.loads(printed)]
     assert rows[0]["title"] == HOSTILE_TITLE

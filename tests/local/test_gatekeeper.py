@@ -6,61 +6,18 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import boto3
-import pytest
-from botocore.config import Config
-
-from precis.local.ports import free_port_pair
-
-REGION = "us-east-1"
+REGION = "us-east-1"  # what the AWS CLI is told
 PAGE = "https://innocent-looking.example"
 
 
-def start_moto(log: Path, *flags: str) -> tuple[subprocess.Popen, str]:
-    port = free_port_pair()
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "precis.local.moto_server", "-H", "127.0.0.1", "-p", str(port), *flags],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-        assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory) -> Iterator[str]:
-    server, url = start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
-
-
-def client(url: str, service: str, **config):
-    return boto3.client(
-        service,
-        endpoint_url=url,
-        region_name=REGION,
-        aws_access_key_id="any",
-        aws_secret_access_key="key",
-        config=Config(retries={"max_attempts": 1}, **config),
-    )
-
-
-def send(url: str, method: str, path: str, body: bytes = b"", headers: dict | None = None):
+def send(server, method: str, path: str, body: bytes = b"", headers: dict | None = None):
     """One raw HTTP request, as a browser or a script sends it: (status, headers, body)."""
-    connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=10)
+    connection = http.client.HTTPConnection(urlsplit(server.url).netloc, timeout=10)
     connection.request(method, path, body=body, headers=headers or {})
     response = connection.getresponse()
     answer = (response.status, dict(response.getheaders()), response.read())
@@ -68,9 +25,9 @@ def send(url: str, method: str, path: str, body: bytes = b"", headers: dict | No
     return answer
 
 
-def test_a_web_page_cannot_reset_moto(moto: str) -> None:
+def test_a_web_page_cannot_reset_moto(moto) -> None:
     # Given a bucket, and moto's reset API posted as a page's fetch() sends it (text/plain, its Origin)
-    s3 = client(moto, "s3")
+    s3 = moto.client("s3")
     s3.create_bucket(Bucket="survives-reset")
 
     status, _, body = send(
@@ -82,25 +39,21 @@ def test_a_web_page_cannot_reset_moto(moto: str) -> None:
     assert "survives-reset" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
 
 
-def test_moto_api_is_off_unless_asked_for(moto: str, tmp_path: Path) -> None:
+def test_moto_api_is_off_unless_asked_for(moto, start_moto) -> None:
     # Given moto's server as the stack starts it, and one started with --moto-api
     status, _, body = send(moto, "POST", "/moto-api/reset")
     assert status == 403 and b"--moto-api" in body
-    server, url = start_moto(tmp_path / "moto.log", "--moto-api")
-    try:
-        client(url, "s3").create_bucket(Bucket="to-reset")
-        # Then only the latter resets, for a script, and still never for a page
-        assert send(url, "POST", "/moto-api/reset", b"", {"Origin": PAGE})[0] == 403
-        assert send(url, "POST", "/moto-api/reset")[0] == 200
-        assert client(url, "s3").list_buckets()["Buckets"] == []
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    asked = start_moto("--moto-api")
+    asked.client("s3").create_bucket(Bucket="to-reset")
+    # Then only the latter resets, for a script, and still never for a page
+    assert send(asked, "POST", "/moto-api/reset", b"", {"Origin": PAGE})[0] == 403
+    assert send(asked, "POST", "/moto-api/reset")[0] == 200
+    assert asked.client("s3").list_buckets()["Buckets"] == []
 
 
-def test_an_unsigned_form_post_cannot_upload(moto: str) -> None:
+def test_an_unsigned_form_post_cannot_upload(moto) -> None:
     # Given the input bucket, and a browser-style form POST upload (S3's POST Object, no signature)
-    s3 = client(moto, "s3")
+    s3 = moto.client("s3")
     s3.create_bucket(Bucket="form-target")
     boundary = "----page"
     form = (
@@ -124,7 +77,7 @@ def test_an_unsigned_form_post_cannot_upload(moto: str) -> None:
     assert s3.list_objects_v2(Bucket="form-target").get("KeyCount") == 0
 
 
-def test_no_cors_preflight_is_answered(moto: str) -> None:
+def test_no_cors_preflight_is_answered(moto) -> None:
     status, headers, _ = send(
         moto,
         "OPTIONS",
@@ -136,9 +89,9 @@ def test_no_cors_preflight_is_answered(moto: str) -> None:
     assert not any(name.lower().startswith("access-control-") for name in headers)
 
 
-def test_a_rebound_host_name_is_refused_even_when_signed(moto: str) -> None:
+def test_a_rebound_host_name_is_refused_even_when_signed(moto) -> None:
     # Given a request signed as boto3 signs it, sent with the Host of a name rebound to 127.0.0.1
-    port = urlsplit(moto).port
+    port = urlsplit(moto.url).port
     signature = (
         "AWS4-HMAC-SHA256 Credential=any/20261206/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
     )
@@ -152,12 +105,12 @@ def test_a_rebound_host_name_is_refused_even_when_signed(moto: str) -> None:
     assert own == 200
 
 
-def test_aws_clients_still_work(moto: str, tmp_path: Path) -> None:
+def test_aws_clients_still_work(moto, tmp_path: Path) -> None:
     # Given boto3 with any key, a SigV4 presigned URL, and the AWS CLI
-    s3 = client(moto, "s3")
+    s3 = moto.client("s3")
     s3.create_bucket(Bucket="clients")
     s3.put_object(Bucket="clients", Key="by-boto3.txt", Body=b"boto3")
-    presigned = client(moto, "s3", signature_version="s3v4").generate_presigned_url(
+    presigned = moto.client("s3", signature_version="s3v4").generate_presigned_url(
         "get_object", Params={"Bucket": "clients", "Key": "by-boto3.txt"}
     )
     sigv2 = s3.generate_presigned_url("get_object", Params={"Bucket": "clients", "Key": "by-boto3.txt"})
@@ -174,7 +127,7 @@ def test_aws_clients_still_work(moto: str, tmp_path: Path) -> None:
 
     # When each reads or writes
     copied = subprocess.run(
-        [str(cli), "--endpoint-url", moto, "s3", "cp", str(article), "s3://clients/by-cli.txt"],
+        [str(cli), "--endpoint-url", moto.url, "s3", "cp", str(article), "s3://clients/by-cli.txt"],
         env=environment,
         capture_output=True,
         text=True,
@@ -184,7 +137,7 @@ def test_aws_clients_still_work(moto: str, tmp_path: Path) -> None:
     # Then all of them are answered, but a Signature Version 2 URL is not (S3 refuses it on new buckets)
     assert copied.returncode == 0, copied.stderr
     assert s3.get_object(Bucket="clients", Key="by-cli.txt")["Body"].read() == b"uploaded by the AWS CLI"
-    assert send(moto, "GET", presigned[len(moto) :])[::2] == (200, b"boto3")
-    assert send(moto, "GET", sigv2[len(moto) :])[0] == 403
-    assert client(moto, "sqs").list_queues().get("QueueUrls", []) == []
-    assert client(moto, "dynamodb").list_tables()["TableNames"] == []
+    assert send(moto, "GET", presigned[len(moto.url) :])[::2] == (200, b"boto3")
+    assert send(moto, "GET", sigv2[len(moto.url) :])[0] == 403
+    assert moto.client("sqs").list_queues().get("QueueUrls", []) == []
+    assert moto.client("dynamodb").list_tables()["TableNames"] == []
