@@ -91,3 +91,12 @@ def test_a_preflight_and_a_rebound_host_are_refused(start_endpoint, signed):
     assert status == 403
     assert not any(name.lower().startswith("access-control-") for name in headers)
     assert answer(rebound)[0] == 403
+
+
+def test_a_health_check_needs_no_signature(start_endpoint):
+    # /ping carries no data: a liveness probe may call it unsigned (the endpoint answers what it serves)
+    endpoint = start_endpoint()
+
+    status, headers, _ = answer(urllib.request.Request(f"{endpoint.url}/ping"))
+
+    assert headers.get("x-amzn-ErrorType") != "MissingAuthenticationToken" and status != 403

@@ -14,7 +14,8 @@ the stack's servers answer only:
   virtual-hosted `<bucket>.localhost`), so a rebound name cannot reach it;
 - moto's `/moto-api` (reset, state, seeding) only when the server was started with `--moto-api`;
 - the endpoint's admin API (`/_precis/…`: status, journal, faults) only with the secret the stack keeps
-  in its state file, in the ADMIN_SECRET_HEADER header (the CLI and the tests read it there).
+  in its state file, in the ADMIN_SECRET_HEADER header (the CLI and the tests read it there);
+- a health check (GET /ping) unsigned, as a liveness probe sends it.
 Everything refused gets a 403 in AWS's error shape. `Gatekeeper` wraps a WSGI app (moto's server);
 `refusal` is the same decision for the endpoint's own HTTP server.
 """
@@ -35,6 +36,8 @@ ADMIN_SECRET_HEADER = "X-Precis-Admin-Secret"
 ADMIN_SECRET_VARIABLE = "PRECIS_ADMIN_SECRET"
 """The environment variable the stack passes the admin secret in to the endpoint it starts."""
 MOTO_API_PREFIX = "/moto-api"
+# Health checks carry no data and are never signed (SageMaker's platform pings a container's /ping).
+OPEN_PATHS = frozenset({"/ping"})
 SIGV4 = "AWS4-HMAC-SHA256"
 _OWN_HOST = re.compile(r"^(?:(?:[a-z0-9.-]+\.)?localhost|127\.0\.0\.1|\[::1\]):(\d+)$", re.IGNORECASE)
 
@@ -70,6 +73,8 @@ def refusal(
         return Refusal("AccessDenied", f"this local stack answers only on its own address, not Host {host!r}")
     if request.header("Origin") or request.header("Sec-Fetch-Site") not in ("", "none"):
         return Refusal("AccessDenied", "this local stack takes no requests from a web page")
+    if request.path in OPEN_PATHS and request.method in ("GET", "HEAD"):
+        return None
     if request.path.startswith(MOTO_API_PREFIX):
         if not moto_api:
             return Refusal("AccessDenied", "moto's /moto-api is off; start moto's server with --moto-api")
