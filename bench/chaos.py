@@ -39,7 +39,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -414,19 +413,10 @@ class ChaosRun:
         return status["backlog"] == 0 and journal["queued"] + journal["running"] + journal["stored"] == 0
 
     def endpoint(self, path: str) -> dict:
-        with urllib.request.urlopen(
-            f"{self.stack.endpoint_runtime_url}/_precis/{path}", timeout=10
-        ) as answer:
-            return json.loads(answer.read())
+        return self.stack.endpoint_admin(path, timeout=10)
 
     def set_faults(self, **faults: bool) -> None:
-        request = urllib.request.Request(
-            f"{self.stack.endpoint_runtime_url}/_precis/faults",
-            data=json.dumps(faults).encode(),
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10):
-            pass
+        self.stack.endpoint_admin("faults", faults, timeout=10)
 
     def reconcile(self) -> None:
         self.precis("reconcile")

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import os
+import sys
+
 import pytest
+import typer
 from precis_core.domain.models import Status
 
 from precis.cli import console
 from precis.cli.console import shown
+from precis.cli.main import app
 
 ESC = "\x1b"
 
@@ -74,3 +82,59 @@ def test_an_error_quoting_user_input_prints_it_as_text(stack, cli):
     assert result.exit_code == 1
     assert "[/][bold]" in result.output
     assert ESC not in result.output
+
+
+HOSTILE_TITLE = f"{ESC}[2J{ESC}]8;;http://evil.example{ESC}\\click{ESC}]8;;{ESC}\\ bell\x07 a\u202etxt.exe"
+
+
+def exported(stack: str, format: str, monkeypatch, *, terminal: bool) -> str:
+    """What `precis export` prints when a shell runs it with stdout on a terminal (a pseudo-terminal, so
+    isatty() is true) or on a pipe."""
+    reader, writer = os.openpty() if terminal else os.pipe()
+    with os.fdopen(writer, "w", encoding="utf-8", newline="") as stream:
+        monkeypatch.setattr(sys, "stdout", stream)
+        typer.main.get_command(app).main(
+            ["export", "--stack", stack, "--format", format], prog_name="precis", standalone_mode=False
+        )
+    return read_all(reader)
+
+
+@pytest.mark.parametrize("format", ["csv", "jsonl"])
+def test_export_to_a_terminal_prints_no_control_sequences(seed, stack, format, monkeypatch):
+    # Given a record whose title clears the screen, hides a link, rings the bell and reverses text
+    seed("hostile", title=HOSTILE_TITLE)
+
+    # When it is exported to a terminal
+    printed = exported(stack, format, monkeypatch, terminal=True)
+
+    # Then none of them reaches the screen, and the title's words still do
+    for control in (ESC, "\x07", "\u202e"):
+        assert control not in printed, format
+    assert "click" in printed and "txt.exe" in printed
+    if format == "jsonl":  # still one JSON object a line, each the record's data with its escapes
+        assert json.loads(printed.splitlines()[0])["title"] == HOSTILE_TITLE
+
+
+@pytest.mark.parametrize("format", ["csv", "jsonl"])
+def test_export_to_a_pipe_keeps_the_data_as_stored(seed, stack, format, monkeypatch):
+    seed("hostile", title=HOSTILE_TITLE)
+
+    printed = exported(stack, format, monkeypatch, terminal=False)
+
+    rows = list(csv.DictReader(io.StringIO(printed))) if format == "csv" else [json.loads(printed)]
+    assert rows[0]["title"] == HOSTILE_TITLE
+
+
+def read_all(fd: int) -> str:
+    """What was written to the other end of a pipe or pseudo-terminal (its writer already closed)."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # a pseudo-terminal whose other end closed reports EIO instead of EOF
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks).decode("utf-8")

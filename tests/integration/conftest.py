@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -121,9 +119,7 @@ class Pipeline:
         )
 
     def endpoint_status(self) -> dict:
-        url = f"{self.stack.endpoint_runtime_url}/_precis/status"
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return json.loads(response.read())
+        return self.stack.endpoint_status()
 
     @staticmethod
     def wait_until(condition: Callable[[], object], what: str, timeout: float = WAIT_SECONDS):

@@ -22,11 +22,30 @@ class Upload:
     body: bytes
     status: str | None  # COMPLETED, FAILED, or NO_RECORD
     reason: str = ""  # a part of the failure reason
+    words_in: int = 0  # COMPLETED: at least this many words read (none dropped)
+    words_out: int | None = None  # COMPLETED: at most this many in the summary (no parroting)
+
+
+CHINESE = (
+    "港口小镇周二启用了一座潮汐发电站。四台涡轮机安装在河口底部，随涨潮和落潮转动。"
+    "工程师预计该电站可为约三千四百户家庭供电。项目耗资四千一百五十万英镑，规划和建设用了六年。"
+    "一些渔民仍然表示怀疑，称施工船只扰乱了贻贝床。港务局表示明年春天将资助一项独立研究。"
+)
+JAPANESE = (
+    "市立図書館は二年間の改修を終えて五月に再開する。新しい建物には読書カフェと子ども向けの部屋がある。"
+    "改修費は当初の見積もりをわずかに下回った。市長は図書館を町の居間と呼んだ。六月からは日曜日も開館する予定だ。"
+)
+THAI = (
+    "เมืองท่าเปิดโรงไฟฟ้าพลังน้ำขึ้นน้ำลงเมื่อวันอังคาร กังหันสี่ตัวติดตั้งอยู่ที่ก้นปากแม่น้ำ "
+    "วิศวกรคาดว่าโรงไฟฟ้าจะจ่ายไฟให้บ้านประมาณสามพันสี่ร้อยหลัง ชาวประมงบางคนยังไม่เชื่อมั่น"
+)
 
 
 def uploads(article: str) -> list[Upload]:
     """The table: one row per kind of upload, its final status and (when FAILED) its reason."""
     words = article.encode()
+    article_words = len(article.split())
+    nested_list = "".join("  " * level + f"- level {level}\n" for level in range(10))
     huge_line = " ".join(article.replace(".", " ").split()) * (SAMPLE_BYTES // len(article) + 2)
     return [
         # empty, blank and wordless
@@ -97,7 +116,26 @@ def uploads(article: str) -> list[Upload]:
             "unknown parameters ['bogus']",
         ),
         # work one request may cause
-        Upload("tags.html", b"<b>a</b> " * 125_001, "FAILED", "over 200,000 HTML elements"),
+        # past the parser's 200,000 elements the text is read without it, never refused or lost
+        Upload("tags.html", b"<b>a</b> " * 125_001, "COMPLETED", words_in=125_001),
+        Upload(
+            "nested-divs.html",
+            b"<div>" * 100_000 + b"<p>" + words + b"</p>" + b"</div>" * 100_000,
+            "COMPLETED",
+            words_in=article_words,
+        ),
+        Upload("nested-list.md", f"{nested_list}\n{article}".encode(), "COMPLETED", words_in=article_words),
+        Upload(
+            "digits.json",
+            b'{"text": "Rain fell.", "id": ' + b"7" * 5000 + b"}",
+            "FAILED",
+            "the .json file has a number of 5,000 digits; numbers may have at most 100",
+        ),
+        # a summary keeps to its word budget whatever the text: one 10 MB "word", scripts without spaces
+        Upload("ten-mb-word.txt", b"abcdefghij" * (1024 * 1024 - 1), "COMPLETED", words_out=401),
+        Upload("chinese.txt", CHINESE.encode(), "COMPLETED", words_in=110, words_out=80),
+        Upload("japanese.md", JAPANESE.encode(), "COMPLETED", words_in=90, words_out=80),
+        Upload("thai.txt", THAI.encode(), "COMPLETED", words_in=40, words_out=40),
         Upload(
             "oversize.txt",
             b"word " * (10 * 1024 * 1024 // 5) + b"x",
@@ -109,6 +147,12 @@ def uploads(article: str) -> list[Upload]:
         # key edge cases, a folder marker, and ordinary articles for contrast
         Upload("a b+c%20 résumé [bold] \x1b[31m.txt", words, "COMPLETED"),
         Upload("x" * 900 + ".md", words, "COMPLETED"),
+        # keys S3 takes: processed, or FAILED at once naming what InvokeEndpointAsync cannot take
+        Upload("tab\tin the name.txt", words, "COMPLETED"),
+        Upload("what?#hash.txt", words, "COMPLETED"),
+        Upload("carriage\rreturn.txt", words, "FAILED", "the object's key has a carriage return (CR)"),
+        # (a line feed fails the same way in AWS; moto's server answers its PutObject 404: unit tests only)
+        Upload("y" * 960 + ".txt", words, "FAILED", "characters long, over the 1,024 SageMaker's"),
         Upload(
             "UPPER.HTM", b"<html><title>Upper</title><body><p>" + words + b"</p></body></html>", "COMPLETED"
         ),
@@ -158,6 +202,9 @@ def test_every_bad_or_odd_upload_ends_as_expected_and_none_in_a_dead_letter_queu
         record = by_key[upload.name]
         if upload.status == "COMPLETED":
             assert record["summary"].strip(), upload.name
+            assert record["words_in"] >= upload.words_in, upload.name
+            if upload.words_out is not None:
+                assert record["words_out"] <= upload.words_out, upload.name
 
     # And nothing about them waits in a dead-letter queue
     for output in ("SubmitDeadLetterQueueUrl", "RecordDeadLetterQueueUrl"):

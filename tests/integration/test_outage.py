@@ -5,7 +5,6 @@ submit DLQ finds nothing left to do."""
 from __future__ import annotations
 
 import json
-import urllib.request
 from contextlib import contextmanager
 
 import pytest
@@ -27,13 +26,8 @@ def refusing(pipeline):
 
 
 def set_faults(pipeline, **faults) -> None:
-    request = urllib.request.Request(
-        f"{pipeline.stack.endpoint_runtime_url}/_precis/faults",
-        data=json.dumps(faults).encode(),
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=5) as answer:
-        assert json.loads(answer.read())["refuse_invocations"] is faults["refuse_invocations"]
+    answer = pipeline.stack.endpoint_admin("faults", faults)
+    assert answer["refuse_invocations"] is faults["refuse_invocations"]
 
 
 def precis(pipeline, *args: str):

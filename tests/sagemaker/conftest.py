@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from moto.server import ThreadedMotoServer
 
+from precis.local.gatekeeper import ADMIN_SECRET_VARIABLE
 from precis.local.sagemaker import EndpointSettings, InferenceScript, LocalEndpoint, RequestJournal
 from precis.scaling import AlarmSpec, EndpointCapacity, ScalingPolicy, StepScaling, TargetTracking
 from precis.template import Stack, load_stack
@@ -89,6 +96,7 @@ class TemplateEndpoint:
     stack: Stack
     bucket: str
     success_queue: str
+    admin_secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
     @property
     def output_config(self) -> dict:
@@ -112,16 +120,20 @@ class TemplateEndpoint:
         ]
         if journal is not None:
             command += ["--journal", str(journal)]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        environment = {**os.environ, ADMIN_SECRET_VARIABLE: self.admin_secret}  # as the stack passes it
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
+        )
         ready = process.stdout.readline().strip()
         assert ready.startswith("precis-endpoint ready on http://127.0.0.1:"), process.stderr.read()
-        return EndpointProcess(process, ready.rsplit(" ", 1)[1])
+        return EndpointProcess(process, ready.rsplit(" ", 1)[1], self.admin_secret)
 
 
 @dataclass
 class EndpointProcess:
     process: subprocess.Popen
     url: str
+    admin_secret: str
 
 
 @pytest.fixture
@@ -246,6 +258,18 @@ def put_input(aws: Aws) -> Callable[[str, dict], str]:
 def runtime_client(aws: Aws) -> Callable[[LocalEndpoint | EndpointProcess], object]:
     """A real boto3 sagemaker-runtime client pointed at a local endpoint (embedded or a process)."""
     return lambda endpoint: _runtime_client(aws, endpoint)
+
+
+def _signed(url: str, headers: dict[str, str] | None = None, body: bytes = b"") -> urllib.request.Request:
+    """A raw POST signed with SigV4 as boto3 signs it (test keys), for what boto3 itself will not send."""
+    request = AWSRequest(method="POST", url=url, data=body, headers=headers or {})
+    SigV4Auth(Credentials("test", "test"), "sagemaker", REGION).add_auth(request)
+    return urllib.request.Request(url, data=body, headers=dict(request.headers.items()), method="POST")
+
+
+@pytest.fixture
+def signed() -> Callable[..., urllib.request.Request]:
+    return _signed
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
+from precis.local.gatekeeper import admin_call
+
 BUCKET = "precis-test-output"
 
 
@@ -69,12 +71,10 @@ def test_missing_inference_id_gets_a_generated_one(topics, start_endpoint, put_i
     assert response["OutputLocation"].endswith(f"/{response['InferenceId']}.out")
 
 
-def test_missing_input_location_is_a_validation_error(start_endpoint):
+def test_missing_input_location_is_a_validation_error(start_endpoint, signed):
     # Given a request without X-Amzn-SageMaker-InputLocation (boto3 refuses to send one, so raw HTTP)
     endpoint = start_endpoint()
-    request = urllib.request.Request(
-        f"{endpoint.url}/endpoints/precis-test/async-invocations", method="POST", data=b""
-    )
+    request = signed(f"{endpoint.url}/endpoints/precis-test/async-invocations")
 
     # When it is posted
     with pytest.raises(urllib.error.HTTPError) as caught:
@@ -144,8 +144,7 @@ def test_a_missing_input_object_fails_with_a_reason(topics, start_endpoint, runt
 def test_status_reports_the_endpoint_state(start_endpoint):
     endpoint = start_endpoint()
 
-    with urllib.request.urlopen(f"{endpoint.url}/_precis/status") as answer:
-        status = json.loads(answer.read())
+    status = admin_call(endpoint.url, "status", endpoint.admin_secret)
 
     assert {"instances", "in_service", "backlog", "in_flight", "processed", "failed"} <= status.keys()
     assert status["backlog"] == 0
@@ -181,3 +180,86 @@ def test_a_model_that_fails_to_load_fails_each_request_with_the_reason(
     [message] = notifications(topics.error_queue, 1)
     assert message["inferenceId"] == "unloved-1"
     assert "model_fn raised FileNotFoundError" in message["failureReason"]
+
+
+@pytest.mark.parametrize("key", ["inputs/tab\there.json", "inputs/what?#hash.json"])
+def test_a_key_with_a_tab_or_url_characters_is_read_as_sent(
+    topics, start_endpoint, put_input, runtime_client, notifications, key
+):
+    # Given an input whose key urlparse would change (it drops tabs, and splits at ? and #)
+    endpoint = start_endpoint()
+    location = put_input(key, {"text": "read as sent"})
+
+    runtime_client(endpoint).invoke_endpoint_async(
+        EndpointName="precis-test", InputLocation=location, InferenceId="as-sent-1"
+    )
+
+    # Then that object is the one summarized
+    [message] = notifications(topics.success_queue, 1)
+    assert message["requestParameters"]["inputLocation"] == location
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "s3://precis-test-output/inputs/line\u2028separator.json",  # Java's `.` matches no line terminator
+        "s3://precis-test-output/inputs/next\u0085line.json",
+        "s3://precis-test-output/" + "\U0001f4f0" * 510,  # 1,044 UTF-16 code units in 534 characters
+    ],
+)
+def test_an_input_location_sagemaker_refuses_is_a_validation_error(start_endpoint, runtime_client, location):
+    endpoint = start_endpoint()
+
+    with pytest.raises(ClientError) as caught:
+        runtime_client(endpoint).invoke_endpoint_async(EndpointName="precis-test", InputLocation=location)
+
+    assert caught.value.response["Error"]["Code"] == "ValidationError"
+    assert "inputLocation" in caught.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("Filename", "../../incoming/planted.txt"),  # a path, not a file name
+        ("Filename", "two.dots.out"),
+        ("Filename", "x" * 33),
+        ("S3OutputPathExtension", "s3://elsewhere"),
+        ("S3OutputPathExtension", "spaces are not allowed"),
+    ],
+)
+def test_an_output_name_sagemaker_refuses_is_a_validation_error(
+    start_endpoint, runtime_client, header, value
+):
+    endpoint = start_endpoint()
+
+    with pytest.raises(ClientError) as caught:
+        runtime_client(endpoint).invoke_endpoint_async(
+            EndpointName="precis-test", InputLocation="s3://precis-test-output/in.json", **{header: value}
+        )
+
+    assert caught.value.response["Error"]["Code"] == "ValidationError"
+
+
+def test_a_repeated_inference_id_is_accepted_and_a_filename_names_the_output(
+    topics, start_endpoint, put_input, runtime_client, notifications
+):
+    # Given two requests with one InferenceId, as SageMaker takes them (it documents no uniqueness)
+    endpoint = start_endpoint()
+    client = runtime_client(endpoint)
+    first = put_input("inputs/first.json", {"text": "first"})
+    second = put_input("inputs/second.json", {"text": "second"})
+
+    named = client.invoke_endpoint_async(
+        EndpointName="precis-test", InputLocation=first, InferenceId="same-1", Filename="f0e1d2c3.out"
+    )
+    default = client.invoke_endpoint_async(
+        EndpointName="precis-test", InputLocation=second, InferenceId="same-1"
+    )
+
+    # Then both are accepted: the one with a Filename writes there, the other where its id names
+    assert named["OutputLocation"] == f"{topics.settings.s3_output_path}f0e1d2c3.out"
+    assert default["OutputLocation"] == f"{topics.settings.s3_output_path}same-1.out"
+    messages = notifications(topics.success_queue, 2)
+    assert sorted(m["responseParameters"]["outputLocation"] for m in messages) == sorted(
+        [named["OutputLocation"], default["OutputLocation"]]
+    )

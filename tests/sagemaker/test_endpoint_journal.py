@@ -19,6 +19,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from precis.local.gatekeeper import admin_call
 from precis.local.sagemaker import AsyncRequest, RequestJournal, RequestResult, RequestState
 from precis.scaling import ScalingPolicy
 
@@ -158,7 +159,7 @@ def test_refuse_invocations_answers_service_unavailable_and_journals_nothing(
 ):
     # Given an endpoint told to refuse requests
     endpoint = start_endpoint(ScalingPolicy.always_on(1))
-    assert _post_faults(endpoint.url, {"refuse_invocations": True}) == {
+    assert _post_faults(endpoint, {"refuse_invocations": True}) == {
         "refuse_invocations": True,
         "drop_notifications": False,
     }
@@ -181,7 +182,7 @@ def test_refuse_invocations_answers_service_unavailable_and_journals_nothing(
     assert endpoint.runtime.status()["refused"] == 1
 
     # And once the fault is cleared the same request is accepted
-    _post_faults(endpoint.url, {"refuse_invocations": False})
+    _post_faults(endpoint, {"refuse_invocations": False})
     client.invoke_endpoint_async(EndpointName="precis-test", InputLocation=location, InferenceId="r-1")
     assert [row["inference_id"] for row in endpoint.runtime.journal.runs()] == ["r-1"]
 
@@ -191,7 +192,7 @@ def test_dropped_notifications_leave_the_output_object_and_close_the_request(
 ):
     # Given an endpoint that drops its notifications
     endpoint = start_endpoint(ScalingPolicy.always_on(1))
-    _post_faults(endpoint.url, {"drop_notifications": True})
+    _post_faults(endpoint, {"drop_notifications": True})
     location = put_input("inputs/dropped.json", {"text": "dropped"})
 
     # When it completes a request
@@ -210,7 +211,7 @@ def test_an_unknown_fault_is_a_validation_error(start_endpoint):
     endpoint = start_endpoint()
 
     with pytest.raises(urllib.error.HTTPError) as caught:
-        _post_faults(endpoint.url, {"melt_down": True})
+        _post_faults(endpoint, {"melt_down": True})
 
     assert caught.value.code == 400
     assert "melt_down" in json.loads(caught.value.read())["message"]
@@ -239,7 +240,7 @@ def test_a_killed_endpoint_process_restarted_on_its_journal_and_port_finishes_ev
 
     # When it is killed (SIGKILL) while requests run, and started again on the same journal and port
     deadline = time.monotonic() + 60
-    while _status(url)["in_flight"] == 0:
+    while _status(first)["in_flight"] == 0:
         assert time.monotonic() < deadline, "no request started"
         time.sleep(0.05)
     first.process.kill()
@@ -250,25 +251,22 @@ def test_a_killed_endpoint_process_restarted_on_its_journal_and_port_finishes_ev
         messages = notifications(template_endpoint.success_queue, len(ids), within=90)
         assert {m["inferenceId"] for m in messages} == set(ids)
         deadline = time.monotonic() + 30
-        while (counts := _status(url)["journal"])["closed"] < len(ids):
+        while (counts := _status(second)["journal"])["closed"] < len(ids):
             assert time.monotonic() < deadline, counts
             time.sleep(0.1)
-        rows = json.loads(urllib.request.urlopen(f"{url}/_precis/journal").read())["requests"]
+        rows = admin_call(second.url, "journal", second.admin_secret)["requests"]
         assert {row["inference_id"] for row in rows} == set(ids)
         assert all(row["state"] == "closed" and row["outcome"] == "Completed" for row in rows)
         assert sum(row["runs"] for row in rows) > len(ids)
-        assert _status(url)["resumed"] >= 1
+        assert _status(second)["resumed"] >= 1
     finally:
         second.process.send_signal(signal.SIGTERM)
         assert second.process.wait(timeout=30) == 0
 
 
-def _status(url: str) -> dict:
-    with urllib.request.urlopen(f"{url}/_precis/status", timeout=5) as answer:
-        return json.loads(answer.read())
+def _status(endpoint) -> dict:
+    return admin_call(endpoint.url, "status", endpoint.admin_secret)
 
 
-def _post_faults(url: str, faults: dict) -> dict:
-    request = urllib.request.Request(f"{url}/_precis/faults", data=json.dumps(faults).encode(), method="POST")
-    with urllib.request.urlopen(request, timeout=5) as answer:
-        return json.loads(answer.read())
+def _post_faults(endpoint, faults: dict) -> dict:
+    return admin_call(endpoint.url, "faults", endpoint.admin_secret, faults)

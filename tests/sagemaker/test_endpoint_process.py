@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import signal
-import urllib.request
+
+from precis.local.gatekeeper import admin_call
 
 
 def test_module_serves_the_template_endpoint_and_exits_cleanly_on_sigterm(
@@ -32,8 +33,7 @@ def test_module_serves_the_template_endpoint_and_exits_cleanly_on_sigterm(
         # And the script sees the container's response timeout on the endpoint's clock (900 s / 600)
         output = template_endpoint.aws.client("s3").get_object(Bucket=bucket, Key="async-output/module-1.out")
         assert json.loads(output["Body"].read())["model_server_timeout"] == "1.5"
-        with urllib.request.urlopen(f"{endpoint.url}/_precis/status") as answer:
-            assert json.loads(answer.read())["processed"] == 1
+        assert admin_call(endpoint.url, "status", endpoint.admin_secret)["processed"] == 1
     finally:
         # And SIGTERM stops it with exit code 0
         endpoint.process.send_signal(signal.SIGTERM)

@@ -127,7 +127,7 @@ def test_supported_articles_get_a_content_type_and_a_title(key, body, content_ty
         (
             "incoming/digits.json",
             b'{"text": "x", "parameters": {"sentences": ' + b"9" * 5000 + b"}}",
-            "not valid JSON",
+            "has a number of 5,000 digits; numbers may have at most 100",
         ),
         (
             "incoming/many.json",

@@ -12,5 +12,6 @@ from precis_summarizer import request
 def test_the_submit_function_checks_the_endpoints_limits():
     assert submit_limits.MAX_BODY_BYTES == endpoint_limits.MAX_BODY_BYTES
     assert submit_limits.MAX_INPUTS == endpoint_limits.MAX_INPUTS
+    assert submit_limits.MAX_NUMBER_DIGITS == endpoint_limits.MAX_NUMBER_DIGITS
     assert submit_limits.PARAMETER_LIMITS == endpoint_limits.PARAMETER_LIMITS
     assert submit_limits.ARTICLE_METADATA == request.ARTICLE_METADATA

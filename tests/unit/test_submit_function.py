@@ -7,8 +7,10 @@ from dataclasses import replace
 from urllib.parse import unquote_plus
 
 import pytest
+from precis_core.adapters import clients
+from precis_core.adapters.summarizer_endpoint import SummarizerEndpoint
 from precis_core.domain.ids import document_id
-from precis_core.domain.models import Dispatch, EndpointUnavailable, SettingsError, Status
+from precis_core.domain.models import Dispatch, EndpointRejected, EndpointUnavailable, SettingsError, Status
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ARTICLE = b"Rates rise again.\n\nThe central bank raised its rate by a quarter point on Tuesday."
@@ -33,9 +35,11 @@ def test_one_valid_upload_makes_one_endpoint_call_and_a_queued_record(
     event = upload(key, ARTICLE)
     # When S3 notifies the submit function
     response = submit_handler(event, lambda_context)
-    # Then the endpoint got exactly one request, on the object itself
+    # Then the endpoint got exactly one request, on the object itself, naming its output itself
     doc = doc_id_of(event)
     assert response["results"][0]["outcome"] == "queued"
+    filename = endpoint_calls.calls[0].get("Filename", "")
+    assert re.fullmatch(r"[0-9a-f]{24}\.out", filename), filename
     assert endpoint_calls.calls == [
         {
             "EndpointName": names.endpoint,
@@ -45,6 +49,7 @@ def test_one_valid_upload_makes_one_endpoint_call_and_a_queued_record(
             "InferenceId": f"{doc}-1",
             "RequestTTLSeconds": 21600,
             "InvocationTimeoutSeconds": 900,
+            "Filename": filename,
         }
     ]
     # And the document is QUEUED with what users need to find it
@@ -294,3 +299,83 @@ def test_a_non_upload_record_is_skipped(submit_handler, events, endpoint_calls, 
     event["Records"][0]["eventName"] = "ObjectRemoved:Delete"
     assert submit_handler(event, lambda_context) == {"results": []}
     assert endpoint_calls.calls == []
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("line\rbreak.txt", "a carriage return (CR) at character"),
+        ("line\nfeed.txt", "a line feed (LF) at character"),
+        ("separator\u2028.md", "a line separator (U+2028) at character"),
+    ],
+)
+def test_a_key_invoke_endpoint_async_cannot_take_fails_at_once_naming_the_key(
+    submit_handler, upload, store, endpoint_calls, lambda_context, name, problem
+):
+    # Given an upload S3 took, whose key has a line break (InputLocation's pattern matches none)
+    event = upload(f"incoming/keys/{name}", ARTICLE)
+
+    # When it is submitted
+    outcome = submit_handler(event, lambda_context)["results"][0]["outcome"]
+
+    # Then it is FAILED at once, naming the key's problem, not the endpoint, and without a call
+    record = store.get(doc_id_of(event))
+    assert (outcome, record.status) == ("rejected", Status.FAILED)
+    assert problem in record.failure_reason and "upload it again under a name" in record.failure_reason
+    assert "retry" not in record.failure_reason and "endpoint did not" not in record.failure_reason
+    assert endpoint_calls.calls == []
+
+
+def test_a_key_too_long_for_an_input_location_fails_at_once_naming_its_length(
+    submit_handler, upload, names, store, endpoint_calls, lambda_context
+):
+    # Given a key S3 takes (1,013 bytes) whose s3:// URI passes InvokeEndpointAsync's 1,024 characters
+    key = "incoming/long/" + "k" * 995 + ".txt"
+    event = upload(key, ARTICLE)
+    length = len(f"s3://{names.input_bucket}/{key}")
+
+    submit_handler(event, lambda_context)
+
+    record = store.get(doc_id_of(event))
+    assert record.status is Status.FAILED
+    assert f"is {length:,} characters long, over the 1,024" in record.failure_reason
+    assert f"at least {length - 1024:,} characters shorter" in record.failure_reason
+    assert endpoint_calls.calls == []
+
+
+def test_a_key_with_a_tab_is_sent_as_it_is(
+    submit_handler, upload, names, store, endpoint_calls, lambda_context
+):
+    event = upload("incoming/keys/tab\there.txt", ARTICLE)
+
+    assert submit_handler(event, lambda_context)["results"][0]["outcome"] == "queued"
+    assert (
+        endpoint_calls.calls[0]["InputLocation"] == f"s3://{names.input_bucket}/incoming/keys/tab\there.txt"
+    )
+
+
+def test_a_request_botocore_refuses_to_send_is_rejected_not_retried(aws, names):
+    # Given the function's own client, and a request botocore's checks refuse before any call (empty location)
+    endpoint = SummarizerEndpoint(clients.aws_client("sagemaker-runtime"), names.endpoint, 3600, 900)
+
+    # Then it is a refusal for good (a FAILED record), not an outage Lambda would retry
+    with pytest.raises(EndpointRejected, match="not valid for InvokeEndpointAsync"):
+        endpoint.invoke("", "text/plain", "doc-1")
+
+
+def test_each_call_names_an_output_no_other_request_can_know(
+    submit_handler, upload, endpoint_calls, lambda_context
+):
+    # Given two uploads of the same article (two documents)
+    first = upload("incoming/owned/one.txt", ARTICLE)
+    second = upload("incoming/owned/two.txt", ARTICLE)
+
+    # When both are submitted
+    submit_handler(first, lambda_context)
+    submit_handler(second, lambda_context)
+
+    # Then each call chose its own random output name, not one derived from its InferenceId (which any
+    # caller of InvokeEndpointAsync may repeat; tests/integration/test_output_ownership.py goes on from here)
+    names = [call["Filename"] for call in endpoint_calls.calls]
+    assert len(set(names)) == 2
+    assert all(call["InferenceId"] not in call["Filename"] for call in endpoint_calls.calls)

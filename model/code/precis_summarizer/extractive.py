@@ -24,10 +24,15 @@ from precis_summarizer.deadline import NO_DEADLINE, Deadline
 from precis_summarizer.request import Parameters
 from precis_summarizer.result import Summary
 from precis_summarizer.sentences import Sentence, segment
+from precis_summarizer.words import count_words, first_words, joined, word_pieces
 
 WORDLLAMA_CONFIG = "l2_supercat"
 MODEL_NAME = f"precis-extractive/wordllama-{WORDLLAMA_CONFIG}-256"
 NEWS_SENTENCES = 3
+# Word ceilings for whatever the text holds (one endless sentence, a 10 MB "word"): news-length picks,
+# and picks by sentence count (PARAMETER_LIMITS' max_length; the summary is never longer).
+NEWS_MAX_WORDS = 150
+MAX_SUMMARY_WORDS = 1024
 _SHORT_DOCUMENT_WORDS = 1200
 # "Scroll down for video.": too short to carry a summary's facts, yet the news length penalty favours it.
 _MIN_SENTENCE_WORDS = 6
@@ -41,7 +46,12 @@ _SUMMARY_HEADING = re.compile(
     r"|in brief|at a glance|overview|conclusions?|bottom line)\b",
     re.IGNORECASE,
 )
+# From Devanagari on, scripts end sentences with their own marks (।, 。) or none (Thai): no "." added.
+_NO_FULL_STOP = "\u0900"
 _CLOSING = tuple(".!?…\"'”’")
+# A sentence's vector is the mean of its first this many words: past them the mean barely moves, and one
+# endless sentence (a 10 MB "word", text without punctuation) costs no more than a long one.
+_ENCODED_PIECES = 2048
 _POOL_TOKENS = 65_536  # token vectors held at once while pooling: 64 MiB at 256 float32 dimensions
 
 
@@ -146,7 +156,7 @@ class SentenceEncoder:
 
     def _token_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """All texts' token ids end to end, and how many belong to each (at least one: id 0 if empty)."""
-        words = [text.split() or [""] for text in texts]
+        words = [word_pieces(text)[:_ENCODED_PIECES] or [""] for text in texts]
         if len(self._word_ids) > _WORD_CACHE_LIMIT:
             self._word_ids = {}  # a new dict, so a concurrent request keeps the one it is filling
         known = self._word_ids
@@ -196,7 +206,7 @@ class ExtractiveSummarizer:
         started = time.perf_counter()
         parameters = parameters or Parameters()
         caps = [cap for cap in (parameters.max_length, parameters.target_words) if cap is not None]
-        words_in = len(text.split())
+        words_in = count_words(text)
         document = segment(text)
         deadline.check("splitting sentences")
         picked = self.select(
@@ -207,8 +217,10 @@ class ExtractiveSummarizer:
             min_words=parameters.min_length or 0,
             deadline=deadline,
         )
-        summary = " ".join(_closed(s.text) for s in picked)
-        return Summary.timed(summary, source=text, by=self, chunks=1 if words_in else 0, started=started)
+        summary = joined([_closed(s.text) for s in picked])
+        return Summary.timed(
+            summary, source=text, by=self, chunks=1 if words_in else 0, started=started, words_in=words_in
+        )
 
     def select(
         self,
@@ -228,9 +240,10 @@ class ExtractiveSummarizer:
         news = reads_like_news(document, words_in, self.scoring)
         if sentences is None and max_words is None:
             if news:
-                sentences = NEWS_SENTENCES
+                sentences, max_words = NEWS_SENTENCES, max(NEWS_MAX_WORDS, min_words)
             else:
                 max_words = default_word_budget(max(words_in, _SHORT_DOCUMENT_WORDS + 1), self.scoring)
+        max_words = MAX_SUMMARY_WORDS if max_words is None else max_words
         summaries = {s.section for s in document if s.heading and _SUMMARY_HEADING.match(s.text)}
         scores, vectors = self._scores(candidates, news=news, summary_sections=summaries)
         deadline.check("scoring sentences")
@@ -238,7 +251,7 @@ class ExtractiveSummarizer:
         usable |= not usable.any()
         order = self._greedy(candidates, scores, vectors, usable, sentences, max_words, min_words, deadline)
         if not order:
-            return [_clipped(candidates[int(np.argmax(scores))], max_words or 0)]
+            return [_clipped(candidates[int(np.argmax(scores))], max_words)]
         return [candidates[i] for i in sorted(order)]
 
     def _scores(
@@ -314,10 +327,9 @@ def _fragment(sentence: Sentence) -> bool:
 
 def _closed(text: str) -> str:
     """A picked line that had no closing punctuation (a standfirst, a caption) ends with a full stop."""
-    return text + "." if text[-1:].isalnum() else text
+    return text + "." if text[-1:].isalnum() and text[-1] < _NO_FULL_STOP else text
 
 
 def _clipped(sentence: Sentence, max_words: int) -> Sentence:
     """The best sentence cut to the budget, marked as cut, when no whole sentence fits the budget."""
-    words = sentence.text.split()
-    return replace(sentence, text=" ".join(words[:max_words]) + " …")
+    return replace(sentence, text=first_words(sentence.text, max_words).rstrip() + " …")

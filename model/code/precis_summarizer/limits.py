@@ -12,8 +12,11 @@ from __future__ import annotations
 MAX_BODY_BYTES = 16 * 1024 * 1024
 # Documents in one JSON "inputs" list: each is summarized separately and the summaries come back together.
 MAX_INPUTS = 100
-# HTML (or rendered Markdown) elements: the parser's tree costs about 1.7 KB per element.
+# HTML (or rendered Markdown) elements parsed into a tree, which costs about 1.7 KB per element; a
+# document with more is read without the parser (precis_summarizer.markup).
 MAX_MARKUP_TAGS = 200_000
+# Digits of a whole number in a JSON body: no field needs more (Python refuses over 4,300 in its own words).
+MAX_NUMBER_DIGITS = 100
 # Upper bounds of the request parameters (lengths count words for the extractive engine, tokens for a
 # transformers model); lower bounds are 0 for min_length and 1 for the others.
 PARAMETER_LIMITS = {

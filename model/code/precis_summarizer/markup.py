@@ -1,10 +1,13 @@
 """Plain text out of HTML (BeautifulSoup) and Markdown (markdown-it, then the HTML path).
 
 Both parsers are imported on first use: most requests are plain text, and start-up time counts.
+Where a parser would lose text (markdown-it skips everything after its nesting limit; past
+MAX_MARKUP_TAGS the tree would cost too much memory), the text is read without it instead.
 """
 
 from __future__ import annotations
 
+import html as entities
 import itertools
 import re
 from functools import cache
@@ -18,6 +21,11 @@ _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
 _BLOCK_END = object()  # marks, on the walk's stack, where a block element's children end
+# markdown-it stops parsing, silently, at this depth (a list level costs two): past it the text is
+# read as plain text. Each level costs a few Python frames, so this stays far from the recursion limit.
+_MARKDOWN_NESTING = 100
+# A tag, a comment or a declaration, read without a parser (never past the next "<": linear time).
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*>|<[!?][^<>]*>")
 
 
 def html_to_text(html: str) -> str:
@@ -47,8 +55,40 @@ def html_to_text(html: str) -> str:
     return tidy("".join(parts))
 
 
-def markdown_to_html(markdown: str) -> str:
-    return _markdown().render(markdown)
+def markdown_text(markdown: str, max_tags: int) -> str:
+    """The text of a Markdown document: rendered and read as HTML, or read as it is where markdown-it
+    would stop at its nesting limit (it drops the rest of the document) or renders too many elements."""
+    parser = _markdown()
+    try:
+        tokens = parser.parse(markdown)
+    except RecursionError:
+        return tidy(markdown)
+    if any(token.level >= _MARKDOWN_NESTING - 2 for token in tokens):
+        return tidy(markdown)
+    return html_text(parser.renderer.render(tokens, parser.options, {}), max_tags)
+
+
+def html_text(html: str, max_tags: int) -> str:
+    """`html_to_text`, or for a document over `max_tags` tags (a parse tree that would cost too much
+    memory) its text read without a parser: unseen elements dropped, block tags breaking paragraphs."""
+    if tag_count(html, stop_at=max_tags + 1) <= max_tags:
+        return html_to_text(html)
+    parts: list[str] = []
+    position, hidden = 0, ""
+    for tag in _TAG.finditer(html):
+        closing, name = tag.group(1), (tag.group(2) or "").lower()
+        if not hidden:
+            parts.append(html[position : tag.start()])
+        position = tag.end()
+        if hidden:
+            hidden = "" if closing and name == hidden else hidden
+        elif name in _NOT_CONTENT and not closing and not tag.group().endswith("/>"):
+            hidden = name
+        elif name in _BLOCKS or name == "br":
+            parts.append("\n\n")
+    if not hidden:
+        parts.append(html[position:])
+    return tidy(entities.unescape("".join(parts)))
 
 
 def tag_count(html: str, stop_at: int) -> int:
@@ -60,7 +100,7 @@ def tag_count(html: str, stop_at: int) -> int:
 def _markdown():
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark")
+    return MarkdownIt("commonmark", {"maxNesting": _MARKDOWN_NESTING})
 
 
 def tidy(text: str) -> str:

@@ -12,8 +12,14 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from precis_summarizer.deadline import NO_DEADLINE, Deadline
-from precis_summarizer.limits import MAX_BODY_BYTES, MAX_INPUTS, MAX_MARKUP_TAGS, PARAMETER_LIMITS
-from precis_summarizer.markup import html_to_text, markdown_to_html, tag_count, tidy
+from precis_summarizer.limits import (
+    MAX_BODY_BYTES,
+    MAX_INPUTS,
+    MAX_MARKUP_TAGS,
+    MAX_NUMBER_DIGITS,
+    PARAMETER_LIMITS,
+)
+from precis_summarizer.markup import html_text, markdown_text, tidy
 
 JSON = "application/json"
 CONTENT_TYPES = ("text/plain", "text/markdown", "text/html", JSON)
@@ -88,9 +94,9 @@ def parse_request(
         request = _from_json(text)
         return SummaryRequest(request.documents, request.batch, request.parameters, deadline)
     if media_type == "text/html":
-        document = _html_text(text)
+        document = html_text(text, MAX_MARKUP_TAGS)
     elif media_type == "text/markdown":
-        document = _html_text(markdown_to_html(text))
+        document = markdown_text(text, MAX_MARKUP_TAGS)
     else:
         document = tidy(text)
     return SummaryRequest([_non_empty(document, media_type)], False, Parameters(), deadline)
@@ -108,15 +114,6 @@ def _check_size(body: Any) -> None:
         raise MalformedRequest(
             f"the request is {size:,} bytes, over the {MAX_BODY_BYTES:,} this endpoint takes"
         )
-
-
-def _html_text(html: str) -> str:
-    tags = tag_count(html, stop_at=MAX_MARKUP_TAGS + 1)
-    if tags > MAX_MARKUP_TAGS:
-        raise MalformedRequest(
-            f"the document has over {MAX_MARKUP_TAGS:,} HTML elements, more than one article"
-        )
-    return html_to_text(html)
 
 
 def _media_type(content_type: str | None) -> tuple[str, str]:
@@ -156,10 +153,12 @@ ARTICLE_METADATA = frozenset({"title", "id", "url", "source", "authors", "publis
 
 def _from_json(text: str) -> SummaryRequest:
     try:
-        payload = json.loads(text)
+        payload = json.loads(text, parse_int=_whole_number_text)
+    except MalformedRequest:
+        raise
     except RecursionError as error:
         raise MalformedRequest("the JSON body nests too deeply to parse") from error
-    except ValueError as error:  # a syntax error, or a number too long to convert
+    except ValueError as error:
         raise MalformedRequest(f"the body is not valid JSON: {error}") from error
     if not isinstance(payload, dict):
         kind = type(payload).__name__
@@ -194,6 +193,16 @@ def _non_empty(document: str, where: str) -> str:
     if not _WORD_CHARACTER.search(document):
         raise MalformedRequest(f"{where} has no words to summarize (no letters or digits)")
     return document
+
+
+def _whole_number_text(digits: str) -> int:
+    """A JSON integer; one too long for any field (Python would refuse it in its own words) is refused."""
+    if len(digits.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise MalformedRequest(
+            f"the JSON body has a number of {len(digits.lstrip('-')):,} digits; numbers may have at most "
+            f"{MAX_NUMBER_DIGITS}"
+        )
+    return int(digits)
 
 
 def _whole_number(name: str, value: Any) -> int | None:

@@ -6,6 +6,8 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Literal, Protocol
 
+from precis_summarizer.words import count_words
+
 
 class Engine(Protocol):
     engine: Literal["extractive", "transformers"]
@@ -23,14 +25,24 @@ class Summary:
     elapsed_ms: int
 
     @classmethod
-    def timed(cls, summary: str, *, source: str, by: Engine, chunks: int, started: float) -> Summary:
-        """The result for `source`, with word counts and the time since `started` (perf_counter)."""
+    def timed(
+        cls,
+        summary: str,
+        *,
+        source: str,
+        by: Engine,
+        chunks: int,
+        started: float,
+        words_in: int | None = None,
+    ) -> Summary:
+        """The result for `source` (its word count if the caller has it), with word counts and the time
+        since `started` (perf_counter)."""
         return cls(
             summary=summary,
             model=by.model_name,
             engine=by.engine,
-            words_in=len(source.split()),
-            words_out=len(summary.split()),
+            words_in=count_words(source) if words_in is None else words_in,
+            words_out=count_words(summary),
             chunks=chunks,
             elapsed_ms=round((time.perf_counter() - started) * 1000),
         )

@@ -18,6 +18,7 @@ from precis_summarizer.extractive import default_word_budget
 from precis_summarizer.request import MalformedRequest, Parameters
 from precis_summarizer.result import Summary
 from precis_summarizer.sentences import segment
+from precis_summarizer.words import count_words
 
 _UNBOUNDED = 1_000_000  # tokenizers without a limit report ~1e30
 _NEWS_TARGET_WORDS = 100
@@ -94,7 +95,7 @@ class TransformersSummarizer:
     ) -> Summary:
         started = time.perf_counter()
         parameters = parameters or Parameters()
-        words_in = len(text.split())
+        words_in = count_words(text)
         generation = self._generation(parameters)
         target = parameters.target_words or default_word_budget(words_in) or _NEWS_TARGET_WORDS
         sentences = [s.text for s in segment(text)]
@@ -103,7 +104,7 @@ class TransformersSummarizer:
         windows = self._windows(sentences)
         partials = self._generate(windows, generation, deadline)
         for _ in range(_MAX_ROUNDS):
-            if len(partials) <= 1 or len(" ".join(partials).split()) <= target:
+            if len(partials) <= 1 or count_words(" ".join(partials)) <= target:
                 break
             partials = self._generate(self._windows(partials), generation, deadline)
         summary = " ".join(p for p in partials if p)

@@ -42,13 +42,23 @@ def shown(value: object) -> str:
 
 
 def terminal_safe(value: object) -> str:
-    """`shown` without the markup escaping, for text written to a terminal directly (not through rich)."""
+    """`shown` without the rich markup escape, for text written to a terminal as it is (csv, stderr)."""
     text = _ESCAPE_SEQUENCE.sub("", str(value))
     return "".join(_visible(char) for char in text)
 
 
+def terminal_safe_json(line: str) -> str:
+    """A JSON text safe on a terminal and still the same JSON: every control or bidi character json.dumps
+    left raw (C1 controls, U+202E; it escapes those below 0x20 itself) written as its `\\uXXXX` escape."""
+    return "".join(char if _safe(char) else f"\\u{ord(char):04x}" for char in line)
+
+
+def _safe(char: str) -> bool:
+    return unicodedata.category(char) != "Cc" and char not in _BIDI_CONTROLS
+
+
 def _visible(char: str) -> str:
-    if char in "\n\t" or (unicodedata.category(char) != "Cc" and char not in _BIDI_CONTROLS):
+    if char in "\n\t" or _safe(char):
         return char
     return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 

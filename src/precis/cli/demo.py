@@ -8,9 +8,7 @@ and reports the wall time and the peak memory of the whole process tree.
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,8 +98,7 @@ def _plain(value: dict):
 
 def endpoint_status(stack: LocalStack) -> dict:
     try:
-        with urllib.request.urlopen(f"{stack.endpoint_runtime_url}/_precis/status", timeout=1) as response:
-            return json.loads(response.read())
+        return stack.endpoint_admin("status", timeout=1)
     except (OSError, ValueError):
         return {}
 

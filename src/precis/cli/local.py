@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +21,7 @@ from precis.cli.demo import run_demo
 from precis.cli.stack_options import JsonOption
 from precis.local.errors import StackError
 from precis.local.foreground import STACK_READY, run_foreground
+from precis.local.gatekeeper import admin_call
 from precis.local.stack import LocalStack
 from precis.local.state import pid_alive, read_state, state_file
 from precis.template import TemplateError, local_outputs
@@ -198,7 +198,7 @@ def status(as_json: JsonOption = False) -> None:
         name: {"pid": pid, "alive": pid_alive(int(pid)), "restarts": restarts.get(name, 0)}
         for name, pid in state["processes"].items()
     }
-    endpoint = _endpoint_status(state["endpoint_runtime_url"])
+    endpoint = _endpoint_status(state["endpoint_runtime_url"], state.get("admin_secret"))
     if as_json:
         print_json({"pid": state["pid"], "processes": processes, "endpoint": endpoint})
         return
@@ -221,10 +221,9 @@ def status(as_json: JsonOption = False) -> None:
     )
 
 
-def _endpoint_status(url: str) -> dict | None:
+def _endpoint_status(url: str, admin_secret: str | None) -> dict | None:
     try:
-        with urllib.request.urlopen(f"{url}/_precis/status", timeout=5) as answer:
-            return json.loads(answer.read())
+        return admin_call(url, "status", admin_secret)
     except (OSError, ValueError):
         return None
 

@@ -16,7 +16,16 @@ from precis_core.domain.models import Status, SummaryRecord
 from rich.table import Table
 from rich.text import Text
 
-from precis.cli.console import console, explained_errors, fail, print_json, shown, status_style
+from precis.cli.console import (
+    console,
+    explained_errors,
+    fail,
+    print_json,
+    shown,
+    status_style,
+    terminal_safe,
+    terminal_safe_json,
+)
 from precis.cli.option_groups import with_option_groups
 from precis.cli.record_table import DOCUMENT, LATENCY, STATUS, WORDS, RecordColumn, record_table, seconds
 from precis.cli.selection import SelectionError, checked, find_record, first, parse_since, select
@@ -230,16 +239,26 @@ def export(
 
 
 def _write(records: Iterable[SummaryRecord], format: ExportFormat, stream) -> int:
+    """The records as csv or jsonl; on a terminal, user text cannot move the cursor, recolour, link or
+    reorder the screen (as `list` and `get` print it), while a file or a pipe gets the data as stored."""
+    terminal = stream.isatty()
     written = 0
     if format is ExportFormat.csv:
         writer = csv.DictWriter(stream, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for record in records:
-            writer.writerow(record.to_dict())
+            row = record.to_dict()
+            if terminal:
+                row = {
+                    name: terminal_safe(value) if isinstance(value, str) else value
+                    for name, value in row.items()
+                }
+            writer.writerow(row)
             written += 1
         return written
     for record in records:
-        stream.write(json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+        line = json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True)
+        stream.write((terminal_safe_json(line) if terminal else line) + "\n")
         written += 1
     return written
 

@@ -56,6 +56,8 @@ class StackTarget:
     runtime_url: str | None = None
     time_scale: float = 1.0
     """The local stack's --time-scale (1 in AWS): reconcile and retry wait out durations on its clock."""
+    admin_secret: str | None = None
+    """The local endpoint's admin API secret, from the running stack's state file (local.gatekeeper)."""
 
     @property
     def is_local(self) -> bool:
@@ -141,14 +143,17 @@ def choose_target(
         return StackTarget(stack_name=stack, region=region)
     state = _read_state(state_file or local_state_file())
     if endpoint_url:
-        running = state is not None and state["endpoint_url"] == endpoint_url.rstrip("/")
-        return _local_target(endpoint_url, region, None, state["time_scale"] if running else 1.0)
+        running = state if state is not None and state["endpoint_url"] == endpoint_url.rstrip("/") else None
+        time_scale, secret = (running["time_scale"], running["admin_secret"]) if running else (1.0, None)
+        return _local_target(endpoint_url, region, None, time_scale, secret)
     if state is None:
         raise TargetNotChosen(
             "no stack chosen: pass --stack NAME for a deployed stack, or --endpoint-url URL for the "
             "local stack (or start one with `precis local up`)"
         )
-    return _local_target(state["endpoint_url"], region, state.get("runtime_url"), state["time_scale"])
+    return _local_target(
+        state["endpoint_url"], region, state.get("runtime_url"), state["time_scale"], state["admin_secret"]
+    )
 
 
 def describe(target: StackTarget, cloudformation=None) -> StackResources:
@@ -176,7 +181,11 @@ def _describe_local(target: StackTarget) -> StackResources:
 
 
 def _local_target(
-    endpoint_url: str, region: str | None, runtime_url: str | None, time_scale: float
+    endpoint_url: str,
+    region: str | None,
+    runtime_url: str | None,
+    time_scale: float,
+    admin_secret: str | None = None,
 ) -> StackTarget:
     endpoint_url = endpoint_url.rstrip("/")
     return StackTarget(
@@ -185,6 +194,7 @@ def _local_target(
         endpoint_url=endpoint_url,
         runtime_url=(runtime_url or _next_port(endpoint_url)).rstrip("/"),
         time_scale=time_scale,
+        admin_secret=admin_secret,
     )
 
 
@@ -206,6 +216,7 @@ def _read_state(path: Path) -> dict | None:
         "endpoint_url": state["endpoint_url"],
         "runtime_url": state.get("endpoint_runtime_url"),
         "time_scale": float(state.get("time_scale") or 1.0),
+        "admin_secret": state.get("admin_secret"),
     }
 
 

@@ -8,7 +8,6 @@ where there is no SageMaker control plane.
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +28,7 @@ from precis.cli.console import console, explained_errors, print_json, shown
 from precis.cli.option_groups import with_option_groups
 from precis.cli.resources import StackResources, TargetError
 from precis.cli.stack_options import JsonOption, Target, open_store
+from precis.local.gatekeeper import admin_call
 
 NAMESPACE = "AWS/SageMaker"
 METRICS = ("ApproximateBacklogSize", "ApproximateAgeOfOldestRequest", "HasBacklogWithoutCapacity")
@@ -88,7 +88,7 @@ def latest_metrics(cloudwatch, endpoint_name: str, now: datetime) -> dict[str, f
 
 def endpoint_capacity(resources: StackResources) -> EndpointCapacity:
     if resources.target.is_local:
-        return _local_capacity(resources.target.runtime_url or "")
+        return _local_capacity(resources.target.runtime_url or "", resources.target.admin_secret)
     description = resources.target.client("sagemaker").describe_endpoint(EndpointName=resources.endpoint_name)
     variant = (description.get("ProductionVariants") or [{}])[0]
     return EndpointCapacity(
@@ -98,10 +98,9 @@ def endpoint_capacity(resources: StackResources) -> EndpointCapacity:
     )
 
 
-def _local_capacity(runtime_url: str) -> EndpointCapacity:
+def _local_capacity(runtime_url: str, admin_secret: str | None) -> EndpointCapacity:
     try:
-        with urllib.request.urlopen(f"{runtime_url}/_precis/status", timeout=5) as response:
-            status = json.loads(response.read())
+        status = admin_call(runtime_url, "status", admin_secret)
     except (urllib.error.URLError, OSError, ValueError) as error:
         raise TargetError(f"cannot reach the local endpoint at {runtime_url}: {error}") from None
     # Like SageMaker: an endpoint scaled to zero is still InService and takes requests.

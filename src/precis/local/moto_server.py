@@ -39,6 +39,7 @@ from moto.sqs import models as sqs_models
 from moto.sqs.models import Message, SQSBackend
 
 from precis.local.dynamodb_reserved import RefuseReservedWords
+from precis.local.gatekeeper import Gatekeeper
 from precis.local.moto_http import RequestLog, make_server
 
 
@@ -86,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m precis.local.moto_server")
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
+    parser.add_argument("--moto-api", action="store_true", help="serve moto's /moto-api (reset, state)")
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto.server sets it: moto builds URLs from it
     sqs_models.unix_time = unix_time
@@ -93,6 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     SQSBackend.is_message_valid_based_on_retention_period = is_retained
     route_with_a_fixed_module_list()
     app = RefuseReservedWords(AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)))
+    app = Gatekeeper(app, args.port, moto_api=args.moto_api)  # AWS clients only (precis.local.gatekeeper)
     log = RequestLog(sys.stderr.buffer)
     server = make_server(args.host, args.port, app, log)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

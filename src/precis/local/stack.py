@@ -10,12 +10,11 @@ stack). Only moto's server dying ends a stack: all of its state is in that proce
 
 from __future__ import annotations
 
-import json
 import os
+import secrets
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,10 @@ from botocore.config import Config
 from precis import paths
 from precis.local import lambda_runtime
 from precis.local.errors import StackError
+from precis.local.gatekeeper import ADMIN_SECRET_VARIABLE, admin_call
 from precis.local.ports import free_port_pair
 from precis.local.provisioning import provision
 from precis.local.sagemaker import endpoint as local_endpoint
-from precis.local.sagemaker.server import STATUS_PATH
 from precis.local.supervisor import ChildProcess, Supervisor
 from precis.local.wiring import FunctionWiring, wire_functions
 from precis.template import Stack, load_stack
@@ -66,6 +65,7 @@ class LocalStack:
         region: str = "us-east-1",
         log_dir: Path | None = None,
         function_concurrency: int = 1,
+        moto_api: bool = False,
     ):
         if time_scale <= 0:
             raise StackError("--time-scale must be positive")
@@ -85,6 +85,10 @@ class LocalStack:
         self.state_dir = paths.project_root() / ".precis" / "local"
         self.log_dir = Path(log_dir) if log_dir else self.state_dir / "logs"
         self.function_concurrency = function_concurrency
+        self.moto_api = moto_api
+        # The endpoint's admin API (/_precis/…) answers only with this (precis.local.gatekeeper); the CLI
+        # reads it from the state file.
+        self.admin_secret = secrets.token_urlsafe(32)
         self.port = 0
         self.supervisor = Supervisor(self.log_dir)
         self.startup_seconds = 0.0
@@ -132,8 +136,11 @@ class LocalStack:
 
     def endpoint_status(self) -> dict:
         """The local endpoint's own view: instances, backlog, counts, scaling activities."""
-        with urllib.request.urlopen(f"{self.endpoint_runtime_url}{STATUS_PATH}", timeout=5) as response:
-            return json.loads(response.read())
+        return self.endpoint_admin("status")
+
+    def endpoint_admin(self, path: str, changes: dict | None = None, timeout: float = 5) -> dict:
+        """The endpoint's admin API: GET /_precis/<path>, or POST `changes` to it (faults)."""
+        return admin_call(self.endpoint_runtime_url, path, self.admin_secret, changes, timeout)
 
     def pids(self) -> dict[str, int]:
         return self.supervisor.pids()
@@ -153,6 +160,7 @@ class LocalStack:
             "log_dir": str(self.log_dir),
             "outputs": self.outputs,
             "started_at": self.started_at,
+            "admin_secret": self.admin_secret,
         }
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -173,9 +181,8 @@ class LocalStack:
             moto = self.supervisor.spawn(
                 "moto", self._moto_command(), self._base_environment(), None, essential=True
             )
-            self.supervisor.spawn(
-                "endpoint", self._endpoint_command(), self._base_environment(), local_endpoint.READY
-            )
+            endpoint_env = {**self._base_environment(), ADMIN_SECRET_VARIABLE: self.admin_secret}
+            self.supervisor.spawn("endpoint", self._endpoint_command(), endpoint_env, local_endpoint.READY)
             for function in self.functions.values():
                 self._spawn_function(function)
             moto.wait_listening(self.port)
@@ -222,7 +229,8 @@ class LocalStack:
         }
 
     def _moto_command(self) -> list[str]:
-        return [sys.executable, "-m", "precis.local.moto_server", "-H", "127.0.0.1", "-p", str(self.port)]
+        command = [sys.executable, "-m", "precis.local.moto_server", "-H", "127.0.0.1", "-p", str(self.port)]
+        return command + ["--moto-api"] if self.moto_api else command
 
     def _endpoint_command(self) -> list[str]:
         command = [

@@ -64,10 +64,13 @@ def claim_state(path: Path) -> None:
 
 
 def write_state(state: dict, path: Path) -> None:
-    """Replaces the file's content at once, so a reader never sees half of it."""
+    """Replaces the file's content at once, so a reader never sees half of it; only its owner may read
+    it (it holds the endpoint's admin secret)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(state, indent=2))
+    with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        os.fchmod(file.fileno(), 0o600)
+        json.dump(state, file, indent=2)
     temporary.replace(path)
 
 

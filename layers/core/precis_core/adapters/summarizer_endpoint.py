@@ -3,18 +3,29 @@
 Throttling and 5xx are retried by botocore (standard mode) inside the call; what still fails is
 `EndpointUnavailable` (raise, so Lambda retries). A validation error cannot succeed on retry and
 becomes `EndpointRejected`, which the submit service records as FAILED.
+
+Each call names its output object itself (`Filename`, a random name): SageMaker would otherwise name
+it after the InferenceId, which anyone allowed to call InvokeEndpointAsync can repeat (SageMaker does
+not refuse a repeated id) to write that object. The record function trusts only the location this call
+was given, so only this request's output can complete the record (docs/ARCHITECTURE.md, trust boundary).
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from precis_core.domain.models import AcceptedInference, EndpointRejected, EndpointUnavailable
 
 # Errors that say the request itself is wrong (or names something that does not exist).
 NON_RETRYABLE = frozenset({"ValidationError", "ValidationException"})
+
+
+def output_filename() -> str:
+    """A name no other request can know: 96 random bits, within Filename's pattern and 32 characters."""
+    return f"{secrets.token_hex(12)}.out"
 
 
 class SummarizerEndpoint:
@@ -39,6 +50,7 @@ class SummarizerEndpoint:
                 InferenceId=inference_id,
                 RequestTTLSeconds=self.request_ttl_seconds,
                 InvocationTimeoutSeconds=self.invocation_timeout_seconds,
+                Filename=output_filename(),
             )
         except ClientError as error:
             details = error.response.get("Error", {})
@@ -47,6 +59,8 @@ class SummarizerEndpoint:
             if code in NON_RETRYABLE:
                 raise EndpointRejected(f"the endpoint rejected the request ({message})") from error
             raise EndpointUnavailable(f"the endpoint did not take the request ({message})") from error
+        except ParamValidationError as error:  # refused before sending: the same request always will be
+            raise EndpointRejected(f"the request is not valid for InvokeEndpointAsync ({error})") from error
         except BotoCoreError as error:
             raise EndpointUnavailable(f"the endpoint could not be reached ({error})") from error
         return AcceptedInference(

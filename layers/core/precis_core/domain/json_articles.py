@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from precis_core.domain.limits import ARTICLE_METADATA, MAX_INPUTS, PARAMETER_LIMITS
+from precis_core.domain.limits import ARTICLE_METADATA, MAX_INPUTS, MAX_NUMBER_DIGITS, PARAMETER_LIMITS
 from precis_core.domain.models import InvalidArticle
 
 TEXT_FIELDS = ("text", "article", "inputs")
@@ -18,7 +18,9 @@ WORD_CHARACTER = re.compile(r"[^\W_]")
 def check_json_article(text: str) -> dict[str, Any]:
     """The parsed article object; InvalidArticle naming the first rule it breaks."""
     try:
-        payload = json.loads(text)
+        payload = json.loads(text, parse_int=_whole_number)
+    except InvalidArticle:
+        raise
     except RecursionError as error:
         raise InvalidArticle("the .json file nests too deeply to parse") from error
     except json.JSONDecodeError as error:
@@ -40,6 +42,16 @@ def check_json_article(text: str) -> dict[str, Any]:
     _check_parameters(payload.get("parameters"))
     _check_texts(present[0], payload[present[0]])
     return payload
+
+
+def _whole_number(digits: str) -> int:
+    """A JSON integer; one too long for any field is refused here, not in Python's internal words."""
+    length = len(digits.lstrip("-"))
+    if length > MAX_NUMBER_DIGITS:
+        raise InvalidArticle(
+            f"the .json file has a number of {length:,} digits; numbers may have at most {MAX_NUMBER_DIGITS}"
+        )
+    return int(digits)
 
 
 def has_words(text: str) -> bool:

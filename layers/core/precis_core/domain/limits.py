@@ -8,6 +8,7 @@ from __future__ import annotations
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_INPUTS = 100
+MAX_NUMBER_DIGITS = 100
 PARAMETER_LIMITS = {
     "max_length": 1024,
     "min_length": 1024,

@@ -23,6 +23,7 @@ from precis_core.adapters import articles
 from precis_core.adapters.articles import ArticleSource
 from precis_core.adapters.summary_store import SummaryStore
 from precis_core.domain.ids import document_id, inference_id, timestamp
+from precis_core.domain.input_location import check_input_location
 from precis_core.domain.models import (
     ArticleRef,
     Dispatch,
@@ -201,6 +202,7 @@ class SubmitService:
     def _check(self, ref: ArticleRef) -> articles.Article | None:
         """The checked article; InvalidArticle if it cannot be summarized, None if it was overwritten."""
         articles.content_type_for(ref.key)
+        check_input_location(str(ref.location))
         stored, sample = self.source.read_start(ref)
         if not ref.version_id and ref.etag and stored.etag and stored.etag != ref.etag:
             return None

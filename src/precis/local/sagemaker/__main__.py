@@ -15,6 +15,7 @@ from botocore.config import Config
 
 from precis import paths
 from precis.local.clock import ScaledClock
+from precis.local.gatekeeper import ADMIN_SECRET_VARIABLE
 from precis.local.sagemaker.endpoint import READY, LocalEndpoint
 from precis.local.sagemaker.endpoint_settings import MODEL_SERVER_TIMEOUT, EndpointSettings
 from precis.local.sagemaker.journal import RequestJournal
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         time_scale=args.time_scale,
         journal=RequestJournal(args.journal) if args.journal else None,
+        admin_secret=os.environ.pop(ADMIN_SECRET_VARIABLE, None),  # not passed on to the model
     )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

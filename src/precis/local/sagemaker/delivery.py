@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from precis.local.sagemaker.endpoint_settings import EndpointSettings
 from precis.scaling.metrics import NAMESPACE, MinuteMetrics
@@ -51,10 +50,12 @@ def timestamp(moment: datetime) -> str:
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
-    parsed = urlparse(uri)
-    if parsed.scheme != "s3" or not parsed.netloc or not parsed.path.strip("/"):
+    """Bucket and key, the key exactly as written: not through urlparse, which drops tabs and line breaks
+    and reads `?` and `#` in a key as a query and a fragment."""
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    if not uri.startswith("s3://") or not bucket or not key:
         raise InputLocationError(f"{uri!r} is not an s3://bucket/key URI")
-    return parsed.netloc, parsed.path.lstrip("/")
+    return bucket, key
 
 
 class AsyncResults:

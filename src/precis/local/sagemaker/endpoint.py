@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,10 @@ class LocalEndpoint:
         port: int = 0,
         time_scale: float = 1.0,
         journal: RequestJournal | None = None,
+        admin_secret: str | None = None,
     ) -> None:
+        # What the admin API (/_precis/…) needs in its header (precis.local.gatekeeper).
+        self.admin_secret = admin_secret or secrets.token_urlsafe(32)
         results = AsyncResults(settings, s3=s3, sns=sns, cloudwatch=cloudwatch)
         self.runtime = EndpointRuntime(
             policy,
@@ -48,7 +52,7 @@ class LocalEndpoint:
             journal=journal,
             initial_instances=settings.initial_instance_count,
         )
-        self.server = AsyncInvocationServer(("127.0.0.1", port), settings, self.runtime)
+        self.server = AsyncInvocationServer(("127.0.0.1", port), settings, self.runtime, self.admin_secret)
         self._serving = threading.Thread(target=self.server.serve_forever, name="endpoint-http")
 
     @property
@@ -86,6 +90,7 @@ class LocalEndpoint:
         port: int = 0,
         time_scale: float = 1.0,
         journal: RequestJournal | None = None,
+        admin_secret: str | None = None,
     ) -> LocalEndpoint:
         return cls(
             EndpointSettings.from_stack(stack),
@@ -98,4 +103,5 @@ class LocalEndpoint:
             port=port,
             time_scale=time_scale,
             journal=journal,
+            admin_secret=admin_secret,
         )

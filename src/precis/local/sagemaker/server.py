@@ -10,6 +10,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
+from precis.local.gatekeeper import Request, refusal
 from precis.local.sagemaker.delivery import AsyncRequest
 from precis.local.sagemaker.endpoint_settings import EndpointSettings
 from precis.local.sagemaker.faults import FaultError
@@ -19,8 +20,13 @@ INVOCATIONS = re.compile(r"^/endpoints/([^/]+)/async-invocations/?$")
 STATUS_PATH = "/_precis/status"
 FAULTS_PATH = "/_precis/faults"
 JOURNAL_PATH = "/_precis/journal"
-INPUT_LOCATION = re.compile(r"^(https|s3)://([^/]+)/?(.*)$")
-INFERENCE_ID = re.compile(r"^\S[\x20-\x7e]*$")
+# The service model's patterns, as SageMaker (Java) reads them: `.` matches no line terminator, lengths
+# count UTF-16 code units, \p{Print} is printable ASCII.
+_ANY = r"[^\n\r\u0085\u2028\u2029]"
+INPUT_LOCATION = re.compile(rf"(https|s3)://([^/]+)/?({_ANY}*)")
+INFERENCE_ID = re.compile(r"\S[\x20-\x7e]*")
+FILENAME = re.compile(r"(?!.*\..*\.)[a-zA-Z0-9][a-zA-Z0-9-_.]*")
+PATH_EXTENSION = re.compile(r"(?!s3:|https:)[a-zA-Z0-9!_.*'()/-]+")
 HEADER = "X-Amzn-SageMaker-"
 
 
@@ -33,11 +39,16 @@ class AsyncInvocationServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(
-        self, address: tuple[str, int], settings: EndpointSettings, runtime: EndpointRuntime
+        self,
+        address: tuple[str, int],
+        settings: EndpointSettings,
+        runtime: EndpointRuntime,
+        admin_secret: str | None = None,
     ) -> None:
         super().__init__(address, AsyncInvocationHandler)
         self.settings = settings
         self.runtime = runtime
+        self.admin_secret = admin_secret
 
     @property
     def url(self) -> str:
@@ -54,6 +65,8 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         body = self._read_body()
+        if self._refused():
+            return
         path = self.path.split("?")[0]
         if path == FAULTS_PATH:
             self._set_faults(body)
@@ -82,6 +95,8 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
         self._send_json(HTTPStatus.ACCEPTED, {"InferenceId": request.inference_id}, headers)
 
     def do_GET(self) -> None:  # noqa: N802
+        if self._refused():
+            return
         path = self.path.split("?")[0]
         if path == STATUS_PATH:
             self._send_json(HTTPStatus.OK, self.server.runtime.status())
@@ -93,6 +108,20 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
             self._send_error(
                 HTTPStatus.NOT_FOUND, "UnknownOperationException", f"no operation at {self.path}"
             )
+
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        """A CORS preflight is never answered with an allow: refused like any unsigned request."""
+        self._read_body()
+        self._refused()
+
+    def _refused(self) -> bool:
+        """True, once answered, for what precis.local.gatekeeper refuses (unsigned, foreign, no secret)."""
+        path, _, query = self.path.partition("?")
+        request = Request(self.command, path, query, dict(self.headers.items()))
+        refused = refusal(request, self.server.server_address[1], admin_secret=self.server.admin_secret)
+        if refused is not None:
+            self._send_error(HTTPStatus(refused.status), refused.code, refused.message)
+        return refused is not None
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002
         """Quiet: one line per request would drown the stack's own output."""
@@ -108,13 +137,13 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
                 "1 validation error detected: Value null at 'inputLocation' failed to satisfy constraint: "
                 "Member must not be null"
             )
-        if not INPUT_LOCATION.match(input_location) or len(input_location) > 1024:
+        if not INPUT_LOCATION.fullmatch(input_location) or _utf16_length(input_location) > 1024:
             raise ValidationError(
                 f"1 validation error detected: Value '{input_location}' at 'inputLocation' failed to satisfy "
                 "constraint: Member must satisfy regular expression pattern: ^(https|s3)://([^/]+)/?(.*)$"
             )
         inference_id = self._header("Inference-Id") or str(uuid.uuid4())
-        if len(inference_id) > 64 or not INFERENCE_ID.match(inference_id):
+        if _utf16_length(inference_id) > 64 or not INFERENCE_ID.fullmatch(inference_id):
             raise ValidationError(
                 "1 validation error detected: Value at 'inferenceId' failed to satisfy constraint: "
                 "Member must have length less than or equal to 64 and be printable"
@@ -122,6 +151,9 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
         ttl = self._seconds("RequestTTLSeconds", 60, 21600, capacity.request_ttl)
         timeout = self._seconds("InvocationTimeoutSeconds", 1, 3600, capacity.invocation_timeout)
         extension, filename = self._header("S3OutputPathExtension"), self._header("Filename")
+        # SageMaker takes a repeated InferenceId or any valid Filename: the object is written (again) there.
+        _check_pattern("filename", filename, FILENAME, 32)
+        _check_pattern("s3OutputPathExtension", extension, PATH_EXTENSION, 512)
         request = AsyncRequest(
             inference_id=inference_id,
             input_location=input_location,
@@ -183,6 +215,20 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+
+
+def _check_pattern(member: str, value: str | None, pattern: re.Pattern, longest: int) -> None:
+    """ValidationError, in SageMaker's words, for an optional header outside its pattern or length."""
+    if value is not None and (_utf16_length(value) > longest or not pattern.fullmatch(value)):
+        raise ValidationError(
+            f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: "
+            f"Member must satisfy regular expression pattern: {pattern.pattern} and have length less than "
+            f"or equal to {longest}"
+        )
+
+
+def _utf16_length(value: str) -> int:
+    return len(value.encode("utf-16-le")) // 2
 
 
 def _utf8(value: str) -> str:

@@ -1,0 +1,66 @@
+"""moto's server as the local stack runs it (`python -m precis.local.moto_server`), over real HTTP."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from precis.local.ports import free_port_pair
+
+REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class MotoServer:
+    url: str
+    log: Path
+
+    def client(self, service: str, **config):
+        """A boto3 client on the server: signed with SigV4 (test keys), as every AWS client signs."""
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=REGION,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=Config(max_pool_connections=32, retries={"mode": "standard"}, **config),
+        )
+
+
+@pytest.fixture(scope="module")
+def start_moto(tmp_path_factory) -> Iterator[Callable[..., MotoServer]]:
+    """`start_moto(*flags)`: a server on a free port, its log in a file; all stopped after the module."""
+    servers: list[subprocess.Popen] = []
+
+    def start(*flags: str) -> MotoServer:
+        port = free_port_pair()
+        log = tmp_path_factory.mktemp("moto") / "moto.log"
+        command = [sys.executable, "-m", "precis.local.moto_server", "-H", "127.0.0.1", "-p", str(port)]
+        command += flags
+        with log.open("wb") as output:
+            servers.append(subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT))
+        deadline = time.monotonic() + 30
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            assert servers[-1].poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        return MotoServer(f"http://127.0.0.1:{port}", log)
+
+    yield start
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def moto(start_moto) -> MotoServer:
+    """The server as the stack starts it."""
+    return start_moto()
