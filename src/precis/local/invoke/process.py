@@ -49,12 +49,16 @@ class FunctionProcess:
     environment: dict[str, str]
 
 
+Payload = dict | list | str | int | float | bool | None
+"""A response as JSON decodes it (or the text itself when it is not JSON)."""
+
+
 @dataclass(frozen=True)
 class InvokeResult:
     request_id: str
     status: str
     """`success`, `error` (the handler raised), `timeout`, `out of memory`, `init error` or `exit`."""
-    payload: dict | list | str | int | float | bool | None
+    payload: Payload
     init_ms: float
     duration_ms: float
     billed_ms: int
@@ -141,7 +145,7 @@ def invoke(
 
 def _watch(
     function: FunctionProcess, api: RuntimeApi, process: subprocess.Popen, request_id: str, writer: _LogWriter
-) -> tuple[str, object, int]:
+) -> tuple[str, Payload, int]:
     """Waits for the invocation's end, the process's exit, its timeout or its memory limit."""
     peak = 0
     limit_bytes = function.memory_mb * _MIB
@@ -194,7 +198,7 @@ def _platform_error(error_type: str, request_id: str, message: str) -> dict:
     return {"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {message}"}
 
 
-def _json_or_text(body: bytes) -> object:
+def _json_or_text(body: bytes) -> Payload:
     try:
         return json.loads(body)
     except ValueError:
