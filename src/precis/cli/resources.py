@@ -9,19 +9,31 @@ With neither, a running local stack (its state file) is used, else the command s
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from precis_core.adapters.clients import ClientFactory
 
 from precis.local.state import read_state
 from precis.local.state import state_file as local_state_file
 from precis.template import load_stack
+
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker_runtime import SageMakerRuntimeClient
+    from mypy_boto3_service_quotas import ServiceQuotasClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
 
 # Uploads go under this prefix, one folder per collection (the template's INPUT_PREFIX and S3 filter).
 INPUT_PREFIX = "incoming/"
@@ -63,21 +75,63 @@ class StackTarget:
 
     def session(self) -> boto3.Session:
         if self.is_local:
-            return boto3.Session(region_name=self.region or LOCAL_REGION, **LOCAL_CREDENTIALS)
+            return boto3.Session(
+                LOCAL_CREDENTIALS["aws_access_key_id"],
+                LOCAL_CREDENTIALS["aws_secret_access_key"],
+                region_name=self.region or LOCAL_REGION,
+            )
         return boto3.Session(region_name=self.region)
 
-    def client(self, service: str, session: boto3.Session | None = None):
+    # The services the CLI calls, typed by boto3's stubs; any other name gives an untyped client.
+    @overload
+    def client(self, service: Literal["s3"], session: boto3.Session | None = None) -> S3Client: ...
+    @overload
+    def client(
+        self, service: Literal["dynamodb"], session: boto3.Session | None = None
+    ) -> DynamoDBClient: ...
+    @overload
+    def client(
+        self, service: Literal["sagemaker-runtime"], session: boto3.Session | None = None
+    ) -> SageMakerRuntimeClient: ...
+    @overload
+    def client(
+        self, service: Literal["sagemaker"], session: boto3.Session | None = None
+    ) -> SageMakerClient: ...
+    @overload
+    def client(
+        self, service: Literal["cloudwatch"], session: boto3.Session | None = None
+    ) -> CloudWatchClient: ...
+    @overload
+    def client(
+        self, service: Literal["cloudformation"], session: boto3.Session | None = None
+    ) -> CloudFormationClient: ...
+    @overload
+    def client(self, service: Literal["lambda"], session: boto3.Session | None = None) -> LambdaClient: ...
+    @overload
+    def client(
+        self, service: Literal["service-quotas"], session: boto3.Session | None = None
+    ) -> ServiceQuotasClient: ...
+    @overload
+    def client(self, service: Literal["sns"], session: boto3.Session | None = None) -> SNSClient: ...
+    @overload
+    def client(self, service: Literal["sqs"], session: boto3.Session | None = None) -> SQSClient: ...
+    @overload
+    def client(self, service: str, session: boto3.Session | None = None) -> Any: ...
+    def client(self, service: str, session: boto3.Session | None = None) -> Any:
         """A boto3 client for this target; offline, SageMaker runtime goes to the local endpoint."""
         session = session or self.session()
-        if not self.is_local:
-            return session.client(service, config=_RETRIES)
         url = self.runtime_url if service == "sagemaker-runtime" else self.endpoint_url
-        return session.client(service, endpoint_url=url, config=_RETRIES)
+        # boto3's stubs type client() per literal service name; the overloads above give callers that type.
+        return session.client(service, endpoint_url=url, config=_RETRIES)  # type: ignore[call-overload]
 
-    def client_factory(self) -> Callable[[str], Any]:
+    def client_factory(self) -> ClientFactory:
         """`client(service)`, every client from one session: what precis_core.composition wires with."""
         session = self.session()
-        return lambda service: self.client(service, session)
+
+        def client(service: str) -> Any:
+            return self.client(service, session)
+
+        return client
 
 
 @dataclass(frozen=True)
@@ -142,7 +196,7 @@ def choose_target(
     state = _read_state(state_file or local_state_file())
     if endpoint_url:
         running = state is not None and state["endpoint_url"] == endpoint_url.rstrip("/")
-        return _local_target(endpoint_url, region, None, state["time_scale"] if running else 1.0)
+        return _local_target(endpoint_url, region, None, state["time_scale"] if state and running else 1.0)
     if state is None:
         raise TargetNotChosen(
             "no stack chosen: pass --stack NAME for a deployed stack, or --endpoint-url URL for the "

@@ -23,13 +23,14 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks
 _DOCUMENT_ID = re.compile(r"^[0-9a-f]{32}$")
 _PAGE = 100
 T = TypeVar("T")
+S = TypeVar("S", bound=str | None)
 
 
 class SelectionError(ValueError):
     """The user's --since, id or URI cannot be understood; the message says what is accepted."""
 
 
-def checked(parse: Callable[[str], T], text: str) -> T:
+def checked(parse: Callable[[S], T], text: S) -> T:
     """`parse(text)`, a usage error (exit 2) with the parser's explanation when the user's text is wrong."""
     try:
         return parse(text)
@@ -161,7 +162,7 @@ def _pages(query) -> Iterator[SummaryRecord]:
 
 
 def first(records: Iterable[SummaryRecord], limit: int | None) -> list[SummaryRecord]:
-    out = []
+    out: list[SummaryRecord] = []
     for record in records:
         if limit is not None and len(out) >= limit:
             break

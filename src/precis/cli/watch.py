@@ -12,9 +12,10 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from precis_core.adapters.summary_store import SummaryStore
@@ -90,7 +91,8 @@ def endpoint_capacity(resources: StackResources) -> EndpointCapacity:
     if resources.target.is_local:
         return _local_capacity(resources.target.runtime_url or "")
     description = resources.target.client("sagemaker").describe_endpoint(EndpointName=resources.endpoint_name)
-    variant = (description.get("ProductionVariants") or [{}])[0]
+    variants: Sequence[Mapping[str, Any]] = description.get("ProductionVariants") or [{}]
+    variant = variants[0]
     return EndpointCapacity(
         status=description["EndpointStatus"],
         current_instances=variant.get("CurrentInstanceCount"),
@@ -172,8 +174,8 @@ def render(snapshot: Snapshot) -> Group:
     return Group(header, Text(""), documents)
 
 
-def _number(value: float | None) -> str:
-    return "-" if value is None else f"{round(value):d}"
+def _number(value: float | str | None) -> str:
+    return "-" if value is None else f"{round(float(value)):d}"
 
 
 @with_option_groups

@@ -54,7 +54,7 @@ def _create_event_queue(function: FunctionWiring, sqs, sns) -> None:
         Attributes={"VisibilityTimeout": str(function.event_queue_visibility_seconds)},
     )
     for subscription in function.subscriptions:
-        request = {
+        request: dict[str, Any] = {
             "TopicArn": subscription.topic_arn,
             "Protocol": "sqs",
             "Endpoint": function.event_queue_arn,

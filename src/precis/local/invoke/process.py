@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, Protocol
 
 from precis.local.invoke.runtime_api import Invocation, Outcome, RuntimeApi
 
@@ -47,6 +47,13 @@ class FunctionProcess:
     memory_mb: int
     timeout_seconds: int
     environment: dict[str, str]
+
+
+class TextSink(Protocol):
+    """Where the log lines go: a text file or anything with its write and flush."""
+
+    def write(self, text: str, /) -> object: ...
+    def flush(self) -> object: ...
 
 
 Payload = dict | list | str | int | float | bool | None
@@ -86,7 +93,7 @@ class InvokeResult:
 
 
 def invoke(
-    function: FunctionProcess, event: bytes, log: TextIO, request_id: str | None = None
+    function: FunctionProcess, event: bytes, log: TextSink, request_id: str | None = None
 ) -> InvokeResult:
     """Runs the handler once on `event` (JSON bytes); its logs and Lambda's lines go to `log`."""
     request_id = request_id or str(uuid.uuid4())
@@ -233,7 +240,7 @@ def _timestamp() -> str:
 class _LogWriter:
     """Whole lines to the log from several threads (the process's output, the runtime's frames, ours)."""
 
-    def __init__(self, log: TextIO) -> None:
+    def __init__(self, log: TextSink) -> None:
         self._log = log
         self._lock = threading.Lock()
 
