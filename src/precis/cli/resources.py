@@ -24,6 +24,7 @@ from precis.local.state import state_file as local_state_file
 from precis.template import load_stack
 
 if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from botocore.client import BaseClient
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -205,7 +206,7 @@ def choose_target(
     return _local_target(state["endpoint_url"], region, state.get("runtime_url"), state["time_scale"])
 
 
-def describe(target: StackTarget, cloudformation=None) -> StackResources:
+def describe(target: StackTarget, cloudformation: CloudFormationClient | None = None) -> StackResources:
     """Reads the resource names of the target's stack."""
     if target.is_local:
         return _describe_local(target)
@@ -263,5 +264,5 @@ def _read_state(path: Path) -> dict | None:
     }
 
 
-def _region_of(client) -> str:
+def _region_of(client: BaseClient) -> str:
     return client.meta.region_name or os.environ.get("AWS_DEFAULT_REGION", "?")

@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from precis_core.adapters.summary_store import SummaryStore
@@ -30,6 +30,10 @@ from precis.cli.console import console, explained_errors, print_json, shown
 from precis.cli.option_groups import with_option_groups
 from precis.cli.resources import StackResources, TargetError
 from precis.cli.stack_options import JsonOption, Target, open_store
+
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.type_defs import MetricDataQueryTypeDef
 
 NAMESPACE = "AWS/SageMaker"
 METRICS = ("ApproximateBacklogSize", "ApproximateAgeOfOldestRequest", "HasBacklogWithoutCapacity")
@@ -55,10 +59,12 @@ class Snapshot:
         return asdict(self)
 
 
-def latest_metrics(cloudwatch, endpoint_name: str, now: datetime) -> dict[str, float | str | None]:
+def latest_metrics(
+    cloudwatch: CloudWatchClient, endpoint_name: str, now: datetime
+) -> dict[str, float | str | None]:
     """The newest one-minute datapoint of each async backlog metric (None when none was published),
     and when it was published: the metrics trail the documents by up to a minute."""
-    queries = [
+    queries: list[MetricDataQueryTypeDef] = [
         {
             "Id": f"m{index}",
             "MetricStat": {
@@ -129,7 +135,9 @@ def in_flight(store: SummaryStore, now: datetime, limit: int) -> list[dict]:
     ]
 
 
-def take_snapshot(resources: StackResources, store: SummaryStore, cloudwatch, limit: int) -> Snapshot:
+def take_snapshot(
+    resources: StackResources, store: SummaryStore, cloudwatch: CloudWatchClient, limit: int
+) -> Snapshot:
     now = datetime.now(UTC)
     return Snapshot(
         at=now.strftime("%H:%M:%S"),
