@@ -77,8 +77,8 @@ class StackTarget:
     def session(self) -> boto3.Session:
         if self.is_local:
             return boto3.Session(
-                LOCAL_CREDENTIALS["aws_access_key_id"],
-                LOCAL_CREDENTIALS["aws_secret_access_key"],
+                aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
+                aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
                 region_name=self.region or LOCAL_REGION,
             )
         return boto3.Session(region_name=self.region)
