@@ -26,9 +26,10 @@ venv: $(BIN)/precis ## create .venv with precis, the ML extra and the test tools
 demo: venv ## start the offline stack, summarize the sample articles, print them, stop
 	$(BIN)/precis local demo
 
-lint: venv ## ruff check and ruff format --check over the whole tree (settings in pyproject.toml)
+lint: venv ## ruff check, ruff format --check, and mypy over src, layers, model, functions (settings in pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 unit: venv ## every test that needs no running local stack (core, CLI, model, template, local endpoint)
 	$(BIN)/pytest -m "not integration"

@@ -74,6 +74,7 @@ def _import(path: Path) -> ModuleType:
         raise InferenceScriptError(f"no inference script at {path}")
     name = f"precis_inference_{path.stem}_{next(_module_ids)}"
     spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None  # a .py file that exists always has a loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -7,10 +7,8 @@ or a deployed stack's parameters) and `client`, which returns a boto3 client for
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from precis_core.adapters.articles import ArticleSource
+from precis_core.adapters.clients import ClientFactory
 from precis_core.adapters.inference_outputs import InferenceOutputs, ResultPaths
 from precis_core.adapters.summarizer_endpoint import SummarizerEndpoint
 from precis_core.adapters.summary_store import SummaryStore
@@ -24,8 +22,6 @@ from precis_core.services.dispatch import Dispatcher
 from precis_core.services.reconcile import Reconciler
 from precis_core.services.record import RecordService
 from precis_core.services.submit import SubmitService
-
-ClientFactory = Callable[[str], Any]
 
 
 def submit_service(settings: SubmitSettings, client: ClientFactory) -> SubmitService:

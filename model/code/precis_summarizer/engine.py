@@ -42,11 +42,11 @@ def load_summarizer(model_dir: str | Path, environ: Mapping[str, str] = os.envir
     batch_size = map_batch_size(environ)
     model_id = environ.get(MODEL_ID_VARIABLE, "").strip() or None
     revision = environ.get(MODEL_REVISION_VARIABLE, "").strip() or None
-    if (model_dir / "config.json").is_file() or model_id:
-        if (model_dir / "config.json").is_file():
-            return TransformersSummarizer.load(
-                model_dir, model_name=model_id or model_dir.name, batch_size=batch_size
-            )
+    if (model_dir / "config.json").is_file():
+        return TransformersSummarizer.load(
+            model_dir, model_name=model_id or model_dir.name, batch_size=batch_size
+        )
+    if model_id:
         label = f"{model_id}@{revision}" if revision else model_id
         return TransformersSummarizer.load(
             model_id, model_name=label, revision=revision, batch_size=batch_size

@@ -17,6 +17,7 @@ import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -183,7 +184,7 @@ def _inverse_sentence_frequency(ids: np.ndarray, lengths: np.ndarray) -> np.ndar
 class ExtractiveSummarizer:
     """Summarizes any text offline; loaded once per endpoint instance."""
 
-    engine = "extractive"
+    engine: Literal["extractive", "transformers"] = "extractive"  # the Engine protocol's type
     model_name = MODEL_NAME
 
     def __init__(self, encoder: SentenceEncoder, scoring: Scoring = Scoring()) -> None:

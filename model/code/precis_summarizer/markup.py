@@ -37,7 +37,7 @@ def html_to_text(html: str) -> str:
 
     visible = (NavigableString, CData)  # not comments, doctypes or processing instructions
     parts: list[str] = []
-    pending = list(reversed(BeautifulSoup(html, "html.parser").contents))
+    pending: list[object] = list(reversed(BeautifulSoup(html, "html.parser").contents))
     while pending:
         node = pending.pop()
         if node is _BLOCK_END:

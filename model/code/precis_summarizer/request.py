@@ -65,9 +65,8 @@ class Parameters:
                     f"parameter {name} must be at most {PARAMETER_LIMITS[name]}, got {value}"
                 )
         parameters = cls(**values)
-        if None not in (parameters.min_length, parameters.max_length) and (
-            parameters.min_length > parameters.max_length
-        ):
+        low, high = parameters.min_length, parameters.max_length
+        if low is not None and high is not None and low > high:
             raise MalformedRequest(
                 f"min_length ({parameters.min_length}) must not exceed max_length ({parameters.max_length})"
             )

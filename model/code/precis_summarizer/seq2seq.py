@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from precis_summarizer.deadline import NO_DEADLINE, Deadline
 from precis_summarizer.extractive import default_word_budget
@@ -61,7 +61,7 @@ class SharedTokenizer:
 
 
 class TransformersSummarizer:
-    engine = "transformers"
+    engine: Literal["extractive", "transformers"] = "transformers"  # the Engine protocol's type
 
     def __init__(self, model: Any, tokenizer: Any, model_name: str, batch_size: int) -> None:
         self._model = model

@@ -9,7 +9,7 @@ back; `make deploy` runs this check first and stops with the numbers instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from botocore.exceptions import ClientError
@@ -17,6 +17,10 @@ from botocore.exceptions import ClientError
 from precis.cli.console import console, explained_errors, fail
 from precis.cli.resources import StackTarget
 from precis.cli.stack_options import RegionOption
+
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_lambda import LambdaClient
 
 UNRESERVED_MINIMUM = 100
 """Concurrency Lambda keeps for functions without a reservation."""
@@ -48,7 +52,9 @@ class ReservationCheck:
         )
 
 
-def check_reservation(lambda_client, cloudformation, stack_name: str, requested: int) -> ReservationCheck:
+def check_reservation(
+    lambda_client: LambdaClient, cloudformation: CloudFormationClient, stack_name: str, requested: int
+) -> ReservationCheck:
     """Reads the account's limits (GetAccountSettings) and what the stack's function holds already."""
     limits = lambda_client.get_account_settings()["AccountLimit"]
     return ReservationCheck(
@@ -59,7 +65,9 @@ def check_reservation(lambda_client, cloudformation, stack_name: str, requested:
     )
 
 
-def _held_by_submit(lambda_client, cloudformation, stack_name: str) -> int:
+def _held_by_submit(
+    lambda_client: LambdaClient, cloudformation: CloudFormationClient, stack_name: str
+) -> int:
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as error:

@@ -5,7 +5,7 @@ version, or the document's record, when a local stack is running)."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from boto3.dynamodb.types import TypeDeserializer
@@ -55,7 +55,7 @@ def _outputs(region: str) -> dict[str, str]:
         raise fail(str(error), EXIT_USAGE) from None
 
 
-def _client(service: str, endpoint_url: str | None):
+def _client(service: str, endpoint_url: str | None) -> Any:
     """A client of the local stack at --endpoint-url or the running one; None when there is neither."""
     if endpoint_url is None and _running_stack() is None:
         return None

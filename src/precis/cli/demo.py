@@ -9,8 +9,10 @@ and reports the wall time and the peak memory of the whole process tree.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.live import Live
@@ -23,6 +25,9 @@ from precis.local.ports import free_port_pair
 from precis.local.process_tree import PeakMemory
 from precis.local.stack import LocalStack
 from precis.samples import content_type, sample_files
+
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 COLLECTION = "samples"
 DEMO_TIME_SCALE = 60.0
@@ -62,11 +67,11 @@ def upload_samples(stack: LocalStack, files: list[Path]) -> list[Tracked]:
     return tracked
 
 
-def refresh(stack: LocalStack, tracked: list[Tracked], dynamodb) -> None:
+def refresh(stack: LocalStack, tracked: list[Tracked], dynamodb: DynamoDBClient) -> None:
     """Reads the collection's records (GSI by-collection) and matches them to the uploads by location."""
     bucket = stack.outputs["InputBucketName"]
     by_location = {f"s3://{bucket}/{item.key}": item for item in tracked}
-    request = {
+    request: dict[str, Any] = {
         "TableName": stack.outputs["SummariesTableName"],
         "IndexName": "by-collection",
         "KeyConditionExpression": "#c = :c",
@@ -85,7 +90,7 @@ def refresh(stack: LocalStack, tracked: list[Tracked], dynamodb) -> None:
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _plain(value: dict):
+def _plain(value: Mapping[str, Any]) -> Any:
     ((kind, inner),) = value.items()
     if kind == "N":
         return float(inner) if "." in inner else int(inner)

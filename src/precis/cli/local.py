@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -95,7 +95,7 @@ def up(
             f"(pid {running['pid']}); "
             "`precis local down` stops it"
         )
-    settings = {
+    settings: dict[str, Any] = {
         "time_scale": time_scale,
         "instance_start_delay": instance_start_delay,
         "inference_script": inference_script.resolve() if inference_script else None,
@@ -154,6 +154,7 @@ def _start_detached(options: list[str]) -> None:
             raise fail(f"the local stack exited while starting:\n{log_path.read_text()[-3000:]}")
         if STACK_READY in log_path.read_text():
             state = read_state()
+            assert state is not None  # the stack writes its state file before it prints STACK_READY
             console.print(
                 f"{STACK_READY} on {state['endpoint_url']} (pid {process.pid}); `precis local down` stops it",
                 highlight=False,

@@ -11,7 +11,7 @@ update needs twice that many. The check asks for both and stops with the number 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,6 +19,9 @@ from precis import paths
 from precis.cli.console import console, explained_errors, fail
 from precis.cli.resources import StackTarget
 from precis.template import load_template
+
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_service_quotas import ServiceQuotasClient
 
 SERVICE_CODE = "sagemaker"
 
@@ -81,7 +84,7 @@ def _find(pages: Any, name: str) -> dict | None:
     return None
 
 
-def check_quota(service_quotas: Any, instance_type: str, max_instances: int) -> QuotaCheck:
+def check_quota(service_quotas: ServiceQuotasClient, instance_type: str, max_instances: int) -> QuotaCheck:
     """The account's applied quota for the type (ListServiceQuotas), else AWS's default for it
     (ListAWSDefaultServiceQuotas: an account that never had it changed may have no applied value)."""
     name = quota_name(instance_type)

@@ -92,7 +92,9 @@ def retry(
         print_json([_result_dict(result) for result in results])
     elif not as_json:
         _show(results, len(documents) if failed else None)
-    queued = [r.document_id for r in results if r.outcome is SubmitOutcome.QUEUED]
+    queued = [
+        r.document_id for r in results if r.outcome is SubmitOutcome.QUEUED and r.document_id is not None
+    ]
     ok = all(r.outcome is SubmitOutcome.QUEUED for r in results)
     if wait and queued:
         with explained_errors():

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from aws_lambda_powertools.utilities.data_classes import S3Event
@@ -29,6 +29,9 @@ from precis.cli.option_groups import with_option_groups
 from precis.cli.recovery import submit_settings
 from precis.cli.resources import StackResources
 from precis.cli.stack_options import JsonOption, Target
+
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_sqs import SQSClient
 
 # While one redrive works on a message nobody else receives it; a failed one shows again after this.
 _HIDDEN_SECONDS = 300
@@ -92,7 +95,7 @@ def redrive(
 
 
 def _drain(
-    sqs, queue: str, replay: Callable[[str, dict], list[Replayed]], limit: int | None
+    sqs: SQSClient, queue: str, replay: Callable[[str, dict], list[Replayed]], limit: int | None
 ) -> list[Replayed]:
     replayed: list[Replayed] = []
     handled = 0

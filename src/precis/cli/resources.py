@@ -9,19 +9,32 @@ With neither, a running local stack (its state file) is used, else the command s
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from precis_core.adapters.clients import ClientFactory
 
 from precis.local.state import read_state
 from precis.local.state import state_file as local_state_file
 from precis.template import load_stack
+
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from botocore.client import BaseClient
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker_runtime import SageMakerRuntimeClient
+    from mypy_boto3_service_quotas import ServiceQuotasClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
 
 # Uploads go under this prefix, one folder per collection (the template's INPUT_PREFIX and S3 filter).
 INPUT_PREFIX = "incoming/"
@@ -65,21 +78,63 @@ class StackTarget:
 
     def session(self) -> boto3.Session:
         if self.is_local:
-            return boto3.Session(region_name=self.region or LOCAL_REGION, **LOCAL_CREDENTIALS)
+            return boto3.Session(
+                aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
+                aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
+                region_name=self.region or LOCAL_REGION,
+            )
         return boto3.Session(region_name=self.region)
 
-    def client(self, service: str, session: boto3.Session | None = None):
+    # The services the CLI calls, typed by boto3's stubs; any other name gives an untyped client.
+    @overload
+    def client(self, service: Literal["s3"], session: boto3.Session | None = None) -> S3Client: ...
+    @overload
+    def client(
+        self, service: Literal["dynamodb"], session: boto3.Session | None = None
+    ) -> DynamoDBClient: ...
+    @overload
+    def client(
+        self, service: Literal["sagemaker-runtime"], session: boto3.Session | None = None
+    ) -> SageMakerRuntimeClient: ...
+    @overload
+    def client(
+        self, service: Literal["sagemaker"], session: boto3.Session | None = None
+    ) -> SageMakerClient: ...
+    @overload
+    def client(
+        self, service: Literal["cloudwatch"], session: boto3.Session | None = None
+    ) -> CloudWatchClient: ...
+    @overload
+    def client(
+        self, service: Literal["cloudformation"], session: boto3.Session | None = None
+    ) -> CloudFormationClient: ...
+    @overload
+    def client(self, service: Literal["lambda"], session: boto3.Session | None = None) -> LambdaClient: ...
+    @overload
+    def client(
+        self, service: Literal["service-quotas"], session: boto3.Session | None = None
+    ) -> ServiceQuotasClient: ...
+    @overload
+    def client(self, service: Literal["sns"], session: boto3.Session | None = None) -> SNSClient: ...
+    @overload
+    def client(self, service: Literal["sqs"], session: boto3.Session | None = None) -> SQSClient: ...
+    @overload
+    def client(self, service: str, session: boto3.Session | None = None) -> Any: ...
+    def client(self, service: str, session: boto3.Session | None = None) -> Any:
         """A boto3 client for this target; offline, SageMaker runtime goes to the local endpoint."""
         session = session or self.session()
-        if not self.is_local:
-            return session.client(service, config=_RETRIES)
         url = self.runtime_url if service == "sagemaker-runtime" else self.endpoint_url
-        return session.client(service, endpoint_url=url, config=_RETRIES)
+        # boto3's stubs type client() per literal service name; the overloads above give callers that type.
+        return session.client(service, endpoint_url=url, config=_RETRIES)  # type: ignore[call-overload]
 
-    def client_factory(self) -> Callable[[str], Any]:
+    def client_factory(self) -> ClientFactory:
         """`client(service)`, every client from one session: what precis_core.composition wires with."""
         session = self.session()
-        return lambda service: self.client(service, session)
+
+        def client(service: str) -> Any:
+            return self.client(service, session)
+
+        return client
 
 
 @dataclass(frozen=True)
@@ -156,7 +211,7 @@ def choose_target(
     )
 
 
-def describe(target: StackTarget, cloudformation=None) -> StackResources:
+def describe(target: StackTarget, cloudformation: CloudFormationClient | None = None) -> StackResources:
     """Reads the resource names of the target's stack."""
     if target.is_local:
         return _describe_local(target)
@@ -220,5 +275,5 @@ def _read_state(path: Path) -> dict | None:
     }
 
 
-def _region_of(client) -> str:
+def _region_of(client: BaseClient) -> str:
     return client.meta.region_name or os.environ.get("AWS_DEFAULT_REGION", "?")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 from precis_core.adapters.summary_store import SummaryStore
@@ -18,18 +18,22 @@ from precis_core.domain.models import S3Location, Status, SummaryRecord
 
 from precis.cli.console import EXIT_USAGE, fail
 
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_s3 import S3Client
+
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DOCUMENT_ID = re.compile(r"^[0-9a-f]{32}$")
 _PAGE = 100
 T = TypeVar("T")
+S = TypeVar("S", bound=str | None)
 
 
 class SelectionError(ValueError):
     """The user's --since, id or URI cannot be understood; the message says what is accepted."""
 
 
-def checked(parse: Callable[[str], T], text: str) -> T:
+def checked(parse: Callable[[S], T], text: S) -> T:
     """`parse(text)`, a usage error (exit 2) with the parser's explanation when the user's text is wrong."""
     try:
         return parse(text)
@@ -64,7 +68,7 @@ def parse_since(text: str | None, now: datetime | None = None) -> str | None:
     return timestamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
-def find_record(store: SummaryStore, reference: str, s3=None) -> SummaryRecord | None:
+def find_record(store: SummaryStore, reference: str, s3: S3Client | None = None) -> SummaryRecord | None:
     """A record by document id, inference id (`<document_id>-<attempt>`) or the article's s3:// URI."""
     reference = reference.strip()
     if reference.startswith("s3://"):
@@ -82,7 +86,7 @@ def find_record(store: SummaryStore, reference: str, s3=None) -> SummaryRecord |
     return store.get(doc)
 
 
-def candidate_ids_of_object(s3, uri: str) -> tuple[str, ...]:
+def candidate_ids_of_object(s3: S3Client, uri: str) -> tuple[str, ...]:
     """The ids the submit function may have given this object version (see `candidate_ids`)."""
     try:
         location = S3Location.parse(uri.split("?", 1)[0])
@@ -90,7 +94,7 @@ def candidate_ids_of_object(s3, uri: str) -> tuple[str, ...]:
         raise SelectionError(str(error)) from None
     version = _query_version(uri)
     try:
-        versioned = {"VersionId": version} if version else {}
+        versioned: dict[str, Any] = {"VersionId": version} if version else {}
         head = s3.head_object(Bucket=location.bucket, Key=location.key, **versioned)
     except ClientError as error:
         if error.response["Error"]["Code"] in {"404", "NoSuchKey", "NotFound", "403"}:
@@ -99,7 +103,7 @@ def candidate_ids_of_object(s3, uri: str) -> tuple[str, ...]:
     return candidate_ids(location.bucket, location.key, head)
 
 
-def candidate_ids(bucket: str, key: str, response: dict) -> tuple[str, ...]:
+def candidate_ids(bucket: str, key: str, response: Mapping[str, Any]) -> tuple[str, ...]:
     """Document ids from a PutObject/HeadObject response: by VersionId, then by ETag.
 
     The submit function uses the event's versionId when it has one, else its eTag. S3 sends versionId
@@ -161,7 +165,7 @@ def _pages(query) -> Iterator[SummaryRecord]:
 
 
 def first(records: Iterable[SummaryRecord], limit: int | None) -> list[SummaryRecord]:
-    out = []
+    out: list[SummaryRecord] = []
     for record in records:
         if limit is not None and len(out) >= limit:
             break

@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from precis_core.adapters.articles import CONTENT_TYPES
@@ -35,6 +35,9 @@ from precis.cli.option_groups import with_option_groups
 from precis.cli.resources import INPUT_PREFIX
 from precis.cli.selection import candidate_ids
 from precis.cli.stack_options import JsonOption, Target, open_store
+
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_s3 import S3Client
 
 JSONL = ".jsonl"
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -193,7 +196,7 @@ def submit(
         raise typer.Exit(EXIT_FAILED)
 
 
-def _upload(s3, bucket: str, prefix: str, uploads: list[Upload], *, quiet: bool) -> list[Submitted]:
+def _upload(s3: S3Client, bucket: str, prefix: str, uploads: list[Upload], *, quiet: bool) -> list[Submitted]:
     submitted = []
     progress = Progress(
         TextColumn("uploading"),

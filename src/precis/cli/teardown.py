@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from botocore.exceptions import WaiterError
@@ -24,12 +24,23 @@ from precis.cli.console import console, explained_errors, fail, shown
 from precis.cli.resources import StackTarget, describe
 from precis.cli.stack_options import RegionOption
 
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
+
 _DELETE_BATCH = 1000  # DeleteObjects takes at most 1000 keys per call
 _WAIT_DELAY_SECONDS = 15
 _WAIT_MAX_ATTEMPTS = 240  # an endpoint can take several minutes to delete
 _DATA_TYPES = {"AWS::S3::Bucket": "buckets", "AWS::DynamoDB::Table": "tables", "AWS::SQS::Queue": "queues"}
 _RETAINED = {"Retain", "RetainExceptOnCreate"}  # after the create, both keep the resource
-_QUEUE_COUNTS = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+_QUEUE_COUNTS: list[QueueAttributeNameType] = [
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+]
 
 
 @dataclass
@@ -45,7 +56,7 @@ class StackData:
     its template retained its dead-letter queues loses them with the stack; their count is reported)."""
 
 
-def stack_data(cloudformation, stack_name: str) -> StackData:
+def stack_data(cloudformation: CloudFormationClient, stack_name: str) -> StackData:
     """The stack's buckets and tables, from its resources, and whether its template retains them."""
     resources = cloudformation.get_template(StackName=stack_name, TemplateStage="Processed")["TemplateBody"]
     declared = (json.loads(resources) if isinstance(resources, str) else resources)["Resources"]
@@ -63,13 +74,13 @@ def stack_data(cloudformation, stack_name: str) -> StackData:
     return data
 
 
-def empty_bucket(s3, bucket: str) -> int:
+def empty_bucket(s3: S3Client, bucket: str) -> int:
     """Deletes every object version and delete marker; returns how many were removed."""
     removed = 0
     if not _bucket_exists(s3, bucket):
         return removed
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        entries = [
+        entries: list[ObjectIdentifierTypeDef] = [
             {"Key": item["Key"], "VersionId": item["VersionId"]}
             for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
         ]
@@ -135,16 +146,16 @@ def delete_stack(
             console.print(f"deleted queue {shown(_queue_name(queue))} ({waiting[queue]} undelivered events)")
 
 
-def undelivered(sqs, queue: str) -> int:
+def undelivered(sqs: SQSClient, queue: str) -> int:
     """Messages a dead-letter queue holds, visible or in flight (0 for a queue already gone)."""
     try:
         attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=_QUEUE_COUNTS)["Attributes"]
     except sqs.exceptions.QueueDoesNotExist:
         return 0
-    return sum(int(attributes.get(name, 0)) for name in _QUEUE_COUNTS)
+    return sum(int(attributes.get(name, "0")) for name in _QUEUE_COUNTS)
 
 
-def _queue_exists(sqs, queue: str) -> bool:
+def _queue_exists(sqs: SQSClient, queue: str) -> bool:
     try:
         sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
     except sqs.exceptions.QueueDoesNotExist:
@@ -160,7 +171,7 @@ def _report_emptied(bucket: str, removed: int) -> None:
     console.print(f"emptied s3://{shown(bucket)} ({removed} object versions)")
 
 
-def _delete_bucket(s3, bucket: str) -> None:
+def _delete_bucket(s3: S3Client, bucket: str) -> None:
     """A retained bucket after the stack: empty again (the endpoint may have written until it went)."""
     if not _bucket_exists(s3, bucket):
         return
@@ -171,7 +182,7 @@ def _delete_bucket(s3, bucket: str) -> None:
     console.print(f"deleted s3://{shown(bucket)}")
 
 
-def _delete_table(dynamodb, table: str, wait_delay: int) -> None:
+def _delete_table(dynamodb: DynamoDBClient, table: str, wait_delay: int) -> None:
     try:
         dynamodb.update_table(TableName=table, DeletionProtectionEnabled=False)
     except dynamodb.exceptions.ResourceNotFoundException:
@@ -183,7 +194,7 @@ def _delete_table(dynamodb, table: str, wait_delay: int) -> None:
     console.print(f"deleted table {shown(table)}")
 
 
-def _failure_reasons(cloudformation, stack_id: str) -> str:
+def _failure_reasons(cloudformation: CloudFormationClient, stack_id: str) -> str:
     events = cloudformation.describe_stack_events(StackName=stack_id)["StackEvents"]
     failed = [
         f"{event['LogicalResourceId']}: {event.get('ResourceStatusReason', '')}"
@@ -193,7 +204,7 @@ def _failure_reasons(cloudformation, stack_id: str) -> str:
     return "; ".join(failed[:5]) or "see the stack's events in the CloudFormation console"
 
 
-def _bucket_exists(s3, bucket: str) -> bool:
+def _bucket_exists(s3: S3Client, bucket: str) -> bool:
     try:
         s3.head_bucket(Bucket=bucket)
     except s3.exceptions.ClientError as error:

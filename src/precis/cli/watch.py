@@ -11,9 +11,10 @@ from __future__ import annotations
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from precis_core.adapters.summary_store import SummaryStore
@@ -29,6 +30,10 @@ from precis.cli.option_groups import with_option_groups
 from precis.cli.resources import StackResources, TargetError
 from precis.cli.stack_options import JsonOption, Target, open_store
 from precis.local.gatekeeper import admin_call
+
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.type_defs import MetricDataQueryTypeDef
 
 NAMESPACE = "AWS/SageMaker"
 METRICS = ("ApproximateBacklogSize", "ApproximateAgeOfOldestRequest", "HasBacklogWithoutCapacity")
@@ -54,10 +59,12 @@ class Snapshot:
         return asdict(self)
 
 
-def latest_metrics(cloudwatch, endpoint_name: str, now: datetime) -> dict[str, float | str | None]:
+def latest_metrics(
+    cloudwatch: CloudWatchClient, endpoint_name: str, now: datetime
+) -> dict[str, float | str | None]:
     """The newest one-minute datapoint of each async backlog metric (None when none was published),
     and when it was published: the metrics trail the documents by up to a minute."""
-    queries = [
+    queries: list[MetricDataQueryTypeDef] = [
         {
             "Id": f"m{index}",
             "MetricStat": {
@@ -90,7 +97,8 @@ def endpoint_capacity(resources: StackResources) -> EndpointCapacity:
     if resources.target.is_local:
         return _local_capacity(resources.target.runtime_url or "", resources.target.admin_secret)
     description = resources.target.client("sagemaker").describe_endpoint(EndpointName=resources.endpoint_name)
-    variant = (description.get("ProductionVariants") or [{}])[0]
+    variants: Sequence[Mapping[str, Any]] = description.get("ProductionVariants") or [{}]
+    variant = variants[0]
     return EndpointCapacity(
         status=description["EndpointStatus"],
         current_instances=variant.get("CurrentInstanceCount"),
@@ -126,7 +134,9 @@ def in_flight(store: SummaryStore, now: datetime, limit: int) -> list[dict]:
     ]
 
 
-def take_snapshot(resources: StackResources, store: SummaryStore, cloudwatch, limit: int) -> Snapshot:
+def take_snapshot(
+    resources: StackResources, store: SummaryStore, cloudwatch: CloudWatchClient, limit: int
+) -> Snapshot:
     now = datetime.now(UTC)
     return Snapshot(
         at=now.strftime("%H:%M:%S"),
@@ -171,8 +181,8 @@ def render(snapshot: Snapshot) -> Group:
     return Group(header, Text(""), documents)
 
 
-def _number(value: float | None) -> str:
-    return "-" if value is None else f"{round(value):d}"
+def _number(value: float | str | None) -> str:
+    return "-" if value is None else f"{round(float(value)):d}"
 
 
 @with_option_groups

@@ -54,8 +54,9 @@ def unix_time_millis(dt: datetime | None = None) -> float:
 
 def is_retained(backend: SQSBackend, queue_name: str, message: Message) -> bool:
     """moto's check, same answer: is the message still inside its queue's retention period?"""
-    retention_seconds = backend.get_queue(queue_name).message_retention_period
-    return retention_seconds + message.sent_timestamp / 1000 > unix_time()
+    # moto sets a queue's attributes with setattr and types sent_timestamp None until the message is sent.
+    retention_seconds = backend.get_queue(queue_name).message_retention_period  # type: ignore[attr-defined]
+    return retention_seconds + message.sent_timestamp / 1000 > unix_time()  # type: ignore[operator]
 
 
 def route_with_a_fixed_module_list() -> None:
@@ -92,10 +93,12 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto.server sets it: moto builds URLs from it
     sqs_models.unix_time = unix_time
     sqs_models.unix_time_millis = unix_time_millis
-    SQSBackend.is_message_valid_based_on_retention_period = is_retained
+    # The point of this module: replacing moto's method (same signature; mypy checks assignment to methods).
+    SQSBackend.is_message_valid_based_on_retention_period = is_retained  # type: ignore[method-assign,assignment]
     route_with_a_fixed_module_list()
-    app = RefuseReservedWords(AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)))
-    app = Gatekeeper(app, args.port, moto_api=args.moto_api)  # AWS clients only (precis.local.gatekeeper)
+    dynamodb_as_aws = RefuseReservedWords(AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)))
+    # Outermost: only AWS clients reach moto at all (precis.local.gatekeeper).
+    app = Gatekeeper(dynamodb_as_aws, args.port, moto_api=args.moto_api)
     log = RequestLog(sys.stderr.buffer)
     server = make_server(args.host, args.port, app, log)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

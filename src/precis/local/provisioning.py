@@ -10,10 +10,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from precis.local.wiring import FunctionWiring
 from precis.template import Resource, Stack, cfn_string
+
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import LifecycleRuleTypeDef
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
 
 ClientFor = Callable[[str], Any]
 
@@ -26,7 +35,8 @@ def provision(stack: Stack, client_for: ClientFor, functions: list[FunctionWirin
     """
     sqs, sns, s3 = client_for("sqs"), client_for("sns"), client_for("s3")
     dynamodb, cloudwatch = client_for("dynamodb"), client_for("cloudwatch")
-    creators = {
+    # Each resource type's creator and the client it takes (typed where each creator is declared).
+    creators: dict[str, tuple[Callable[[Any, Stack, Resource], None], Any]] = {
         "AWS::SQS::Queue": (_create_queue, sqs),
         "AWS::SNS::Topic": (_create_topic, sns),
         "AWS::S3::Bucket": (_create_bucket, s3),
@@ -47,14 +57,14 @@ def provision(stack: Stack, client_for: ClientFor, functions: list[FunctionWirin
     _notify_of_uploads(functions, s3)
 
 
-def _create_event_queue(function: FunctionWiring, sqs, sns) -> None:
+def _create_event_queue(function: FunctionWiring, sqs: SQSClient, sns: SNSClient) -> None:
     """The function's event queue and its SNS subscriptions (SNS → SQS, delivered in SNS's envelope)."""
     sqs.create_queue(
         QueueName=function.event_queue_name,
         Attributes={"VisibilityTimeout": str(function.event_queue_visibility_seconds)},
     )
     for subscription in function.subscriptions:
-        request = {
+        request: dict[str, Any] = {
             "TopicArn": subscription.topic_arn,
             "Protocol": "sqs",
             "Endpoint": function.event_queue_arn,
@@ -64,9 +74,9 @@ def _create_event_queue(function: FunctionWiring, sqs, sns) -> None:
         sns.subscribe(**request)
 
 
-def _notify_of_uploads(functions: list[FunctionWiring], s3) -> None:
+def _notify_of_uploads(functions: list[FunctionWiring], s3: S3Client) -> None:
     """S3 → SQS notifications to each function's event queue; one configuration call per bucket."""
-    per_bucket: dict[str, list[dict]] = {}
+    per_bucket: dict[str, list[Any]] = {}  # wiring's configurations, in S3's QueueConfiguration shape
     for function in functions:
         for notification in function.notifications:
             per_bucket.setdefault(notification.bucket, []).append(notification.configuration)
@@ -76,20 +86,20 @@ def _notify_of_uploads(functions: list[FunctionWiring], s3) -> None:
         )
 
 
-def _create_topic(sns, stack: Stack, resource: Resource) -> None:
+def _create_topic(sns: SNSClient, stack: Stack, resource: Resource) -> None:
     sns.create_topic(
         Name=stack.physical_name(resource.logical_id),
         Attributes=_strings(resource.properties, "DisplayName", "FifoTopic"),
     )
 
 
-def _create_alarm(cloudwatch, stack: Stack, resource: Resource) -> None:
+def _create_alarm(cloudwatch: CloudWatchClient, stack: Stack, resource: Resource) -> None:
     cloudwatch.put_metric_alarm(
         AlarmName=stack.physical_name(resource.logical_id), **_alarm(resource.properties)
     )
 
 
-def _create_dashboard(cloudwatch, stack: Stack, resource: Resource) -> None:
+def _create_dashboard(cloudwatch: CloudWatchClient, stack: Stack, resource: Resource) -> None:
     cloudwatch.put_dashboard(
         DashboardName=stack.physical_name(resource.logical_id),
         DashboardBody=resource.properties["DashboardBody"],
@@ -100,7 +110,7 @@ def _strings(properties: dict, *keys: str) -> dict[str, str]:
     return {key: cfn_string(properties[key]) for key in keys if key in properties}
 
 
-def _create_queue(sqs, stack: Stack, resource: Resource) -> None:
+def _create_queue(sqs: SQSClient, stack: Stack, resource: Resource) -> None:
     properties = resource.properties
     attributes = _strings(
         properties,
@@ -115,21 +125,19 @@ def _create_queue(sqs, stack: Stack, resource: Resource) -> None:
     )
     if "RedrivePolicy" in properties:
         attributes["RedrivePolicy"] = json.dumps(properties["RedrivePolicy"])
-    return sqs.create_queue(QueueName=stack.physical_name(resource.logical_id), Attributes=attributes)[
-        "QueueUrl"
-    ]
+    # The template's property names are SQS's attribute names.
+    named = cast("dict[QueueAttributeNameType, str]", attributes)
+    sqs.create_queue(QueueName=stack.physical_name(resource.logical_id), Attributes=named)
 
 
-def _create_bucket(s3, stack: Stack, resource: Resource) -> None:
+def _create_bucket(s3: S3Client, stack: Stack, resource: Resource) -> None:
     name, properties = stack.physical_name(resource.logical_id), resource.properties
-    s3.create_bucket(
-        Bucket=name,
-        **(
-            {}
-            if stack.region == "us-east-1"
-            else {"CreateBucketConfiguration": {"LocationConstraint": stack.region}}
-        ),
+    location: dict[str, Any] = (
+        {}
+        if stack.region == "us-east-1"
+        else {"CreateBucketConfiguration": {"LocationConstraint": stack.region}}
     )
+    s3.create_bucket(Bucket=name, **location)
     if properties.get("VersioningConfiguration"):
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=properties["VersioningConfiguration"])
     encryption = properties.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration")
@@ -150,9 +158,9 @@ def _create_bucket(s3, stack: Stack, resource: Resource) -> None:
         )
 
 
-def _lifecycle_rule(rule: dict) -> dict:
+def _lifecycle_rule(rule: dict) -> LifecycleRuleTypeDef:
     """CloudFormation's lifecycle rule shape in the S3 API's shape."""
-    converted: dict[str, Any] = {"Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")}}
+    converted: LifecycleRuleTypeDef = {"Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")}}
     if "Id" in rule:
         converted["ID"] = rule["Id"]
     if "ExpirationInDays" in rule:
@@ -168,7 +176,7 @@ def _lifecycle_rule(rule: dict) -> dict:
     return converted
 
 
-def _create_table(dynamodb, stack: Stack, resource: Resource) -> None:
+def _create_table(dynamodb: DynamoDBClient, stack: Stack, resource: Resource) -> None:
     properties = resource.properties
     request: dict[str, Any] = {
         "TableName": stack.physical_name(resource.logical_id),

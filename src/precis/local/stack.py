@@ -119,11 +119,12 @@ class LocalStack:
             )
         return self._session
 
-    def client(self, service: str, **kwargs: Any):
+    def client(self, service: str, **kwargs: Any) -> Any:
         """A boto3 client against the stack; `sagemaker-runtime` goes to the local endpoint."""
         url = self.endpoint_runtime_url if service == "sagemaker-runtime" else self.endpoint_url
         kwargs.setdefault("config", Config(retries={"mode": "standard", "max_attempts": 5}))
-        return self.session().client(service, endpoint_url=url, **kwargs)
+        # boto3's stubs type client() per literal service name, which `service` is not here.
+        return self.session().client(service, endpoint_url=url, **kwargs)  # type: ignore[call-overload]
 
     def aws_environment(self) -> dict[str, str]:
         """What a process needs to reach the stack with any AWS SDK or the AWS CLI."""

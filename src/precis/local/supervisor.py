@@ -87,9 +87,9 @@ class ChildProcess:
 
     def wait_ready(self, deadline: float) -> None:
         while not self.printed_ready():
-            if self.process.poll() is not None:
+            if self.started.poll() is not None:
                 raise StackError(
-                    f"{self.name} exited with {self.process.returncode} while starting:\n{self.tail()}"
+                    f"{self.name} exited with {self.started.returncode} while starting:\n{self.tail()}"
                 )
             if time.monotonic() > deadline:
                 raise StackError(
@@ -112,7 +112,7 @@ class ChildProcess:
             time.sleep(0.05)
 
     def printed_ready(self) -> bool:
-        if not self.ready.is_set():
+        if not self.ready.is_set() and self.ready_text is not None:
             line = next((line for line in self.tail(lines=0).splitlines() if self.ready_text in line), None)
             if line is not None:
                 self.ready_line = line.strip()
@@ -138,6 +138,12 @@ class ChildProcess:
         self._quick_deaths += 1
         self.restart_at = now + delay
         return delay
+
+    @property
+    def started(self) -> subprocess.Popen:
+        """The process `start` made (for the checker: callers only ask once it has started)."""
+        assert self.process is not None, f"{self.name} has not been started"
+        return self.process
 
     @property
     def exit_description(self) -> str:
@@ -219,7 +225,7 @@ class Supervisor:
             for child in reversed(self.children):
                 if child.alive:
                     with contextlib.suppress(ProcessLookupError):
-                        child.process.send_signal(signal.SIGTERM)
+                        child.started.send_signal(signal.SIGTERM)
             deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
             for child in reversed(self.children):
                 if child.process is None:
@@ -245,7 +251,7 @@ class Supervisor:
         now = time.monotonic()
         if child.alive:
             if child.restarts and not child.ready.is_set() and child.printed_ready():
-                self._event(f"{child.name} is ready again (pid {child.process.pid})")
+                self._event(f"{child.name} is ready again (pid {child.started.pid})")
             return True
         if child.essential:
             self.ended_by = child
@@ -254,14 +260,14 @@ class Supervisor:
         if child.restart_at is None:
             delay = child.schedule_restart(now)
             self._event(
-                f"{child.name} {child.exit_description} (pid {child.process.pid}); "
+                f"{child.name} {child.exit_description} (pid {child.started.pid}); "
                 f"restarting it in {delay:g} s (restart {child.restarts + 1})"
             )
         elif now >= child.restart_at:
             restart = child.restarts + 1
             child.start(note=f"restart {restart} after the previous process {child.exit_description}")
             child.restarts = restart  # counted once the new process exists, so readers see its pid
-            self._event(f"{child.name} restarted (pid {child.process.pid}, restart {child.restarts})")
+            self._event(f"{child.name} restarted (pid {child.started.pid}, restart {child.restarts})")
         return True
 
     def _event(self, line: str) -> None:

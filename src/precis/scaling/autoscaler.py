@@ -100,7 +100,7 @@ class Autoscaler:
 
     def _observe(self, metrics: MinuteMetrics) -> None:
         tracking = self.policy.target_tracking
-        if tracking:
+        if tracking and self._high and self._low:
             value = metrics.value(tracking.metric_name)
             self._high.observe(value)
             self._low.observe(value)
@@ -109,20 +109,23 @@ class Autoscaler:
 
     def _tracked_capacity(self, metrics: MinuteMetrics) -> int:
         tracking = self.policy.target_tracking
+        assert tracking is not None  # asked only while a target-tracking alarm is in ALARM
         value = metrics.value(tracking.metric_name)
         return self.policy.clamp(math.ceil(max(1, metrics.instances) * value / tracking.target_value))
 
     def _step_proposal(self, desired: int, now: float) -> int | None:
         """The step policy's capacity while its alarm is in ALARM, clamped to Min..MaxCapacity."""
         step = self.policy.step_scaling
-        if not (self._step_alarm and self._step_alarm.in_alarm):
+        if step is None or not (self._step_alarm and self._step_alarm.in_alarm):
             return None
         base = self._step_base if self._in_step_cooldown(now) else desired
         capacity = step.capacity_for(self._step_alarm.datapoints, base)
         return None if capacity is None else self.policy.clamp(capacity)
 
     def _in_step_cooldown(self, now: float) -> bool:
-        return now - self._last_step < self.policy.step_scaling.cooldown
+        step = self.policy.step_scaling
+        assert step is not None  # asked only with a step proposal, which needs a step policy
+        return now - self._last_step < step.cooldown
 
     def _scale_out_proposals(
         self, metrics: MinuteMetrics, desired: int, step: int | None
@@ -149,7 +152,12 @@ class Autoscaler:
         self, metrics: MinuteMetrics, desired: int, now: float, updating: bool
     ) -> int | None:
         tracking = self.policy.target_tracking
-        if not (self._low and self._low.in_alarm) or tracking.disable_scale_in or updating:
+        if (
+            tracking is None
+            or not (self._low and self._low.in_alarm)
+            or tracking.disable_scale_in
+            or updating
+        ):
             return None
         if now - self._last_scale_out < tracking.scale_out_cooldown:
             return None

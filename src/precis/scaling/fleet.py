@@ -151,6 +151,7 @@ class AsyncEndpoint:
     def finish(self, invocation: QueuedRequest, now: float, *, ok: bool) -> None:
         """Frees the invocation's slot; a draining instance stops once its last invocation ends."""
         instance = invocation.instance
+        assert instance is not None and invocation.started_at is not None  # only a started one finishes
         instance.in_flight -= 1
         self._track_load(instance)
         self._in_flight -= 1
@@ -242,6 +243,7 @@ class AsyncEndpoint:
                 return
             heapq.heappop(self._by_load)
             invocation = self._oldest_queued()
+            assert invocation is not None  # self._queued counts the live requests in the queue
             self._queue.popleft()
             self._queued -= 1
             self._in_flight += 1

@@ -102,7 +102,7 @@ _ALLOWED = (
 
 
 def _evaluate(node: ast.AST, values: Mapping[str, float | None]) -> float | None:  # noqa: C901 - one branch per node
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
         return float(node.value)
     if isinstance(node, ast.Name):
         return values.get(node.id)
@@ -119,6 +119,8 @@ def _evaluate(node: ast.AST, values: Mapping[str, float | None]) -> float | None
             return None
     if isinstance(node, ast.Compare):
         return _compare(node, values)
+    # _parse let through only numeric constants and calls by a name in _FUNCTIONS.
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
     name, args = node.func.id, node.args
     if name == "ABS":
         value = _evaluate(args[0], values)

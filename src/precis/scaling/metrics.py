@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 NAMESPACE = "AWS/SageMaker"
+Datapoint = tuple[str, float, Literal["Count", "Seconds", "Milliseconds", "Microseconds"]]
+"""(metric name, value, CloudWatch unit)."""
 ENDPOINT_METRICS = (
     "ApproximateBacklogSize",
     "ApproximateBacklogSizePerInstance",
@@ -59,7 +62,7 @@ class MinuteMetrics:
         except KeyError:
             raise ValueError(f"no scaling on metric {metric_name!r}; use one of {sorted(values)}") from None
 
-    def endpoint_datapoints(self) -> list[tuple[str, float, str]]:
+    def endpoint_datapoints(self) -> list[Datapoint]:
         """(name, value, unit) for the endpoint-level metrics."""
         return [
             ("ApproximateBacklogSize", float(self.backlog), "Count"),
@@ -68,10 +71,10 @@ class MinuteMetrics:
             ("HasBacklogWithoutCapacity", float(self.has_backlog_without_capacity), "Count"),
         ]
 
-    def variant_datapoints(self) -> list[tuple[str, float, str]]:
+    def variant_datapoints(self) -> list[Datapoint]:
         """(name, value, unit) for the per-variant metrics; latencies are per-request averages."""
         done = self.processed + self.failures
-        points = [
+        points: list[Datapoint] = [
             ("InvocationsProcesssed", float(self.processed), "Count"),
             ("InvocationFailures", float(self.failures), "Count"),
         ]

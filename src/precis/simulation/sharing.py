@@ -46,11 +46,13 @@ class SharedGpus:
 
     def start(self, invocation: QueuedRequest, work: float, now: float) -> None:
         """Runs `work` seconds of dedicated GPU time for the invocation on its instance from `now`."""
-        gpu = self._gpus.setdefault(invocation.instance, _Gpu(updated_at=now))
+        instance = invocation.instance
+        assert instance is not None  # the fleet starts an invocation on an instance
+        gpu = self._gpus.setdefault(instance, _Gpu(updated_at=now))
         gpu.advance(now)
         gpu.finishes[invocation] = gpu.virtual + work
         gpu.deadlines[invocation] = now + invocation.timeout
-        self._schedule(invocation.instance, gpu)
+        self._schedule(instance, gpu)
 
     def next_event_at(self) -> float | None:
         """When the next invocation completes or times out."""

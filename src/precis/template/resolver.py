@@ -119,11 +119,11 @@ class _Resolver:
                 raise TemplateError(f"the name of {logical_id} refers to itself")
             self._evaluating.add(key)
             explicit = (resource.get("Properties") or {}).get(NAME_PROPERTY.get(resource["Type"], ""))
-            name = self.resolve(explicit) if explicit is not None else NO_VALUE
+            resolved = self.resolve(explicit) if explicit is not None else NO_VALUE
             self._evaluating.discard(key)
-            if name is NO_VALUE:
-                name = generated_name(self.stack_name, logical_id, resource["Type"])
-            self.physical_names[logical_id] = str(name)
+            if resolved is NO_VALUE:
+                resolved = generated_name(self.stack_name, logical_id, resource["Type"])
+            self.physical_names[logical_id] = str(resolved)
         return self.physical_names[logical_id]
 
     def _check_resource(self, logical_id: str) -> None:

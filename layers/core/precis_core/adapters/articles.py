@@ -11,13 +11,16 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Required, TypedDict
 
 from botocore.exceptions import ClientError
 
 from precis_core.adapters.s3 import is_missing, object_exists
 from precis_core.domain.json_articles import check_json_article, has_words
 from precis_core.domain.models import ArticleRef, InvalidArticle, UnknownVersion
+
+if TYPE_CHECKING:  # the stubs are a dev dependency: the layer needs none of them at run time
+    from mypy_boto3_s3 import S3Client
 
 # How much of an article is read to judge it (whole articles up to this size are checked in full).
 SAMPLE_BYTES = 256 * 1024
@@ -69,7 +72,7 @@ class Article:
 class ArticleSource:
     """Reads uploaded objects through an injected `boto3.client("s3")`."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: S3Client) -> None:
         self._client = client
 
     def describe(self, ref: ArticleRef) -> StoredObject:
@@ -125,8 +128,16 @@ class ArticleSource:
             raise InvalidArticle("the object was deleted before it could be submitted") from error
 
 
-def _object_args(ref: ArticleRef) -> dict[str, str]:
-    args = {"Bucket": ref.bucket, "Key": ref.key}
+class _ObjectArgs(TypedDict, total=False):
+    """The object's address in a GetObject/HeadObject request."""
+
+    Bucket: Required[str]
+    Key: Required[str]
+    VersionId: str
+
+
+def _object_args(ref: ArticleRef) -> _ObjectArgs:
+    args: _ObjectArgs = {"Bucket": ref.bucket, "Key": ref.key}
     if ref.version_id:
         args["VersionId"] = ref.version_id
     return args

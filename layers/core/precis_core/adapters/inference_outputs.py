@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
@@ -18,6 +18,9 @@ from precis_core.domain.models import (
     UnreadableResult,
     bounded_reason,
 )
+
+if TYPE_CHECKING:  # the stubs are a dev dependency: the layer needs none of them at run time
+    from mypy_boto3_s3 import S3Client
 
 # An output is a summary and a few numbers; anything this big is not ours.
 MAX_OUTPUT_BYTES = 8 * 1024 * 1024
@@ -41,7 +44,7 @@ class ResultPaths:
 class InferenceOutputs:
     """The endpoint's output and failure objects; give it a `boto3.client("s3")`."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: S3Client) -> None:
         self._client = client
 
     def exists(self, location: str) -> bool:

@@ -13,11 +13,14 @@ was given, so only this request's output can complete the record (docs/ARCHITECT
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from precis_core.domain.models import AcceptedInference, EndpointRejected, EndpointUnavailable
+
+if TYPE_CHECKING:  # the stubs are a dev dependency: the layer needs none of them at run time
+    from mypy_boto3_sagemaker_runtime import SageMakerRuntimeClient
 
 # Errors that say the request itself is wrong (or names something that does not exist).
 NON_RETRYABLE = frozenset({"ValidationError", "ValidationException"})
@@ -32,7 +35,11 @@ class SummarizerEndpoint:
     """Sends articles to the async endpoint through an injected `boto3.client("sagemaker-runtime")`."""
 
     def __init__(
-        self, client: Any, endpoint_name: str, request_ttl_seconds: int, invocation_timeout_seconds: int
+        self,
+        client: SageMakerRuntimeClient,
+        endpoint_name: str,
+        request_ttl_seconds: int,
+        invocation_timeout_seconds: int,
     ) -> None:
         self._client = client
         self.endpoint_name = endpoint_name

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from botocore.exceptions import ClientError
 
@@ -24,6 +24,9 @@ from precis_core.domain.models import (
     bounded_reason,
 )
 from precis_core.domain.record_bounds import bounded_attempts, bounded_summary
+
+if TYPE_CHECKING:  # the stubs are a dev dependency: the layer needs none of them at run time
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ class QueryOptions(TypedDict, total=False):
 class SummaryStore:
     """The DynamoDB adapter for `SummaryRecord`s; give it a `boto3.client("dynamodb")` (or moto's)."""
 
-    def __init__(self, table_name: str, client: Any) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self.table_name = table_name
         self._client = client
 

@@ -100,6 +100,7 @@ class Dispatcher:
         record; any other error releases the claim, counts the failure on the record, and propagates
         (EndpointUnavailable: Lambda retries the event, reconcile tries again after the backoff)."""
         try:
+            assert record.content_type is not None  # submit stores it with the record it dispatches
             accepted = self.endpoint.invoke(record.input_location, record.content_type, record.inference_id)
         except EndpointRejected as rejected:
             return self._fail(record, DispatchOutcome.REJECTED, str(rejected))

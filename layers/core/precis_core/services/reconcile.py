@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from aws_lambda_powertools import Logger
 
@@ -170,7 +170,7 @@ class Reconciler:
             DispatchOutcome.TAKEN: ReconcileOutcome.SETTLED_ELSEWHERE,
         }[dispatched.outcome]
 
-    def _ours(self, location: str | None, *, failure: bool = False) -> bool:
+    def _ours(self, location: str | None, *, failure: bool = False) -> TypeGuard[str]:
         """Only locations under the endpoint's own paths are looked at (a tampered record's are not)."""
         return self.records.paths.holds(location, failure=failure)
 

@@ -72,6 +72,7 @@ class RecordService:
         record, settled = self._queued(notification.inference_id, target)
         if settled is not None:
             return settled
+        assert record is not None  # _queued returns one of the two
         expected = record.output_location if succeeded else record.failure_location
         if expected is None and record.dispatch is Dispatch.CLAIMED:
             raise DispatchPending(f"{record.inference_id} has no stored location yet; its submit is running")
@@ -83,6 +84,7 @@ class RecordService:
         if location != expected or not self._under_paths(location, failure=not succeeded):
             return self._untrusted(record, location, expected)
         if succeeded:
+            assert location is not None  # parse_notification requires a success's outputLocation
             return self._complete(record, location)
         return self._fail_from(record, notification.failure_reason, location)
 
@@ -93,6 +95,7 @@ class RecordService:
         record, settled = self._queued(inference_id, Status.COMPLETED)
         if settled is not None:
             return settled
+        assert record is not None  # _queued returns one of the two
         if output_location != record.output_location or not self._under_paths(output_location):
             return self._untrusted(record, output_location, record.output_location)
         return self._complete(record, output_location)
@@ -128,6 +131,7 @@ class RecordService:
         record, settled = self._queued(inference_id, Status.FAILED)
         if settled is not None:
             return settled
+        assert record is not None  # _queued returns one of the two
         if failure_location is not None and failure_location != record.failure_location:
             return self._untrusted(record, failure_location, record.failure_location)
         return self._fail_from(record, reason, failure_location)

@@ -66,18 +66,20 @@ def aws_target(profile: str | None, region: str | None) -> Target:
         raise InvokeError(str(error)) from None
     if credentials is None:
         raise InvokeError(f"no AWS credentials for profile {profile or 'default'}")
-    if not session.region_name:
+    region_name = session.region_name
+    if not region_name:
         raise InvokeError("no AWS region: pass --region or set one in your AWS configuration")
     frozen = credentials.get_frozen_credentials()
+    assert frozen.access_key and frozen.secret_key  # botocore's Credentials always carry both
     aws = {
         "AWS_ACCESS_KEY_ID": frozen.access_key,
         "AWS_SECRET_ACCESS_KEY": frozen.secret_key,
-        "AWS_REGION": session.region_name,
-        "AWS_DEFAULT_REGION": session.region_name,
+        "AWS_REGION": region_name,
+        "AWS_DEFAULT_REGION": region_name,
     }
     if frozen.token:
         aws["AWS_SESSION_TOKEN"] = frozen.token
-    return Target(AWS_STACK_NAME, session.region_name, aws, description=f"AWS ({session.region_name})")
+    return Target(AWS_STACK_NAME, region_name, aws, description=f"AWS ({region_name})")
 
 
 @dataclass(frozen=True)

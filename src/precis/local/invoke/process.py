@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, Protocol
 
 from precis.local.invoke.runtime_api import Invocation, Outcome, RuntimeApi
 
@@ -49,12 +49,23 @@ class FunctionProcess:
     environment: dict[str, str]
 
 
+class TextSink(Protocol):
+    """Where the log lines go: a text file or anything with its write and flush."""
+
+    def write(self, text: str, /) -> object: ...
+    def flush(self) -> object: ...
+
+
+Payload = dict | list | str | int | float | bool | None
+"""A response as JSON decodes it (or the text itself when it is not JSON)."""
+
+
 @dataclass(frozen=True)
 class InvokeResult:
     request_id: str
     status: str
     """`success`, `error` (the handler raised), `timeout`, `out of memory`, `init error` or `exit`."""
-    payload: dict | list | str | int | float | bool | None
+    payload: Payload
     init_ms: float
     duration_ms: float
     billed_ms: int
@@ -82,7 +93,7 @@ class InvokeResult:
 
 
 def invoke(
-    function: FunctionProcess, event: bytes, log: TextIO, request_id: str | None = None
+    function: FunctionProcess, event: bytes, log: TextSink, request_id: str | None = None
 ) -> InvokeResult:
     """Runs the handler once on `event` (JSON bytes); its logs and Lambda's lines go to `log`."""
     request_id = request_id or str(uuid.uuid4())
@@ -141,7 +152,7 @@ def invoke(
 
 def _watch(
     function: FunctionProcess, api: RuntimeApi, process: subprocess.Popen, request_id: str, writer: _LogWriter
-) -> tuple[str, object, int]:
+) -> tuple[str, Payload, int]:
     """Waits for the invocation's end, the process's exit, its timeout or its memory limit."""
     peak = 0
     limit_bytes = function.memory_mb * _MIB
@@ -194,7 +205,7 @@ def _platform_error(error_type: str, request_id: str, message: str) -> dict:
     return {"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {message}"}
 
 
-def _json_or_text(body: bytes) -> object:
+def _json_or_text(body: bytes) -> Payload:
     try:
         return json.loads(body)
     except ValueError:
@@ -229,7 +240,7 @@ def _timestamp() -> str:
 class _LogWriter:
     """Whole lines to the log from several threads (the process's output, the runtime's frames, ours)."""
 
-    def __init__(self, log: TextIO) -> None:
+    def __init__(self, log: TextSink) -> None:
         self._log = log
         self._lock = threading.Lock()
 

@@ -66,6 +66,7 @@ class RuntimeApi:
         """`host:port`, as AWS_LAMBDA_RUNTIME_API carries it."""
         assert self._server is not None, "start() first"
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # getsockname() of an AF_INET socket
         return f"{host}:{port}"
 
     def start(self) -> RuntimeApi:

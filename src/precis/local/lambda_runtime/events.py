@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from precis.local.lambda_runtime.environment import FunctionConfig
 
@@ -68,7 +69,7 @@ def failure_record(
     config: FunctionConfig, event: dict, request_id: str, attempts: int, condition: str, error: dict | None
 ) -> dict:
     """Lambda's on-failure destination record for an asynchronous invocation."""
-    record = {
+    record: dict[str, Any] = {
         "version": "1.0",
         "timestamp": _now(),
         "requestContext": {

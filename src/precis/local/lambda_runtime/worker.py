@@ -17,7 +17,8 @@ import threading
 import time
 import traceback
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -26,6 +27,15 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from precis.local.clock import ScaledClock
 from precis.local.lambda_runtime.environment import FunctionConfig, LambdaContext, load_handler
 from precis.local.lambda_runtime.events import failure_record, lambda_event, scheduled_event
+
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import (
+        ChangeMessageVisibilityBatchRequestEntryTypeDef,
+        DeleteMessageBatchRequestEntryTypeDef,
+        MessageTypeDef,
+    )
 
 RETRY_DELAYS_SECONDS = (60, 120)
 """Lambda waits one minute before the second attempt of an async invocation, two before the third."""
@@ -47,14 +57,14 @@ class HeldMessages:
     back soon; a live worker's batch can take longer than that on a busy machine, so every third of the
     timeout it extends the visibility of the messages it still holds (none, when batches are quick)."""
 
-    def __init__(self, sqs, visibility_seconds: int) -> None:
+    def __init__(self, sqs: SQSClient, visibility_seconds: int) -> None:
         self._sqs = sqs
         self._visibility = visibility_seconds
         self._lock = threading.Lock()
         self._queue_url = ""
         self._handles: set[str] = set()
 
-    def hold(self, queue_url: str, messages: list[dict]) -> None:
+    def hold(self, queue_url: str, messages: list[MessageTypeDef]) -> None:
         with self._lock:
             self._queue_url = queue_url
             self._handles = {message["ReceiptHandle"] for message in messages}
@@ -72,7 +82,7 @@ class HeldMessages:
         while not stopping.wait(self._visibility / 3):
             # Under the lock, so a message released for its retry delay is not extended after it.
             with self._lock:
-                entries = [
+                entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
                     {"Id": str(n), "ReceiptHandle": handle, "VisibilityTimeout": self._visibility}
                     for n, handle in enumerate(sorted(self._handles))
                 ]
@@ -86,7 +96,13 @@ class HeldMessages:
 class FunctionWorker:
     """Polls one function's event queue and invokes its handler, one invocation at a time."""
 
-    def __init__(self, config: FunctionConfig, sqs=None, sns=None, handler=None):
+    def __init__(
+        self,
+        config: FunctionConfig,
+        sqs: SQSClient | None = None,
+        sns: SNSClient | None = None,
+        handler: Callable[[dict, LambdaContext], Any] | None = None,
+    ) -> None:
         self.config = config
         self.clock = ScaledClock(config.time_scale)
         retries = Config(retries={"mode": "standard"})
@@ -140,7 +156,7 @@ class FunctionWorker:
         )
         messages = response.get("Messages", [])
         self.held.hold(self.queue_url, messages)
-        done = []
+        done: list[DeleteMessageBatchRequestEntryTypeDef] = []
         for message in messages:
             if self.stopping.is_set():
                 break  # the rest become visible again; nothing is lost while the stack stops
@@ -155,7 +171,7 @@ class FunctionWorker:
         self.held.clear()
         return len(messages)
 
-    def deliver(self, message: dict) -> bool:
+    def deliver(self, message: MessageTypeDef) -> bool:
         """Invokes the handler once for the message; True when the message is finished with."""
         attributes = message.get("Attributes", {})
         attempt = int(attributes.get("ApproximateReceiveCount", "1"))

@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from precis.local.sagemaker.endpoint_settings import EndpointSettings
 from precis.scaling.metrics import NAMESPACE, MinuteMetrics
+
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.type_defs import DimensionTypeDef, MetricDatumTypeDef
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sns import SNSClient
 
 FAILURE_CONTENT_TYPE = "text/plain; charset=utf-8"
 
@@ -61,7 +67,9 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 class AsyncResults:
     """Talks to S3, SNS and CloudWatch (moto's server locally); clients are injected."""
 
-    def __init__(self, settings: EndpointSettings, *, s3: Any, sns: Any, cloudwatch: Any) -> None:
+    def __init__(
+        self, settings: EndpointSettings, *, s3: S3Client, sns: SNSClient, cloudwatch: CloudWatchClient
+    ) -> None:
         self.settings = settings
         self._s3 = s3
         self._sns = sns
@@ -103,12 +111,13 @@ class AsyncResults:
             self._sns.publish(TopicArn=topic, Message=json.dumps(message))
 
     def put_metrics(self, metrics: MinuteMetrics, at: datetime) -> None:
-        endpoint = [{"Name": "EndpointName", "Value": self.settings.endpoint_name}]
+        endpoint: list[DimensionTypeDef] = [{"Name": "EndpointName", "Value": self.settings.endpoint_name}]
         variant = endpoint + [{"Name": "VariantName", "Value": self.settings.variant_name}]
-        data = [
+        data: list[MetricDatumTypeDef] = [
             {"MetricName": name, "Dimensions": endpoint, "Timestamp": at, "Value": value, "Unit": unit}
             for name, value, unit in metrics.endpoint_datapoints()
-        ] + [
+        ]
+        data += [
             {"MetricName": name, "Dimensions": variant, "Timestamp": at, "Value": value, "Unit": unit}
             for name, value, unit in metrics.variant_datapoints()
         ]

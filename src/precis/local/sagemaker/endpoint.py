@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from precis.inference_script import InferenceScript
 from precis.local.clock import ScaledClock
@@ -17,6 +17,11 @@ from precis.local.sagemaker.server import AsyncInvocationServer
 from precis.scaling import EndpointCapacity, ScalingPolicy
 from precis.template import Stack
 from precis.template.scaling import endpoint_capacity, scaling_policy
+
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sns import SNSClient
 
 READY = "precis-endpoint ready on "
 """What `python -m precis.local.sagemaker` prints, then its URL, once it serves (the stack waits for it)."""
@@ -32,9 +37,9 @@ class LocalEndpoint:
         capacity: EndpointCapacity,
         script: InferenceScript,
         *,
-        s3: Any,
-        sns: Any,
-        cloudwatch: Any,
+        s3: S3Client,
+        sns: SNSClient,
+        cloudwatch: CloudWatchClient,
         port: int = 0,
         time_scale: float = 1.0,
         journal: RequestJournal | None = None,

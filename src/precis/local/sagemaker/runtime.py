@@ -216,11 +216,12 @@ class EndpointRuntime:
             progress = self._endpoint.advance(now)
             timed_out = self._expire_deadlines(now)
             for invocation in progress.started:
+                assert invocation.started_at is not None  # the fleet sets it (and instance) on dispatch
                 deadline = invocation.started_at + invocation.timeout
                 heapq.heappush(self._deadlines, (deadline, id(invocation), invocation))
             self._counts["expired"] += len(progress.expired)
             self._sync_workers()
-            starts = [(self._workers[i.instance.instance_id], i) for i in progress.started]
+            starts = [(self._workers[i.instance.instance_id], i) for i in progress.started if i.instance]
         for worker, invocation in starts:
             worker.run(self._invoke, worker, invocation)
         for invocation in progress.expired:

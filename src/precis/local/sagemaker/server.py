@@ -53,6 +53,7 @@ class AsyncInvocationServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
+        assert isinstance(host, str)  # getsockname() of an AF_INET socket
         return f"http://{host}:{port}"
 
 
