@@ -29,6 +29,9 @@ def predict_fn(data: SummaryRequest, model: Summarizer, context: Any = None) -> 
     summaries = [
         model.summarize(document, data.parameters, data.deadline).to_dict() for document in data.documents
     ]
+    if data.metadata:
+        # What the article says about itself (title, published, authors...), for the record.
+        summaries = [{**summary, "document": data.metadata} for summary in summaries]
     return summaries if data.batch else summaries[0]
 
 

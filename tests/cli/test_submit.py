@@ -14,7 +14,7 @@ BUCKET = "precis-test-input"
 
 
 def test_submit_uploads_files_folders_and_jsonl_lines(stack, cli, client, tmp_path):
-    # Given a folder with a .txt, a .md, a two-line JSONL and a PDF, plus one file named directly
+    # Given a folder with a .txt, a .md, a two-line JSONL and a TIFF scan, plus one file named directly
     folder = tmp_path / "batch"
     (folder / "deep").mkdir(parents=True)
     (folder / "a.txt").write_text("Alpha\n\nThe first article.")
@@ -22,7 +22,7 @@ def test_submit_uploads_files_folders_and_jsonl_lines(stack, cli, client, tmp_pa
     (folder / "wire.jsonl").write_text(
         '{"title": "One", "text": "First line."}\n\n{"text": "Second line."}\n'
     )
-    (folder / "scan.pdf").write_bytes(b"%PDF-1.7")
+    (folder / "scan.tiff").write_bytes(b"II*\x00")
     single = tmp_path / "page.html"
     single.write_text("<html><title>Gamma</title><p>Third.</p></html>")
 
@@ -41,14 +41,14 @@ def test_submit_uploads_files_folders_and_jsonl_lines(stack, cli, client, tmp_pa
         "incoming/news/wire-00001-one.json",
         "incoming/news/wire-00003.json",
     ]
-    # a dataset line becomes the request the endpoint takes; its title names the key
+    # a dataset line becomes the request the endpoint takes, its metadata kept; its title names the key
     assert json.loads(
         s3.get_object(Bucket=BUCKET, Key="incoming/news/wire-00001-one.json")["Body"].read()
-    ) == {"text": "First line."}
+    ) == {"title": "One", "text": "First line."}
     for item in submitted:
         key = item["location"].removeprefix(f"s3://{BUCKET}/")
         assert item["version"] == s3.head_object(Bucket=BUCKET, Key=key)["VersionId"]
-    assert "skipped" in result.stderr and "scan.pdf" in result.stderr
+    assert "skipped" in result.stderr and "scan.tiff" in result.stderr
 
 
 def test_submit_refuses_a_bad_jsonl_line_before_uploading_anything(stack, cli, client, tmp_path):
@@ -63,10 +63,10 @@ def test_submit_refuses_a_bad_jsonl_line_before_uploading_anything(stack, cli, c
 
 
 def test_submit_of_a_missing_path_or_unsupported_file_is_a_usage_error(stack, cli, tmp_path):
-    (tmp_path / "scan.pdf").write_bytes(b"%PDF")
+    (tmp_path / "scan.tiff").write_bytes(b"II*\x00")
 
     missing = cli("submit", str(tmp_path / "nope.txt"), "--stack", stack)
-    unsupported = cli("submit", str(tmp_path / "scan.pdf"), "--stack", stack)
+    unsupported = cli("submit", str(tmp_path / "scan.tiff"), "--stack", stack)
 
     assert missing.exit_code == 2 and "no such file or folder" in missing.output
     assert unsupported.exit_code == 2 and "unsupported file type" in unsupported.output

@@ -167,13 +167,16 @@ class SummaryStore:
         completed_at: str,
         latency_ms: int,
         attempts: list[dict[str, Any]],
+        details: dict[str, Any] | None = None,
     ) -> bool:
         """QUEUED → COMPLETED for the matching inference id; False if it is not (any longer) that state.
-        A summary over MAX_SUMMARY_BYTES is kept cut at a word, with `summary_truncated` set."""
+        A summary over MAX_SUMMARY_BYTES is kept cut at a word, with `summary_truncated` set; `details`
+        (the article's metadata as the endpoint read it) are set with it."""
         summary, truncated = bounded_summary(result.summary)
         return self._update(
             document_id,
             {
+                **(details or {}),
                 "status": Status.COMPLETED.value,
                 "summary": summary,
                 "summary_truncated": True if truncated else None,

@@ -23,6 +23,7 @@ from precis_core import articles
 from precis_core.articles import ArticleSource
 from precis_core.dispatch import DEFAULT_CLAIM, Dispatched, Dispatcher, DispatchOutcome, never_accepted
 from precis_core.ids import document_id, inference_id, timestamp
+from precis_core.metadata import from_s3
 from precis_core.models import (
     ArticleRef,
     Dispatch,
@@ -129,7 +130,13 @@ class SubmitService:
             return SubmitResult(SubmitOutcome.IGNORED, ref.key, doc, reason=str(unknown))
         if article is None:
             return SubmitResult(SubmitOutcome.IGNORED, ref.key, doc, reason=_OVERWRITTEN)
-        record = replace(record, content_type=article.content_type, title=article.title, bytes=article.size)
+        record = replace(
+            record,
+            content_type=article.content_type,
+            title=article.title,
+            bytes=article.size,
+            **article.metadata.to_record(),
+        )
         if not self.store.put_queued(record):
             return SubmitResult(SubmitOutcome.DUPLICATE, ref.key, doc, record.inference_id)
         return self._dispatch(record, ref.key)
@@ -165,7 +172,12 @@ class SubmitService:
             content_type=article.content_type,
         )
         queued.attempts = [*record.attempts, _open_attempt(queued.inference_id, now)]
-        details = {"content_type": article.content_type, "title": article.title, "bytes": article.size}
+        details = {
+            "content_type": article.content_type,
+            "title": article.title,
+            "bytes": article.size,
+            **article.metadata.to_record(),
+        }
         requeued = self.store.requeue(
             document,
             expected_inference_id=record.inference_id,
@@ -187,7 +199,10 @@ class SubmitService:
         if not ref.version_id and ref.etag and stored.etag and stored.etag != ref.etag:
             return None
         articles.check_size(stored.size, self.max_input_bytes)
-        return articles.inspect(ref.key, stored.size, sample, self.max_input_bytes)
+        article = articles.inspect(ref.key, stored.size, sample, self.max_input_bytes)
+        # The uploader's own metadata (precis submit --title …) wins over what the content says.
+        metadata = from_s3(stored.metadata).over(article.metadata)
+        return replace(article, title=metadata.title or article.title, metadata=metadata)
 
     @staticmethod
     def _result(outcome: SubmitOutcome, record: SummaryRecord, reason: str | None = None) -> SubmitResult:
