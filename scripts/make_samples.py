@@ -76,7 +76,9 @@ PDF_TEXT = [
         "1. Okafor, N. and Lindqvist, B. Temperature logging in last-mile medicine distribution. "
         "Journal of Rural Logistics 14, 2024."
     ),
-    Paragraph("2. Vantmoor Pharmacy Cooperative. Fleet operating manual, revision 7. Internal document, 2023."),
+    Paragraph(
+        "2. Vantmoor Pharmacy Cooperative. Fleet operating manual, revision 7. Internal document, 2023."
+    ),
     Paragraph(
         "3. Brandt, E. Behavioural responses to live feedback among delivery drivers. Transport "
         "Behaviour Review 9, 2025."
@@ -148,7 +150,9 @@ def build(directory: Path) -> list[Path]:
         docx_bytes(
             DOCX_TEXT,
             header="Saltmarsh Borough Council - Cabinet briefing - Official",
-            info=DocumentInfo(title=DOCX_TEXT[0].text, author="Harbour Resilience Team", created="2025-12-02T09:00:00Z"),
+            info=DocumentInfo(
+                title=DOCX_TEXT[0].text, author="Harbour Resilience Team", created="2025-12-02T09:00:00Z"
+            ),
         )
     )
     return [pdf, docx]

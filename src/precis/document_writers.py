@@ -70,7 +70,9 @@ def stream(content: bytes, extra: bytes = b"") -> bytes:
     return b"<< /Length %d %s>>\nstream\n" % (len(content), extra) + content + b"\nendstream"
 
 
-def pdf_pages(contents: list[bytes], *, info: DocumentInfo | None = None, catalog_extra: bytes = b"") -> bytes:
+def pdf_pages(
+    contents: list[bytes], *, info: DocumentInfo | None = None, catalog_extra: bytes = b""
+) -> bytes:
     """A PDF whose pages draw `contents` (content streams) with Helvetica as /F1 and Helvetica-Bold as /F2."""
     fonts = b"<< /F1 3 0 R /F2 4 0 R >>"
     objects = [
@@ -85,8 +87,8 @@ def pdf_pages(contents: list[bytes], *, info: DocumentInfo | None = None, catalo
         page = len(objects) + 1
         kids.append(b"%d 0 R" % page)
         objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font %s >> /Contents %d 0 R >>"
-            % (PAGE_WIDTH, PAGE_HEIGHT, fonts, page + 1)
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font %s >> "
+            b"/Contents %d 0 R >>" % (PAGE_WIDTH, PAGE_HEIGHT, fonts, page + 1)
         )
         objects.append(stream(content))
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
@@ -124,8 +126,11 @@ def wrap(text: str, width: int) -> list[str]:
     return [*lines, line] if line else lines
 
 
-def laid_out_pdf(paragraphs: list[Paragraph], *, header: str, info: DocumentInfo) -> bytes:
-    """`paragraphs` set on pages with `header` at the top and "Page N of M" at the bottom of each."""
+def laid_out_pdf(
+    paragraphs: list[Paragraph], *, header: str, info: DocumentInfo, catalog_extra: bytes = b""
+) -> bytes:
+    """`paragraphs` set on pages with `header` at the top and "Page N of M" at the bottom of each
+    (`catalog_extra`: more entries for the document catalog)."""
     pages: list[list[bytes]] = [[]]
     y = PAGE_HEIGHT - MARGIN
     for paragraph in paragraphs:
@@ -150,7 +155,7 @@ def laid_out_pdf(paragraphs: list[Paragraph], *, header: str, info: DocumentInfo
             % (PAGE_WIDTH // 2 - 24, pdf_literal(f"Page {number} of {len(pages)}")),
         ]
         contents.append(b"\n".join(running + lines))
-    return pdf_pages(contents, info=info)
+    return pdf_pages(contents, info=info, catalog_extra=catalog_extra)
 
 
 _DOCX_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -173,7 +178,8 @@ def docx_bytes(paragraphs: list[Paragraph], *, header: str, info: DocumentInfo) 
         "[Content_Types].xml": (
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
             '<Default Extension="xml" ContentType="application/xml"/>'
             '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
             'officedocument.wordprocessingml.document.main+xml"/>'

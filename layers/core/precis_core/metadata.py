@@ -13,7 +13,7 @@ from __future__ import annotations
 import email.header
 import email.utils
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
@@ -115,31 +115,34 @@ def parse_date(value: Any) -> date | None:
     text = " ".join(str(value).split())[:100]
     if not text:
         return None
-    candidates = []
-    try:
-        candidates.append(datetime.fromisoformat(text).date())
-    except ValueError:
-        pass
-    if match := _PDF_DATE.match(text):
-        year, month, day = match.group(1), match.group(2) or "01", match.group(3) or "01"
-        candidates.append(_safe_date(int(year), int(month), int(day)))
-    try:
-        candidates.append(email.utils.parsedate_to_datetime(text).date())
-    except (TypeError, ValueError, IndexError):
-        pass
-    for pattern in _FORMATS:
+    readers = (_iso_date, _pdf_date, _mail_date, *(_written_date(pattern) for pattern in _FORMATS))
+    for read in readers:
         try:
-            candidates.append(datetime.strptime(text, pattern).date())
-        except ValueError:
+            day = read(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
             continue
-    return next((day for day in candidates if day is not None and 1000 <= day.year <= 9999), None)
+        if day is not None and 1000 <= day.year <= 9999:
+            return day
+    return None
 
 
-def _safe_date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
+def _iso_date(text: str) -> date:
+    return datetime.fromisoformat(text).date()
+
+
+def _pdf_date(text: str) -> date | None:
+    match = _PDF_DATE.match(text)
+    if not match:
         return None
+    return date(int(match.group(1)), int(match.group(2) or 1), int(match.group(3) or 1))
+
+
+def _mail_date(text: str) -> date:
+    return email.utils.parsedate_to_datetime(text).date()
+
+
+def _written_date(pattern: str) -> Callable[[str], date]:
+    return lambda text: datetime.strptime(text, pattern).date()
 
 
 def _text(value: Any) -> str | None:
@@ -155,6 +158,13 @@ def _authors(value: Any) -> list[str] | None:
     names = value if isinstance(value, list) else str(value).split(";") if isinstance(value, str) else []
     cleaned = [name for name in (_text(item) for item in names[:MAX_AUTHORS]) if name]
     return cleaned or None
+
+
+def s3_value(value: str) -> str:
+    """A user metadata value S3 can carry in a header: ASCII as it is, else an RFC 2047 encoded word
+    (which `from_s3` decodes)."""
+    text = " ".join(value.split())
+    return text if text.isascii() else email.header.Header(text, "utf-8").encode()
 
 
 def _decoded(value: str) -> str:

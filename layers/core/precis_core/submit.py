@@ -130,13 +130,8 @@ class SubmitService:
             return SubmitResult(SubmitOutcome.IGNORED, ref.key, doc, reason=str(unknown))
         if article is None:
             return SubmitResult(SubmitOutcome.IGNORED, ref.key, doc, reason=_OVERWRITTEN)
-        record = replace(
-            record,
-            content_type=article.content_type,
-            title=article.title,
-            bytes=article.size,
-            **article.metadata.to_record(),
-        )
+        details = {**article.metadata.to_record(), "title": article.title}
+        record = replace(record, content_type=article.content_type, bytes=article.size, **details)
         if not self.store.put_queued(record):
             return SubmitResult(SubmitOutcome.DUPLICATE, ref.key, doc, record.inference_id)
         return self._dispatch(record, ref.key)
@@ -173,10 +168,10 @@ class SubmitService:
         )
         queued.attempts = [*record.attempts, _open_attempt(queued.inference_id, now)]
         details = {
+            **article.metadata.to_record(),
             "content_type": article.content_type,
             "title": article.title,
             "bytes": article.size,
-            **article.metadata.to_record(),
         }
         requeued = self.store.requeue(
             document,

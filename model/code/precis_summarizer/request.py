@@ -96,7 +96,9 @@ def parse_request(
     metadata: dict[str, Any] = {}
     if media_type == JSON:
         request = _from_json(text)
-        return SummaryRequest(request.documents, request.batch, request.parameters, deadline, request.metadata)
+        return SummaryRequest(
+            request.documents, request.batch, request.parameters, deadline, request.metadata
+        )
     if media_type == "text/html":
         document = _html_text(text)
         metadata = html_metadata(text)

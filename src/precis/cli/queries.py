@@ -42,6 +42,12 @@ EXPORT_COLUMNS = (
     "status",
     "collection",
     "title",
+    "published",
+    "published_source",
+    "authors",
+    "source",
+    "url",
+    "article_id",
     "submitted_at",
     "completed_at",
     "latency_ms",
@@ -245,7 +251,10 @@ def _write(records: Iterable[SummaryRecord], format: ExportFormat, stream) -> in
         writer = csv.DictWriter(stream, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for record in records:
-            writer.writerow(record.to_dict())
+            row = record.to_dict()
+            if row.get("authors"):
+                row["authors"] = "; ".join(row["authors"])
+            writer.writerow(row)
             written += 1
         return written
     for record in records:
@@ -277,6 +286,12 @@ def _record_view(record: SummaryRecord) -> Table:
         ("document", record.document_id),
         ("status", Text(record.status.value, style=status_style(record.status.value))),
         ("collection", record.collection),
+        ("published", f"{record.published} ({record.published_source})" if record.published else None),
+        ("authors", ", ".join(record.authors or [])),
+        ("source", record.source),
+        ("url", record.url),
+        ("article id", record.article_id),
+        ("note", record.published_note),
         ("input", record.input_location),
         ("inference", f"{record.inference_id} (attempt {record.attempt})"),
         ("submitted", record.submitted_at),

@@ -16,6 +16,8 @@ from typing import Annotated
 import typer
 from precis_core.articles import CONTENT_TYPES
 from precis_core.json_articles import TEXT_FIELDS
+from precis_core.limits import ARTICLE_METADATA
+from precis_core.metadata import parse_date, s3_value
 from precis_core.submit import DEFAULT_COLLECTION
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -131,15 +133,18 @@ def _uploads_of(path: Path, name: str) -> list[Upload]:
 
 
 def _request_body(article: dict) -> tuple[bytes, str]:
-    """The request the endpoint takes (the text field and any parameters) and a slug of the title.
+    """The request the endpoint takes and a slug of the title: the text field, any parameters, and the
+    article's metadata (title, id, url, source, authors, published), which reach the record.
 
-    Other fields of a dataset line (title, id, url) are not part of the inference request, which
-    refuses unknown fields; the title lives on in the key, so the record is named after it.
+    Other fields of a dataset line (highlights, labels…) are left out: the inference request refuses
+    unknown fields.
     """
     text_fields = [name for name in TEXT_FIELDS if name in article]
     if not text_fields:
         return json.dumps(article, ensure_ascii=False).encode("utf-8"), ""
-    request = {text_fields[0]: article[text_fields[0]]}
+    kept = [name for name in article if name in ARTICLE_METADATA and name != "metadata"]
+    request = {name: article[name] for name in kept}
+    request[text_fields[0]] = article[text_fields[0]]
     if "parameters" in article:
         request["parameters"] = article["parameters"]
     title = article.get("title")
@@ -155,6 +160,13 @@ def submit(
     collection: Annotated[
         str, typer.Option("--collection", "-c", help="Upload under incoming/<collection>/.")
     ] = DEFAULT_COLLECTION,
+    title: Annotated[
+        str | None, typer.Option("--title", help="The article's title (one file only), kept on its record.")
+    ] = None,
+    published: Annotated[
+        str | None, typer.Option("--published", help="When it was published: a date (2026-03-18).")
+    ] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Where the article is from.")] = None,
     wait: WaitOption = False,
     timeout: Annotated[
         int, typer.Option("--timeout", min=1, help="With --wait: give up after this many seconds.")
@@ -164,7 +176,7 @@ def submit(
     region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Upload articles (.txt, .md, .json, .html, or .jsonl with one JSON article a line) for summarizing."""
+    """Upload articles (.txt, .md, .json, .html, .pdf, .docx, or .jsonl with one JSON article a line)."""
     if not _COLLECTION.match(collection):
         raise fail(f"--collection {collection!r}: use letters, digits, '.', '_' or '-'", EXIT_USAGE)
     try:
@@ -175,12 +187,13 @@ def submit(
         errors.print(f"skipped {shown(path)} (unsupported type)", highlight=False)
     if not uploads:
         raise fail("nothing to submit", EXIT_USAGE)
+    metadata = _user_metadata(title, published, url, len(uploads))
     with explained_errors():
         resources = open_stack(stack, endpoint_url, region)
         s3 = resources.target.client("s3")
         bucket = resources.input_bucket
         prefix = f"{INPUT_PREFIX}{collection}/"
-        submitted = _upload(s3, bucket, prefix, uploads, quiet=as_json)
+        submitted = _upload(s3, bucket, prefix, uploads, metadata, quiet=as_json)
     if not wait:
         if as_json:
             print_json([item.to_dict() for item in submitted])
@@ -200,7 +213,20 @@ def submit(
         raise typer.Exit(EXIT_FAILED)
 
 
-def _upload(s3, bucket: str, prefix: str, uploads: list[Upload], *, quiet: bool) -> list[Submitted]:
+def _user_metadata(title: str | None, published: str | None, url: str | None, count: int) -> dict[str, str]:
+    """--title, --published and --url as S3 user metadata (x-amz-meta-*), which the submit function
+    reads onto the record ahead of what the article says about itself."""
+    if title is not None and count != 1:
+        raise fail(f"--title names one article, and {count} would be uploaded", EXIT_USAGE)
+    if published is not None and parse_date(published) is None:
+        raise fail(f"--published {published!r} is not a date (e.g. 2026-03-18)", EXIT_USAGE)
+    given = {"title": title, "published": published, "url": url}
+    return {name: s3_value(value) for name, value in given.items() if value and value.strip()}
+
+
+def _upload(
+    s3, bucket: str, prefix: str, uploads: list[Upload], metadata: dict[str, str], *, quiet: bool
+) -> list[Submitted]:
     submitted = []
     progress = Progress(
         TextColumn("uploading"),
@@ -216,7 +242,7 @@ def _upload(s3, bucket: str, prefix: str, uploads: list[Upload], *, quiet: bool)
         for upload in uploads:
             key = prefix + upload.name
             response = s3.put_object(
-                Bucket=bucket, Key=key, Body=upload.body, ContentType=upload.content_type
+                Bucket=bucket, Key=key, Body=upload.body, ContentType=upload.content_type, Metadata=metadata
             )
             submitted.append(
                 Submitted(

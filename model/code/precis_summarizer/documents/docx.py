@@ -36,7 +36,9 @@ def read_docx(body: bytes, deadline: Deadline) -> Extracted:
         archive = zipfile.ZipFile(BytesIO(body))
         names = set(archive.namelist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as error:
-        raise RefusedDocument(f"the .docx file is damaged or truncated (not a readable zip): {error}") from error
+        raise RefusedDocument(
+            f"the .docx file is damaged or truncated (not a readable zip): {error}"
+        ) from error
     if BODY not in names:
         raise RefusedDocument(f"the file is a zip but not a Word document (it has no {BODY})")
     parts = [BODY] + ([CORE] if CORE in names else [])
@@ -66,7 +68,8 @@ def _bounded_read(archive: zipfile.ZipFile, name: str) -> bytes:
         data = part.read(MAX_DOCX_XML_BYTES + 1)
     if len(data) > MAX_DOCX_XML_BYTES:
         raise RefusedDocument(
-            f"the .docx part {name} decompresses to over {MAX_DOCX_XML_BYTES:,} bytes, the limit (a zip bomb?)"
+            f"the .docx part {name} decompresses to over {MAX_DOCX_XML_BYTES:,} bytes, "
+            "the limit (a zip bomb?)"
         )
     return data
 

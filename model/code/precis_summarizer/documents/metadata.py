@@ -33,7 +33,9 @@ _HTML_META = {
     "og:url": "url",
     "og:site_name": "source",
 }
-_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_FRONT_MATTER = re.compile(
+    r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL
+)
 _FRONT_MATTER_KEYS = {
     "title": "title",
     "date": "published",
@@ -52,7 +54,7 @@ def html_metadata(page: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for match in _META.finditer(head):
         attributes = {
-            name.lower(): html.unescape(next(v for v in values if v is not None))
+            name.lower(): html.unescape(next((v for v in values if v), ""))
             for name, *values in _ATTRIBUTE.findall(match.group(1))
         }
         field = _HTML_META.get((attributes.get("property") or attributes.get("name") or "").lower())

@@ -5,12 +5,17 @@ it opens with an empty password, and its page tree walked without loading a page
 MAX_PDF_PAGES pages or MAX_PAGE_TREE_DEPTH levels is refused with the limit in the reason. Then each
 page's text is extracted in the content stream's order (the order the writer typeset it), checking the
 time between pages. pypdf (7.x) bounds what one stream may decompress to or parse (75 MB, its
-Configuration defaults), so a small file cannot inflate without limit. JavaScript, forms, annotations and embedded files are never read or run.
+Configuration defaults), so a small file cannot inflate without limit. JavaScript, forms, annotations
+and embedded files are never read or run.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from io import BytesIO
 from typing import Any
@@ -24,11 +29,29 @@ from precis_summarizer.documents.limits import (
     MAX_PDF_PAGES,
 )
 
-SCANNED = "no text layer (scanned PDF?): its pages hold no extractable text; run OCR on it and upload the result"
+SCANNED = (
+    "no text layer (scanned PDF?): its pages hold no extractable text; run OCR on it and upload the result"
+)
 
 
 def read_pdf(body: bytes, deadline: Deadline) -> Extracted:
     """The article in a PDF, or RefusedDocument saying why it cannot be read."""
+    with _problems_reported() as problems:
+        reader, pages = _read_pages(body, deadline)
+    text = paged_text(pages)
+    if not text.strip() and problems:
+        # pypdf (not strict) skips what it cannot parse and says so: nothing readable is left.
+        raise RefusedDocument(
+            f"the PDF could not be read (damaged, or built to exhaust a reader): {problems[0]}; "
+            "no text was found"
+        )
+    if not text.strip():
+        raise RefusedDocument(SCANNED)
+    return Extracted(text, _metadata(reader), pages=len(pages))
+
+
+def _read_pages(body: bytes, deadline: Deadline) -> tuple[Any, list[str]]:
+    """The opened document and each page's text, after the checks of the module's docstring."""
     import pypdf
     from pypdf.errors import FileNotDecryptedError, PyPdfError
 
@@ -53,11 +76,29 @@ def read_pdf(body: bytes, deadline: Deadline) -> Extracted:
     except FileNotDecryptedError as error:
         raise RefusedDocument(_ENCRYPTED) from error
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
-        raise RefusedDocument(f"the PDF could not be read (damaged or truncated?): {_brief(error)}") from error
-    text = paged_text(pages)
-    if not text.strip():
-        raise RefusedDocument(SCANNED)
-    return Extracted(text, _metadata(reader), pages=len(pages))
+        reason = f"the PDF could not be read (damaged or truncated?): {_brief(error)}"
+        raise RefusedDocument(reason) from error
+    return reader, pages
+
+
+@contextmanager
+def _problems_reported() -> Iterator[list[str]]:
+    """What pypdf logs as warnings on this thread meanwhile (it skips an object it cannot parse)."""
+    problems: list[str] = []
+    thread = threading.get_ident()
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.thread == thread and len(problems) < 10:
+                problems.append(_brief(Exception(record.getMessage())))
+
+    handler = Collect(logging.WARNING)
+    logger = logging.getLogger("pypdf")
+    logger.addHandler(handler)
+    try:
+        yield problems
+    finally:
+        logger.removeHandler(handler)
 
 
 _ENCRYPTED = "the PDF is encrypted (password-protected): upload a copy saved without a password"
@@ -82,7 +123,9 @@ def _check_page_tree(root: Any) -> int:
 
     declared = _resolved(root.get("/Count", 0))
     if isinstance(declared, int) and declared > MAX_PDF_PAGES:
-        raise RefusedDocument(f"the PDF has {declared:,} pages, over the {MAX_PDF_PAGES:,} this endpoint reads")
+        raise RefusedDocument(
+            f"the PDF has {declared:,} pages, over the {MAX_PDF_PAGES:,} this endpoint reads"
+        )
     pages = 0
     seen: set[int] = set()
     pending = [(root, 1)]
@@ -96,7 +139,9 @@ def _check_page_tree(root: Any) -> int:
         if kids is None:
             pages += 1
             if pages > MAX_PDF_PAGES:
-                raise RefusedDocument(f"the PDF has over {MAX_PDF_PAGES:,} pages, the most this endpoint reads")
+                raise RefusedDocument(
+                    f"the PDF has over {MAX_PDF_PAGES:,} pages, the most this endpoint reads"
+                )
             continue
         if id(node) in seen:
             raise RefusedDocument("the PDF's page tree loops back on itself")

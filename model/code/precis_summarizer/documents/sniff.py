@@ -59,7 +59,9 @@ def actual_type(declared: str, start: bytes) -> str:
     if declared in (PDF, DOCX) and kind != declared:
         shown = label(kind) if kind else f"something else (it starts with {start[:12]!r})"
         raise MismatchedType(f"the file is named as {label(declared)} but is {shown}")
-    if kind in (Kind.PDF, Kind.DOCX) or (kind is Kind.HTML and declared in ("text/plain", "application/json")):
+    if kind in (Kind.PDF, Kind.DOCX) or (
+        kind is Kind.HTML and declared in ("text/plain", "application/json")
+    ):
         return kind.value
     return declared
 
