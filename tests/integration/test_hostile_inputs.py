@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import pytest
 from precis_core.articles import SAMPLE_BYTES
 
+from precis import hostile_documents as hostile
+
 pytestmark = pytest.mark.integration
 
 NO_RECORD = None
@@ -43,10 +45,10 @@ def uploads(article: str) -> list[Upload]:
         ),
         # binary and other formats
         Upload("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "FAILED", "looks binary"),
+        Upload("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "FAILED", "the PDF could not be read"),
         Upload(
-            "report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "FAILED", "unsupported file type ('.pdf')"
+            "letter.docx", b"PK\x03\x04\x14\x00\x06\x00", "FAILED", "the .docx file is damaged or truncated"
         ),
-        Upload("letter.docx", b"PK\x03\x04\x14\x00\x06\x00", "FAILED", "unsupported file type ('.docx')"),
         Upload("table.csv", b"a,b\n1,2\n", "FAILED", "unsupported file type ('.csv')"),
         Upload("README", words, "FAILED", "unsupported file type (no extension)"),
         Upload(
@@ -106,6 +108,7 @@ def uploads(article: str) -> list[Upload]:
         ),
         Upload("one-huge-line.txt", huge_line.encode(), "COMPLETED"),
         Upload("tiny-sentences.txt", b"Yes. No. " * 10_000, "COMPLETED"),
+        *documents(article),
         # key edge cases, a folder marker, and ordinary articles for contrast
         Upload("a b+c%20 résumé [bold] \x1b[31m.txt", words, "COMPLETED"),
         Upload("x" * 900 + ".md", words, "COMPLETED"),
@@ -114,6 +117,47 @@ def uploads(article: str) -> list[Upload]:
         ),
         Upload("folder/", b"", NO_RECORD),
         Upload("plain.txt", words, "COMPLETED"),
+    ]
+
+
+def documents(article: str) -> list[Upload]:
+    """PDF and Word files, ordinary, hostile and mislabelled (built by precis.hostile_documents)."""
+    return [
+        Upload("paper.pdf", hostile.text_pdf(article), "COMPLETED"),
+        Upload("briefing.docx", hostile.text_docx(article), "COMPLETED"),
+        Upload("scan.pdf", hostile.scanned_pdf(), "FAILED", "no text layer (scanned PDF?)"),
+        Upload(
+            "locked.pdf",
+            hostile.encrypted_pdf(article),
+            "FAILED",
+            "the PDF is encrypted (password-protected)",
+        ),
+        Upload(
+            "page-count-bomb.pdf", hostile.page_count_bomb(), "FAILED", "2,000,000,000 pages, over the 500"
+        ),
+        Upload("page-tree-bomb.pdf", hostile.deep_page_tree(), "FAILED", "page tree nests over 32 levels"),
+        Upload(
+            "nested-bomb.pdf", hostile.nested_objects(), "FAILED", "damaged, or built to exhaust a reader"
+        ),
+        Upload("javascript.pdf", hostile.javascript_pdf(article), "COMPLETED"),
+        Upload("cut-off.pdf", hostile.truncated(hostile.text_pdf(article)), "FAILED", "damaged or truncated"),
+        Upload(
+            "cut-off.docx", hostile.truncated(hostile.text_docx(article)), "FAILED", "damaged or truncated"
+        ),
+        Upload(
+            "zip-bomb.docx", hostile.docx_zip_bomb(), "FAILED", "over the 67,108,864-byte limit (a zip bomb?)"
+        ),
+        Upload("entity-bomb.docx", hostile.docx_entity_bomb(), "FAILED", "EntitiesForbidden"),
+        # mislabelled: read as what it is, or refused naming the mismatch
+        Upload("pdf-saved-as.txt", hostile.text_pdf(article), "COMPLETED"),
+        Upload(
+            "html-saved-as.txt",
+            b"<!DOCTYPE html><html><head><title>Saved page</title></head><body><p>"
+            + article.encode()
+            + b"</p>",
+            "COMPLETED",
+        ),
+        Upload("text-saved-as.pdf", article.encode(), "FAILED", "named as a PDF but is something else"),
     ]
 
 
@@ -132,7 +176,7 @@ def dead_letters(pipeline, output: str) -> list[str]:
 def test_every_bad_or_odd_upload_ends_as_expected_and_none_in_a_dead_letter_queue(pipeline) -> None:
     collection = pipeline.new_collection("hostile")
     table = uploads(pipeline.articles(1)[0][1])
-    assert len(table) >= 30
+    assert len(table) >= 45
 
     # Given each kind uploaded under incoming/<collection>/
     for upload in table:
@@ -158,6 +202,7 @@ def test_every_bad_or_odd_upload_ends_as_expected_and_none_in_a_dead_letter_queu
         record = by_key[upload.name]
         if upload.status == "COMPLETED":
             assert record["summary"].strip(), upload.name
+            assert "%PDF" not in record["summary"] and "<p>" not in record["summary"], upload.name
 
     # And nothing about them waits in a dead-letter queue
     for output in ("SubmitDeadLetterQueueUrl", "RecordDeadLetterQueueUrl"):

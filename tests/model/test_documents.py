@@ -59,7 +59,21 @@ def test_the_sample_docx_reads_as_its_body_without_header_footer_or_references()
 
 
 def test_running_lines_page_numbers_and_hyphens_are_removed_from_paged_text():
-    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike".split()
+    words = [
+        "alpha",
+        "bravo",
+        "charlie",
+        "delta",
+        "echo",
+        "foxtrot",
+        "golf",
+        "hotel",
+        "india",
+        "juliet",
+        "kilo",
+        "lima",
+        "mike",
+    ]
     pages = []
     for n in range(1, 5):
         body = [
@@ -153,7 +167,8 @@ def test_html_meta_and_markdown_front_matter_are_read_as_metadata_and_not_summar
         "published": "2026-05-04T06:00:00Z",
         "authors": ["K. Lund"],
     }
-    markdown = "---\ntitle: Ferry berth opens\ndate: 2026-05-04\nauthors: [K. Lund, M. Ode]\n---\n\nThe berth opened."
+    front = "---\ntitle: Ferry berth opens\ndate: 2026-05-04\nauthors: [K. Lund, M. Ode]\n---\n"
+    markdown = front + "\nThe berth opened."
     request = parse_request(markdown.encode(), "text/markdown")
     assert request.documents == ["The berth opened."]
     assert request.metadata == {

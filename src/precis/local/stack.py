@@ -35,7 +35,8 @@ from precis.template import Stack, load_stack
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 # What the children inherit from the caller's environment; everything else they get is set here.
-_INHERITED = ("PATH", "HOME", "LANG", "TMPDIR", "PRECIS_ROOT")
+# PYTHONPATH: a checkout run from its source folders (not the installed one) runs its own code throughout.
+_INHERITED = ("PATH", "HOME", "LANG", "TMPDIR", "PRECIS_ROOT", "PYTHONPATH")
 
 
 class LocalStack:

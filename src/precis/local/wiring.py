@@ -111,8 +111,10 @@ class FunctionWiring:
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
             "PYTHONUNBUFFERED": "1",
         }
+        # A checkout run from its source folders (PYTHONPATH, not the installed package) runs its own code.
+        source = {"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}
         clock = {"PRECIS_TIME_SCALE": f"{self.worker.time_scale:g}"}
-        return {**lambda_variables, **function.environment, **clock, **aws}
+        return {**lambda_variables, **source, **function.environment, **clock, **aws}
 
 
 def wire_functions(stack: Stack, time_scale: float, template_dir: Path) -> dict[str, FunctionWiring]:
