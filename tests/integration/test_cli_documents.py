@@ -135,6 +135,30 @@ def test_metadata_reaches_the_record_from_jsonl_lines_flags_and_documents(
     assert "2026-03-18 (pdf properties)" in shown.stdout and "Vantmoor Pharmacy Cooperative" in shown.stdout
 
 
+def test_summary_settings_from_the_command_line_shape_the_summary(
+    precis, pipeline, collection, tmp_path: Path
+):
+    # Given an article, and a PDF (whose format has no room for parameters of its own)
+    article = tmp_path / "article.txt"
+    article.write_text(pipeline.articles(1)[0][1], encoding="utf-8")
+    pdf = paths.samples_dir() / "field-report-cold-chain-sensors.pdf"
+
+    # When both are submitted asking for two-sentence summaries, and a third with a value past the limit
+    result = precis(
+        "submit", str(article), str(pdf), "--sentences", "2", "--collection", collection, "--wait"
+    )
+    refused = precis("submit", str(article), "--sentences", "51", "--collection", collection)
+
+    # Then both summaries have two sentences, and the record says why
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in precis("export", "--collection", collection).stdout.splitlines()]
+    assert len(records) == 2
+    for record in records:
+        assert record["status"] == "COMPLETED" and record["parameters"] == {"sentences": 2}
+        assert record["words_out"] < record["words_in"] // 4
+    assert refused.exit_code == 2 and "--sentences" in refused.output
+
+
 def test_retry_of_a_document_the_endpoint_failed_runs_a_second_attempt(precis, collection, tmp_path: Path):
     # Given an article the submit function accepts but the endpoint refuses (an unknown parameter),
     # longer than the start the submit function parses

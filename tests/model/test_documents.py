@@ -12,6 +12,7 @@ from precis_summarizer.documents.limits import MAX_DOCX_XML_BYTES, MAX_PDF_PAGES
 from precis_summarizer.request import MalformedRequest, parse_request
 
 from precis import hostile_documents as hostile
+from precis.local.sagemaker.script import RequestContext
 from precis.paths import samples_dir
 
 PDF = "application/pdf"
@@ -188,3 +189,14 @@ def test_a_json_articles_fields_come_back_beside_the_summary():
         "source": "Wire",
         "published": "2026-05-04",
     }
+
+
+def test_custom_attributes_set_the_summary_parameters_over_the_bodys(inference, offline_model):
+    context = RequestContext("trace=abc;sentences=2;target_words=90")
+    body = b'{"text": "' + TEXT.replace("\n\n", " ").encode() + b'", "parameters": {"sentences": 4}}'
+    request = inference.input_fn(body, "application/json", context)
+    assert (request.parameters.sentences, request.parameters.target_words) == (2, 90)
+    summary = inference.predict_fn(request, offline_model)["summary"]
+    assert summary.count(". ") + 1 == 2
+    with pytest.raises(MalformedRequest, match="sentences must be at most 50"):
+        inference.input_fn(TEXT.encode(), "text/plain", RequestContext("sentences=51"))

@@ -193,3 +193,24 @@ def test_the_endpoints_reading_of_the_document_reaches_the_completed_record(
         ["Vantmoor"],
     )
     assert (record.published, record.published_source) == ("2026-03-18", "pdf properties")
+
+
+def test_summary_settings_from_s3_metadata_reach_the_endpoint_as_custom_attributes(
+    submit_handler, upload, store, endpoint_calls, lambda_context
+):
+    event = upload("incoming/notes/brief.txt", ARTICLE, {"sentences": "2", "max-words": "80"})
+    submit_handler(event, lambda_context)
+    record = store.get(doc_id_of(event))
+    assert record.status is Status.QUEUED
+    assert record.parameters == {"sentences": 2, "target_words": 80}
+    assert [call.get("CustomAttributes") for call in endpoint_calls.calls] == ["sentences=2;target_words=80"]
+
+
+def test_summary_settings_outside_the_limits_fail_the_upload_with_the_limit(
+    submit_handler, upload, store, endpoint_calls, lambda_context
+):
+    event = upload("incoming/notes/brief.txt", ARTICLE, {"sentences": "500"})
+    submit_handler(event, lambda_context)
+    record = store.get(doc_id_of(event))
+    assert record.status is Status.FAILED and endpoint_calls.calls == []
+    assert record.failure_reason == "x-amz-meta-sentences '500' must be a whole number from 1 to 50"

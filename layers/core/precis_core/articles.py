@@ -72,6 +72,7 @@ class Article:
     title: str
     size: int
     metadata: ArticleMetadata = ArticleMetadata()
+    parameters: dict[str, int] | None = None  # summary settings chosen at upload (precis_core.parameters)
 
 
 class ArticleSource:

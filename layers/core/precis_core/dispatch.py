@@ -27,6 +27,7 @@ from precis_core.models import (
     bounded_reason,
     settle_attempt,
 )
+from precis_core.parameters import custom_attributes
 from precis_core.store import SummaryStore
 from precis_core.summarizer_endpoint import SummarizerEndpoint
 
@@ -100,7 +101,12 @@ class Dispatcher:
         record; any other error releases the claim, counts the failure on the record, and propagates
         (EndpointUnavailable: Lambda retries the event, reconcile tries again after the backoff)."""
         try:
-            accepted = self.endpoint.invoke(record.input_location, record.content_type, record.inference_id)
+            accepted = self.endpoint.invoke(
+                record.input_location,
+                record.content_type,
+                record.inference_id,
+                custom_attributes(record.parameters),
+            )
         except EndpointRejected as rejected:
             return self._fail(record, DispatchOutcome.REJECTED, str(rejected))
         except Exception as error:

@@ -203,6 +203,7 @@ class SummaryRecord:
     published: str | None = None
     published_source: str | None = None
     published_note: str | None = None  # a published value that is not a date (never fatal)
+    parameters: dict[str, int] | None = None  # summary settings chosen at upload (precis_core.parameters)
     content_type: str | None = None
     bytes: int | None = None
     version_id: str | None = None

@@ -19,7 +19,7 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 
-from precis_core import articles
+from precis_core import articles, parameters
 from precis_core.articles import ArticleSource
 from precis_core.dispatch import DEFAULT_CLAIM, Dispatched, Dispatcher, DispatchOutcome, never_accepted
 from precis_core.ids import document_id, inference_id, timestamp
@@ -130,7 +130,7 @@ class SubmitService:
             return SubmitResult(SubmitOutcome.IGNORED, ref.key, doc, reason=str(unknown))
         if article is None:
             return SubmitResult(SubmitOutcome.IGNORED, ref.key, doc, reason=_OVERWRITTEN)
-        details = {**article.metadata.to_record(), "title": article.title}
+        details = {**article.metadata.to_record(), "title": article.title, "parameters": article.parameters}
         record = replace(record, content_type=article.content_type, bytes=article.size, **details)
         if not self.store.put_queued(record):
             return SubmitResult(SubmitOutcome.DUPLICATE, ref.key, doc, record.inference_id)
@@ -172,6 +172,7 @@ class SubmitService:
             "content_type": article.content_type,
             "title": article.title,
             "bytes": article.size,
+            "parameters": article.parameters,
         }
         requeued = self.store.requeue(
             document,
@@ -197,7 +198,8 @@ class SubmitService:
         article = articles.inspect(ref.key, stored.size, sample, self.max_input_bytes)
         # The uploader's own metadata (precis submit --title …) wins over what the content says.
         metadata = from_s3(stored.metadata).over(article.metadata)
-        return replace(article, title=metadata.title or article.title, metadata=metadata)
+        settings = parameters.from_metadata(stored.metadata) or None
+        return replace(article, title=metadata.title or article.title, metadata=metadata, parameters=settings)
 
     @staticmethod
     def _result(outcome: SubmitOutcome, record: SummaryRecord, reason: str | None = None) -> SubmitResult:

@@ -292,6 +292,10 @@ def _record_view(record: SummaryRecord) -> Table:
         ("url", record.url),
         ("article id", record.article_id),
         ("note", record.published_note),
+        (
+            "settings",
+            ", ".join(f"{name} {value}" for name, value in sorted((record.parameters or {}).items())),
+        ),
         ("input", record.input_location),
         ("inference", f"{record.inference_id} (attempt {record.attempt})"),
         ("submitted", record.submitted_at),

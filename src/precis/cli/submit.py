@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from precis_core.articles import CONTENT_TYPES
 from precis_core.json_articles import TEXT_FIELDS
-from precis_core.limits import ARTICLE_METADATA
+from precis_core.limits import ARTICLE_METADATA, PARAMETER_LIMITS
 from precis_core.metadata import parse_date, s3_value
 from precis_core.submit import DEFAULT_COLLECTION
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -167,6 +167,21 @@ def submit(
         str | None, typer.Option("--published", help="When it was published: a date (2026-03-18).")
     ] = None,
     url: Annotated[str | None, typer.Option("--url", help="Where the article is from.")] = None,
+    sentences: Annotated[
+        int | None,
+        typer.Option(
+            "--sentences",
+            min=1,
+            max=PARAMETER_LIMITS["sentences"],
+            help="Summaries of exactly this many sentences (the offline engine).",
+        ),
+    ] = None,
+    max_words: Annotated[
+        int | None,
+        typer.Option(
+            "--max-words", min=1, max=PARAMETER_LIMITS["target_words"], help="A word budget for each summary."
+        ),
+    ] = None,
     wait: WaitOption = False,
     timeout: Annotated[
         int, typer.Option("--timeout", min=1, help="With --wait: give up after this many seconds.")
@@ -188,6 +203,9 @@ def submit(
     if not uploads:
         raise fail("nothing to submit", EXIT_USAGE)
     metadata = _user_metadata(title, published, url, len(uploads))
+    # Summary settings travel as user metadata too; the submit function sends them to the endpoint.
+    settings = {"sentences": sentences, "max-words": max_words}
+    metadata.update({name: str(value) for name, value in settings.items() if value is not None})
     with explained_errors():
         resources = open_stack(stack, endpoint_url, region)
         s3 = resources.target.client("s3")

@@ -289,7 +289,9 @@ class EndpointRuntime:
         except Exception as error:
             return b"", "", f"InternalFailure: the model did not load (model_fn raised {error!r})"
         try:
-            output, content_type = model.invoke(body, request.content_type, request.accept)
+            output, content_type = model.invoke(
+                body, request.content_type, request.accept, request.custom_attributes
+            )
         except Exception as error:
             message = f'Received client error (400) from model with message "{error}".'
             return b"", "", f"ClientError: {message} See the SageMaker Endpoint logs for more information."
