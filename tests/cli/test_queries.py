@@ -154,7 +154,8 @@ def test_list_pages_through_more_than_one_query_page(seed, cli, stack):
 @pytest.mark.parametrize(
     ("width", "columns"),
     [
-        (80, ["document", "status", "submitted (UTC)"]),
+        (80, ["document", "status"]),
+        (90, ["document", "status", "submitted (UTC)"]),
         (160, ["document", "status", "submitted (UTC)", "latency", "words in → out"]),
     ],
 )
@@ -173,6 +174,22 @@ def test_list_keeps_the_status_on_a_narrow_terminal(seed, cli, stack, monkeypatc
     assert fixed == columns and title.startswith("collection")
     assert "FAILED" in row and row.rstrip().endswith("…")
     assert max(len(line) for line in result.output.splitlines()) <= width
+    # And the title keeps room to be read
+    assert len(row.split("news / ", 1)[1]) >= 16
+
+
+def test_list_of_failures_shows_each_reason_in_full(seed, cli, stack, monkeypatch):
+    monkeypatch.setattr(console.console, "width", 80)
+    reason = "the PDF is encrypted (password-protected): upload a copy saved without a password"
+    seed("locked", status=Status.FAILED, title="Quarterly note", reason=reason)
+
+    result = cli("list", "--status", "failed", "--stack", stack)
+
+    assert result.exit_code == 0, result.output
+    assert "collection / title: reason" in result.output
+    text = " ".join(" ".join(line.split()) for line in result.output.splitlines()[1:])
+    assert "Quarterly note: the PDF is encrypted" in text and "without a password" in text
+    assert max(len(line) for line in result.output.splitlines()) <= 80
 
 
 def test_list_of_an_empty_table(stack, cli):

@@ -121,19 +121,30 @@ def list_documents(
     if not records:
         console.print("no documents match")
         return
-    table = record_table(
-        records,
-        _LIST_COLUMNS,
-        ("collection / title", lambda record: f"{record.collection} / {record.title or ''}"),
-        width=console.width,
-    )
+    if status is Status.FAILED:
+        # Each reason in full, folded under its title: what a user needs to act on the failures.
+        last = ("collection / title: reason", _title_and_reason)
+        table = record_table(records, _LIST_COLUMNS, last, width=console.width, overflow="fold")
+    else:
+        last = ("collection / title", lambda record: f"{record.collection} / {record.title or ''}")
+        table = record_table(records, _LIST_COLUMNS, last, width=console.width)
     console.print(table)
+
+
+def _title_and_reason(record: SummaryRecord) -> str:
+    return f"{record.collection} / {record.title or ''}: {record.failure_reason or 'no reason recorded'}"
 
 
 _LIST_COLUMNS = (
     DOCUMENT,
     STATUS,
-    RecordColumn("submitted (UTC)", 19, lambda record: shown(record.submitted_at[:19].replace("T", " "))),
+    # Optional like latency and words: on an 80-column terminal the title keeps its room.
+    RecordColumn(
+        "submitted (UTC)",
+        19,
+        lambda record: shown(record.submitted_at[:19].replace("T", " ")),
+        optional=True,
+    ),
     LATENCY,
     WORDS,
 )
