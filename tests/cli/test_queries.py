@@ -22,6 +22,7 @@ def test_get_shows_a_completed_summary(seed, cli, stack):
     assert "COMPLETED" in result.output
     assert "Summary of rising-seas." in result.output
     assert "800 → 60" in result.output
+    assert "extractive-wordllama (offline extractive engine, " in result.output
 
 
 def test_get_says_when_the_summary_was_cut_to_fit_the_record(seed, cli, stack):

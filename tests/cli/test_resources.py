@@ -48,8 +48,30 @@ def test_a_stale_state_file_is_not_a_running_stack(tmp_path):
 
 @pytest.mark.parametrize(
     ("stack", "url", "message"),
-    [("prod", "http://127.0.0.1:4566", "not both"), (None, "http://localhost", "explicit port")],
+    [
+        ("prod", "http://127.0.0.1:4566", "not both"),
+        (None, "http://localhost", "explicit port"),
+        (None, "127.0.0.1:4810", "the scheme is missing; use http://127.0.0.1:4810"),
+    ],
 )
 def test_ambiguous_or_incomplete_targets_are_usage_errors(stack, url, message):
     with pytest.raises(TargetNotChosen, match=message):
         choose_target(stack, url, None)
+
+
+def test_the_endpoints_port_given_as_the_stacks_says_which_port_is_which(tmp_path):
+    state = tmp_path / "state.json"
+    state.write_text(
+        json.dumps(
+            {
+                "pid": os.getpid(),
+                "endpoint_url": "http://127.0.0.1:4810",
+                "endpoint_runtime_url": "http://127.0.0.1:4811",
+            }
+        )
+    )
+    with pytest.raises(
+        TargetNotChosen,
+        match="is the local SageMaker endpoint's port; the stack .moto. is at http://127.0.0.1:4810",
+    ):
+        choose_target(None, "http://127.0.0.1:4811", None, state_file=state)

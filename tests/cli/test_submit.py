@@ -23,6 +23,11 @@ def test_submit_uploads_files_folders_and_jsonl_lines(stack, cli, client, tmp_pa
         '{"title": "One", "text": "First line."}\n\n{"text": "Second line."}\n'
     )
     (folder / "scan.tiff").write_bytes(b"II*\x00")
+    # what is not an article in a folder: its README, hidden files and folders
+    (folder / "README.md").write_text("# About this folder")
+    (folder / ".notes.txt").write_text("private")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "HEAD.txt").write_text("ref")
     single = tmp_path / "page.html"
     single.write_text("<html><title>Gamma</title><p>Third.</p></html>")
 
@@ -48,6 +53,7 @@ def test_submit_uploads_files_folders_and_jsonl_lines(stack, cli, client, tmp_pa
     for item in submitted:
         key = item["location"].removeprefix(f"s3://{BUCKET}/")
         assert item["version"] == s3.head_object(Bucket=BUCKET, Key=key)["VersionId"]
+        assert item["document_id"] == document_id(BUCKET, key, item["version"])
     assert "skipped" in result.stderr and "scan.tiff" in result.stderr
 
 
@@ -153,3 +159,18 @@ def test_follow_gives_up_at_the_timeout(store, capsys):
 
     assert ok is False
     assert "1 still QUEUED" in capsys.readouterr().out
+
+
+def test_submit_without_wait_prints_the_document_id_not_the_version(
+    stack, cli, client, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(console.console, "width", 200)
+    article = tmp_path / "note.txt"
+    article.write_text("Note\n\nA short note about the harbour.")
+
+    result = cli("submit", str(article), "--collection", "news", "--stack", stack)
+
+    assert result.exit_code == 0, result.output
+    version = client("s3").head_object(Bucket=BUCKET, Key="incoming/news/note.txt")["VersionId"]
+    assert document_id(BUCKET, "incoming/news/note.txt", version) in result.output
+    assert version not in result.output

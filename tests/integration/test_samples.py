@@ -70,3 +70,4 @@ def test_every_sample_is_summarized_under_its_title_as_plain_text(pipeline) -> N
     table = console.export_text()
     for name, title in TITLES.items():
         assert title in table and name in table
+    assert "summaries written by the offline extractive engine" in table

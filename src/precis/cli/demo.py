@@ -21,6 +21,7 @@ from rich.table import Table
 
 from precis import paths
 from precis.cli.console import shown
+from precis.cli.record_table import engine_label
 from precis.local.ports import free_port_pair
 from precis.local.process_tree import PeakMemory
 from precis.local.stack import LocalStack
@@ -133,6 +134,9 @@ def results_table(tracked: list[Tracked]) -> Table:
         excerpt = text if len(text) <= 100 else text[:99].rstrip() + "…"
         document = f"[bold]{shown(item.title)}[/]\n[dim]{shown(item.path.name)}[/]"
         table.add_row(document, shown(item.status), words, latency, shown(excerpt))
+    engines = sorted({engine_label(t.record.get("engine")) for t in tracked if t.record.get("engine")})
+    if engines:
+        table.caption = f"summaries written by the {' and the '.join(engines)}"
     return table
 
 

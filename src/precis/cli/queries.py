@@ -17,7 +17,16 @@ from rich.table import Table
 from rich.text import Text
 
 from precis.cli.console import console, explained_errors, fail, print_json, shown, status_style
-from precis.cli.record_table import DOCUMENT, LATENCY, STATUS, WORDS, RecordColumn, record_table, seconds
+from precis.cli.record_table import (
+    DOCUMENT,
+    LATENCY,
+    STATUS,
+    WORDS,
+    RecordColumn,
+    engine_label,
+    record_table,
+    seconds,
+)
 from precis.cli.selection import SelectionError, checked, find_record, first, parse_since, select
 from precis.cli.stack_options import (
     EndpointUrlOption,
@@ -313,7 +322,12 @@ def _record_view(record: SummaryRecord) -> Table:
         ("completed", record.completed_at),
         ("latency", seconds(record.latency_ms)),
         ("words", f"{record.words_in} → {record.words_out}" if record.words_out is not None else None),
-        ("model", f"{record.model} ({record.engine}, {_chunks(record.chunks)})" if record.model else None),
+        (
+            "model",
+            f"{record.model} ({engine_label(record.engine)}, {_chunks(record.chunks)})"
+            if record.model
+            else None,
+        ),
         ("output", record.output_location if record.status is Status.COMPLETED else None),
         ("failure", record.failure_reason),
         (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated
 
@@ -71,9 +71,15 @@ class Submitted:
     location: str
     version: str
     candidate_ids: tuple[str, ...]
+    document_id: str = ""  # the id the submit function gives it (see `_show`)
 
     def to_dict(self) -> dict:
-        return {"source": self.source, "location": self.location, "version": self.version}
+        return {
+            "source": self.source,
+            "location": self.location,
+            "version": self.version,
+            "document_id": self.document_id,
+        }
 
 
 def gather(paths: list[Path]) -> tuple[list[Upload], list[Path]]:
@@ -82,8 +88,10 @@ def gather(paths: list[Path]) -> tuple[list[Upload], list[Path]]:
     skipped: list[Path] = []
     for path in paths:
         if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
                 name = "-".join(file.relative_to(path).parts)
+                if _not_an_article(file.relative_to(path)):
+                    continue  # hidden files and folders, a README: submitted only when named
                 if _supported(file):
                     uploads.extend(_uploads_of(file, name))
                 else:
@@ -100,6 +108,11 @@ def gather(paths: list[Path]) -> tuple[list[Upload], list[Path]]:
     if duplicates:
         raise ArticleError(f"two articles would be uploaded as {duplicates[0]}; rename one")
     return uploads, skipped
+
+
+def _not_an_article(relative: Path) -> bool:
+    """A hidden file or one in a hidden folder (.git/…), or a folder's README."""
+    return any(part.startswith(".") for part in relative.parts) or relative.stem.upper() == "README"
 
 
 def _supported(path: Path) -> bool:
@@ -212,6 +225,10 @@ def submit(
         bucket = resources.input_bucket
         prefix = f"{INPUT_PREFIX}{collection}/"
         submitted = _upload(s3, bucket, prefix, uploads, metadata, quiet=as_json)
+        # S3 names the version in its events, so AWS's submit function keys the record by it; the
+        # local stack's (moto's) events carry only the ETag (precis.cli.selection.candidate_ids).
+        chosen = -1 if resources.target.is_local else 0
+        submitted = [replace(item, document_id=item.candidate_ids[chosen]) for item in submitted]
     if not wait:
         if as_json:
             print_json([item.to_dict() for item in submitted])
@@ -279,10 +296,10 @@ def _show(submitted: list[Submitted], bucket: str, prefix: str, *, detailed: boo
         table = Table(box=None, header_style="bold")
         table.add_column("article", overflow="fold")
         table.add_column("key", overflow="fold")
-        table.add_column("version", no_wrap=True)
+        table.add_column("document", no_wrap=True)
         for item in submitted:
             table.add_row(
-                shown(item.source), shown(item.location.removeprefix(f"s3://{bucket}/")), shown(item.version)
+                shown(item.source), shown(item.location.removeprefix(f"s3://{bucket}/")), item.document_id
             )
         console.print(table)
     console.print(f"{len(submitted)} article(s) uploaded to s3://{bucket}/{prefix}", highlight=False)
