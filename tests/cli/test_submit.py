@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from precis_core.ids import document_id, timestamp
 from precis_core.models import InferenceResult, Status, SummaryRecord
 
 from precis.cli import console
+from precis.cli import submit as submit_module
 from precis.cli.follow import follow
 
 BUCKET = "precis-test-input"
@@ -174,3 +176,21 @@ def test_submit_without_wait_prints_the_document_id_not_the_version(
     version = client("s3").head_object(Bucket=BUCKET, Key="incoming/news/note.txt")["VersionId"]
     assert document_id(BUCKET, "incoming/news/note.txt", version) in result.output
     assert version not in result.output
+
+
+def test_ctrl_c_while_waiting_says_the_uploads_go_on_and_how_to_follow_them(
+    stack, cli, tmp_path, monkeypatch
+):
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(f"{name}\n\nA short article about {name}.")
+
+    def pressed_ctrl_c(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    # the user presses Ctrl-C while --wait pauses between polls (the real follow, its pause injected)
+    monkeypatch.setattr(submit_module, "follow", functools.partial(follow, sleep=pressed_ctrl_c))
+    result = cli("submit", str(tmp_path), "--collection", "news", "--wait", "--stack", stack)
+
+    assert result.exit_code == 130
+    assert "2 article(s) were uploaded and go on being processed" in result.stderr
+    assert "precis list --collection news" in result.stderr

@@ -45,6 +45,7 @@ from precis.cli.stack_options import (
 )
 
 JSONL = ".jsonl"
+EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C (128 + SIGINT)
 _SLUG = re.compile(r"[^a-z0-9]+")
 _COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -238,14 +239,27 @@ def submit(
     if not as_json:
         _show(submitted, bucket, prefix, detailed=False)
     with explained_errors():
-        ok = follow(
-            open_store(resources),
-            [item.candidate_ids for item in submitted],
-            as_json=as_json,
-            timeout=timeout,
-        )
+        try:
+            ok = follow(
+                open_store(resources),
+                [item.candidate_ids for item in submitted],
+                as_json=as_json,
+                timeout=timeout,
+            )
+        except KeyboardInterrupt:
+            _interrupted(len(submitted), collection)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
     if not ok:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _interrupted(count: int, collection: str) -> None:
+    """What Ctrl-C during --wait leaves: the uploads are in, and the pipeline carries on without us."""
+    errors.print(
+        f"\nstopped waiting: {count} article(s) were uploaded and go on being processed.\n"
+        f"Follow them with `precis list --collection {shown(collection)}` or `precis watch`.",
+        highlight=False,
+    )
 
 
 def _user_metadata(title: str | None, published: str | None, url: str | None, count: int) -> dict[str, str]:
