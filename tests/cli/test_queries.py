@@ -291,3 +291,26 @@ def test_an_unreachable_local_endpoint_is_reported(aws, cli):
 
     assert result.exit_code == 1
     assert "cannot reach http://127.0.0.1:9" in result.output
+
+
+def test_export_csv_with_a_bom_and_parquet_for_spreadsheets_and_dataframes(seed, cli, stack, tmp_path):
+    import pyarrow.parquet as pq
+
+    seed("one", submitted_at="2026-11-24T01:00:00.000Z", title="Zürich café prices")
+    seed("two", status=Status.FAILED, submitted_at="2026-11-24T02:00:00.000Z")
+
+    sheet = tmp_path / "out.csv"
+    table = tmp_path / "out.parquet"
+    assert cli("export", "--stack", stack, "--format", "csv", "--bom", "-o", str(sheet)).exit_code == 0
+    assert cli("export", "--stack", stack, "--format", "parquet", "-o", str(table)).exit_code == 0
+    refused = cli("export", "--stack", stack, "--format", "parquet")
+
+    raw = sheet.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfdocument_id,")
+    assert "Zürich café prices" in raw.decode("utf-8-sig")
+    rows = pq.read_table(table).to_pylist()
+    assert [(row["title"], row["status"], row["words_in"]) for row in rows] == [
+        ("Two", "FAILED", None),
+        ("Zürich café prices", "COMPLETED", 800),
+    ]
+    assert refused.exit_code == 2 and "--output" in refused.output

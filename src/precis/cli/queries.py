@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +13,8 @@ from precis_core.models import Status, SummaryRecord
 from rich.table import Table
 from rich.text import Text
 
-from precis.cli.console import console, explained_errors, fail, print_json, shown, status_style
+from precis.cli.console import EXIT_USAGE, console, explained_errors, fail, print_json, shown, status_style
+from precis.cli.export_formats import EXPORT_COLUMNS, ExportError, ExportFormat, write_parquet, write_text
 from precis.cli.record_table import (
     DOCUMENT,
     LATENCY,
@@ -46,42 +44,11 @@ SinceOption = Annotated[
     typer.Option("--since", help="Submitted at or after: a duration ago (6h, 2d), a date or an ISO time."),
 ]
 
-EXPORT_COLUMNS = (
-    "document_id",
-    "status",
-    "collection",
-    "title",
-    "published",
-    "published_source",
-    "authors",
-    "source",
-    "url",
-    "article_id",
-    "submitted_at",
-    "completed_at",
-    "latency_ms",
-    "words_in",
-    "words_out",
-    "model",
-    "engine",
-    "attempt",
-    "input_location",
-    "output_location",
-    "failure_reason",
-    "summary",
-    "summary_truncated",
-)
-
 LIST_FIELDS = tuple(
     c
     for c in EXPORT_COLUMNS
     if c not in {"model", "engine", "input_location", "output_location", "summary", "summary_truncated"}
 )
-
-
-class ExportFormat(StrEnum):
-    jsonl = "jsonl"
-    csv = "csv"
 
 
 def get(
@@ -237,50 +204,44 @@ def stats(
 
 
 def export(
-    format: Annotated[ExportFormat, typer.Option("--format", help="jsonl (one record a line) or csv.")] = (
-        ExportFormat.jsonl
-    ),
+    format: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="jsonl (one record a line), csv or parquet (needs --output)."),
+    ] = ExportFormat.jsonl,
     since: SinceOption = None,
     status: StatusOption = None,
     collection: CollectionOption = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
+    bom: Annotated[
+        bool, typer.Option("--bom", help="CSV: start with a UTF-8 byte-order mark, for spreadsheet programs.")
+    ] = False,
     stack: StackOption = None,
     endpoint_url: EndpointUrlOption = None,
     region: RegionOption = None,
 ) -> None:
     """Export records with their summaries for downstream analysis, newest first."""
     since_at = checked(parse_since, since)
+    if format is ExportFormat.parquet and output is None:
+        raise fail("--format parquet writes a file: add --output FILE.parquet", EXIT_USAGE)
     with explained_errors():
         store = open_store(open_stack(stack, endpoint_url, region))
         records = select(store, status=status, collection=collection, since=since_at)
-        stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
-        try:
-            written = _write(records, format, stream)
-        finally:
-            if output:
-                stream.close()
+        if format is ExportFormat.parquet:
+            try:
+                written = write_parquet(records, output)
+            except ExportError as error:
+                raise fail(str(error), EXIT_USAGE) from None
+        else:
+            stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+            try:
+                written = write_text(records, format, stream, bom=bom)
+            finally:
+                if output:
+                    stream.close()
     if output:
         console.print(f"wrote {written} records to {output}", highlight=False)
-
-
-def _write(records: Iterable[SummaryRecord], format: ExportFormat, stream) -> int:
-    written = 0
-    if format is ExportFormat.csv:
-        writer = csv.DictWriter(stream, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for record in records:
-            row = record.to_dict()
-            if row.get("authors"):
-                row["authors"] = "; ".join(row["authors"])
-            writer.writerow(row)
-            written += 1
-        return written
-    for record in records:
-        stream.write(json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
-        written += 1
-    return written
 
 
 def _listed(record: SummaryRecord) -> dict:
