@@ -294,3 +294,20 @@ def test_a_non_upload_record_is_skipped(submit_handler, events, endpoint_calls, 
     event["Records"][0]["eventName"] = "ObjectRemoved:Delete"
     assert submit_handler(event, lambda_context) == {"results": []}
     assert endpoint_calls.calls == []
+
+
+@pytest.mark.parametrize(
+    ("key", "collection"),
+    [
+        ("incoming/finance/q3.txt", "finance"),
+        ("incoming/team a/2026/x.txt", "team a"),
+        ("incoming/team a/2026/march/y.md", "team a"),
+        ("incoming/top.txt", "default"),
+    ],
+)
+def test_the_collection_is_the_first_folder_below_incoming(
+    submit_handler, upload, store, lambda_context, key, collection
+):
+    event = upload(key, ARTICLE)
+    submit_handler(event, lambda_context)
+    assert store.get(doc_id_of(event)).collection == collection

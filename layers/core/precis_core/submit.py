@@ -84,9 +84,10 @@ def article_refs(event: Any) -> Iterator[ArticleRef]:
 
 
 def collection_of(key: str, input_prefix: str) -> str:
-    """The folder below the input prefix (`incoming/finance/q3.txt` → `finance`), else `default`."""
-    folder = str(PurePosixPath(key[len(input_prefix) :]).parent)
-    return DEFAULT_COLLECTION if folder in ("", ".") else folder
+    """The first folder below the input prefix, else `default`: `incoming/finance/q3.txt` → `finance`,
+    and `incoming/team a/2026/x.txt` → `team a` (deeper folders organise a collection's files)."""
+    parts = PurePosixPath(key[len(input_prefix) :]).parts
+    return parts[0] if len(parts) > 1 and parts[0].strip() else DEFAULT_COLLECTION
 
 
 class SubmitService:
