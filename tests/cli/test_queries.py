@@ -221,9 +221,32 @@ def test_stats_counts_and_latency_percentiles(seed, cli, stack):
         "latency_ms": {"p50": 3000, "p95": 10000, "max": 10000},
         "words_in": 5000,
         "words_out": 250,
+        "dismissed": 0,
+        "superseded": 0,
     }
     table = cli("stats", "--stack", stack).output
     assert "latency p95" in table and "10.0s" in table
+
+
+def test_stats_counts_the_newest_attempt_of_each_file_and_leaves_dismissed_failures_out(seed, cli, stack):
+    # Given a file that failed and was then re-uploaded and completed, and another failure
+    seed("report", status=Status.FAILED, submitted_at="2026-11-24T01:00:00.000Z")
+    seed("report", submitted_at="2026-11-24T02:00:00.000Z")
+    lost = seed("scan", status=Status.FAILED, submitted_at="2026-11-24T03:00:00.000Z")
+    counted = json.loads(cli("stats", "--stack", stack, "--json").stdout)
+    assert counted["counts"] == {"QUEUED": 0, "COMPLETED": 1, "FAILED": 1}
+    assert counted["superseded"] == 1
+
+    # When the user dismisses the failure they will not fix (and tries a completed one)
+    dismissed = cli("dismiss", lost.document_id, "--stack", stack)
+    refused = cli("dismiss", seed("fine").document_id, "--stack", stack)
+
+    # Then stats no longer count it as FAILED, get says so, and a completed one cannot be dismissed
+    assert dismissed.exit_code == 0 and "dismissed" in dismissed.output
+    assert refused.exit_code == 1 and "only a FAILED one can be" in " ".join(refused.output.split())
+    after = json.loads(cli("stats", "--stack", stack, "--json").stdout)
+    assert after["counts"]["FAILED"] == 0 and after["dismissed"] == 1
+    assert "dismissed" in cli("get", lost.document_id, "--stack", stack).output
 
 
 def test_stats_of_an_empty_table(stack, cli):

@@ -226,6 +226,7 @@ class SummaryRecord:
     completed_at: str | None = None
     latency_ms: int | None = None
     summary_truncated: bool | None = None  # the full summary is in the object at output_location
+    dismissed_at: str | None = None  # a FAILED document its user chose not to fix (`precis dismiss`)
     reconcile_error: str | None = None  # why the last reconcile run could not settle it (still QUEUED)
     reconcile_error_at: str | None = None
 

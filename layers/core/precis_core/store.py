@@ -55,6 +55,7 @@ _OUTCOME_ATTRIBUTES = (
     "summary_truncated",
     "reconcile_error",
     "reconcile_error_at",
+    "dismissed_at",
 )
 # What a reconcile run noted on a QUEUED record: gone once the record settles.
 _NOTES = ("reconcile_error", "reconcile_error_at")
@@ -230,6 +231,15 @@ class SummaryStore:
             {"reconcile_error": bounded_reason(problem), "reconcile_error_at": at},
             condition="#status = :queued AND inference_id = :iid",
             condition_values={":iid": inference_id},
+        )
+
+    def dismiss(self, document_id: str, *, at: str) -> bool:
+        """Mark a FAILED record as one its user will not fix (stats leave it out); False unless FAILED."""
+        return self._update(
+            document_id,
+            {"dismissed_at": at},
+            condition="#status = :failed",
+            condition_values={":failed": Status.FAILED.value},
         )
 
     def requeue(

@@ -132,6 +132,8 @@ class Stats:
     latency_ms: dict[str, int | None]
     words_in: int
     words_out: int
+    dismissed: int = 0  # FAILED documents their users dismissed
+    superseded: int = 0  # older attempts of a file re-uploaded since (not counted)
 
     def to_dict(self) -> dict:
         return {
@@ -139,15 +141,35 @@ class Stats:
             "latency_ms": self.latency_ms,
             "words_in": self.words_in,
             "words_out": self.words_out,
+            "dismissed": self.dismissed,
+            "superseded": self.superseded,
         }
 
 
+def newest_per_source(records: Iterable[SummaryRecord]) -> tuple[list[SummaryRecord], int]:
+    """The newest record of each uploaded file (its s3:// location: a re-upload is a new version and a
+    new document), and how many older ones it replaced."""
+    newest: dict[str, SummaryRecord] = {}
+    seen = 0
+    for record in records:
+        seen += 1
+        kept = newest.get(record.input_location)
+        if kept is None or record.submitted_at > kept.submitted_at:
+            newest[record.input_location] = record
+    return list(newest.values()), seen - len(newest)
+
+
 def summarize(records: Iterable[SummaryRecord]) -> Stats:
-    """Counts by status; latency p50/p95/max and words in/out over the completed documents."""
+    """Counts by status of the newest attempt of each source (a failure fixed by a re-upload is not a
+    failure; one dismissed is counted apart); latency p50/p95/max and words in/out over the completed."""
     counts = {status.value: 0 for status in Status}
     latencies: list[int] = []
-    words_in = words_out = 0
-    for record in records:
+    words_in = words_out = dismissed = 0
+    current, superseded = newest_per_source(records)
+    for record in current:
+        if record.status is Status.FAILED and record.dismissed_at:
+            dismissed += 1
+            continue
         counts[record.status.value] += 1
         if record.status is Status.COMPLETED:
             if record.latency_ms is not None:
@@ -160,7 +182,14 @@ def summarize(records: Iterable[SummaryRecord]) -> Stats:
         "p95": _percentile(latencies, 95),
         "max": latencies[-1] if latencies else None,
     }
-    return Stats(counts=counts, latency_ms=latency, words_in=words_in, words_out=words_out)
+    return Stats(
+        counts=counts,
+        latency_ms=latency,
+        words_in=words_in,
+        words_out=words_out,
+        dismissed=dismissed,
+        superseded=superseded,
+    )
 
 
 def _percentile(ordered: list[int], percent: int) -> int | None:
@@ -193,6 +222,9 @@ def stats(
     for name, count in result.counts.items():
         table.add_row(Text(name, style=status_style(name)), str(count))
     table.add_row("total", str(sum(result.counts.values())))
+    if result.dismissed or result.superseded:
+        table.add_row("dismissed", str(result.dismissed))
+        table.add_row("re-uploaded", f"{result.superseded} older attempt(s) not counted")
     table.add_row("", "")
     for name, value in result.latency_ms.items():
         table.add_row(f"latency {name}", seconds(value) or "-")
@@ -291,6 +323,7 @@ def _record_view(record: SummaryRecord) -> Table:
         ),
         ("output", record.output_location if record.status is Status.COMPLETED else None),
         ("failure", record.failure_reason),
+        ("dismissed", record.dismissed_at),
         (
             "reconcile",
             f"{record.reconcile_error} ({record.reconcile_error_at})" if record.reconcile_error else None,
