@@ -337,3 +337,28 @@ def test_export_csv_with_a_bom_and_parquet_for_spreadsheets_and_dataframes(seed,
         ("Zürich café prices", "COMPLETED", 800),
     ]
     assert refused.exit_code == 2 and "--output" in refused.output
+
+
+def test_collections_and_stats_by_collection_count_each_one_with_its_newest_date(seed, cli, stack):
+    seed("a", collection="finance", submitted_at="2026-11-24T01:00:00.000Z")
+    seed("b", collection="finance", status=Status.FAILED, submitted_at="2026-11-24T05:00:00.000Z")
+    seed("c", collection="health", submitted_at="2026-11-24T03:00:00.000Z")
+
+    listed = json.loads(cli("collections", "--stack", stack, "--json").stdout)
+    stats = json.loads(cli("stats", "--by-collection", "--stack", stack, "--json").stdout)
+    table = cli("collections", "--stack", stack).output
+
+    assert listed == {
+        "finance": {
+            "counts": {"QUEUED": 0, "COMPLETED": 1, "FAILED": 1},
+            "dismissed": 0,
+            "newest": "2026-11-24T05:00:00.000Z",
+        },
+        "health": {
+            "counts": {"QUEUED": 0, "COMPLETED": 1, "FAILED": 0},
+            "dismissed": 0,
+            "newest": "2026-11-24T03:00:00.000Z",
+        },
+    }
+    assert stats["by_collection"] == listed and stats["counts"]["COMPLETED"] == 2
+    assert "finance" in table and "2026-11-24 05:00:00" in table

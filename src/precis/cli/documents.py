@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from precis.cli import dismiss, queries, recovery, redrive, submit, teardown, watch
+from precis.cli import collections, dismiss, queries, recovery, redrive, submit, teardown, watch
 from precis.cli.stack_options import TARGET_HELP
 
 
@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
         ("get", queries.get),
         ("list", queries.list_documents),
         ("stats", queries.stats),
+        ("collections", collections.collections),
         ("watch", watch.watch),
         ("export", queries.export),
         ("retry", recovery.retry),

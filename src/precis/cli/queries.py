@@ -13,6 +13,7 @@ from precis_core.models import Status, SummaryRecord
 from rich.table import Table
 from rich.text import Text
 
+from precis.cli.collections import by_collection, counts_table, newest_per_source
 from precis.cli.console import EXIT_USAGE, console, explained_errors, fail, print_json, shown, status_style
 from precis.cli.export_formats import EXPORT_COLUMNS, ExportError, ExportFormat, write_parquet, write_text
 from precis.cli.record_table import (
@@ -25,7 +26,7 @@ from precis.cli.record_table import (
     record_table,
     seconds,
 )
-from precis.cli.selection import SelectionError, checked, find_record, first, parse_since, select
+from precis.cli.selection import SelectionError, SinceOption, checked, find_record, first, parse_since, select
 from precis.cli.stack_options import (
     EndpointUrlOption,
     JsonOption,
@@ -39,10 +40,6 @@ StatusOption = Annotated[
     Status | None, typer.Option("--status", case_sensitive=False, help="Only this status.")
 ]
 CollectionOption = Annotated[str | None, typer.Option("--collection", help="Only this collection.")]
-SinceOption = Annotated[
-    str | None,
-    typer.Option("--since", help="Submitted at or after: a duration ago (6h, 2d), a date or an ISO time."),
-]
 
 LIST_FIELDS = tuple(
     c
@@ -146,19 +143,6 @@ class Stats:
         }
 
 
-def newest_per_source(records: Iterable[SummaryRecord]) -> tuple[list[SummaryRecord], int]:
-    """The newest record of each uploaded file (its s3:// location: a re-upload is a new version and a
-    new document), and how many older ones it replaced."""
-    newest: dict[str, SummaryRecord] = {}
-    seen = 0
-    for record in records:
-        seen += 1
-        kept = newest.get(record.input_location)
-        if kept is None or record.submitted_at > kept.submitted_at:
-            newest[record.input_location] = record
-    return list(newest.values()), seen - len(newest)
-
-
 def summarize(records: Iterable[SummaryRecord]) -> Stats:
     """Counts by status of the newest attempt of each source (a failure fixed by a re-upload is not a
     failure; one dismissed is counted apart); latency p50/p95/max and words in/out over the completed."""
@@ -203,6 +187,9 @@ def _percentile(ordered: list[int], percent: int) -> int | None:
 def stats(
     collection: CollectionOption = None,
     since: SinceOption = None,
+    per_collection: Annotated[
+        bool, typer.Option("--by-collection", help="Counts for each collection (see `precis collections`).")
+    ] = False,
     stack: StackOption = None,
     endpoint_url: EndpointUrlOption = None,
     region: RegionOption = None,
@@ -212,9 +199,11 @@ def stats(
     since_at = checked(parse_since, since)
     with explained_errors():
         store = open_store(open_stack(stack, endpoint_url, region))
-        result = summarize(select(store, collection=collection, since=since_at))
+        records = list(select(store, collection=collection, since=since_at))
+        result = summarize(records)
     if as_json:
-        print_json(result.to_dict())
+        extra = {"by_collection": {n: c.to_dict() for n, c in by_collection(records).items()}}
+        print_json({**result.to_dict(), **(extra if per_collection else {})})
         return
     table = Table(box=None, show_header=False)
     table.add_column(style="bold")
@@ -233,6 +222,9 @@ def stats(
     if result.words_out:
         table.add_row("compression", f"{result.words_in / result.words_out:.1f}×")
     console.print(table)
+    if per_collection and records:
+        console.print()
+        console.print(counts_table(by_collection(records)))
 
 
 def export(

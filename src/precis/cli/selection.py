@@ -9,8 +9,9 @@ import heapq
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
+import typer
 from botocore.exceptions import ClientError
 from precis_core.ids import document_id, parse_inference_id, timestamp
 from precis_core.models import S3Location, Status, SummaryRecord
@@ -27,6 +28,12 @@ T = TypeVar("T")
 
 class SelectionError(ValueError):
     """The user's --since, id or URI cannot be understood; the message says what is accepted."""
+
+
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", help="Submitted at or after: a duration ago (6h, 2d), a date or an ISO time."),
+]
 
 
 def checked(parse: Callable[[str], T], text: str) -> T:
