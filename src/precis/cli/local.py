@@ -256,9 +256,16 @@ def _outputs_table(values: dict[str, str]) -> Table:
 
 @local_app.command()
 def demo(
-    port: PortOption = 4566, time_scale: Annotated[float, typer.Option("--time-scale", min=0.001)] = 60.0
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port", help="moto's server port (the endpoint on the next); default 4566, or any free."
+        ),
+    ] = None,
+    time_scale: Annotated[float, typer.Option("--time-scale", min=0.001)] = 60.0,
 ) -> None:
-    """Start the stack, summarize the bundled sample articles, print the results, stop the stack."""
+    """Start the stack, summarize the bundled sample articles, print the results, stop the stack.
+    A --port that is in use is an error; without one, a busy 4566 moves the demo to a free pair, saying so."""
     try:
         code = run_demo(console, port=port, time_scale=time_scale)
     except (StackError, TemplateError) as error:
