@@ -7,6 +7,8 @@ import io
 import json
 
 import pytest
+import typer
+from botocore.exceptions import EndpointConnectionError
 from precis_core.ids import document_id
 from precis_core.models import Status, SummaryRecord
 
@@ -314,6 +316,15 @@ def test_an_unreachable_local_endpoint_is_reported(aws, cli):
 
     assert result.exit_code == 1
     assert "cannot reach http://127.0.0.1:9" in result.output
+
+
+def test_an_unreachable_aws_region_does_not_suggest_the_local_stack(capsys):
+    url = "https://cloudformation.mars-1.amazonaws.com/"
+    with pytest.raises(typer.Exit), console.explained_errors():
+        raise EndpointConnectionError(endpoint_url=url)
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"cannot reach {url}: check the region (--region, AWS_REGION) and the network" in said
+    assert "precis local up" not in said
 
 
 def test_export_csv_with_a_bom_and_parquet_for_spreadsheets_and_dataframes(seed, cli, stack, tmp_path):
