@@ -16,8 +16,10 @@ import typer
 from rich.table import Table
 
 from precis import paths
-from precis.cli.console import EXIT_FAILED, console, fail, print_json
+from precis.cli.console import EXIT_FAILED, console, fail, print_json, shown
 from precis.cli.demo import run_demo
+from precis.cli.resources import choose_target, describe
+from precis.cli.stray_uploads import StrayUploads, stray_uploads
 from precis.local.errors import StackError
 from precis.local.foreground import STACK_READY, run_foreground
 from precis.local.stack import LocalStack
@@ -195,8 +197,12 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON ob
         for name, pid in state["processes"].items()
     }
     endpoint = _endpoint_status(state["endpoint_runtime_url"])
+    stray, bucket = _stray_uploads()
     if as_json:
-        print_json({"pid": state["pid"], "processes": processes, "endpoint": endpoint})
+        outside = {"count": stray.count, "examples": stray.examples} if stray else None
+        print_json(
+            {"pid": state["pid"], "processes": processes, "endpoint": endpoint, "outside_incoming": outside}
+        )
         return
     console.print(f"precis-local on {state['endpoint_url']} (pid {state['pid']})", highlight=False)
     table = Table()
@@ -215,6 +221,17 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON ob
         f"backlog {endpoint['backlog']}, journal: {journal}",
         highlight=False,
     )
+    if stray and stray.count:
+        console.print(f"[yellow]{shown(stray.advice(bucket))}[/]", highlight=False)
+
+
+def _stray_uploads() -> tuple[StrayUploads | None, str]:
+    """What waits outside incoming/ in the running stack's input bucket (None if it cannot be read)."""
+    try:
+        resources = describe(choose_target(None, None, None))
+        return stray_uploads(resources.target.client("s3"), resources.input_bucket), resources.input_bucket
+    except Exception:  # noqa: BLE001 - status reports what it can; the processes table says the rest
+        return None, ""
 
 
 def _endpoint_status(url: str) -> dict | None:
