@@ -211,9 +211,10 @@ def stats(
     for name, count in result.counts.items():
         table.add_row(Text(name, style=status_style(name)), str(count))
     table.add_row("total", str(sum(result.counts.values())))
-    if result.dismissed or result.superseded:
+    if result.dismissed:
         table.add_row("dismissed", str(result.dismissed))
-        table.add_row("re-uploaded", f"{result.superseded} older attempt(s) not counted")
+    if result.superseded:
+        table.add_row("re-uploaded", f"{result.superseded} older")
     table.add_row("", "")
     for name, value in result.latency_ms.items():
         table.add_row(f"latency {name}", seconds(value) or "-")
