@@ -23,8 +23,8 @@ $(BIN)/precis: pyproject.toml
 
 venv: $(BIN)/precis ## create .venv with precis, the ML extra and the test tools
 
-demo: venv ## start the offline stack, summarize the sample articles, print them, stop
-	$(BIN)/precis local demo
+demo: venv ## start the offline stack, summarize the sample articles, print them, stop (PORT=P: on P and P+1)
+	$(BIN)/precis local demo $(if $(PORT),--port $(PORT))
 
 lint: venv ## ruff check, ruff format --check, and mypy over src, layers, model, functions (settings in pyproject.toml)
 	$(BIN)/ruff check .

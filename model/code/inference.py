@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from precis_summarizer.attributes import header_of, with_attributes
 from precis_summarizer.deadline import Deadline
 from precis_summarizer.engine import Summarizer, load_summarizer
 from precis_summarizer.request import SummaryRequest, check_accept, parse_request
@@ -22,13 +23,18 @@ def model_fn(model_dir: str, context: Any = None) -> Summarizer:
 
 
 def input_fn(input_data: str | bytes, content_type: str, context: Any = None) -> SummaryRequest:
-    return parse_request(input_data, content_type, Deadline.from_environment())
+    request = parse_request(input_data, content_type, Deadline.from_environment())
+    # Summary settings chosen at upload arrive as CustomAttributes (precis_summarizer.attributes).
+    return with_attributes(request, header_of(context))
 
 
 def predict_fn(data: SummaryRequest, model: Summarizer, context: Any = None) -> dict | list[dict]:
     summaries = [
         model.summarize(document, data.parameters, data.deadline).to_dict() for document in data.documents
     ]
+    if data.metadata:
+        # What the article says about itself (title, published, authors...), for the record.
+        summaries = [{**summary, "document": data.metadata} for summary in summaries]
     return summaries if data.batch else summaries[0]
 
 

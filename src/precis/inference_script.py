@@ -10,14 +10,17 @@ bytes) and a missing or */* Accept becomes application/json, as the toolkit does
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 UTF8_TYPES = ("application/json", "text/csv")
+CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
 JSON = "application/json"
 _module_ids = itertools.count(1)
 
@@ -50,8 +53,12 @@ class LoadedModel:
         self.module = module
         self.model = model
 
-    def invoke(self, body: bytes, content_type: str | None, accept: str | None) -> tuple[bytes, str]:
-        """One request through the handler chain; returns the response bytes and their content type."""
+    def invoke(
+        self, body: bytes, content_type: str | None, accept: str | None, custom_attributes: str | None = None
+    ) -> tuple[bytes, str]:
+        """One request through the handler chain; returns the response bytes and their content type.
+        An input_fn with room for a third argument gets the toolkit's context: the request's headers
+        (here X-Amzn-SageMaker-Custom-Attributes, as SageMaker forwards a request's CustomAttributes)."""
         content_type = content_type or JSON
         if not accept or accept == "*/*":
             accept = JSON
@@ -60,13 +67,43 @@ class LoadedModel:
         if transform_fn:
             response = transform_fn(self.model, data, content_type, accept)
         else:
-            input_fn = getattr(self.module, "input_fn", _decode)
+            input_fn: Callable[..., Any] = getattr(self.module, "input_fn", _decode)
             predict_fn = getattr(self.module, "predict_fn", _predict)
             output_fn = getattr(self.module, "output_fn", _encode)
-            response = output_fn(predict_fn(input_fn(data, content_type), self.model), accept)
+            context = RequestContext(custom_attributes)
+            data = (
+                input_fn(data, content_type, context)
+                if _takes_context(input_fn)
+                else input_fn(data, content_type)
+            )
+            response = output_fn(predict_fn(data, self.model), accept)
         if isinstance(response, tuple):
             response, accept = response[0], response[1]
         return (response.encode("utf-8") if isinstance(response, str) else bytes(response)), accept
+
+
+class RequestContext:
+    """The part of the model server's context an inference script reads: one request processor whose
+    request properties are the request's headers."""
+
+    def __init__(self, custom_attributes: str | None) -> None:
+        headers = {CUSTOM_ATTRIBUTES: custom_attributes} if custom_attributes else {}
+        self.request_processor = [_RequestProcessor(headers)]
+
+
+@dataclass(frozen=True)
+class _RequestProcessor:
+    headers: dict[str, str]
+
+    def get_request_properties(self) -> dict[str, str]:
+        return dict(self.headers)
+
+
+def _takes_context(function: Any) -> bool:
+    try:
+        return len(inspect.signature(function).parameters) >= 3
+    except (TypeError, ValueError):
+        return False
 
 
 def _import(path: Path) -> ModuleType:

@@ -7,6 +7,8 @@ import io
 import json
 
 import pytest
+import typer
+from botocore.exceptions import EndpointConnectionError
 from precis_core.domain.ids import document_id
 from precis_core.domain.models import Status, SummaryRecord
 
@@ -22,6 +24,7 @@ def test_get_shows_a_completed_summary(seed, cli, stack):
     assert "COMPLETED" in result.output
     assert "Summary of rising-seas." in result.output
     assert "800 → 60" in result.output
+    assert "extractive-wordllama (offline extractive engine, " in result.output
 
 
 def test_get_says_when_the_summary_was_cut_to_fit_the_record(seed, cli, stack):
@@ -154,7 +157,8 @@ def test_list_pages_through_more_than_one_query_page(seed, cli, stack):
 @pytest.mark.parametrize(
     ("width", "columns"),
     [
-        (80, ["document", "status", "submitted (UTC)"]),
+        (80, ["document", "status"]),
+        (90, ["document", "status", "submitted (UTC)"]),
         (160, ["document", "status", "submitted (UTC)", "latency", "words in → out"]),
     ],
 )
@@ -173,6 +177,22 @@ def test_list_keeps_the_status_on_a_narrow_terminal(seed, cli, stack, monkeypatc
     assert fixed == columns and title.startswith("collection")
     assert "FAILED" in row and row.rstrip().endswith("…")
     assert max(len(line) for line in result.output.splitlines()) <= width
+    # And the title keeps room to be read
+    assert len(row.split("news / ", 1)[1]) >= 16
+
+
+def test_list_of_failures_shows_each_reason_in_full(seed, cli, stack, monkeypatch):
+    monkeypatch.setattr(console.console, "width", 80)
+    reason = "the PDF is encrypted (password-protected): upload a copy saved without a password"
+    seed("locked", status=Status.FAILED, title="Quarterly note", reason=reason)
+
+    result = cli("list", "--status", "failed", "--stack", stack)
+
+    assert result.exit_code == 0, result.output
+    assert "collection / title: reason" in result.output
+    text = " ".join(" ".join(line.split()) for line in result.output.splitlines()[1:])
+    assert "Quarterly note: the PDF is encrypted" in text and "without a password" in text
+    assert max(len(line) for line in result.output.splitlines()) <= 80
 
 
 def test_list_of_an_empty_table(stack, cli):
@@ -203,9 +223,32 @@ def test_stats_counts_and_latency_percentiles(seed, cli, stack):
         "latency_ms": {"p50": 3000, "p95": 10000, "max": 10000},
         "words_in": 5000,
         "words_out": 250,
+        "dismissed": 0,
+        "superseded": 0,
     }
     table = cli("stats", "--stack", stack).output
     assert "latency p95" in table and "10.0s" in table
+
+
+def test_stats_counts_the_newest_attempt_of_each_file_and_leaves_dismissed_failures_out(seed, cli, stack):
+    # Given a file that failed and was then re-uploaded and completed, and another failure
+    seed("report", status=Status.FAILED, submitted_at="2026-11-24T01:00:00.000Z")
+    seed("report", submitted_at="2026-11-24T02:00:00.000Z")
+    lost = seed("scan", status=Status.FAILED, submitted_at="2026-11-24T03:00:00.000Z")
+    counted = json.loads(cli("stats", "--stack", stack, "--json").stdout)
+    assert counted["counts"] == {"QUEUED": 0, "COMPLETED": 1, "FAILED": 1}
+    assert counted["superseded"] == 1
+
+    # When the user dismisses the failure they will not fix (and tries a completed one)
+    dismissed = cli("dismiss", lost.document_id, "--stack", stack)
+    refused = cli("dismiss", seed("fine").document_id, "--stack", stack)
+
+    # Then stats no longer count it as FAILED, get says so, and a completed one cannot be dismissed
+    assert dismissed.exit_code == 0 and "dismissed" in dismissed.output
+    assert refused.exit_code == 1 and "only a FAILED one can be" in " ".join(refused.output.split())
+    after = json.loads(cli("stats", "--stack", stack, "--json").stdout)
+    assert after["counts"]["FAILED"] == 0 and after["dismissed"] == 1
+    assert "dismissed" in cli("get", lost.document_id, "--stack", stack).output
 
 
 def test_stats_of_an_empty_table(stack, cli):
@@ -273,3 +316,60 @@ def test_an_unreachable_local_endpoint_is_reported(aws, cli):
 
     assert result.exit_code == 1
     assert "cannot reach http://127.0.0.1:9" in result.output
+
+
+def test_an_unreachable_aws_region_does_not_suggest_the_local_stack(capsys):
+    url = "https://cloudformation.mars-1.amazonaws.com/"
+    with pytest.raises(typer.Exit), console.explained_errors():
+        raise EndpointConnectionError(endpoint_url=url)
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"cannot reach {url}: check the region (--region, AWS_REGION) and the network" in said
+    assert "precis local up" not in said
+
+
+def test_export_csv_with_a_bom_and_parquet_for_spreadsheets_and_dataframes(seed, cli, stack, tmp_path):
+    import pyarrow.parquet as pq
+
+    seed("one", submitted_at="2026-11-24T01:00:00.000Z", title="Zürich café prices")
+    seed("two", status=Status.FAILED, submitted_at="2026-11-24T02:00:00.000Z")
+
+    sheet = tmp_path / "out.csv"
+    table = tmp_path / "out.parquet"
+    assert cli("export", "--stack", stack, "--format", "csv", "--bom", "-o", str(sheet)).exit_code == 0
+    assert cli("export", "--stack", stack, "--format", "parquet", "-o", str(table)).exit_code == 0
+    refused = cli("export", "--stack", stack, "--format", "parquet")
+
+    raw = sheet.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfdocument_id,")
+    assert "Zürich café prices" in raw.decode("utf-8-sig")
+    rows = pq.read_table(table).to_pylist()
+    assert [(row["title"], row["status"], row["words_in"]) for row in rows] == [
+        ("Two", "FAILED", None),
+        ("Zürich café prices", "COMPLETED", 800),
+    ]
+    assert refused.exit_code == 2 and "--output" in refused.output
+
+
+def test_collections_and_stats_by_collection_count_each_one_with_its_newest_date(seed, cli, stack):
+    seed("a", collection="finance", submitted_at="2026-11-24T01:00:00.000Z")
+    seed("b", collection="finance", status=Status.FAILED, submitted_at="2026-11-24T05:00:00.000Z")
+    seed("c", collection="health", submitted_at="2026-11-24T03:00:00.000Z")
+
+    listed = json.loads(cli("collections", "--stack", stack, "--json").stdout)
+    stats = json.loads(cli("stats", "--by-collection", "--stack", stack, "--json").stdout)
+    table = cli("collections", "--stack", stack).output
+
+    assert listed == {
+        "finance": {
+            "counts": {"QUEUED": 0, "COMPLETED": 1, "FAILED": 1},
+            "dismissed": 0,
+            "newest": "2026-11-24T05:00:00.000Z",
+        },
+        "health": {
+            "counts": {"QUEUED": 0, "COMPLETED": 1, "FAILED": 0},
+            "dismissed": 0,
+            "newest": "2026-11-24T03:00:00.000Z",
+        },
+    }
+    assert stats["by_collection"] == listed and stats["counts"]["COMPLETED"] == 2
+    assert "finance" in table and "2026-11-24 05:00:00" in table

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from precis_core.domain.ids import document_id, timestamp
 from precis_core.domain.models import InferenceResult, Status, SummaryRecord
 
 from precis.cli import console
+from precis.cli import submit as submit_module
 from precis.cli.follow import follow
 
 BUCKET = "precis-test-input"
 
 
 def test_submit_uploads_files_folders_and_jsonl_lines(stack, cli, client, tmp_path):
-    # Given a folder with a .txt, a .md, a two-line JSONL and a PDF, plus one file named directly
+    # Given a folder with a .txt, a .md, a two-line JSONL and a TIFF scan, plus one file named directly
     folder = tmp_path / "batch"
     (folder / "deep").mkdir(parents=True)
     (folder / "a.txt").write_text("Alpha\n\nThe first article.")
@@ -22,7 +24,12 @@ def test_submit_uploads_files_folders_and_jsonl_lines(stack, cli, client, tmp_pa
     (folder / "wire.jsonl").write_text(
         '{"title": "One", "text": "First line."}\n\n{"text": "Second line."}\n'
     )
-    (folder / "scan.pdf").write_bytes(b"%PDF-1.7")
+    (folder / "scan.tiff").write_bytes(b"II*\x00")
+    # what is not an article in a folder: its README, hidden files and folders
+    (folder / "README.md").write_text("# About this folder")
+    (folder / ".notes.txt").write_text("private")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "HEAD.txt").write_text("ref")
     single = tmp_path / "page.html"
     single.write_text("<html><title>Gamma</title><p>Third.</p></html>")
 
@@ -41,14 +48,15 @@ def test_submit_uploads_files_folders_and_jsonl_lines(stack, cli, client, tmp_pa
         "incoming/news/wire-00001-one.json",
         "incoming/news/wire-00003.json",
     ]
-    # a dataset line becomes the request the endpoint takes; its title names the key
+    # a dataset line becomes the request the endpoint takes, its metadata kept; its title names the key
     assert json.loads(
         s3.get_object(Bucket=BUCKET, Key="incoming/news/wire-00001-one.json")["Body"].read()
-    ) == {"text": "First line."}
+    ) == {"title": "One", "text": "First line."}
     for item in submitted:
         key = item["location"].removeprefix(f"s3://{BUCKET}/")
         assert item["version"] == s3.head_object(Bucket=BUCKET, Key=key)["VersionId"]
-    assert "skipped" in result.stderr and "scan.pdf" in result.stderr
+        assert item["document_id"] == document_id(BUCKET, key, item["version"])
+    assert "skipped" in result.stderr and "scan.tiff" in result.stderr
 
 
 def test_submit_refuses_a_bad_jsonl_line_before_uploading_anything(stack, cli, client, tmp_path):
@@ -63,10 +71,10 @@ def test_submit_refuses_a_bad_jsonl_line_before_uploading_anything(stack, cli, c
 
 
 def test_submit_of_a_missing_path_or_unsupported_file_is_a_usage_error(stack, cli, tmp_path):
-    (tmp_path / "scan.pdf").write_bytes(b"%PDF")
+    (tmp_path / "scan.tiff").write_bytes(b"II*\x00")
 
     missing = cli("submit", str(tmp_path / "nope.txt"), "--stack", stack)
-    unsupported = cli("submit", str(tmp_path / "scan.pdf"), "--stack", stack)
+    unsupported = cli("submit", str(tmp_path / "scan.tiff"), "--stack", stack)
 
     assert missing.exit_code == 2 and "no such file or folder" in missing.output
     assert unsupported.exit_code == 2 and "unsupported file type" in unsupported.output
@@ -153,3 +161,36 @@ def test_follow_gives_up_at_the_timeout(store, capsys):
 
     assert ok is False
     assert "1 still QUEUED" in capsys.readouterr().out
+
+
+def test_submit_without_wait_prints_the_document_id_not_the_version(
+    stack, cli, client, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(console.console, "width", 200)
+    article = tmp_path / "note.txt"
+    article.write_text("Note\n\nA short note about the harbour.")
+
+    result = cli("submit", str(article), "--collection", "news", "--stack", stack)
+
+    assert result.exit_code == 0, result.output
+    version = client("s3").head_object(Bucket=BUCKET, Key="incoming/news/note.txt")["VersionId"]
+    assert document_id(BUCKET, "incoming/news/note.txt", version) in result.output
+    assert version not in result.output
+
+
+def test_ctrl_c_while_waiting_says_the_uploads_go_on_and_how_to_follow_them(
+    stack, cli, tmp_path, monkeypatch
+):
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(f"{name}\n\nA short article about {name}.")
+
+    def pressed_ctrl_c(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    # the user presses Ctrl-C while --wait pauses between polls (the real follow, its pause injected)
+    monkeypatch.setattr(submit_module, "follow", functools.partial(follow, sleep=pressed_ctrl_c))
+    result = cli("submit", str(tmp_path), "--collection", "news", "--wait", "--stack", stack)
+
+    assert result.exit_code == 130
+    assert "2 article(s) were uploaded and go on being processed" in result.stderr
+    assert "precis list --collection news" in result.stderr

@@ -13,6 +13,7 @@ from precis_core.domain.ids import timestamp
 from precis_core.domain.models import Dispatch, Status, SummaryRecord
 from typer.testing import CliRunner
 
+from precis import paths
 from precis.cli.main import app
 
 pytestmark = pytest.mark.integration
@@ -58,6 +59,104 @@ def test_submit_wait_then_list_get_stats_export(precis, pipeline, collection, tm
     assert stats["counts"]["COMPLETED"] == 2 and stats["latency_ms"]["max"] > 0
     exported = precis("export", "--collection", collection, "--format", "jsonl").stdout.splitlines()
     assert {json.loads(line)["document_id"] for line in exported} == {r["document_id"] for r in settled}
+
+
+def test_metadata_reaches_the_record_from_jsonl_lines_flags_and_documents(
+    precis, pipeline, collection, tmp_path: Path
+):
+    # Given a JSON-lines file with a dataset's fields, a Markdown note and the sample PDF and .docx
+    article = pipeline.articles(1)[0][1]
+    line = {
+        "id": "cnn-00417",
+        "title": "Harbour berth opens",
+        "url": "https://news.example/berth",
+        "source": "Example Wire",
+        "authors": ["R. Ames"],
+        "published": "2026-02-03T08:00:00Z",
+        "highlights": "not part of the request",
+        "text": article,
+    }
+    (tmp_path / "wire.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    note = tmp_path / "note.md"
+    note.write_text(
+        "---\ntitle: From the front matter\ndate: 2026-01-09\n---\n\n" + article, encoding="utf-8"
+    )
+    samples = paths.samples_dir()
+
+    # When they are submitted and followed, the note with --title and --published
+    first = precis("submit", str(tmp_path / "wire.jsonl"), "--collection", collection, "--wait", "--json")
+    second = precis(
+        "submit", str(note), "--title", "Chosen by the user", "--published", "2026-01-10",
+        "--url", "https://intra.example/note", "--collection", collection, "--wait", "--json",
+    )  # fmt: skip
+    third = precis(
+        "submit", str(samples / "field-report-cold-chain-sensors.pdf"),
+        str(samples / "briefing-harbour-district-flood-barrier.docx"),
+        "--collection", collection, "--wait", "--json",
+    )  # fmt: skip
+    for result in (first, second, third):
+        assert result.exit_code == 0, result.output
+
+    # Then each record carries its metadata and where its date came from
+    records = {
+        r["title"]: r
+        for r in (
+            json.loads(line) for line in precis("export", "--collection", collection).stdout.splitlines()
+        )
+    }
+    wire = records["Harbour berth opens"]
+    assert (wire["article_id"], wire["url"], wire["source"], wire["authors"]) == (
+        "cnn-00417", "https://news.example/berth", "Example Wire", ["R. Ames"],
+    )  # fmt: skip
+    assert (wire["published"], wire["published_source"], wire["title_source"]) == (
+        "2026-02-03",
+        "json",
+        "json",
+    )
+    chosen = records["Chosen by the user"]
+    assert (chosen["published"], chosen["published_source"], chosen["url"]) == (
+        "2026-01-10", "s3 metadata", "https://intra.example/note",
+    )  # fmt: skip
+    pdf = records["Cold-chain sensors in regional pharmacy deliveries: a twelve-month field report"]
+    assert (pdf["status"], pdf["published"], pdf["published_source"]) == (
+        "COMPLETED",
+        "2026-03-18",
+        "pdf properties",
+    )
+    assert pdf["authors"] == ["Vantmoor Pharmacy Cooperative"]
+    docx = records["Harbour district flood barrier: options for the council"]
+    assert (docx["status"], docx["published"], docx["published_source"]) == (
+        "COMPLETED",
+        "2025-12-02",
+        "docx properties",
+    )
+    # And `precis get` shows them
+    shown = precis("get", pdf["document_id"])
+    assert "2026-03-18 (pdf properties)" in shown.stdout and "Vantmoor Pharmacy Cooperative" in shown.stdout
+
+
+def test_summary_settings_from_the_command_line_shape_the_summary(
+    precis, pipeline, collection, tmp_path: Path
+):
+    # Given an article, and a PDF (whose format has no room for parameters of its own)
+    article = tmp_path / "article.txt"
+    article.write_text(pipeline.articles(1)[0][1], encoding="utf-8")
+    pdf = paths.samples_dir() / "field-report-cold-chain-sensors.pdf"
+
+    # When both are submitted asking for two-sentence summaries, and a third with a value past the limit
+    result = precis(
+        "submit", str(article), str(pdf), "--sentences", "2", "--collection", collection, "--wait"
+    )
+    refused = precis("submit", str(article), "--sentences", "51", "--collection", collection)
+
+    # Then both summaries have two sentences, and the record says why
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in precis("export", "--collection", collection).stdout.splitlines()]
+    assert len(records) == 2
+    for record in records:
+        assert record["status"] == "COMPLETED" and record["parameters"] == {"sentences": 2}
+        assert record["words_out"] < record["words_in"] // 4
+    assert refused.exit_code == 2 and "--sentences" in refused.output
 
 
 def test_retry_of_a_document_the_endpoint_failed_runs_a_second_attempt(precis, collection, tmp_path: Path):

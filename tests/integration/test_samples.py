@@ -34,6 +34,11 @@ TITLES = {
     "technical-paper-retail-nowcasting.txt": (
         "Nowcasting regional retail sales from card transactions with a mixed-frequency factor model"
     ),
+    # the document's own properties (PDF information dictionary, Word core properties), read by the endpoint
+    "field-report-cold-chain-sensors.pdf": (
+        "Cold-chain sensors in regional pharmacy deliveries: a twelve-month field report"
+    ),
+    "briefing-harbour-district-flood-barrier.docx": "Harbour district flood barrier: options for the council",
 }
 _MARKUP = re.compile(r"<[a-zA-Z/!]|\*\*|\]\(|^#|\n[-*] |\n\d+\. |&[a-z]+;")
 
@@ -41,7 +46,7 @@ _MARKUP = re.compile(r"<[a-zA-Z/!]|\*\*|\]\(|^#|\n[-*] |\n\d+\. |&[a-z]+;")
 def test_every_sample_is_summarized_under_its_title_as_plain_text(pipeline) -> None:
     # Given the sample articles, at least one of each supported type
     files = sample_files()
-    assert {path.suffix for path in files} >= {".txt", ".md", ".html", ".json"}
+    assert {path.suffix for path in files} >= {".txt", ".md", ".html", ".json", ".pdf", ".docx"}
 
     # When the demo uploads them and follows their records
     tracked = demo.upload_samples(pipeline.stack, files)
@@ -65,3 +70,4 @@ def test_every_sample_is_summarized_under_its_title_as_plain_text(pipeline) -> N
     table = console.export_text()
     for name, title in TITLES.items():
         assert title in table and name in table
+    assert "summaries written by the offline extractive engine" in table

@@ -89,7 +89,8 @@ def test_json_text_and_article_fields(inference, field, news):
 @pytest.mark.parametrize(
     ("body", "content_type", "message"),
     [
-        (b"%PDF-1.7", "application/pdf", "unsupported content type 'application/pdf'"),
+        (b"not a PDF", "application/pdf", "named as a PDF but is something else"),
+        (b"%PDF-1.7", "image/tiff", "unsupported content type 'image/tiff'"),
         (b"some text", "", "no content type"),
         (b"some text", None, "no content type"),
         (b"\xff\xfe not utf-8", "text/plain", "not valid utf-8"),

@@ -181,8 +181,8 @@ def upload(s3):
     """Put an object in the input bucket and return the S3 event for it: events/s3-put.json with the
     key URL-encoded as S3 sends it and the real size, ETag and VersionId."""
 
-    def put(key: str, body: bytes) -> dict[str, Any]:
-        response = s3.put_object(Bucket=INPUT_BUCKET, Key=key, Body=body)
+    def put(key: str, body: bytes, metadata: dict[str, str] | None = None) -> dict[str, Any]:
+        response = s3.put_object(Bucket=INPUT_BUCKET, Key=key, Body=body, Metadata=metadata or {})
         event = load_event("s3-put.json")
         obj = event["Records"][0]["s3"]["object"]
         obj.update(

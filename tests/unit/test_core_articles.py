@@ -21,7 +21,7 @@ def judge(key: str, body: bytes, size: int | None = None):
     [
         ("incoming/empty.txt", b"", None, "the file is empty (0 bytes)"),
         ("incoming/huge.txt", b"x" * 100, CAP + 1, "over the 10,485,760-byte limit"),
-        ("incoming/report.pdf", b"%PDF-1.7", None, "unsupported file type ('.pdf')"),
+        ("incoming/report.pdf", b"Plain words.", None, "named as a PDF but is something else"),
         ("incoming/README", b"text", None, "unsupported file type (no extension)"),
         (
             "incoming/photo.txt",

@@ -103,7 +103,7 @@ def test_an_upload_straight_under_incoming_is_in_the_default_collection(
         ("empty.txt", b"", "the file is empty"),
         ("binary.txt", b"\x00\x01\x02binary", "looks binary"),
         ("latin1.txt", "Café".encode("latin-1"), "not valid UTF-8"),
-        ("scan.pdf", b"%PDF-1.7 text", "unsupported file type ('.pdf')"),
+        ("scan.pdf", b"Just text, not a PDF", "named as a PDF but is something else"),
         ("broken.json", b'{"text": ', "not valid JSON"),
         ("fields.json", b'{"body": "x"}', 'none of the fields "text", "article", "inputs"'),
         ("deep.json", b'{"text": ' * 10_000 + b'"x"' + b"}" * 10_000, "nests too deeply to parse"),
@@ -379,3 +379,20 @@ def test_each_call_names_an_output_no_other_request_can_know(
     names = [call["Filename"] for call in endpoint_calls.calls]
     assert len(set(names)) == 2
     assert all(call["InferenceId"] not in call["Filename"] for call in endpoint_calls.calls)
+
+
+@pytest.mark.parametrize(
+    ("key", "collection"),
+    [
+        ("incoming/finance/q3.txt", "finance"),
+        ("incoming/team a/2026/x.txt", "team a"),
+        ("incoming/team a/2026/march/y.md", "team a"),
+        ("incoming/top.txt", "default"),
+    ],
+)
+def test_the_collection_is_the_first_folder_below_incoming(
+    submit_handler, upload, store, lambda_context, key, collection
+):
+    event = upload(key, ARTICLE)
+    submit_handler(event, lambda_context)
+    assert store.get(doc_id_of(event)).collection == collection

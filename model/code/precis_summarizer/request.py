@@ -12,6 +12,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from precis_summarizer.deadline import NO_DEADLINE, Deadline
+from precis_summarizer.documents import DOCUMENT_TYPES, RefusedDocument, read_document
+from precis_summarizer.documents.metadata import html_metadata, json_metadata, split_front_matter
+from precis_summarizer.documents.sniff import MismatchedType, actual_type
 from precis_summarizer.limits import (
     MAX_BODY_BYTES,
     MAX_INPUTS,
@@ -22,7 +25,7 @@ from precis_summarizer.limits import (
 from precis_summarizer.markup import html_text, markdown_text, tidy
 
 JSON = "application/json"
-CONTENT_TYPES = ("text/plain", "text/markdown", "text/html", JSON)
+CONTENT_TYPES = ("text/plain", "text/markdown", "text/html", JSON, *DOCUMENT_TYPES)
 ACCEPT_TYPES = (JSON, "*/*")
 # A letter or a digit in any script: text made only of spaces, punctuation, zero-width or format
 # characters has nothing to summarize.
@@ -75,12 +78,15 @@ class Parameters:
 
 @dataclass(frozen=True)
 class SummaryRequest:
-    """The documents to summarize; `batch` means the caller sent a list and gets a list back."""
+    """The documents to summarize; `batch` means the caller sent a list and gets a list back.
+    `metadata` is what the article says about itself (documents.metadata.FIELDS), returned beside
+    the summary."""
 
     documents: list[str]
     batch: bool
     parameters: Parameters
     deadline: Deadline = field(default=NO_DEADLINE, compare=False)
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def parse_request(
@@ -88,17 +94,45 @@ def parse_request(
 ) -> SummaryRequest:
     media_type, charset = _media_type(content_type)
     _check_size(body)
+    media_type = _sniffed(media_type, body)
+    if media_type in DOCUMENT_TYPES:
+        return _from_document(body, media_type, deadline)
     text = _decoded(body, charset)
+    metadata: dict[str, Any] = {}
     if media_type == JSON:
         request = _from_json(text)
-        return SummaryRequest(request.documents, request.batch, request.parameters, deadline)
+        return SummaryRequest(
+            request.documents, request.batch, request.parameters, deadline, request.metadata
+        )
     if media_type == "text/html":
         document = html_text(text, MAX_MARKUP_TAGS)
+        metadata = html_metadata(text)
     elif media_type == "text/markdown":
+        metadata, text = split_front_matter(text)
         document = markdown_text(text, MAX_MARKUP_TAGS)
     else:
         document = tidy(text)
-    return SummaryRequest([_non_empty(document, media_type)], False, Parameters(), deadline)
+    return SummaryRequest([_non_empty(document, media_type)], False, Parameters(), deadline, metadata)
+
+
+def _sniffed(media_type: str, body: str | bytes | bytearray) -> str:
+    """The type the body really is (documents.sniff): a mislabelled file is read as what it is."""
+    start = body[:4096].encode("utf-8", errors="replace") if isinstance(body, str) else bytes(body[:4096])
+    try:
+        return actual_type(media_type, start)
+    except MismatchedType as error:
+        raise MalformedRequest(str(error)) from error
+
+
+def _from_document(body: str | bytes | bytearray, media_type: str, deadline: Deadline) -> SummaryRequest:
+    if not isinstance(body, bytes | bytearray):
+        raise MalformedRequest(f"a {media_type} body must be sent as bytes")
+    try:
+        extracted = read_document(bytes(body), media_type, deadline)
+    except RefusedDocument as refused:
+        raise MalformedRequest(str(refused)) from refused
+    document = _non_empty(tidy(extracted.text), media_type)
+    return SummaryRequest([document], False, Parameters(), deadline, extracted.metadata)
 
 
 def check_accept(accept: str | None) -> None:
@@ -170,9 +204,11 @@ def _from_json(text: str) -> SummaryRequest:
         accepted = sorted({keys[0], "parameters"} | ARTICLE_METADATA)
         raise MalformedRequest(f"unknown JSON fields {unknown}; accepted: {accepted}")
     parameters = Parameters.parse(payload.get("parameters"))
+    metadata = json_metadata(payload)
     inputs = payload[keys[0]]
     if isinstance(inputs, str):
-        return SummaryRequest([_non_empty(tidy(inputs), keys[0])], batch=False, parameters=parameters)
+        document = _non_empty(tidy(inputs), keys[0])
+        return SummaryRequest([document], batch=False, parameters=parameters, metadata=metadata)
     if keys[0] == "inputs" and isinstance(inputs, list) and inputs:
         if len(inputs) > MAX_INPUTS:
             raise MalformedRequest(
@@ -181,7 +217,7 @@ def _from_json(text: str) -> SummaryRequest:
         if not all(isinstance(item, str) for item in inputs):
             raise MalformedRequest('every item of "inputs" must be a string')
         documents = [_non_empty(tidy(item), f"inputs[{i}]") for i, item in enumerate(inputs)]
-        return SummaryRequest(documents, batch=True, parameters=parameters)
+        return SummaryRequest(documents, batch=True, parameters=parameters, metadata=metadata)
     expected = "a string or a non-empty list of strings" if keys[0] == "inputs" else "a string"
     raise MalformedRequest(f'"{keys[0]}" must be {expected}, not {type(inputs).__name__}')
 

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import typer
 from botocore.exceptions import (
@@ -69,6 +70,15 @@ def fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _unreachable(url: str) -> str:
+    """Where to look when an endpoint does not answer: the local stack for a local address, else the
+    region and the network (an AWS endpoint that does not answer is not the local stack's business)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in {"127.0.0.1", "localhost", "::1"}:
+        return f"cannot reach {url}: is the local stack running (`precis local up`)?"
+    return f"cannot reach {url}: check the region (--region, AWS_REGION) and the network"
+
+
 @contextmanager
 def explained_errors() -> Iterator[None]:
     """Turns the failures users meet (no stack, no credentials, nothing listening) into one-line errors."""
@@ -86,10 +96,7 @@ def explained_errors() -> Iterator[None]:
     except NoRegionError:
         raise fail("no AWS region: pass --region or set AWS_REGION", EXIT_USAGE) from None
     except EndpointConnectionError as error:
-        raise fail(
-            f"cannot reach {error.kwargs.get('endpoint_url', 'the endpoint')}: is the local stack running "
-            "(`precis local up`)?"
-        ) from None
+        raise fail(_unreachable(str(error.kwargs.get("endpoint_url", "the endpoint")))) from None
     except ClientError as error:
         detail = error.response.get("Error", {})
         code = detail.get("Code", "Error")

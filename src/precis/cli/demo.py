@@ -21,6 +21,8 @@ from rich.table import Table
 
 from precis import paths
 from precis.cli.console import shown
+from precis.cli.record_table import engine_label
+from precis.local.errors import StackError
 from precis.local.ports import free_port_pair
 from precis.local.process_tree import PeakMemory
 from precis.local.stack import LocalStack
@@ -30,6 +32,7 @@ if TYPE_CHECKING:  # boto3's stubs are a dev dependency
     from mypy_boto3_dynamodb import DynamoDBClient
 
 COLLECTION = "samples"
+DEFAULT_PORT = 4566
 DEMO_TIME_SCALE = 60.0
 """Simulated time runs 60x faster: an 8-minute instance start takes 8 s, a 2-minute alarm 2 s."""
 _POLL_SECONDS = 0.5
@@ -135,13 +138,31 @@ def results_table(tracked: list[Tracked]) -> Table:
         excerpt = text if len(text) <= 100 else text[:99].rstrip() + "…"
         document = f"[bold]{shown(item.title)}[/]\n[dim]{shown(item.path.name)}[/]"
         table.add_row(document, shown(item.status), words, latency, shown(excerpt))
+    engines = sorted({engine_label(t.record.get("engine")) for t in tracked if t.record.get("engine")})
+    if engines:
+        table.caption = f"summaries written by the {' and the '.join(engines)}"
     return table
+
+
+def demo_port(console: Console, asked: int | None) -> int:
+    """The port asked for (StackError if it is busy: never another one silently); without one, 4566,
+    or a free pair when that is busy, saying which."""
+    if asked is not None:
+        return free_port_pair(asked)
+    try:
+        return free_port_pair(DEFAULT_PORT)
+    except StackError:
+        port = free_port_pair(0)
+        console.print(
+            f"port {DEFAULT_PORT} or {DEFAULT_PORT + 1} is in use: the demo runs on {port} and {port + 1}"
+        )
+        return port
 
 
 def run_demo(
     console: Console,
     *,
-    port: int = 4566,
+    port: int | None = None,
     time_scale: float = DEMO_TIME_SCALE,
     timeout_seconds: float = 110.0,
     files: list[Path] | None = None,
@@ -151,10 +172,7 @@ def run_demo(
     if not files:
         console.print(f"[red]no sample articles in {paths.samples_dir()}[/]")
         return 1
-    try:
-        port = free_port_pair(port)
-    except Exception:  # noqa: BLE001 - the preferred port is busy: any free pair will do for a demo
-        port = free_port_pair(0)
+    port = demo_port(console, port)
     with PeakMemory() as memory:
         with console.status("starting the local stack (moto, SageMaker async endpoint, functions)..."):
             log_dir = paths.project_root() / ".precis" / "local" / "demo-logs"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from precis.cli import queries, recovery, redrive, submit, teardown, watch
+from precis.cli import collections, dismiss, queries, recovery, redrive, submit, teardown, watch
 from precis.cli.stack_options import TARGET_HELP
 
 
@@ -18,11 +18,13 @@ def register(app: typer.Typer) -> None:
         ("get", queries.get),
         ("list", queries.list_documents),
         ("stats", queries.stats),
+        ("collections", collections.collections),
         ("watch", watch.watch),
         ("export", queries.export),
         ("retry", recovery.retry),
         ("reconcile", recovery.reconcile),
         ("redrive", redrive.redrive),
+        ("dismiss", dismiss.dismiss),
     ):
         app.command(name, epilog=TARGET_HELP)(command)
     app.command("delete")(teardown.delete)

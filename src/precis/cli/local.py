@@ -16,9 +16,11 @@ from rich.table import Table
 
 from precis import paths
 from precis.cli import debug_events, invoke
-from precis.cli.console import EXIT_FAILED, console, fail, print_json
+from precis.cli.console import EXIT_FAILED, console, fail, print_json, shown
 from precis.cli.demo import run_demo
+from precis.cli.resources import choose_target, describe
 from precis.cli.stack_options import JsonOption
+from precis.cli.stray_uploads import StrayUploads, stray_uploads
 from precis.local.errors import StackError
 from precis.local.foreground import STACK_READY, run_foreground
 from precis.local.gatekeeper import admin_call
@@ -200,8 +202,12 @@ def status(as_json: JsonOption = False) -> None:
         for name, pid in state["processes"].items()
     }
     endpoint = _endpoint_status(state["endpoint_runtime_url"], state.get("admin_secret"))
+    stray, bucket = _stray_uploads()
     if as_json:
-        print_json({"pid": state["pid"], "processes": processes, "endpoint": endpoint})
+        outside = {"count": stray.count, "examples": stray.examples} if stray else None
+        print_json(
+            {"pid": state["pid"], "processes": processes, "endpoint": endpoint, "outside_incoming": outside}
+        )
         return
     console.print(f"precis-local on {state['endpoint_url']} (pid {state['pid']})", highlight=False)
     table = Table()
@@ -220,6 +226,17 @@ def status(as_json: JsonOption = False) -> None:
         f"backlog {endpoint['backlog']}, journal: {journal}",
         highlight=False,
     )
+    if stray and stray.count:
+        console.print(f"[yellow]{shown(stray.advice(bucket))}[/]", highlight=False)
+
+
+def _stray_uploads() -> tuple[StrayUploads | None, str]:
+    """What waits outside incoming/ in the running stack's input bucket (None if it cannot be read)."""
+    try:
+        resources = describe(choose_target(None, None, None))
+        return stray_uploads(resources.target.client("s3"), resources.input_bucket), resources.input_bucket
+    except Exception:  # noqa: BLE001 - status reports what it can; the processes table says the rest
+        return None, ""
 
 
 def _endpoint_status(url: str, admin_secret: str | None) -> dict | None:
@@ -259,8 +276,17 @@ def _outputs_table(values: dict[str, str]) -> Table:
 
 
 @local_app.command()
-def demo(port: PortOption = 4566, time_scale: TimeScaleOption = 60.0) -> None:
-    """Start the stack, summarize the bundled sample articles, print the results, stop the stack."""
+def demo(
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port", help="moto's server port (the endpoint on the next); default 4566, or any free."
+        ),
+    ] = None,
+    time_scale: TimeScaleOption = 60.0,
+) -> None:
+    """Start the stack, summarize the bundled sample articles, print the results, stop the stack.
+    A --port that is in use is an error; without one, a busy 4566 moves the demo to a free pair, saying so."""
     try:
         code = run_demo(console, port=port, time_scale=time_scale)
     except (StackError, TemplateError) as error:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,60 +13,41 @@ from precis_core.domain.models import Status, SummaryRecord
 from rich.table import Table
 from rich.text import Text
 
+from precis.cli.collections import by_collection, counts_table, newest_per_source
 from precis.cli.console import (
+    EXIT_USAGE,
     console,
     explained_errors,
     fail,
     print_json,
     shown,
     status_style,
-    terminal_safe,
-    terminal_safe_json,
 )
+from precis.cli.export_formats import EXPORT_COLUMNS, ExportError, ExportFormat, write_parquet, write_text
 from precis.cli.option_groups import with_option_groups
-from precis.cli.record_table import DOCUMENT, LATENCY, STATUS, WORDS, RecordColumn, record_table, seconds
-from precis.cli.selection import SelectionError, checked, find_record, first, parse_since, select
+from precis.cli.record_table import (
+    DOCUMENT,
+    LATENCY,
+    STATUS,
+    WORDS,
+    RecordColumn,
+    engine_label,
+    record_table,
+    seconds,
+)
+from precis.cli.selection import SelectionError, SinceOption, checked, find_record, first, parse_since, select
 from precis.cli.stack_options import JsonOption, Target, open_store
 
 StatusOption = Annotated[
     Status | None, typer.Option("--status", case_sensitive=False, help="Only this status.")
 ]
 CollectionOption = Annotated[str | None, typer.Option("--collection", help="Only this collection.")]
-SinceOption = Annotated[
-    str | None,
-    typer.Option("--since", help="Submitted at or after: a duration ago (6h, 2d), a date or an ISO time."),
-]
-
-EXPORT_COLUMNS = (
-    "document_id",
-    "status",
-    "collection",
-    "title",
-    "submitted_at",
-    "completed_at",
-    "latency_ms",
-    "words_in",
-    "words_out",
-    "model",
-    "engine",
-    "attempt",
-    "input_location",
-    "output_location",
-    "failure_reason",
-    "summary",
-    "summary_truncated",
-)
 
 LIST_FIELDS = tuple(
     c
     for c in EXPORT_COLUMNS
     if c not in {"model", "engine", "input_location", "output_location", "summary", "summary_truncated"}
 )
-
-
-class ExportFormat(StrEnum):
-    jsonl = "jsonl"
-    csv = "csv"
 
 
 @with_option_groups
@@ -116,19 +94,30 @@ def list_documents(
     if not records:
         console.print("no documents match")
         return
-    table = record_table(
-        records,
-        _LIST_COLUMNS,
-        ("collection / title", lambda record: f"{record.collection} / {record.title or ''}"),
-        width=console.width,
-    )
+    if status is Status.FAILED:
+        # Each reason in full, folded under its title: what a user needs to act on the failures.
+        last = ("collection / title: reason", _title_and_reason)
+        table = record_table(records, _LIST_COLUMNS, last, width=console.width, overflow="fold")
+    else:
+        last = ("collection / title", lambda record: f"{record.collection} / {record.title or ''}")
+        table = record_table(records, _LIST_COLUMNS, last, width=console.width)
     console.print(table)
+
+
+def _title_and_reason(record: SummaryRecord) -> str:
+    return f"{record.collection} / {record.title or ''}: {record.failure_reason or 'no reason recorded'}"
 
 
 _LIST_COLUMNS = (
     DOCUMENT,
     STATUS,
-    RecordColumn("submitted (UTC)", 19, lambda record: shown(record.submitted_at[:19].replace("T", " "))),
+    # Optional like latency and words: on an 80-column terminal the title keeps its room.
+    RecordColumn(
+        "submitted (UTC)",
+        19,
+        lambda record: shown(record.submitted_at[:19].replace("T", " ")),
+        optional=True,
+    ),
     LATENCY,
     WORDS,
 )
@@ -140,6 +129,8 @@ class Stats:
     latency_ms: dict[str, int | None]
     words_in: int
     words_out: int
+    dismissed: int = 0  # FAILED documents their users dismissed
+    superseded: int = 0  # older attempts of a file re-uploaded since (not counted)
 
     def to_dict(self) -> dict:
         return {
@@ -147,15 +138,22 @@ class Stats:
             "latency_ms": self.latency_ms,
             "words_in": self.words_in,
             "words_out": self.words_out,
+            "dismissed": self.dismissed,
+            "superseded": self.superseded,
         }
 
 
 def summarize(records: Iterable[SummaryRecord]) -> Stats:
-    """Counts by status; latency p50/p95/max and words in/out over the completed documents."""
+    """Counts by status of the newest attempt of each source (a failure fixed by a re-upload is not a
+    failure; one dismissed is counted apart); latency p50/p95/max and words in/out over the completed."""
     counts = {status.value: 0 for status in Status}
     latencies: list[int] = []
-    words_in = words_out = 0
-    for record in records:
+    words_in = words_out = dismissed = 0
+    current, superseded = newest_per_source(records)
+    for record in current:
+        if record.status is Status.FAILED and record.dismissed_at:
+            dismissed += 1
+            continue
         counts[record.status.value] += 1
         if record.status is Status.COMPLETED:
             if record.latency_ms is not None:
@@ -168,7 +166,14 @@ def summarize(records: Iterable[SummaryRecord]) -> Stats:
         "p95": _percentile(latencies, 95),
         "max": latencies[-1] if latencies else None,
     }
-    return Stats(counts=counts, latency_ms=latency, words_in=words_in, words_out=words_out)
+    return Stats(
+        counts=counts,
+        latency_ms=latency,
+        words_in=words_in,
+        words_out=words_out,
+        dismissed=dismissed,
+        superseded=superseded,
+    )
 
 
 def _percentile(ordered: list[int], percent: int) -> int | None:
@@ -184,15 +189,20 @@ def stats(
     target: Target,
     collection: CollectionOption = None,
     since: SinceOption = None,
+    per_collection: Annotated[
+        bool, typer.Option("--by-collection", help="Counts for each collection (see `precis collections`).")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Counts by status, latency p50/p95/max and words in/out of completed summaries."""
     since_at = checked(parse_since, since)
     with explained_errors():
         store = open_store(target.open())
-        result = summarize(select(store, collection=collection, since=since_at))
+        records = list(select(store, collection=collection, since=since_at))
+        result = summarize(records)
     if as_json:
-        print_json(result.to_dict())
+        extra = {"by_collection": {n: c.to_dict() for n, c in by_collection(records).items()}}
+        print_json({**result.to_dict(), **(extra if per_collection else {})})
         return
     table = Table(box=None, show_header=False)
     table.add_column(style="bold")
@@ -200,6 +210,10 @@ def stats(
     for name, count in result.counts.items():
         table.add_row(Text(name, style=status_style(name)), str(count))
     table.add_row("total", str(sum(result.counts.values())))
+    if result.dismissed:
+        table.add_row("dismissed", str(result.dismissed))
+    if result.superseded:
+        table.add_row("re-uploaded", f"{result.superseded} older")
     table.add_row("", "")
     for name, value in result.latency_ms.items():
         table.add_row(f"latency {name}", seconds(value) or "-")
@@ -208,59 +222,50 @@ def stats(
     if result.words_out:
         table.add_row("compression", f"{result.words_in / result.words_out:.1f}×")
     console.print(table)
+    if per_collection and records:
+        console.print()
+        console.print(counts_table(by_collection(records)))
 
 
 @with_option_groups
 def export(
     target: Target,
-    format: Annotated[ExportFormat, typer.Option("--format", help="jsonl (one record a line) or csv.")] = (
-        ExportFormat.jsonl
-    ),
+    format: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="jsonl (one record a line), csv or parquet (needs --output)."),
+    ] = ExportFormat.jsonl,
     since: SinceOption = None,
     status: StatusOption = None,
     collection: CollectionOption = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
+    bom: Annotated[
+        bool, typer.Option("--bom", help="CSV: start with a UTF-8 byte-order mark, for spreadsheet programs.")
+    ] = False,
 ) -> None:
     """Export records with their summaries for downstream analysis, newest first."""
     since_at = checked(parse_since, since)
+    if format is ExportFormat.parquet and output is None:
+        raise fail("--format parquet writes a file: add --output FILE.parquet", EXIT_USAGE)
     with explained_errors():
         store = open_store(target.open())
         records = select(store, status=status, collection=collection, since=since_at)
-        stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
-        try:
-            written = _write(records, format, stream)
-        finally:
-            if output:
-                stream.close()
+        if format is ExportFormat.parquet:
+            assert output is not None  # refused above without one
+            try:
+                written = write_parquet(records, output)
+            except ExportError as error:
+                raise fail(str(error), EXIT_USAGE) from None
+        else:
+            stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+            try:
+                written = write_text(records, format, stream, bom=bom)
+            finally:
+                if output:
+                    stream.close()
     if output:
         console.print(f"wrote {written} records to {output}", highlight=False)
-
-
-def _write(records: Iterable[SummaryRecord], format: ExportFormat, stream) -> int:
-    """The records as csv or jsonl; on a terminal, user text cannot move the cursor, recolour, link or
-    reorder the screen (as `list` and `get` print it), while a file or a pipe gets the data as stored."""
-    terminal = stream.isatty()
-    written = 0
-    if format is ExportFormat.csv:
-        writer = csv.DictWriter(stream, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for record in records:
-            row = record.to_dict()
-            if terminal:
-                row = {
-                    name: terminal_safe(value) if isinstance(value, str) else value
-                    for name, value in row.items()
-                }
-            writer.writerow(row)
-            written += 1
-        return written
-    for record in records:
-        line = json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True)
-        stream.write((terminal_safe_json(line) if terminal else line) + "\n")
-        written += 1
-    return written
 
 
 def _listed(record: SummaryRecord) -> dict:
@@ -286,15 +291,31 @@ def _record_view(record: SummaryRecord) -> Table:
         ("document", record.document_id),
         ("status", Text(record.status.value, style=status_style(record.status.value))),
         ("collection", record.collection),
+        ("published", f"{record.published} ({record.published_source})" if record.published else None),
+        ("authors", ", ".join(record.authors or [])),
+        ("source", record.source),
+        ("url", record.url),
+        ("article id", record.article_id),
+        ("note", record.published_note),
+        (
+            "settings",
+            ", ".join(f"{name} {value}" for name, value in sorted((record.parameters or {}).items())),
+        ),
         ("input", record.input_location),
         ("inference", f"{record.inference_id} (attempt {record.attempt})"),
         ("submitted", record.submitted_at),
         ("completed", record.completed_at),
         ("latency", seconds(record.latency_ms)),
         ("words", f"{record.words_in} → {record.words_out}" if record.words_out is not None else None),
-        ("model", f"{record.model} ({record.engine}, {_chunks(record.chunks)})" if record.model else None),
+        (
+            "model",
+            f"{record.model} ({engine_label(record.engine)}, {_chunks(record.chunks)})"
+            if record.model
+            else None,
+        ),
         ("output", record.output_location if record.status is Status.COMPLETED else None),
         ("failure", record.failure_reason),
+        ("dismissed", record.dismissed_at),
         (
             "reconcile",
             f"{record.reconcile_error} ({record.reconcile_error_at})" if record.reconcile_error else None,

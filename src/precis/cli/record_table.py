@@ -26,6 +26,15 @@ class RecordColumn:
     optional: bool = False
 
 
+ENGINES = {"extractive": "offline extractive engine", "transformers": "transformers model"}
+
+
+def engine_label(engine: str | None) -> str:
+    """Which kind of engine wrote a summary, in words no one mistakes: the offline extractive engine
+    picks sentences from the article; a transformers model writes new ones."""
+    return ENGINES.get(engine or "", engine or "unknown engine")
+
+
 def seconds(ms: int | None) -> str:
     return "" if ms is None else f"{ms / 1000:.1f}s"
 

@@ -84,6 +84,7 @@ def retry(
             documents = [
                 r.document_id
                 for r in select(store, status=Status.FAILED, collection=collection, since=since_at)
+                if not r.dismissed_at
             ]
         else:
             documents = _documents(store, references or [], resources)

@@ -198,6 +198,7 @@ def choose_target(
         return StackTarget(stack_name=stack, region=region)
     state = _read_state(state_file or local_state_file())
     if endpoint_url:
+        _check_endpoint_url(endpoint_url, state)
         running = state if state is not None and state["endpoint_url"] == endpoint_url.rstrip("/") else None
         time_scale, secret = (running["time_scale"], running["admin_secret"]) if running else (1.0, None)
         return _local_target(endpoint_url, region, None, time_scale, secret)
@@ -209,6 +210,17 @@ def choose_target(
     return _local_target(
         state["endpoint_url"], region, state.get("runtime_url"), state["time_scale"], state["admin_secret"]
     )
+
+
+def _check_endpoint_url(url: str, state: dict | None) -> None:
+    """A URL the local stack can be reached at: with its scheme, and moto's port, not the endpoint's."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise TargetNotChosen(f"--endpoint-url {url}: the scheme is missing; use http://{url}")
+    if state and state.get("runtime_url") and url.rstrip("/") == state["runtime_url"].rstrip("/"):
+        raise TargetNotChosen(
+            f"--endpoint-url {url} is the local SageMaker endpoint's port; the stack (moto) is at "
+            f"{state['endpoint_url']}, and the endpoint is always the port after it"
+        )
 
 
 def describe(target: StackTarget, cloudformation: CloudFormationClient | None = None) -> StackResources:

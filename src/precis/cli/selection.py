@@ -9,8 +9,9 @@ import heapq
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import typer
 from botocore.exceptions import ClientError
 from precis_core.adapters.summary_store import SummaryStore
 from precis_core.domain.ids import document_id, parse_inference_id, timestamp
@@ -31,6 +32,12 @@ S = TypeVar("S", bound=str | None)
 
 class SelectionError(ValueError):
     """The user's --since, id or URI cannot be understood; the message says what is accepted."""
+
+
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", help="Submitted at or after: a duration ago (6h, 2d), a date or an ISO time."),
+]
 
 
 def checked(parse: Callable[[S], T], text: S) -> T:

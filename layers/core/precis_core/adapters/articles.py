@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Required, TypedDict
 
@@ -17,7 +17,9 @@ from botocore.exceptions import ClientError
 
 from precis_core.adapters.s3 import is_missing, object_exists
 from precis_core.domain.json_articles import check_json_article, has_words
+from precis_core.domain.metadata import JSON_FIELDS, ArticleMetadata, from_fields
 from precis_core.domain.models import ArticleRef, InvalidArticle, UnknownVersion
+from precis_core.domain.sniff import BINARY_TYPES, DOCX, PDF, MismatchedType, actual_type
 
 if TYPE_CHECKING:  # the stubs are a dev dependency: the layer needs none of them at run time
     from mypy_boto3_s3 import S3Client
@@ -33,6 +35,9 @@ CONTENT_TYPES = {
     ".json": "application/json",
     ".html": "text/html",
     ".htm": "text/html",
+    # Read by the endpoint (precis_summarizer.documents), never parsed here.
+    ".pdf": PDF,
+    ".docx": DOCX,
 }
 # Byte-order marks, longest first (UTF-32 LE starts with the UTF-16 LE mark): the charset each one names.
 _BYTE_ORDER_MARKS = (
@@ -58,15 +63,19 @@ class StoredObject:
     size: int
     etag: str
     version_id: str | None
+    metadata: dict[str, str] = field(default_factory=dict)  # S3 user metadata (x-amz-meta-*)
 
 
 @dataclass(frozen=True)
 class Article:
-    """An upload that passed the checks: what to send the endpoint and what to show users."""
+    """An upload that passed the checks: what to send the endpoint and what to show users (its title,
+    and what it says about itself as far as the submit function reads it: JSON fields)."""
 
     content_type: str
     title: str
     size: int
+    metadata: ArticleMetadata = ArticleMetadata()
+    parameters: dict[str, int] | None = None  # summary settings chosen at upload (domain.parameters)
 
 
 class ArticleSource:
@@ -105,6 +114,7 @@ class ArticleSource:
             size=int(total) if total.isdigit() else int(response["ContentLength"]),
             etag=response.get("ETag", "").strip('"'),
             version_id=response.get("VersionId"),
+            metadata=dict(response.get("Metadata") or {}),
         )
         return stored, sample[:limit]
 
@@ -180,12 +190,20 @@ def inspect(key: str, size: int, sample: bytes, max_bytes: int) -> Article:
 
 def _judge(key: str, content_type: str, size: int, sample: bytes) -> Article:
     complete = len(sample) >= size
+    fallback = PurePosixPath(key).stem
+    try:
+        content_type = actual_type(content_type, sample[:4096])
+    except MismatchedType as mismatch:
+        raise InvalidArticle(str(mismatch)) from mismatch
+    if content_type in BINARY_TYPES:
+        # The endpoint extracts the text (and the document's own title); the file name stands in till then.
+        return Article(content_type, fallback, size)
     text, charset = _decode(sample, complete)
     if charset != "utf-8":
         content_type = f"{content_type}; charset={charset}"
-    fallback = PurePosixPath(key).stem
     if content_type.startswith("application/json"):
-        return Article(content_type, _json_title(text, complete) or fallback, size)
+        metadata = _json_metadata(text, complete)
+        return Article(content_type, metadata.title or fallback, size, metadata)
     if complete and not text.strip():
         raise InvalidArticle("the file contains only whitespace")
     if complete and not has_words(_TAG.sub(" ", html.unescape(text)) if "html" in content_type else text):
@@ -225,14 +243,16 @@ def _decode(sample: bytes, complete: bool) -> tuple[str, str]:
     return text, charset
 
 
-def _json_title(text: str, complete: bool) -> str | None:
+def _json_metadata(text: str, complete: bool) -> ArticleMetadata:
+    """A JSON article's fields (title, id, url, source, authors, published); none from one too long to
+    parse here (the endpoint returns them beside the summary)."""
     if not complete:
         # Too long to parse here: at least the start must look like a JSON object.
         if not text.lstrip().startswith("{"):
             raise InvalidArticle("the .json file does not start with an object")
-        return None
-    title = check_json_article(text).get("title")
-    return _clean(title) if isinstance(title, str) else None
+        return ArticleMetadata()
+    metadata = from_fields(check_json_article(text), JSON_FIELDS)
+    return replace(metadata, title=_clean(metadata.title)) if metadata.title else metadata
 
 
 def _html_title(text: str) -> str | None:

@@ -46,8 +46,12 @@ class SummarizerEndpoint:
         self.request_ttl_seconds = request_ttl_seconds
         self.invocation_timeout_seconds = invocation_timeout_seconds
 
-    def invoke(self, input_location: str, content_type: str, inference_id: str) -> AcceptedInference:
-        """Queue one inference on the object itself (no copy); the summary arrives later via SNS."""
+    def invoke(
+        self, input_location: str, content_type: str, inference_id: str, custom_attributes: str | None = None
+    ) -> AcceptedInference:
+        """Queue one inference on the object itself (no copy); the summary arrives later via SNS.
+        `custom_attributes` (the upload's summary settings) reach the container verbatim."""
+        extra = {"CustomAttributes": custom_attributes} if custom_attributes else {}
         try:
             response = self._client.invoke_endpoint_async(
                 EndpointName=self.endpoint_name,
@@ -58,6 +62,7 @@ class SummarizerEndpoint:
                 RequestTTLSeconds=self.request_ttl_seconds,
                 InvocationTimeoutSeconds=self.invocation_timeout_seconds,
                 Filename=output_filename(),
+                **extra,
             )
         except ClientError as error:
             details = error.response.get("Error", {})

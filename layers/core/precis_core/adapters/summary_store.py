@@ -59,6 +59,7 @@ _OUTCOME_ATTRIBUTES = (
     "summary_truncated",
     "reconcile_error",
     "reconcile_error_at",
+    "dismissed_at",
 )
 # What a reconcile run noted on a QUEUED record: gone once the record settles.
 _NOTES = ("reconcile_error", "reconcile_error_at")
@@ -161,13 +162,16 @@ class SummaryStore:
         completed_at: str,
         latency_ms: int,
         attempts: list[dict[str, Any]],
+        details: dict[str, Any] | None = None,
     ) -> bool:
         """QUEUED → COMPLETED for the matching inference id; False if it is not (any longer) that state.
-        A summary over MAX_SUMMARY_BYTES is kept cut at a word, with `summary_truncated` set."""
+        A summary over MAX_SUMMARY_BYTES is kept cut at a word, with `summary_truncated` set; `details`
+        (the article's metadata as the endpoint read it) are set with it."""
         summary, truncated = bounded_summary(result.summary)
         return self._update(
             document_id,
             {
+                **(details or {}),
                 "status": Status.COMPLETED.value,
                 "summary": summary,
                 "summary_truncated": True if truncated else None,
@@ -221,6 +225,15 @@ class SummaryStore:
             {"reconcile_error": bounded_reason(problem), "reconcile_error_at": at},
             condition="#status = :queued AND inference_id = :iid",
             condition_values={":iid": inference_id},
+        )
+
+    def dismiss(self, document_id: str, *, at: str) -> bool:
+        """Mark a FAILED record as one its user will not fix (stats leave it out); False unless FAILED."""
+        return self._update(
+            document_id,
+            {"dismissed_at": at},
+            condition="#status = :failed",
+            condition_values={":failed": Status.FAILED.value},
         )
 
     def requeue(

@@ -114,6 +114,7 @@ class InferenceResult:
     words_out: int
     chunks: int
     elapsed_ms: int | None = None
+    document: dict[str, Any] | None = None  # what the article says about itself (precis_core.domain.metadata)
 
     @classmethod
     def from_output(cls, payload: Any) -> InferenceResult:
@@ -136,6 +137,7 @@ class InferenceResult:
             words_out=sum(r.words_out for r in parsed),
             chunks=sum(r.chunks for r in parsed),
             elapsed_ms=sum(elapsed) if elapsed else None,
+            document=parsed[0].document,
         )
 
 
@@ -144,6 +146,7 @@ def _one_result(item: dict[str, Any]) -> InferenceResult:
     if not isinstance(summary, str):
         raise TypeError("summary is not a string")
     elapsed = item.get("elapsed_ms")
+    document = item.get("document")
     return InferenceResult(
         summary=summary,
         model=str(item["model"]),
@@ -152,6 +155,7 @@ def _one_result(item: dict[str, Any]) -> InferenceResult:
         words_out=int(item["words_out"]),
         chunks=int(item["chunks"]),
         elapsed_ms=None if elapsed is None else int(elapsed),
+        document=document if isinstance(document, dict) else None,
     )
 
 
@@ -189,6 +193,17 @@ class SummaryRecord:
     collection: str
     submitted_at: str
     title: str | None = None
+    # What the article says about itself (precis_core.domain.metadata): where the title came from, the
+    # article's own id, url, source, authors, and its date (YYYY-MM-DD) with where that came from.
+    title_source: str | None = None
+    article_id: str | None = None
+    url: str | None = None
+    source: str | None = None
+    authors: list[str] | None = None
+    published: str | None = None
+    published_source: str | None = None
+    published_note: str | None = None  # a published value that is not a date (never fatal)
+    parameters: dict[str, int] | None = None  # summary settings chosen at upload (domain.parameters)
     content_type: str | None = None
     bytes: int | None = None
     version_id: str | None = None
@@ -211,6 +226,7 @@ class SummaryRecord:
     completed_at: str | None = None
     latency_ms: int | None = None
     summary_truncated: bool | None = None  # the full summary is in the object at output_location
+    dismissed_at: str | None = None  # a FAILED document its user chose not to fix (`precis dismiss`)
     reconcile_error: str | None = None  # why the last reconcile run could not settle it (still QUEUED)
     reconcile_error_at: str | None = None
 

@@ -29,6 +29,7 @@ from precis_core.domain.models import (
     bounded_reason,
     settle_attempt,
 )
+from precis_core.domain.parameters import custom_attributes
 
 logger = Logger(child=True)
 
@@ -101,7 +102,12 @@ class Dispatcher:
         (EndpointUnavailable: Lambda retries the event, reconcile tries again after the backoff)."""
         try:
             assert record.content_type is not None  # submit stores it with the record it dispatches
-            accepted = self.endpoint.invoke(record.input_location, record.content_type, record.inference_id)
+            accepted = self.endpoint.invoke(
+                record.input_location,
+                record.content_type,
+                record.inference_id,
+                custom_attributes(record.parameters),
+            )
         except EndpointRejected as rejected:
             return self._fail(record, DispatchOutcome.REJECTED, str(rejected))
         except Exception as error:

@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger
 from precis_core.adapters.inference_outputs import InferenceOutputs, ResultPaths
 from precis_core.adapters.summary_store import SummaryStore
 from precis_core.domain.ids import elapsed_ms, parse_inference_id, timestamp
+from precis_core.domain.metadata import ArticleMetadata, for_record, from_document
 from precis_core.domain.models import (
     Dispatch,
     DispatchPending,
@@ -116,6 +117,7 @@ class RecordService:
                 completed_at=now,
                 latency_ms=elapsed_ms(record.submitted_at, now),
                 attempts=settle_attempt(record.attempts, inference_id, Status.COMPLETED, now),
+                details=_document_metadata(record, result.document),
             )
         except RecordRejected as rejected:
             # Retrying the same write cannot succeed: the record says why, and where the result is.
@@ -207,3 +209,12 @@ class RecordService:
             extra={"inference_id": inference_id, "record_status": status.value if status else None},
         )
         return RecordResult(outcome, inference_id, document, status)
+
+
+def _document_metadata(record: SummaryRecord, document: dict | None) -> dict:
+    """The record's metadata once the endpoint's reading of the document is added (see
+    precis_core.domain.metadata.for_record): only what changes."""
+    names = ArticleMetadata.__dataclass_fields__
+    current = ArticleMetadata(**{name: getattr(record, name) for name in names})
+    merged = for_record(current, from_document(document, record.content_type)).to_record()
+    return {name: value for name, value in merged.items() if getattr(record, name) != value}

@@ -22,8 +22,10 @@ from aws_lambda_powertools import Logger
 from precis_core.adapters import articles
 from precis_core.adapters.articles import ArticleSource
 from precis_core.adapters.summary_store import SummaryStore
+from precis_core.domain import parameters
 from precis_core.domain.ids import document_id, inference_id, timestamp
 from precis_core.domain.input_location import check_input_location
+from precis_core.domain.metadata import from_s3
 from precis_core.domain.models import (
     ArticleRef,
     Dispatch,
@@ -91,9 +93,10 @@ def article_refs(event: Any) -> Iterator[ArticleRef]:
 
 
 def collection_of(key: str, input_prefix: str) -> str:
-    """The folder below the input prefix (`incoming/finance/q3.txt` → `finance`), else `default`."""
-    folder = str(PurePosixPath(key[len(input_prefix) :]).parent)
-    return DEFAULT_COLLECTION if folder in ("", ".") else folder
+    """The first folder below the input prefix, else `default`: `incoming/finance/q3.txt` → `finance`,
+    and `incoming/team a/2026/x.txt` → `team a` (deeper folders organise a collection's files)."""
+    parts = PurePosixPath(key[len(input_prefix) :]).parts
+    return parts[0] if len(parts) > 1 and parts[0].strip() else DEFAULT_COLLECTION
 
 
 class SubmitService:
@@ -148,7 +151,8 @@ class SubmitService:
             return SubmitResult(SubmitOutcome.IGNORED, ref.key, doc, reason=str(unknown))
         if article is None:
             return SubmitResult(SubmitOutcome.IGNORED, ref.key, doc, reason=_OVERWRITTEN)
-        record = replace(record, content_type=article.content_type, title=article.title, bytes=article.size)
+        details = {**article.metadata.to_record(), "title": article.title, "parameters": article.parameters}
+        record = replace(record, content_type=article.content_type, bytes=article.size, **details)
         if not self.store.put_queued(record):
             return SubmitResult(SubmitOutcome.DUPLICATE, ref.key, doc, record.inference_id)
         return self._dispatch(record, ref.key)
@@ -184,7 +188,13 @@ class SubmitService:
             content_type=article.content_type,
         )
         queued.attempts = [*record.attempts, _open_attempt(queued.inference_id, now)]
-        details = {"content_type": article.content_type, "title": article.title, "bytes": article.size}
+        details = {
+            **article.metadata.to_record(),
+            "content_type": article.content_type,
+            "title": article.title,
+            "bytes": article.size,
+            "parameters": article.parameters,
+        }
         requeued = self.store.requeue(
             document,
             expected_inference_id=record.inference_id,
@@ -207,7 +217,11 @@ class SubmitService:
         if not ref.version_id and ref.etag and stored.etag and stored.etag != ref.etag:
             return None
         articles.check_size(stored.size, self.max_input_bytes)
-        return articles.inspect(ref.key, stored.size, sample, self.max_input_bytes)
+        article = articles.inspect(ref.key, stored.size, sample, self.max_input_bytes)
+        # The uploader's own metadata (precis submit --title …) wins over what the content says.
+        metadata = from_s3(stored.metadata).over(article.metadata)
+        settings = parameters.from_metadata(stored.metadata) or None
+        return replace(article, title=metadata.title or article.title, metadata=metadata, parameters=settings)
 
     @staticmethod
     def _result(outcome: SubmitOutcome, record: SummaryRecord, reason: str | None = None) -> SubmitResult:

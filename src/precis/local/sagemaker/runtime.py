@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import logging
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from precis.local.clock import ScaledClock
 from precis.local.sagemaker.delivery import AsyncRequest, AsyncResults, RequestResult
 from precis.local.sagemaker.faults import Faults
 from precis.local.sagemaker.journal import RequestJournal, RequestState
+from precis.local.sagemaker.request_log import request_line
 from precis.scaling import (
     AsyncEndpoint,
     Autoscaler,
@@ -280,7 +282,14 @@ class EndpointRuntime:
         self._wake.set()
 
     def _run_model(self, worker: InstanceWorker, request: AsyncRequest) -> tuple[bytes, str, str | None]:
-        """The response and its content type, or the failure reason SageMaker would give."""
+        """The response and its content type, or the failure reason SageMaker would give; one log line
+        says how it went (request_log)."""
+        started = time.monotonic()
+        output, content_type, reason = self._model_result(worker, request)
+        log.info("%s", request_line(request.inference_id, output, reason, time.monotonic() - started))
+        return output, content_type, reason
+
+    def _model_result(self, worker: InstanceWorker, request: AsyncRequest) -> tuple[bytes, str, str | None]:
         try:
             body = self._results.read_input(request)
         except Exception as error:
@@ -290,7 +299,9 @@ class EndpointRuntime:
         except Exception as error:
             return b"", "", f"InternalFailure: the model did not load (model_fn raised {error!r})"
         try:
-            output, content_type = model.invoke(body, request.content_type, request.accept)
+            output, content_type = model.invoke(
+                body, request.content_type, request.accept, request.custom_attributes
+            )
         except Exception as error:
             message = f'Received client error (400) from model with message "{error}".'
             return b"", "", f"ClientError: {message} See the SageMaker Endpoint logs for more information."
