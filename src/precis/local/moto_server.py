@@ -36,6 +36,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from moto.sqs import models as sqs_models
 from moto.sqs.models import Message, SQSBackend
 
+from precis.local import persistence
 from precis.local.moto_http import RequestLog, make_server
 
 
@@ -83,13 +84,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m precis.local.moto_server")
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
+    parser.add_argument("--data-dir", help="keep S3 and DynamoDB on disk here (precis.local.persistence)")
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto.server sets it: moto builds URLs from it
     sqs_models.unix_time = unix_time
     sqs_models.unix_time_millis = unix_time_millis
     SQSBackend.is_message_valid_based_on_retention_period = is_retained
     route_with_a_fixed_module_list()
-    app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
+    app = persistence.durable(AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)), args.data_dir)
     log = RequestLog(sys.stderr.buffer)
     server = make_server(args.host, args.port, app, log)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
