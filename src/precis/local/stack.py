@@ -5,11 +5,15 @@ wires to its function.
 `LocalStack` is the Python API (tests, the demo, benchmarks); `precis.local.foreground` runs one until
 SIGINT/SIGTERM. The parts: `wiring` (each function from the template), `provisioning` (resources in
 moto), `supervisor` (the processes, restarted when they die), `state` (the state file of a running
-stack). Only moto's server dying ends a stack: all of its state is in that process's memory.
+stack). The stack's data (S3, DynamoDB, the endpoint's journal) is kept in `data_dir` by default
+(precis.local.persistence): a moto server that dies is restarted and restored like the other processes,
+and what was in flight is finished (precis.local.recovery). An `ephemeral` stack keeps it in memory
+only, and then moto's death ends the stack.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -23,8 +27,9 @@ import boto3
 from botocore.config import Config
 
 from precis import paths
-from precis.local import lambda_runtime
+from precis.local import lambda_runtime, persistence, recovery
 from precis.local.errors import StackError
+from precis.local.persistence import layout
 from precis.local.ports import free_port_pair
 from precis.local.provisioning import provision
 from precis.local.sagemaker import service as endpoint_service
@@ -35,7 +40,7 @@ from precis.template import Stack, load_stack
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 # What the children inherit from the caller's environment; everything else they get is set here.
-_INHERITED = ("PATH", "HOME", "LANG", "TMPDIR", "PRECIS_ROOT")
+_INHERITED = ("PATH", "HOME", "LANG", "TMPDIR", "PRECIS_ROOT", "PYTHONPATH")
 
 
 class LocalStack:
@@ -54,6 +59,8 @@ class LocalStack:
         region: str = "us-east-1",
         log_dir: Path | None = None,
         function_concurrency: int = 1,
+        data_dir: Path | None = None,
+        ephemeral: bool = False,
     ):
         if time_scale <= 0:
             raise StackError("--time-scale must be positive")
@@ -72,6 +79,13 @@ class LocalStack:
         )
         self.state_dir = paths.project_root() / ".precis" / "local"
         self.log_dir = Path(log_dir) if log_dir else self.state_dir / "logs"
+        self.data_dir: Path | None = None if ephemeral else Path(data_dir or self.state_dir / "data")
+        self.restored: dict | None = None
+        """What moto's server restored from the data directory (precis.local.persistence.restore)."""
+        self.unclean: dict | None = None
+        """The previous stack on this data, when it did not stop cleanly (its pid and start time)."""
+        self.finished: dict = {}
+        """What was in flight and finished at start (precis.local.recovery.finish_in_flight)."""
         self.function_concurrency = function_concurrency
         self.port = 0
         self.supervisor = Supervisor(self.log_dir)
@@ -121,7 +135,10 @@ class LocalStack:
 
     @property
     def journal_path(self) -> Path:
-        """The endpoint's journal of accepted requests; it lives as long as moto's state (this run)."""
+        """The endpoint's journal of accepted requests; it lives as long as moto's state: in the data
+        directory, or for this run only when the stack is ephemeral."""
+        if self.data_dir is not None:
+            return self.data_dir / "endpoint-journal.sqlite3"
         return self.state_dir / f"endpoint-journal-{self.port}.sqlite3"
 
     def endpoint_status(self) -> dict:
@@ -147,6 +164,7 @@ class LocalStack:
             "log_dir": str(self.log_dir),
             "outputs": self.outputs,
             "started_at": self.started_at,
+            "data_dir": str(self.data_dir) if self.data_dir else None,
         }
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -162,19 +180,30 @@ class LocalStack:
         started = time.monotonic()
         self.started_at = time.time()
         self.port = free_port_pair(self.requested_port)
-        self._remove_journal()  # left by a stack on this port that died: its moto state is gone
+        if self.data_dir is None:
+            self._remove_journal()  # left by a stack on this port that died: its moto state is gone
+        else:
+            self._open_data(self.data_dir)
         try:
             moto = self.supervisor.spawn(
-                "moto", self._moto_command(), self._base_environment(), None, essential=True
+                "moto",
+                self._moto_command(),
+                self._base_environment(),
+                persistence.READY,
+                essential=self.data_dir is None,
             )
+            moto.after_restart = self._moto_restarted
             self.supervisor.spawn(
                 "endpoint", self._endpoint_command(), self._base_environment(), endpoint_service.READY
             )
             for function in self.functions.values():
                 self._spawn_function(function)
             moto.wait_listening(self.port)
+            self.restored = _restored(moto.ready_line if moto.printed_ready() else "")
             provision(self.stack, self.client, list(self.functions.values()))
             self.supervisor.wait_ready()
+            if self.data_dir is not None:
+                self.finished = self._finish_in_flight()
             self.supervisor.supervise()
         except BaseException:
             self.stop()
@@ -183,10 +212,31 @@ class LocalStack:
         return self
 
     def stop(self) -> None:
-        """Every process stopped: functions first, moto last; the journal goes with moto's state."""
+        """Every process stopped: functions first, moto last. An ephemeral stack's endpoint journal goes
+        with moto's state; durable data is marked as cleanly stopped."""
         self.supervisor.stop()
-        if self.port:
+        if self.port and self.data_dir is None:
             self._remove_journal()
+        elif self.port and self.data_dir is not None:
+            layout.mark_stopped(self.data_dir)
+
+    def restore_report(self) -> list[str]:
+        """What `precis local up` says about the data: an unclean stop before, what came back, what was
+        still to do."""
+        lines = []
+        if self.unclean:
+            started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.unclean.get("started_at", 0)))
+            lines.append(
+                f"the last stack on {self.data_dir} (pid {self.unclean.get('pid')}, started {started}) "
+                "did not stop cleanly; its data was recovered from the journal"
+            )
+        open_requests = 0
+        if self.data_dir is not None:
+            with contextlib.suppress(OSError, ValueError):
+                journal = self.endpoint_status().get("journal", {})
+                open_requests = sum(journal.get(state, 0) for state in ("queued", "running", "stored"))
+        lines.append(recovery.describe(self.restored, self.finished, open_requests))
+        return lines
 
     def wait(self, stop: threading.Event) -> ChildProcess | None:
         """Blocks until `stop` is set or moto's server dies (returned, so the caller can say so); the other
@@ -194,6 +244,28 @@ class LocalStack:
         return self.supervisor.wait(stop)
 
     # --- internals ---------------------------------------------------------------------------------
+    def _open_data(self, data_dir: Path) -> None:
+        """Refuses data of another version before anything starts; notes an unclean stop before this one."""
+        try:
+            layout.check_version(data_dir)
+        except layout.IncompatibleData as error:
+            raise StackError(str(error)) from None
+        previous = layout.mark_running(data_dir, os.getpid())
+        self.unclean = previous if previous and previous.get("pid") != os.getpid() else None
+
+    def _finish_in_flight(self) -> dict:
+        return recovery.finish_in_flight(self.client, self.outputs, self.functions, self.aws_environment())
+
+    def _moto_restarted(self) -> None:
+        """moto's server restarted on the data directory: its queues, topics and notifications again,
+        then what its death left in flight."""
+        moto = next(child for child in self.supervisor.children if child.name == "moto")
+        moto.wait_listening(self.port)
+        self.restored = _restored(moto.ready_line)
+        provision(self.stack, self.client, list(self.functions.values()))
+        self.finished = self._finish_in_flight()
+        self.supervisor.announce(f"moto restored its data: {self.restore_report()[-1]}")
+
     def _spawn_function(self, function: FunctionWiring) -> None:
         """One process per execution environment, all polling the function's queue; one keeps the schedule."""
         env = function.environment(self.aws_environment())
@@ -216,7 +288,8 @@ class LocalStack:
         }
 
     def _moto_command(self) -> list[str]:
-        return [sys.executable, "-m", "precis.local.moto_server", "-H", "127.0.0.1", "-p", str(self.port)]
+        command = [sys.executable, "-m", "precis.local.moto_server", "-H", "127.0.0.1", "-p", str(self.port)]
+        return command + (["--data-dir", str(self.data_dir)] if self.data_dir else [])
 
     def _endpoint_command(self) -> list[str]:
         command = [
@@ -245,3 +318,12 @@ class LocalStack:
         if self.model_dir:
             command += ["--model-dir", str(self.model_dir)]
         return command
+
+
+def _restored(ready_line: str) -> dict | None:
+    """What moto's ready line says it restored (None for an in-memory server)."""
+    _, _, restored = ready_line.partition(persistence.READY)
+    try:
+        return json.loads(restored)
+    except ValueError:
+        return None
