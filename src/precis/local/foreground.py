@@ -20,8 +20,8 @@ from precis.local.state import claim_state, release_state, state_file, write_sta
 
 STACK_READY = "precis-local ready"
 STATE_LOST = (
-    "all of this ephemeral stack's state (buckets, objects, table, queues, topics) was in its memory, so "
-    "the stack stops; `precis local up` starts a new, empty one"
+    "all of the stack's state (buckets, objects, table, queues, topics) was in its memory (--ephemeral), "
+    "so the stack stops; `precis local up` starts a new, empty one"
 )
 
 

@@ -40,6 +40,7 @@ from precis.template import Stack, load_stack
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 # What the children inherit from the caller's environment; everything else they get is set here.
+_MOTO_NOTE = "precis-moto: "
 _INHERITED = ("PATH", "HOME", "LANG", "TMPDIR", "PRECIS_ROOT", "PYTHONPATH")
 
 
@@ -92,6 +93,7 @@ class LocalStack:
         self.startup_seconds = 0.0
         self.started_at = 0.0
         self._session: boto3.Session | None = None
+        self._stopped = threading.Event()
 
     # --- what users and tests read ---------------------------------------------------------------
     @property
@@ -193,6 +195,7 @@ class LocalStack:
                 essential=self.data_dir is None,
             )
             moto.after_restart = self._moto_restarted
+            threading.Thread(target=self._relay, args=(moto,), name="moto-notes", daemon=True).start()
             self.supervisor.spawn(
                 "endpoint", self._endpoint_command(), self._base_environment(), endpoint_service.READY
             )
@@ -214,6 +217,7 @@ class LocalStack:
     def stop(self) -> None:
         """Every process stopped: functions first, moto last. An ephemeral stack's endpoint journal goes
         with moto's state; durable data is marked as cleanly stopped."""
+        self._stopped.set()
         self.supervisor.stop()
         if self.port and self.data_dir is None:
             self._remove_journal()
@@ -255,6 +259,23 @@ class LocalStack:
 
     def _finish_in_flight(self) -> dict:
         return recovery.finish_in_flight(self.client, self.outputs, self.functions, self.aws_environment())
+
+    def _relay(self, moto: ChildProcess) -> None:
+        """What moto's server says about its data (`precis-moto: ...`, such as a disk that is full and
+        then writable again), announced in the stack's output as it is written to moto's log."""
+        offset = moto.log_path.stat().st_size if moto.log_path.exists() else 0
+        while not self._stopped.wait(0.5):
+            try:
+                with moto.log_path.open("rb") as log:
+                    log.seek(offset)
+                    text = log.read()
+            except OSError:
+                continue
+            complete = text[: text.rfind(b"\n") + 1]
+            offset += len(complete)
+            for line in complete.decode("utf-8", errors="replace").splitlines():
+                if line.startswith(_MOTO_NOTE):
+                    self.supervisor.announce(line.removeprefix(_MOTO_NOTE))
 
     def _moto_restarted(self) -> None:
         """moto's server restarted on the data directory: its queues, topics and notifications again,

@@ -136,11 +136,17 @@ class Journal:
         try:
             stats = os.statvfs(self.directory)
         except OSError as error:
-            raise JournalUnavailable(error.errno, f"cannot read the journal's disk: {error}") from error
-        if stats.f_flag & os.ST_RDONLY:
-            raise JournalUnavailable(30, f"{self.directory} is on a read-only file system")
-        if stats.f_bavail * stats.f_frsize < needed + _SPARE_BYTES:
-            raise JournalUnavailable(28, f"no space left on the disk of {self.directory}")
+            problem = JournalUnavailable(error.errno, f"cannot read the journal's disk: {error}")
+        else:
+            if stats.f_flag & os.ST_RDONLY:
+                problem = JournalUnavailable(30, f"{self.directory} is on a read-only file system")
+            elif stats.f_bavail * stats.f_frsize < needed + _SPARE_BYTES:
+                problem = JournalUnavailable(28, f"no space left on the disk of {self.directory}")
+            else:
+                return
+        with self._append_lock:
+            self._fail(problem, None)
+        raise problem
 
     def append(self, frames: list[bytes]) -> int:
         """Writes the frames (one write) and returns the position to wait for; JournalUnavailable if it
