@@ -134,7 +134,7 @@ def up(
 
 
 def _announce(stack: LocalStack, text: str) -> None:
-    console.print(text, highlight=False)
+    console.print(text, highlight=False, soft_wrap=True)
     if text.startswith(STACK_READY):
         console.print(_outputs_table(stack.outputs))
         console.print(
@@ -177,7 +177,7 @@ def _start_detached(options: list[str]) -> None:
         if STACK_READY in output:
             for line in output.splitlines():
                 if line.startswith("precis-local: "):
-                    console.print(line, highlight=False)
+                    console.print(line, highlight=False, soft_wrap=True)
             state = read_state()
             console.print(
                 f"{STACK_READY} on {state['endpoint_url']} (pid {process.pid}); `precis local down` stops it",
