@@ -109,7 +109,7 @@ def up(
         )
     data = (data_dir or default_data_dir()).resolve()
     if fresh and not ephemeral:
-        layout.remove(data)
+        _remove(data)
         console.print(f"started over: deleted the data in {data}", highlight=False)
     settings = {
         "time_scale": time_scale,
@@ -234,8 +234,15 @@ def reset(
     size = _megabytes(layout.size_bytes(data))
     if not yes and not typer.confirm(f"delete {size} of local stack data in {data}?"):
         raise typer.Exit(EXIT_FAILED)
-    layout.remove(data)
+    _remove(data)
     console.print(f"deleted {size} in {data}", highlight=False)
+
+
+def _remove(data: Path) -> None:
+    try:
+        layout.remove(data)
+    except layout.IncompatibleData as error:
+        raise fail(str(error)) from None
 
 
 def _megabytes(size: int) -> str:

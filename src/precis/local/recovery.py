@@ -119,7 +119,10 @@ def resubmit(sqs: Any, submit: FunctionWiring, uploads: list[ArticleRef], region
 def finish_in_flight(
     client: ClientFor, outputs: dict[str, str], functions: dict[str, FunctionWiring], aws: dict[str, str]
 ) -> dict[str, Any]:
-    """Uploads without a record submitted again, QUEUED records reconciled; what was done, in counts."""
+    """Uploads without a record submitted again, QUEUED records reconciled; what was done, in counts
+    (nothing for a template without precis's submit and reconcile functions)."""
+    if "SubmitFunction" not in functions or "ReconcileFunction" not in functions:
+        return {}
     submit, reconcile = functions["SubmitFunction"], functions["ReconcileFunction"]
     prefix = submit.function.environment.get("INPUT_PREFIX", "incoming/")
     uploads = list(latest_uploads(client("s3"), outputs["InputBucketName"], prefix))

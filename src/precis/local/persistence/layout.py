@@ -97,5 +97,10 @@ def size_bytes(data_dir: Path) -> int:
 
 
 def remove(data_dir: Path) -> None:
-    """Deletes the data (`precis local reset`, `up --fresh`)."""
+    """Deletes the data (`precis local reset`, `up --fresh`); IncompatibleData for a directory that is
+    not a stack's data (no VERSION.json), which is left alone."""
+    if data_dir.exists() and not (data_dir / "VERSION.json").exists() and any(data_dir.iterdir()):
+        raise IncompatibleData(
+            f"{data_dir} is not a local stack's data directory (no VERSION.json): not deleted"
+        )
     shutil.rmtree(data_dir, ignore_errors=True)
