@@ -55,6 +55,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from botocore.config import Config
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 from precis_core.ids import parse_timestamp
 from stack_process import StackProcess
 
@@ -91,8 +92,10 @@ FAULTS = (
     "kill-stack",
 )
 FINAL = ("COMPLETED", "FAILED")
-PATIENT = Config(retries={"mode": "standard", "max_attempts": 30})
-"""The benchmark's clients retry through a restart of moto's server, as a user's SDK would."""
+PATIENT = Config(retries={"mode": "standard", "max_attempts": 10})
+RESTART_SECONDS = 120.0
+"""How long the uploader keeps trying to connect while moto's server or the whole stack restarts (the
+SDK's own retries give up after a few refused connections)."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,18 @@ def hostile_uploads(article: str) -> list[Upload]:
     ]
 
 
+def patiently(call: Callable, **request: object) -> dict:
+    """The call, tried again while nothing listens (a restart under way), for up to RESTART_SECONDS."""
+    deadline = time.monotonic() + RESTART_SECONDS
+    while True:
+        try:
+            return call(**request)
+        except (EndpointConnectionError, ConnectionClosedError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 class ChaosRun:
     """One fault on a fresh stack: uploads, the fault, recovery, and the figures."""
 
@@ -281,7 +296,7 @@ class ChaosRun:
     def _put(self, upload: Upload) -> Uploaded:
         key = f"incoming/{self.collection}/{upload.name}"
         extra = {"ContentType": upload.content_type} if upload.content_type else {}
-        response = self.s3.put_object(Bucket=self.bucket, Key=key, Body=upload.body, **extra)
+        response = patiently(self.s3.put_object, Bucket=self.bucket, Key=key, Body=upload.body, **extra)
         if upload.delete_after_put:
             self.s3.delete_object(Bucket=self.bucket, Key=key, VersionId=response["VersionId"])
         return Uploaded(upload, key)
@@ -408,7 +423,7 @@ class ChaosRun:
         }
         found = {}
         while True:
-            page = self.dynamodb.query(**request)
+            page = patiently(self.dynamodb.query, **request)
             for item in page["Items"]:
                 record = {name: value["S"] for name, value in item.items()}
                 record["key"] = record.get("input_location", "").removeprefix(f"s3://{self.bucket}/")
