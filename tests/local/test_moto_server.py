@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +22,6 @@ from moto.core import DEFAULT_ACCOUNT_ID, utils
 from moto.sqs.models import SQSBackend, sqs_backends
 
 from precis.local.moto_server import is_retained, route_with_a_fixed_module_list, unix_time_millis
-from precis.local.ports import free_port_pair
 
 REGION = "us-east-1"
 
@@ -76,25 +72,11 @@ class MotoServer:
 
 
 @pytest.fixture(scope="module")
-def moto(tmp_path_factory) -> Iterator[MotoServer]:
+def moto(tmp_path_factory, moto_server_process) -> Iterator[MotoServer]:
     """The stack's moto server (`python -m precis.local.moto_server`) on a free port, its log in a file."""
-    port = free_port_pair()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "precis.local.moto_server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
-        yield MotoServer(f"http://127.0.0.1:{port}", log)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with moto_server_process(log) as (url, _):
+        yield MotoServer(url, log)
 
 
 def _client(url: str, service: str):

@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -28,26 +26,10 @@ from precis.local.stack import LocalStack
 REGION = "us-east-1"
 
 
-@contextmanager
-def moto_server(data_dir: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`python -m precis.local.moto_server --data-dir` until it listens; killed afterwards if still alive."""
-    port = free_port_pair()
-    with log.open("ab") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "precis.local.moto_server", "-p", str(port), "--data-dir", str(data_dir)],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", server
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+@pytest.fixture
+def moto_server(moto_server_process):
+    """`with moto_server(data_dir, log) as (url, process):` moto's server on the data directory."""
+    return lambda data_dir, log: moto_server_process(log, "--data-dir", str(data_dir))
 
 
 def _client(url: str, service: str, retries: int = 3):
@@ -174,7 +156,7 @@ def _write_a_bit_of_everything(url: str) -> None:
     )
 
 
-def test_everything_acknowledged_survives_a_kill_9_exactly(tmp_path: Path) -> None:
+def test_everything_acknowledged_survives_a_kill_9_exactly(tmp_path: Path, moto_server) -> None:
     # Given a server that acknowledged S3 and DynamoDB writes of every kind
     with moto_server(tmp_path / "data", tmp_path / "moto.log") as (url, server):
         _write_a_bit_of_everything(url)
@@ -198,7 +180,7 @@ def test_everything_acknowledged_survives_a_kill_9_exactly(tmp_path: Path) -> No
         assert _client(url, "s3").get_object(Bucket="plain-outputs", Key="after.json")["Body"].read() == b"1"
 
 
-def test_data_of_another_version_is_refused_whole(tmp_path: Path) -> None:
+def test_data_of_another_version_is_refused_whole(tmp_path: Path, moto_server) -> None:
     # Given data written by another format
     with moto_server(tmp_path, tmp_path / "moto.log") as (url, _):
         _client(url, "s3").create_bucket(Bucket="kept")
@@ -237,7 +219,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_full_disk_answers_503_and_the_server_goes_on_once_space_is_back(
-    small_disk: Path, tmp_path: Path
+    small_disk: Path, tmp_path: Path, moto_server
 ) -> None:
     # Given a server whose data directory's disk is nearly full
     filler = small_disk / "filler"

@@ -19,7 +19,7 @@ import pickle
 from typing import Any
 
 from moto.dynamodb.models import dynamodb_backends
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.s3.models import FakeBucket, s3_backends
 
 from precis.local.persistence.journal import Entity
@@ -133,7 +133,21 @@ def apply(entity: Entity, value: Any) -> None:
     elif kind == "table":
         _dynamodb(entity[1], entity[2]).tables[entity[3]] = value
     elif kind == "item":
-        _dynamodb(entity[1], entity[2]).tables[entity[3]].put_item(value)
+        _restore_item(_dynamodb(entity[1], entity[2]).tables[entity[3]], value)
+
+
+def _restore_item(table: Any, attributes: dict[str, Any]) -> None:
+    """The item into the table as moto's put_item stores it, without re-checking what its write checked:
+    moto's item dictionary recomputes the item's size at every attribute it is given (quadratic, 2 ms for
+    a record), which would make restoring 10,000 records take 20 s."""
+    item = Item.__new__(Item)
+    item.hash_key = DynamoType(attributes[table.hash_key_attr])
+    item.range_key = DynamoType(attributes[table.range_key_attr]) if table.range_key_attr else None
+    item.attrs = LimitedSizeDict({name: DynamoType(value) for name, value in attributes.items()})
+    if item.range_key is not None:
+        table.items[item.hash_key][item.range_key] = item
+    else:
+        table.items[item.hash_key] = item
 
 
 def _restore_bucket(account: str, bucket: FakeBucket, tags: list[dict[str, str]]) -> None:
