@@ -13,7 +13,10 @@ truncates the segment back and, once the disk takes writes again, goes on in a n
 
 Compaction folds the last snapshot and every closed segment into a new snapshot (the last state of each
 entity, gone ones dropped), written aside and renamed into place, then removes what it covers; the open
-segment takes writes meanwhile. `snapshot-N` covers segments 1..N.
+segment takes writes meanwhile. It runs in its own process (`python -m precis.local.persistence.journal
+DIR N`), so moto's server, one process under one GIL, keeps answering while tens of megabytes are
+folded. `snapshot-N` covers segments 1..N; any finished snapshot is a whole fold, so two compactions at
+once (one left running by a killed server) cannot lose anything.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import contextlib
 import json
 import os
 import struct
+import subprocess
+import sys
 import threading
 import zlib
 from collections.abc import Iterator
@@ -118,7 +123,7 @@ class Journal:
         self._sync_lock = threading.Lock()
         self._written = 0
         self._durable = 0
-        self._compacting: threading.Thread | None = None
+        self._compacting: subprocess.Popen | None = None
         existing = numbered(directory, "segment-") + numbered(directory, "snapshot-")
         self._number = max(existing, default=0)
         self._fd = -1
@@ -167,7 +172,7 @@ class Journal:
             self._written += len(data)
             position, full = self._written, self._size >= self.segment_bytes
         if full:
-            self.rotate_and_compact()
+            self._rotate_closed()
         return position
 
     def wait_durable(self, position: int) -> None:
@@ -193,7 +198,7 @@ class Journal:
                 os.close(self._fd)
                 self._fd = -1
         if self._compacting is not None:
-            self._compacting.join()
+            self._compacting.wait()
 
     # --- segments ------------------------------------------------------------------------------------
     def _open_next(self) -> None:
@@ -236,19 +241,21 @@ class Journal:
 
     # --- compaction ----------------------------------------------------------------------------------
     def compact_in_background(self, closed: int) -> None:
-        if self._compacting is not None and self._compacting.is_alive():
-            return  # the next rotation covers these segments too
-        self._compacting = threading.Thread(target=self._compact, args=(closed,), name="compaction")
-        self._compacting.start()
-
-    def _compact(self, closed: int) -> None:
-        try:
-            compact(self.directory, closed)
-        except OSError as error:
-            print(f"precis-moto: compaction failed ({error}); the segments stay", flush=True)
+        """Starts `compact(directory, closed)` in its own process, unless one is still running (the next
+        rotation covers these segments too)."""
+        if self._compacting is not None and self._compacting.poll() is None:
+            return
+        command = [sys.executable, "-m", "precis.local.persistence.journal", str(self.directory), str(closed)]
+        self._compacting = subprocess.Popen(command, stdin=subprocess.DEVNULL)
 
     def rotate_and_compact(self) -> None:
-        """Closes the open segment and compacts everything up to it (in the background)."""
+        """Closes the open segment and compacts everything up to it (in the background, once a
+        compaction still running has finished)."""
+        if self._compacting is not None:
+            self._compacting.wait()
+        self._rotate_closed()
+
+    def _rotate_closed(self) -> None:
         with self._sync_lock, self._append_lock:
             if self._size and self.failure is None:
                 self._rotate()
@@ -267,7 +274,7 @@ def compact(directory: Path, closed: int) -> int:
             yield from read_frames(path.read_bytes())[0]
 
     state = fold(frames())
-    temporary = directory / "snapshot.tmp"
+    temporary = directory / f"snapshot.{os.getpid()}.tmp"
     with temporary.open("wb") as out:
         for entity, data in state.items():
             out.write(encode(entity, data))
@@ -283,7 +290,20 @@ def compact(directory: Path, closed: int) -> int:
     for n in numbered(directory, "snapshot-"):
         if n < closed:
             snapshot_path(directory, n).unlink(missing_ok=True)
+    for left in directory.glob("snapshot.*.tmp"):  # by a compaction whose process was killed
+        if not _running(int(left.name.split(".")[1])):
+            left.unlink(missing_ok=True)
     return len(state)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _sync_directory(directory: Path) -> None:
@@ -292,3 +312,18 @@ def _sync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m precis.local.persistence.journal DIR N`: compacts DIR's segments up to N."""
+    directory, closed = Path(argv[0]), int(argv[1])
+    try:
+        compact(directory, closed)
+    except OSError as error:
+        print(f"precis-moto: compaction failed ({error}); the segments stay", flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
