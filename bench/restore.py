@@ -7,7 +7,8 @@ summaries in a table with the summaries table's indexes, written by 8 clients at
 killed (SIGKILL) and started again, twice: first on the journal as written (segments only, or with
 whatever compaction finished), then after a clean compaction into one snapshot. Printed: the write
 rate, the data's size on disk, and for each restart the seconds from the process starting to it
-accepting connections and the seconds restoring took of that.
+accepting connections and the seconds (and CPU seconds, which a busy machine changes less) restoring
+took of that.
 
     .venv/bin/python bench/restore.py [--articles 10000]
 """
@@ -154,8 +155,9 @@ def main() -> None:
             server, seconds, restored = start(data, log, port)
             print(
                 f"restart {name} ({len(files)} journal files): listening after {seconds:.2f} s, of which "
-                f"restoring {restored['seconds']:.2f} s: {restored['objects']} objects, "
-                f"{restored['items']} records"
+                f"restoring {restored['seconds']:.2f} s ({restored['cpu_seconds']:.2f} s of CPU): "
+                f"{restored['objects']} objects, {restored['items']} records; load average "
+                f"{os.getloadavg()[0]:.1f}"
             )
         server.terminate()
         server.wait()
