@@ -34,6 +34,7 @@ from precis.local.ports import free_port_pair
 from precis.local.provisioning import provision
 from precis.local.sagemaker import service as endpoint_service
 from precis.local.sagemaker.server import STATUS_PATH
+from precis.local.state import pid_alive
 from precis.local.supervisor import ChildProcess, Supervisor
 from precis.local.wiring import FunctionWiring, wire_functions
 from precis.template import Stack, load_stack
@@ -254,8 +255,11 @@ class LocalStack:
             layout.check_version(data_dir)
         except layout.IncompatibleData as error:
             raise StackError(str(error)) from None
-        previous = layout.mark_running(data_dir, os.getpid())
-        self.unclean = previous if previous and previous.get("pid") != os.getpid() else None
+        holder = layout.running(data_dir)
+        if holder and holder.get("pid") != os.getpid() and pid_alive(int(holder.get("pid", 0))):
+            raise StackError(f"another local stack (pid {holder['pid']}) is using the data in {data_dir}")
+        layout.mark_running(data_dir, os.getpid())
+        self.unclean = holder if holder and holder.get("pid") != os.getpid() else None
 
     def _finish_in_flight(self) -> dict:
         return recovery.finish_in_flight(self.client, self.outputs, self.functions, self.aws_environment())

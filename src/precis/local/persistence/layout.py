@@ -70,16 +70,18 @@ def hold(data_dir: Path) -> None:
         raise DataInUse(f"another moto server (another local stack) writes {data_dir}") from None
 
 
-def mark_running(data_dir: Path, pid: int) -> dict | None:
-    """Records that the stack `pid` holds the data; returns the record of a previous stack that did not
-    stop cleanly (its running.json was left behind), if any."""
-    path = data_dir / "running.json"
-    previous = None
+def running(data_dir: Path) -> dict | None:
+    """The stack that holds the data (its pid and start time), or the last one if it did not stop
+    cleanly; None after a clean stop."""
     with contextlib.suppress(OSError, ValueError):
-        previous = json.loads(path.read_text())
+        return json.loads((data_dir / "running.json").read_text())
+    return None
+
+
+def mark_running(data_dir: Path, pid: int) -> None:
+    """Records that the stack `pid` holds the data, until `mark_stopped`."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"pid": pid, "started_at": time.time()}))
-    return previous
+    (data_dir / "running.json").write_text(json.dumps({"pid": pid, "started_at": time.time()}))
 
 
 def mark_stopped(data_dir: Path) -> None:
