@@ -271,6 +271,8 @@ class LocalStack:
         while not self._stopped.wait(0.5):
             try:
                 with moto.log_path.open("rb") as log:
+                    if log.seek(0, os.SEEK_END) < offset:
+                        offset = 0  # the log was rotated when moto's server restarted
                     log.seek(offset)
                     text = log.read()
             except OSError:
