@@ -391,12 +391,21 @@ class ChaosRun:
         return lambda: None
 
     def recover(self, started: float) -> None:
-        """What a user does: let the stack recover on its own, then `precis reconcile` until settled; then
-        `precis redrive` for a function whose dead-letter queue holds events (they must change nothing)."""
+        """What a user does: let the stack recover on its own, then `precis reconcile` until settled, and
+        `precis redrive` while uploads still have no record and a dead-letter queue holds events (a
+        backlog older than the function's maximum event age goes there); then `precis redrive` for a
+        function whose dead-letter queue still holds events (they must change nothing)."""
         while not self.settled() and time.monotonic() - started < self.deadline:
             self.wait_quiet(started)
             if not self.settled():
                 self.reconcile()
+            if (
+                not self.settled()
+                and self.missing_records()
+                and "SubmitDeadLetterQueue" in self.dead_letters()
+            ):
+                self.precis("redrive", "--function", "submit")
+                self.redrive_runs += 1
         for function, queue in REDRIVEN.items():
             if queue in self.dead_letters():
                 self.precis("redrive", "--function", function)
@@ -444,6 +453,10 @@ class ChaosRun:
         return len(expected) == len(self.uploads) - self._no_record_uploads() and all(
             by_key.get(key) and all(r["status"] in FINAL for r in by_key[key]) for key in expected
         )
+
+    def missing_records(self) -> bool:
+        """Some upload made so far has no record yet."""
+        return not set(self.expected()) <= set(self.records_by_key())
 
     def records_by_key(self) -> dict[str, list[dict]]:
         by_key: dict[str, list[dict]] = {}
