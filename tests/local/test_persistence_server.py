@@ -33,14 +33,8 @@ def moto_server(moto_server_process):
 
 
 def _client(url: str, service: str, retries: int = 3):
-    return boto3.client(
-        service,
-        endpoint_url=url,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"mode": "standard", "max_attempts": retries}),
-    )
+    session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=REGION)
+    return session.client(service, endpoint_url=url, config=Config(retries={"max_attempts": retries}))
 
 
 def _everything(url: str) -> dict:

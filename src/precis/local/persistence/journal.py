@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from precis.local.state import pid_alive
+
 SEGMENT_BYTES = 64 * 1024 * 1024
 """A segment this large is closed and compacted in the background."""
 _SPARE_BYTES = 1024 * 1024
@@ -291,19 +293,9 @@ def compact(directory: Path, closed: int) -> int:
         if n < closed:
             snapshot_path(directory, n).unlink(missing_ok=True)
     for left in directory.glob("snapshot.*.tmp"):  # by a compaction whose process was killed
-        if not _running(int(left.name.split(".")[1])):
+        if not pid_alive(int(left.name.split(".")[1])):
             left.unlink(missing_ok=True)
     return len(state)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _sync_directory(directory: Path) -> None:
