@@ -255,8 +255,9 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON ob
     and its data on disk."""
     state = read_state()
     if state is None or "processes" not in state:
-        data = default_data_dir()
-        kept = f"; {_megabytes(layout.size_bytes(data))} of data kept in {data}" if data.exists() else ""
+        kept_in = default_data_dir()
+        size = _megabytes(layout.size_bytes(kept_in))
+        kept = f"; {size} of data kept in {kept_in}" if kept_in.exists() else ""
         raise fail(f"no local stack is running: `precis local up` starts it{kept}", EXIT_FAILED)
     restarts = state.get("restarts", {})
     processes = {

@@ -277,6 +277,8 @@ class Supervisor:
         return True
 
     def _after_restart(self, child: ChildProcess) -> None:
+        if child.after_restart is None:
+            return
         try:
             child.after_restart()
         except Exception as error:  # noqa: BLE001 - reported; the stack goes on

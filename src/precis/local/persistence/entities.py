@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import pickle
-from typing import Any
+from typing import Any, cast
 
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
@@ -140,7 +140,7 @@ def _restore_item(table: Any, attributes: dict[str, Any]) -> None:
     """The item into the table as moto's put_item stores it, without re-checking what its write checked:
     moto's item dictionary recomputes the item's size at every attribute it is given (quadratic, 2 ms for
     a record), which would make restoring 10,000 records take 20 s."""
-    item = Item.__new__(Item)
+    item = cast(Item, Item.__new__(Item))  # moto annotates __new__ as returning its base class
     item.hash_key = DynamoType(attributes[table.hash_key_attr])
     item.range_key = DynamoType(attributes[table.range_key_attr]) if table.range_key_attr else None
     item.attrs = LimitedSizeDict({name: DynamoType(value) for name, value in attributes.items()})
