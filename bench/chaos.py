@@ -10,6 +10,10 @@ Every fault is real:
   drop-notifications  the endpoint writes its objects but publishes no notification until it is idle
   duplicate-events    every S3 event delivered twice (the input bucket notifies the submit queue twice)
   poison              hostile uploads (the kinds issue 10 lists) mixed into the articles
+  kill-moto           SIGKILL of moto's server; the stack restarts it on its data directory, which restores
+                      every acknowledged object and record, and finishes what was in flight
+  kill-stack          SIGKILL of every process of the stack at once (its process group), then the stack
+                      started again on the same data, as `precis local up` after a crash
   no-fault            the baseline: the same run without a fault (runs first when every fault runs)
 
 A run uploads half the articles, then the other half while the fault hits: the faults on the intake
@@ -18,7 +22,9 @@ endpoint has finished some requests and holds others unfinished. It ends the fau
 until nothing changes for a while and runs `precis reconcile`, again and again, until every upload is
 settled or --deadline passes. Per fault it prints: articles, COMPLETED, FAILED (by reason), still
 QUEUED, missing (an upload without a record), duplicate records (a record for no upload), endpoint
-invocations per document (model runs, from the endpoint's journal) and the time to settle (the first
+invocations per document (model runs, from the endpoint's journal), for the kills of moto and of the
+whole stack the articles COMPLETED before the kill that the model ran again (must be none), and the
+time to settle (the first
 upload to the newest record's completed_at; with the baseline in the same run, also as a ratio to it),
 and what recovery took (restarts, requests resumed from the endpoint's journal, `precis reconcile`
 runs, `precis redrive` of events a function gave up on, events left in the dead-letter queues).
@@ -47,7 +53,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from botocore.config import Config
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 from precis_core.domain.ids import parse_timestamp
+from stack_process import StackProcess
 
 from precis.cli.console import console, shown
 from precis.local.stack import LocalStack
@@ -78,8 +87,14 @@ FAULTS = (
     "drop-notifications",
     "duplicate-events",
     "poison",
+    "kill-moto",
+    "kill-stack",
 )
 FINAL = ("COMPLETED", "FAILED")
+PATIENT = Config(retries={"mode": "standard", "max_attempts": 10})
+RESTART_SECONDS = 120.0
+"""How long the uploader keeps trying to connect while moto's server or the whole stack restarts (the
+SDK's own retries give up after a few refused connections)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +142,8 @@ class Result:
     redrive_runs: int = 0
     dead_letters: dict[str, int] = field(default_factory=dict)
     """Messages left in the functions' dead-letter queues after recovery (`precis redrive` empties them)."""
+    reran_completed: int = 0
+    """Articles COMPLETED before moto or the whole stack was killed that the model ran again."""
     wall_seconds: float = 0.0
 
     @property
@@ -136,6 +153,7 @@ class Result:
             and self.queued == 0
             and self.duplicates == 0
             and self.well_formed_completed == self.well_formed
+            and self.reran_completed == 0
         )
 
 
@@ -207,19 +225,41 @@ def hostile_uploads(article: str) -> list[Upload]:
     ]
 
 
+def patiently(call: Callable, **request: object) -> dict:
+    """The call, tried again while nothing listens (a restart under way), for up to RESTART_SECONDS."""
+    deadline = time.monotonic() + RESTART_SECONDS
+    while True:
+        try:
+            return call(**request)
+        except (EndpointConnectionError, ConnectionClosedError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 class ChaosRun:
     """One fault on a fresh stack: uploads, the fault, recovery, and the figures."""
 
-    def __init__(self, stack: LocalStack, fault: str, uploads: list[Upload], deadline: float) -> None:
+    def __init__(
+        self,
+        stack: LocalStack,
+        fault: str,
+        uploads: list[Upload],
+        deadline: float,
+        restartable: StackProcess | None = None,
+    ) -> None:
         self.stack = stack
+        self.restartable = restartable
+        self.completed_before: dict[str, int] = {}
+        """Model runs per key of the articles COMPLETED when moto or the stack was killed."""
         self.fault = fault
         self.uploads = uploads
         self.deadline = deadline
         self.collection = f"chaos-{fault}-{uuid.uuid4().hex[:6]}"
         self.bucket = stack.outputs["InputBucketName"]
         self.table = stack.outputs["SummariesTableName"]
-        self.s3 = stack.client("s3")
-        self.dynamodb = stack.client("dynamodb")
+        self.s3 = stack.client("s3", config=PATIENT)
+        self.dynamodb = stack.client("dynamodb", config=PATIENT)
         self.uploaded: list[Uploaded] = []
         self.reconcile_runs = 0
         self.redrive_runs = 0
@@ -255,7 +295,7 @@ class ChaosRun:
     def _put(self, upload: Upload) -> Uploaded:
         key = f"incoming/{self.collection}/{upload.name}"
         extra = {"ContentType": upload.content_type} if upload.content_type else {}
-        response = self.s3.put_object(Bucket=self.bucket, Key=key, Body=upload.body, **extra)
+        response = patiently(self.s3.put_object, Bucket=self.bucket, Key=key, Body=upload.body, **extra)
         if upload.delete_after_put:
             self.s3.delete_object(Bucket=self.bucket, Key=key, VersionId=response["VersionId"])
         return Uploaded(upload, key)
@@ -271,12 +311,34 @@ class ChaosRun:
             "duplicate-events": self.duplicate_events,
             "poison": lambda: lambda: None,
             BASELINE: lambda: lambda: None,
+            "kill-moto": lambda: self.kill_when_busy("moto"),
+            "kill-stack": self.kill_stack,
         }
         return injections[self.fault]()
 
     def kill_when_busy(self, process: str) -> Callable[[], None]:
         self.wait(self.processing, every=0.1)
+        if process == "moto":
+            self.completed_before = self.model_runs(completed_only=True)
         return self.kill(process)
+
+    def kill_stack(self) -> Callable[[], None]:
+        """SIGKILL to every process of the stack mid-run, then the stack started again on its data."""
+        self.wait(self.processing, every=0.1)
+        self.completed_before = self.model_runs(completed_only=True)
+        self.restartable.kill_all()
+        self.restartable.start()
+        return lambda: None
+
+    def model_runs(self, completed_only: bool = False) -> Counter[str]:
+        """Model runs per uploaded key, from the endpoint's journal (only COMPLETED articles' if asked)."""
+        runs: Counter[str] = Counter()
+        for row in self.endpoint("journal")["requests"]:
+            runs[row["input_location"].removeprefix(f"s3://{self.bucket}/")] += row["runs"]
+        if completed_only:
+            done = {r["key"] for r in self.records().values() if r["status"] == "COMPLETED"}
+            return Counter({key: count for key, count in runs.items() if key in done})
+        return runs
 
     def processing(self) -> bool:
         """Mid-run for the endpoint and the record function: the endpoint has finished requests and holds
@@ -328,12 +390,21 @@ class ChaosRun:
         return lambda: None
 
     def recover(self, started: float) -> None:
-        """What a user does: let the stack recover on its own, then `precis reconcile` until settled; then
-        `precis redrive` for a function whose dead-letter queue holds events (they must change nothing)."""
+        """What a user does: let the stack recover on its own, then `precis reconcile` until settled, and
+        `precis redrive` while uploads still have no record and a dead-letter queue holds events (a
+        backlog older than the function's maximum event age goes there); then `precis redrive` for a
+        function whose dead-letter queue still holds events (they must change nothing)."""
         while not self.settled() and time.monotonic() - started < self.deadline:
             self.wait_quiet(started)
             if not self.settled():
                 self.reconcile()
+            if (
+                not self.settled()
+                and self.missing_records()
+                and "SubmitDeadLetterQueue" in self.dead_letters()
+            ):
+                self.precis("redrive", "--function", "submit")
+                self.redrive_runs += 1
         for function, queue in REDRIVEN.items():
             if queue in self.dead_letters():
                 self.precis("redrive", "--function", function)
@@ -360,7 +431,7 @@ class ChaosRun:
         }
         found = {}
         while True:
-            page = self.dynamodb.query(**request)
+            page = patiently(self.dynamodb.query, **request)
             for item in page["Items"]:
                 record = {name: value["S"] for name, value in item.items()}
                 record["key"] = record.get("input_location", "").removeprefix(f"s3://{self.bucket}/")
@@ -381,6 +452,10 @@ class ChaosRun:
         return len(expected) == len(self.uploads) - self._no_record_uploads() and all(
             by_key.get(key) and all(r["status"] in FINAL for r in by_key[key]) for key in expected
         )
+
+    def missing_records(self) -> bool:
+        """Some upload made so far has no record yet."""
+        return not set(self.expected()) <= set(self.records_by_key())
 
     def records_by_key(self) -> dict[str, list[dict]]:
         by_key: dict[str, list[dict]] = {}
@@ -460,9 +535,7 @@ class ChaosRun:
         reasons = Counter(
             r.get("failure_reason", "")[:100] for r in records.values() if r["status"] == "FAILED"
         )
-        runs: Counter[str] = Counter()
-        for row in self.endpoint("journal")["requests"]:
-            runs[row["input_location"].removeprefix(f"s3://{self.bucket}/")] += row["runs"]
+        runs = self.model_runs()
         invoked = [runs[key] for key in expected if runs[key]]
         well_formed = [key for key, u in expected.items() if u.upload.well_formed]
         return Result(
@@ -494,6 +567,7 @@ class ChaosRun:
             dead_letters=self.dead_letters(),
             reconcile_runs=self.reconcile_runs,
             redrive_runs=self.redrive_runs,
+            reran_completed=sum(runs[key] > count for key, count in self.completed_before.items()),
         )
 
 
@@ -506,17 +580,16 @@ def run_fault(
         step = max(1, len(uploads) // len(hostile))
         for offset, upload in enumerate(hostile):
             uploads.insert(min(len(uploads), offset * (step + 1)), upload)
-    with (
-        tempfile.TemporaryDirectory() as logs,
-        LocalStack(
-            0,
-            time_scale=TIME_SCALE,
-            inference_script=inference_script,
-            log_dir=Path(logs),
-            function_concurrency=function_concurrency,
-        ) as stack,
-    ):
-        return ChaosRun(stack, fault, uploads, deadline).run()
+    with tempfile.TemporaryDirectory() as logs:
+        settings = {"time_scale": TIME_SCALE, "inference_script": inference_script}
+        settings["function_concurrency"] = function_concurrency
+        stack = LocalStack(0, log_dir=Path(logs), data_dir=Path(logs) / "data", **settings)
+        if fault != "kill-stack":
+            with stack:
+                return ChaosRun(stack, fault, uploads, deadline).run()
+        options = [f"--{name.replace('_', '-')}={value}" for name, value in settings.items()]
+        with StackProcess(stack, options, Path(logs)) as restartable:
+            return ChaosRun(stack, fault, uploads, deadline, restartable).run()
 
 
 def worst(runs: list[Result]) -> Result:

@@ -6,9 +6,12 @@ engine alone, in this process. For each: articles/s (upload of the first to the 
 COMPLETED, timed after a warm-up burst has scaled the endpoint out), the AWS API calls per article
 that reached moto's server (the benchmark's own uploads and polling subtracted), the CPU time each
 process of the stack spent per article, and the time the stack adds per article over the engine
-alone. Figures are medians over --runs runs, with their spread (lowest to highest); each run starts a
-fresh stack. moto's server is one process under one GIL, so its CPU time per article sets the
-pipeline's ceiling: 1000 / (moto's CPU ms per article) articles/s, measured in the same run.
+alone. The no-op stack runs twice: durable (the default: every acknowledged S3 and DynamoDB write on
+disk before its answer, precis.local.persistence) and --ephemeral (in memory only), runs interleaved,
+and the durable one's throughput is given as a share of the ephemeral one's. Figures are medians over
+--runs runs, with their spread (lowest to highest); each run starts a fresh stack. moto's server is
+one process under one GIL, so its CPU time per article sets the pipeline's ceiling: 1000 / (moto's CPU
+ms per article) articles/s, measured in the same run.
 
     .venv/bin/python bench/plumbing.py [--articles 1000] [--runs 3] [--function-concurrency 2]
 """
@@ -91,8 +94,11 @@ def moto_requests(log: Path) -> int:
         return 0
 
 
-def through_stack(articles: list[str], inference_script: Path | None, concurrency: int) -> Run:
-    """Times the articles through a fresh stack, after a warm-up burst has scaled the endpoint out."""
+def through_stack(
+    articles: list[str], inference_script: Path | None, concurrency: int, ephemeral: bool = False
+) -> Run:
+    """Times the articles through a fresh stack (its data in a new directory, or in memory only), after a
+    warm-up burst has scaled the endpoint out."""
     with (
         tempfile.TemporaryDirectory() as logs,
         LocalStack(
@@ -102,6 +108,8 @@ def through_stack(articles: list[str], inference_script: Path | None, concurrenc
             inference_script=inference_script,
             log_dir=Path(logs),
             function_concurrency=concurrency,
+            data_dir=Path(logs) / "data",
+            ephemeral=ephemeral,
         ) as stack,
     ):
         counter = CallCounter()
@@ -216,6 +224,9 @@ def main() -> None:
     parser.add_argument(
         "--function-concurrency", type=int, default=2, help="execution environments per function"
     )
+    parser.add_argument(
+        "--durability-only", action="store_true", help="only the no-op stack, durable and --ephemeral"
+    )
     args = parser.parse_args()
     articles = news_length_articles(args.articles)
     words = statistics.median(len(a.split()) for a in articles)
@@ -225,16 +236,20 @@ def main() -> None:
     )
     modes = {
         "stack + no-op model": lambda: through_stack(articles, NOOP_SCRIPT, args.function_concurrency),
+        "  the same, --ephemeral": lambda: through_stack(
+            articles, NOOP_SCRIPT, args.function_concurrency, ephemeral=True
+        ),
         "stack + offline engine": lambda: through_stack(articles, None, args.function_concurrency),
         "engine alone": lambda: engine_alone(articles),
     }
-    results: dict[str, list[Run]] = {}
-    for name, run in modes.items():
-        results[name] = []
-        for number in range(args.runs):
+    if args.durability_only:
+        modes = dict(list(modes.items())[:2])
+    results: dict[str, list[Run]] = {name: [] for name in modes}
+    for number in range(args.runs):  # interleaved, so a busier minute of the machine hits every mode
+        for name, run in modes.items():
             result = run()
             results[name].append(result)
-            print(f"  {name} run {number + 1}: {describe(result)}", flush=True)
+            print(f"  {name.strip()} run {number + 1}: {describe(result)}", flush=True)
     print(
         f"\n{'mode':<24} {'articles/s (spread)':>20} {'API calls/article':>18} {'ms/article':>11} "
         f"{'moto ceiling':>13} {'of ceiling':>11}"
@@ -249,11 +264,20 @@ def main() -> None:
         spread = f"{per_second:.1f} ({min(rates):.1f}-{max(rates):.1f})"
         shares = f"{ceiling:>13.1f} {per_second / ceiling:>11.0%}" if ceiling else f"{'':>13} {'':>11}"
         print(f"{name:<24} {spread:>20} {calls:>18.1f} {medians[name]:>11.1f} {shares}")
-    added = medians["stack + offline engine"] - medians["engine alone"]
+    if "engine alone" in medians:
+        added = medians["stack + offline engine"] - medians["engine alone"]
+        print(
+            f"\ntime the stack adds per article over the engine alone: {added:.1f} ms "
+            f"(no-op plumbing alone: {medians['stack + no-op model']:.1f} ms/article)"
+        )
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    durable, ephemeral = (
+        [r.per_second for r in results[name]] for name in ("stack + no-op model", "  the same, --ephemeral")
+    )
+    ratios = [d / e for d, e in zip(durable, ephemeral, strict=True)]
     print(
-        f"\ntime the stack adds per article over the engine alone: {added:.1f} ms "
-        f"(no-op plumbing alone: {medians['stack + no-op model']:.1f} ms/article); "
-        f"load average {os.getloadavg()[0]:.1f} at the end"
+        f"durable / --ephemeral throughput: {statistics.median(durable) / statistics.median(ephemeral):.2f} "
+        f"(per run {', '.join(f'{r:.2f}' for r in ratios)})"
     )
 
 

@@ -35,7 +35,9 @@ _deserializer = TypeDeserializer()
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """The whole pipeline on free ports, time compressed; stopped (every process) after the session."""
     logs = tmp_path_factory.mktemp("local-stack-logs")
-    with LocalStack(0, time_scale=TIME_SCALE, inference_script=PACED_INFERENCE, log_dir=logs) as stack:
+    with LocalStack(
+        0, time_scale=TIME_SCALE, inference_script=PACED_INFERENCE, log_dir=logs, ephemeral=True
+    ) as stack:
         yield stack
 
 
@@ -151,9 +153,11 @@ def pipeline(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(scope="module")
 def own_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    """A stack of the test module's own, for tests that kill its processes."""
-    logs = tmp_path_factory.mktemp("own-stack-logs")
-    with LocalStack(0, time_scale=TIME_SCALE, inference_script=PACED_INFERENCE, log_dir=logs) as stack:
+    """A stack of the test module's own, for tests that kill its processes; its data kept on disk."""
+    logs, data = tmp_path_factory.mktemp("own-stack-logs"), tmp_path_factory.mktemp("own-stack-data")
+    with LocalStack(
+        0, time_scale=TIME_SCALE, inference_script=PACED_INFERENCE, log_dir=logs, data_dir=data
+    ) as stack:
         yield Pipeline(stack, tmp_path_factory.mktemp("aws-home"))
 
 

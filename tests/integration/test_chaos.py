@@ -53,6 +53,8 @@ def chaos(fault: str) -> dict:
         "drop-notifications",
         "duplicate-events",
         "poison",
+        "kill-moto",
+        "kill-stack",
     ],
 )
 def test_after_the_fault_and_recovery_every_upload_is_settled(fault: str) -> None:
@@ -109,3 +111,13 @@ def test_hostile_uploads_never_reach_a_dead_letter_queue() -> None:
     # Then every odd upload has its record and none needed a redrive
     assert "no record" not in result["odd_uploads"].values(), result
     assert result["redrive_runs"] == 0, result
+
+
+@pytest.mark.parametrize("fault", ["kill-moto", "kill-stack"])
+def test_after_moto_or_the_whole_stack_is_killed_nothing_summarized_is_summarized_again(fault: str) -> None:
+    # Given the run above that killed moto's server (restarted on its data) or every process of the stack
+    result = chaos(fault)
+
+    # Then no article COMPLETED before the kill ran through the model again
+    assert result["reran_completed"] == 0, result
+    assert result["goal_met"] is True, result

@@ -58,11 +58,11 @@ def test_stopping_the_stack_leaves_no_process_behind(tmp_path: Path) -> None:
     assert [pid for pid in started if pid_alive(pid)] == []
 
 
-def test_precis_local_up_stops_on_ctrl_c_leaving_no_process(no_running_cli_stack) -> None:
+def test_precis_local_up_stops_on_ctrl_c_leaving_no_process(no_running_cli_stack, tmp_path: Path) -> None:
     # Given `precis local up` running in the foreground
     port = free_port_pair()
     process = subprocess.Popen(
-        [str(PRECIS), "local", "up", "--port", str(port), "--time-scale", "60"],
+        [str(PRECIS), "local", "up", "--port", str(port), "--time-scale", "60", "--data-dir", str(tmp_path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -89,10 +89,12 @@ def test_precis_local_up_stops_on_ctrl_c_leaving_no_process(no_running_cli_stack
     assert [pid for pid in processes if pid_alive(pid)] == []
 
 
-def test_detach_then_down_stops_everything(no_running_cli_stack) -> None:
+def test_detach_then_down_stops_everything(no_running_cli_stack, tmp_path: Path) -> None:
     # Given a stack started in the background
     port = free_port_pair()
-    up = _precis("local", "up", "--detach", "--port", str(port), "--time-scale", "60")
+    up = _precis(
+        "local", "up", "--detach", "--port", str(port), "--time-scale", "60", "--data-dir", str(tmp_path)
+    )
     try:
         assert up.returncode == 0, up.stdout + up.stderr
         state = read_state()
@@ -112,9 +114,11 @@ def test_detach_then_down_stops_everything(no_running_cli_stack) -> None:
     assert read_state() is None
 
 
-def test_the_first_upload_right_after_precis_local_up_is_summarized_at_once(no_running_cli_stack) -> None:
-    # Given `precis local up` with the default settings (real time), as a new user starts it
-    up = _precis("local", "up", "--detach", "--port", str(free_port_pair()))
+def test_the_first_upload_right_after_precis_local_up_is_summarized_at_once(
+    no_running_cli_stack, tmp_path: Path
+) -> None:
+    # Given `precis local up` with the default settings (real time) on no data, as a new user starts it
+    up = _precis("local", "up", "--detach", "--port", str(free_port_pair()), "--data-dir", str(tmp_path))
     try:
         assert up.returncode == 0, up.stdout + up.stderr
         state = read_state()
@@ -146,11 +150,14 @@ def test_the_first_upload_right_after_precis_local_up_is_summarized_at_once(no_r
     assert endpoint["scaling_activities"] == [] and endpoint["in_service"] == 1
 
 
-def test_down_then_up_on_the_same_port_works_at_once_after_traffic(no_running_cli_stack) -> None:
+def test_down_then_up_on_the_same_port_works_at_once_after_traffic(
+    no_running_cli_stack, tmp_path: Path
+) -> None:
     # Given a stack in the background on a fixed port that has summarized articles, its clients still
     # connected (as a user's session would be)
     port = free_port_pair()
-    up = _precis("local", "up", "--detach", "--port", str(port), "--time-scale", "60")
+    data = ("--data-dir", str(tmp_path))
+    up = _precis("local", "up", "--detach", "--port", str(port), "--time-scale", "60", *data)
     try:
         assert up.returncode == 0, up.stdout + up.stderr
         clients = _summarize_samples(read_state())
@@ -159,7 +166,7 @@ def test_down_then_up_on_the_same_port_works_at_once_after_traffic(no_running_cl
         down = _precis("local", "down")
         assert down.returncode == 0, down.stdout + down.stderr
         closing = _closing_connections(port) + _closing_connections(port + 1)
-        again = _precis("local", "up", "--detach", "--port", str(port), "--time-scale", "60")
+        again = _precis("local", "up", "--detach", "--port", str(port), "--time-scale", "60", *data)
     finally:
         if read_state() is not None:
             _precis("local", "down")
@@ -210,12 +217,12 @@ def _precis(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(PRECIS), *args], capture_output=True, text=True, timeout=120)
 
 
-def test_precis_local_up_restarts_a_killed_endpoint_and_ends_only_when_moto_dies(
+def test_an_ephemeral_stack_restarts_a_killed_endpoint_and_ends_only_when_moto_dies(
     no_running_cli_stack,
 ) -> None:
-    # Given a stack started in the background
+    # Given a stack started in the background, its state in memory only
     port = free_port_pair()
-    up = _precis("local", "up", "--detach", "--port", str(port), "--time-scale", "60")
+    up = _precis("local", "up", "--detach", "--port", str(port), "--time-scale", "60", "--ephemeral")
     state = read_state()
     try:
         assert up.returncode == 0, up.stdout + up.stderr

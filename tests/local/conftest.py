@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,3 +65,35 @@ def start_moto(tmp_path_factory) -> Iterator[Callable[..., MotoServer]]:
 def moto(start_moto) -> MotoServer:
     """The server as the stack starts it."""
     return start_moto()
+
+
+MotoServerProcess = Callable[..., AbstractContextManager[tuple[str, subprocess.Popen]]]
+
+
+@contextmanager
+def _moto_server(log: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The server on a free port with `options`, its output appended to `log`, until it listens; its URL
+    and process. Stopped afterwards if still running."""
+    port = free_port_pair()
+    with log.open("ab") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "precis.local.moto_server", "-H", "127.0.0.1", "-p", str(port), *options],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}", server
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def moto_server_process() -> MotoServerProcess:
+    """`with moto_server_process(log, *options) as (url, process):` moto's server while the block runs."""
+    return _moto_server

@@ -176,7 +176,7 @@ def run_demo(
     with PeakMemory() as memory:
         with console.status("starting the local stack (moto, SageMaker async endpoint, functions)..."):
             log_dir = paths.project_root() / ".precis" / "local" / "demo-logs"
-            stack = LocalStack(port, time_scale=time_scale, log_dir=log_dir).start()
+            stack = LocalStack(port, time_scale=time_scale, log_dir=log_dir, ephemeral=True).start()
         try:
             console.print(
                 f"stack up on {stack.endpoint_url} in {stack.startup_seconds:.1f} s; "

@@ -1,4 +1,4 @@
-"""`precis local up/down/status/outputs/demo`: the whole pipeline offline on 127.0.0.1."""
+"""`precis local up/down/status/reset/outputs/demo`: the whole pipeline offline on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from precis.cli.stray_uploads import StrayUploads, stray_uploads
 from precis.local.errors import StackError
 from precis.local.foreground import STACK_READY, run_foreground
 from precis.local.gatekeeper import admin_call
+from precis.local.persistence import layout
 from precis.local.stack import LocalStack
 from precis.local.state import pid_alive, read_state, state_file
 from precis.template import TemplateError, local_outputs
@@ -67,7 +68,16 @@ ModelDirOption = Annotated[
     ),
 ]
 
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Where the stack keeps its data (default .precis/local/data)."),
+]
+
 _DETACH_TIMEOUT_SECONDS = 90
+
+
+def default_data_dir() -> Path:
+    return paths.project_root() / ".precis" / "local" / "data"
 
 
 def register(app: typer.Typer) -> None:
@@ -88,8 +98,14 @@ def up(
     detach: Annotated[
         bool, typer.Option("--detach", help="Start in the background; stop with `precis local down`.")
     ] = False,
+    data_dir: DataDirOption = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Delete the kept data first: start empty.")] = False,
+    ephemeral: Annotated[
+        bool, typer.Option("--ephemeral", help="Keep nothing on disk (all state in memory, as in tests).")
+    ] = False,
 ) -> None:
-    """Start moto's server with the template's resources, the local endpoint and the functions."""
+    """Start moto's server with the template's resources, the local endpoint and the functions; the
+    buckets, records and work in flight of the last stack come back from the data directory."""
     running = read_state()
     if running:
         raise fail(
@@ -97,12 +113,18 @@ def up(
             f"(pid {running['pid']}); "
             "`precis local down` stops it"
         )
+    data = (data_dir or default_data_dir()).resolve()
+    if fresh and not ephemeral:
+        _remove(data)
+        console.print(f"started over: deleted the data in {data}", highlight=False)
     settings: dict[str, Any] = {
         "time_scale": time_scale,
         "instance_start_delay": instance_start_delay,
         "inference_script": inference_script.resolve() if inference_script else None,
         "model_dir": model_dir.resolve() if model_dir else None,
         "function_concurrency": function_concurrency,
+        "data_dir": None if ephemeral else data,
+        "ephemeral": ephemeral or None,
     }
     if detach:
         _start_detached(_stack_options(port, settings))
@@ -118,7 +140,7 @@ def up(
 
 
 def _announce(stack: LocalStack, text: str) -> None:
-    console.print(text, highlight=False)
+    console.print(text, highlight=False, soft_wrap=True)
     if text.startswith(STACK_READY):
         console.print(_outputs_table(stack.outputs))
         console.print(
@@ -133,7 +155,9 @@ def _stack_options(port: int, settings: dict) -> list[str]:
     """The same settings as `python -m precis.local.foreground` flags."""
     options = ["--port", str(port)]
     for name, value in settings.items():
-        if value is not None:
+        if value is True:
+            options.append(f"--{name.replace('_', '-')}")
+        elif value is not None:
             options += [f"--{name.replace('_', '-')}", str(value)]
     return options
 
@@ -142,7 +166,8 @@ def _start_detached(options: list[str]) -> None:
     """Runs `python -m precis.local.foreground` in its own session and waits for its ready line in the log."""
     log_path = paths.project_root() / ".precis" / "local" / "logs" / "stack.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w") as log:
+    with log_path.open("a") as log:
+        start = log.tell()
         process = subprocess.Popen(
             [sys.executable, "-m", "precis.local.foreground", *options],
             stdin=subprocess.DEVNULL,
@@ -152,9 +177,13 @@ def _start_detached(options: list[str]) -> None:
         )
     deadline = time.monotonic() + _DETACH_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
+        output = _read_from(log_path, start)
         if process.poll() is not None:
-            raise fail(f"the local stack exited while starting:\n{log_path.read_text()[-3000:]}")
-        if STACK_READY in log_path.read_text():
+            raise fail(f"the local stack exited while starting:\n{output[-3000:]}")
+        if STACK_READY in output:
+            for line in output.splitlines():
+                if line.startswith("precis-local: "):
+                    console.print(line, highlight=False, soft_wrap=True)
             state = read_state()
             assert state is not None  # the stack writes its state file before it prints STACK_READY
             console.print(
@@ -165,6 +194,13 @@ def _start_detached(options: list[str]) -> None:
         time.sleep(0.2)
     process.terminate()
     raise fail(f"the local stack did not start in {_DETACH_TIMEOUT_SECONDS} s; see {log_path}")
+
+
+def _read_from(path: Path, offset: int) -> str:
+    """The log's text from `offset` (what this run wrote: the log is appended to)."""
+    with path.open("rb") as log:
+        log.seek(offset)
+        return log.read().decode("utf-8", errors="replace")
 
 
 @local_app.command()
@@ -191,11 +227,45 @@ def down(timeout: Annotated[float, typer.Option(help="Seconds to wait before kil
 
 
 @local_app.command()
+def reset(
+    data_dir: DataDirOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
+) -> None:
+    """Delete the local stack's kept data (objects, records, the endpoint's journal): `up` starts empty."""
+    data = (data_dir or default_data_dir()).resolve()
+    if read_state() is not None:
+        raise fail("a local stack is running: `precis local down` first", EXIT_FAILED)
+    if not data.exists():
+        console.print(f"no data in {data}", highlight=False)
+        return
+    size = _megabytes(layout.size_bytes(data))
+    if not yes and not typer.confirm(f"delete {size} of local stack data in {data}?"):
+        raise typer.Exit(EXIT_FAILED)
+    _remove(data)
+    console.print(f"deleted {size} in {data}", highlight=False)
+
+
+def _remove(data: Path) -> None:
+    try:
+        layout.remove(data)
+    except layout.IncompatibleData as error:
+        raise fail(str(error)) from None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+@local_app.command()
 def status(as_json: JsonOption = False) -> None:
-    """The running stack's processes (pid, alive, restarts) and its endpoint (instances, backlog, journal)."""
+    """The running stack's processes (pid, alive, restarts), its endpoint (instances, backlog, journal)
+    and its data on disk."""
     state = read_state()
     if state is None or "processes" not in state:
-        raise fail("no local stack is running: `precis local up` starts it", EXIT_FAILED)
+        kept_in = default_data_dir()
+        size = _megabytes(layout.size_bytes(kept_in))
+        kept = f"; {size} of data kept in {kept_in}" if kept_in.exists() else ""
+        raise fail(f"no local stack is running: `precis local up` starts it{kept}", EXIT_FAILED)
     restarts = state.get("restarts", {})
     processes = {
         name: {"pid": pid, "alive": pid_alive(int(pid)), "restarts": restarts.get(name, 0)}
@@ -203,13 +273,24 @@ def status(as_json: JsonOption = False) -> None:
     }
     endpoint = _endpoint_status(state["endpoint_runtime_url"], state.get("admin_secret"))
     stray, bucket = _stray_uploads()
+    data_dir = state.get("data_dir")
+    data_bytes = layout.size_bytes(Path(data_dir)) if data_dir else 0
+    data = {"dir": data_dir, "bytes": data_bytes}
     if as_json:
         outside = {"count": stray.count, "examples": stray.examples} if stray else None
         print_json(
-            {"pid": state["pid"], "processes": processes, "endpoint": endpoint, "outside_incoming": outside}
+            {
+                "pid": state["pid"],
+                "processes": processes,
+                "endpoint": endpoint,
+                "data": data,
+                "outside_incoming": outside,
+            }
         )
         return
     console.print(f"precis-local on {state['endpoint_url']} (pid {state['pid']})", highlight=False)
+    kept = f"{_megabytes(data_bytes)} in {data_dir}" if data_dir else "in memory only (--ephemeral)"
+    console.print(f"data: {kept}", highlight=False)
     table = Table()
     for column in ("process", "pid", "alive", "restarts"):
         table.add_column(column)

@@ -20,8 +20,8 @@ from precis.local.state import claim_state, release_state, state_file, write_sta
 
 STACK_READY = "precis-local ready"
 STATE_LOST = (
-    "all of the stack's state (buckets, objects, table, queues, topics) was in its memory, so the stack "
-    "stops; `precis local up` starts a new, empty one"
+    "all of the stack's state (buckets, objects, table, queues, topics) was in its memory (--ephemeral), "
+    "so the stack stops; `precis local up` starts a new, empty one"
 )
 
 
@@ -58,6 +58,8 @@ def run_foreground(
         try:
             stack.start()
             write_state(stack.state(), path)
+            for line in stack.restore_report():
+                announce(f"precis-local: {line}")
             announce(
                 f"{STACK_READY} on {stack.endpoint_url} (endpoint {stack.endpoint_runtime_url}) "
                 f"in {stack.startup_seconds:.1f} s"
@@ -83,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-dir")
     parser.add_argument("--function-concurrency", type=int, default=1)
     parser.add_argument("--state-file", type=Path)
+    parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--ephemeral", action="store_true")
     args = parser.parse_args(argv)
     stack = LocalStack(
         args.port,
@@ -91,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         inference_script=args.inference_script,
         model_dir=args.model_dir,
         function_concurrency=args.function_concurrency,
+        data_dir=args.data_dir,
+        ephemeral=args.ephemeral,
     )
     return run_foreground(stack, args.state_file, announce=lambda text: print(text, flush=True))
 

@@ -38,6 +38,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from moto.sqs import models as sqs_models
 from moto.sqs.models import Message, SQSBackend
 
+from precis.local import persistence
 from precis.local.dynamodb_reserved import RefuseReservedWords
 from precis.local.gatekeeper import Gatekeeper
 from precis.local.moto_http import RequestLog, make_server
@@ -89,6 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
     parser.add_argument("--moto-api", action="store_true", help="serve moto's /moto-api (reset, state)")
+    parser.add_argument("--data-dir", help="keep S3 and DynamoDB on disk here (precis.local.persistence)")
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto.server sets it: moto builds URLs from it
     sqs_models.unix_time = unix_time
@@ -96,7 +98,11 @@ def main(argv: list[str] | None = None) -> None:
     # The point of this module: replacing moto's method (same signature; mypy checks assignment to methods).
     SQSBackend.is_message_valid_based_on_retention_period = is_retained  # type: ignore[method-assign,assignment]
     route_with_a_fixed_module_list()
-    dynamodb_as_aws = RefuseReservedWords(AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)))
+    moto_app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
+    durable = persistence.durable(
+        moto_app, args.data_dir
+    )  # on disk before the answer (precis.local.persistence)
+    dynamodb_as_aws = RefuseReservedWords(durable)
     # Outermost: only AWS clients reach moto at all (precis.local.gatekeeper).
     app = Gatekeeper(dynamodb_as_aws, args.port, moto_api=args.moto_api)
     log = RequestLog(sys.stderr.buffer)

@@ -2,7 +2,9 @@
 
 Everything moto can serve comes from the resolved template (queues, topics, buckets, the table,
 alarms, the dashboard), never declared by hand. Then each function's event queue, its SNS
-subscriptions and the buckets' S3 notifications, as `wiring` built them.
+subscriptions and the buckets' S3 notifications, as `wiring` built them. Provisioning again is harmless:
+a bucket or table restored from the stack's data (precis.local.persistence) is kept with its contents
+and given the template's configuration; everything else is created or put again as it is.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, cast
+
+from botocore.exceptions import ClientError
 
 from precis.local.wiring import FunctionWiring
 from precis.template import Resource, Stack, cfn_string
@@ -137,7 +141,11 @@ def _create_bucket(s3: S3Client, stack: Stack, resource: Resource) -> None:
         if stack.region == "us-east-1"
         else {"CreateBucketConfiguration": {"LocationConstraint": stack.region}}
     )
-    s3.create_bucket(Bucket=name, **location)
+    try:
+        s3.create_bucket(Bucket=name, **location)
+    except ClientError as error:  # restored from the stack's data: already there
+        if error.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
     if properties.get("VersioningConfiguration"):
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=properties["VersioningConfiguration"])
     encryption = properties.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration")
@@ -200,7 +208,11 @@ def _create_table(dynamodb: DynamoDBClient, stack: Stack, resource: Resource) ->
         )
     if properties.get("StreamSpecification"):
         request["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
-    dynamodb.create_table(**request)
+    try:
+        dynamodb.create_table(**request)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceInUseException":
+            raise
     ttl = properties.get("TimeToLiveSpecification")
     if ttl and str(ttl.get("Enabled")).lower() == "true":
         dynamodb.update_time_to_live(

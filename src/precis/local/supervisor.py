@@ -3,8 +3,11 @@ watched while the stack runs, restarted when it dies, and stopped in reverse ord
 
 A child that dies is started again with the same command and environment after a backoff (0.5 s,
 doubling to 30 s, back to 0.5 s once it has run a minute), as Lambda replaces an execution environment
-and SageMaker an instance; its log is appended to, with a line saying why. An essential child (moto's
-server, which holds all of the stack's state in its memory) is not restarted: its death ends the stack.
+and SageMaker an instance; its log is appended to, with a line saying why (logs are never truncated:
+one over LOG_ROTATE_BYTES is renamed to `<name>.log.1` when its process starts). An essential child
+(an ephemeral stack's moto server, which holds all of the stack's state in its memory) is not
+restarted: its death ends the stack. A child's `after_restart` runs (in a thread) once a restarted
+process is ready again.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ MAX_RESTART_DELAY_SECONDS = 30.0
 STABLE_SECONDS = 60.0
 """A child that ran this long before dying is restarted after the first delay again."""
 WATCH_SECONDS = 0.2
+LOG_ROTATE_BYTES = 64 * 1024 * 1024
 
 
 def _die_with_parent() -> None:
@@ -59,16 +63,22 @@ class ChildProcess:
     started_at: float = 0.0
     restart_at: float | None = None
     """When a dead child is due to start again (monotonic), None while it runs."""
+    after_restart: Callable[[], None] | None = None
+    """Run in a thread once a restarted process is ready again."""
     _quick_deaths: int = 0
     _log_start: int = 0
 
     def start(self, note: str | None = None) -> None:
-        """Starts the process: a new log on the first start; on a restart, `note` and the output appended."""
+        """Starts the process, its output appended to the log after a line saying why (`note` on a
+        restart); a log over LOG_ROTATE_BYTES is first moved to `<name>.log.1`."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab" if note else "wb") as log:
-            if note:
-                log.write(f"\n--- precis-local: {note} ---\n".encode())
-                log.flush()
+        with contextlib.suppress(OSError):
+            if self.log_path.stat().st_size > LOG_ROTATE_BYTES:
+                self.log_path.replace(self.log_path.with_name(f"{self.log_path.name}.1"))
+        with self.log_path.open("ab") as log:
+            when = time.strftime("%Y-%m-%d %H:%M:%S")
+            log.write(f"\n--- precis-local {when}: {note or 'started'} ---\n".encode())
+            log.flush()
             self._log_start = log.tell()
             self.ready.clear()
             self.ready_line = ""
@@ -252,6 +262,8 @@ class Supervisor:
         if child.alive:
             if child.restarts and not child.ready.is_set() and child.printed_ready():
                 self._event(f"{child.name} is ready again (pid {child.started.pid})")
+                if child.after_restart is not None:
+                    threading.Thread(target=self._after_restart, args=(child,), daemon=True).start()
             return True
         if child.essential:
             self.ended_by = child
@@ -269,6 +281,18 @@ class Supervisor:
             child.restarts = restart  # counted once the new process exists, so readers see its pid
             self._event(f"{child.name} restarted (pid {child.started.pid}, restart {child.restarts})")
         return True
+
+    def _after_restart(self, child: ChildProcess) -> None:
+        if child.after_restart is None:
+            return
+        try:
+            child.after_restart()
+        except Exception as error:  # noqa: BLE001 - reported; the stack goes on
+            self._event(f"{child.name}: what follows its restart failed: {type(error).__name__}: {error}")
+
+    def announce(self, line: str) -> None:
+        """A line for the stack's output (and `events`), as a death or restart is reported."""
+        self._event(line)
 
     def _event(self, line: str) -> None:
         self.events.append(line)

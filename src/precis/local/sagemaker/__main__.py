@@ -55,7 +55,9 @@ def aws_clients(endpoint_url: str, region: str) -> dict:
     session = boto3.session.Session(
         aws_access_key_id="test", aws_secret_access_key="test", region_name=region
     )
-    config = Config(max_pool_connections=32, retries={"mode": "standard"})
+    # Legacy retries have no retry quota: every request rides out a restart of moto's server (a few
+    # seconds of refused connections) instead of failing once the quota of standard retries is spent.
+    config = Config(max_pool_connections=32, retries={"mode": "legacy", "max_attempts": 10})
     return {
         name: session.client(name, endpoint_url=endpoint_url, config=config)
         for name in ("s3", "sns", "cloudwatch")

@@ -1,0 +1,321 @@
+"""The moto server's write-ahead journal on disk: numbered segments of framed records, and snapshots.
+
+A record is one entity's state after an acknowledged write (an S3 key with all its versions, a DynamoDB
+item, a bucket's or a table's configuration; `None` when it is gone). Each frame is
+
+    length (4 bytes) · crc32 of the rest (4) · entity length (4) · entity (JSON) · state (pickle)
+
+Records are appended to the open segment under one lock (so their order is the order the writes were
+applied in) and made durable by group commit: a request waits until an fdatasync covered its frame, and
+one fdatasync covers every frame written before it, whoever asked. Restore reads a segment up to its
+first bad frame: a torn tail is a write that was never acknowledged. After a failed write the journal
+truncates the segment back and, once the disk takes writes again, goes on in a new segment.
+
+Compaction folds the last snapshot and every closed segment into a new snapshot (the last state of each
+entity, gone ones dropped), written aside and renamed into place, then removes what it covers; the open
+segment takes writes meanwhile. It runs in its own process (`python -m precis.local.persistence.journal
+DIR N`), so moto's server, one process under one GIL, keeps answering while tens of megabytes are
+folded. `snapshot-N` covers segments 1..N; any finished snapshot is a whole fold, so two compactions at
+once (one left running by a killed server) cannot lose anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import struct
+import subprocess
+import sys
+import threading
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from precis.local.state import pid_alive
+
+SEGMENT_BYTES = 64 * 1024 * 1024
+"""A segment this large is closed and compacted in the background."""
+_SPARE_BYTES = 1024 * 1024
+"""A write is refused up front unless the disk has its size plus this free."""
+
+Entity = tuple
+"""What a record is about: ("key", account, bucket, key), ("item", account, region, table, key json)…"""
+
+
+class JournalUnavailable(OSError):
+    """The journal cannot take a write now (disk full, read-only, I/O error): answer 5xx, apply nothing."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    entity: Entity
+    state: bytes
+    """The pickled state, or b"" when the entity is gone."""
+
+
+def encode(entity: Entity, state: bytes) -> bytes:
+    name = json.dumps(entity, separators=(",", ":")).encode()
+    body = len(name).to_bytes(4, "big") + name + state
+    return struct.pack(">II", len(body), zlib.crc32(body)) + body
+
+
+def read_frames(data: bytes) -> tuple[list[Frame], int]:
+    """The good frames at the start of `data`, and where the first bad (torn) one begins."""
+    frames, offset = [], 0
+    while offset + 8 <= len(data):
+        length, crc = struct.unpack_from(">II", data, offset)
+        body = data[offset + 8 : offset + 8 + length]
+        if len(body) < length or length < 4 or zlib.crc32(body) != crc:
+            break
+        name_length = int.from_bytes(body[:4], "big")
+        entity = tuple(json.loads(body[4 : 4 + name_length]))
+        frames.append(Frame(entity, bytes(body[4 + name_length :])))
+        offset += 8 + length
+    return frames, offset
+
+
+def segment_path(directory: Path, number: int) -> Path:
+    return directory / f"segment-{number:08d}.log"
+
+
+def snapshot_path(directory: Path, number: int) -> Path:
+    return directory / f"snapshot-{number:08d}.log"
+
+
+def numbered(directory: Path, prefix: str) -> list[int]:
+    return sorted(int(path.stem.removeprefix(prefix)) for path in directory.glob(f"{prefix}*.log"))
+
+
+def stored_frames(directory: Path) -> Iterator[Frame]:
+    """Every durable frame in order: the newest snapshot, then the segments after it."""
+    snapshots = numbered(directory, "snapshot-")
+    covered = snapshots[-1] if snapshots else 0
+    paths = [snapshot_path(directory, covered)] if snapshots else []
+    paths += [segment_path(directory, n) for n in numbered(directory, "segment-") if n > covered]
+    for path in paths:
+        frames, _ = read_frames(path.read_bytes())
+        yield from frames
+
+
+def fold(frames: Iterator[Frame]) -> dict[Entity, bytes]:
+    """The last state of every entity that still exists; a gone bucket or table takes its contents along."""
+    state: dict[Entity, bytes] = {}
+    for frame in frames:
+        state.pop(frame.entity, None)
+        if frame.state:
+            state[frame.entity] = frame.state
+        elif frame.entity[0] in ("bucket", "table"):
+            scope = frame.entity[1:]
+            for entity in [e for e in state if e[0] != frame.entity[0] and e[1 : 1 + len(scope)] == scope]:
+                del state[entity]
+    return state
+
+
+class Journal:
+    """The open segment of `directory`: append frames, wait until they are durable, rotate and compact."""
+
+    def __init__(self, directory: Path, segment_bytes: int = SEGMENT_BYTES) -> None:
+        self.directory = directory
+        self.segment_bytes = segment_bytes
+        self.failure: OSError | None = None
+        """The last write's error while the journal refuses writes."""
+        self._append_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._written = 0
+        self._durable = 0
+        self._compacting: subprocess.Popen | None = None
+        existing = numbered(directory, "segment-") + numbered(directory, "snapshot-")
+        self._number = max(existing, default=0)
+        self._fd = -1
+        self._size = 0
+        self._open_next()
+
+    @property
+    def segment_number(self) -> int:
+        """The open segment's number."""
+        return self._number
+
+    # --- writing -----------------------------------------------------------------------------------
+    def check_space(self, needed: int) -> None:
+        """JournalUnavailable unless the disk is writable with `needed` bytes and some to spare."""
+        try:
+            stats = os.statvfs(self.directory)
+        except OSError as error:
+            problem = JournalUnavailable(error.errno, f"cannot read the journal's disk: {error}")
+        else:
+            if stats.f_flag & os.ST_RDONLY:
+                problem = JournalUnavailable(30, f"{self.directory} is on a read-only file system")
+            elif stats.f_bavail * stats.f_frsize < needed + _SPARE_BYTES:
+                problem = JournalUnavailable(28, f"no space left on the disk of {self.directory}")
+            else:
+                return
+        with self._append_lock:
+            self._fail(problem, None)
+        raise problem
+
+    def append(self, frames: list[bytes]) -> int:
+        """Writes the frames (one write) and returns the position to wait for; JournalUnavailable if it
+        failed, with the segment truncated back to what was acknowledged."""
+        data = b"".join(frames)
+        with self._append_lock:
+            if self.failure is not None:
+                self._heal()
+            start = self._size
+            try:
+                written = os.write(self._fd, data)
+                if written != len(data):
+                    raise OSError(28, "short write: no space left on device")
+            except OSError as error:
+                self._fail(error, start)
+                raise JournalUnavailable(error.errno, f"cannot write the journal: {error}") from error
+            self._size += len(data)
+            self._written += len(data)
+            position, full = self._written, self._size >= self.segment_bytes
+        if full:
+            self._rotate_closed()
+        return position
+
+    def wait_durable(self, position: int) -> None:
+        """Until an fdatasync covered `position` (one call covers every waiter before it)."""
+        if self._durable >= position:
+            return
+        with self._sync_lock:
+            if self._durable >= position:
+                return
+            with self._append_lock:
+                target, fd = self._written, self._fd
+            try:
+                os.fdatasync(fd)
+            except OSError as error:
+                with self._append_lock:
+                    self._fail(error, None)
+                raise JournalUnavailable(error.errno, f"cannot sync the journal: {error}") from error
+            self._durable = max(self._durable, target)
+
+    def close(self) -> None:
+        with self._sync_lock, self._append_lock:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+        if self._compacting is not None:
+            self._compacting.wait()
+
+    # --- segments ------------------------------------------------------------------------------------
+    def _open_next(self) -> None:
+        self._number += 1
+        path = segment_path(self.directory, self._number)
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._size = 0
+        _sync_directory(self.directory)
+
+    def _rotate(self) -> None:
+        """The full segment synced and closed, a new one opened, the closed ones compacted aside."""
+        os.fdatasync(self._fd)
+        os.close(self._fd)
+        self._durable = self._written
+        closed = self._number
+        self._open_next()
+        self.compact_in_background(closed)
+
+    def _fail(self, error: OSError, start: int | None) -> None:
+        if self.failure is None:
+            print(f"precis-moto: the journal cannot be written ({error}); writes answer 503", flush=True)
+        self.failure = error
+        if start is not None:
+            # If this fails too, the torn frame stays: restore stops there, and the next write goes to a
+            # new segment.
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, start)
+
+    def _heal(self) -> None:
+        """After a failure, a new segment: the old one may end in a torn frame."""
+        old = self._fd
+        try:
+            self._open_next()
+        except OSError as error:
+            self._number -= 1
+            raise JournalUnavailable(error.errno, f"cannot open a journal segment: {error}") from error
+        os.close(old)
+        print("precis-moto: the journal is writable again", flush=True)
+        self.failure = None
+
+    # --- compaction ----------------------------------------------------------------------------------
+    def compact_in_background(self, closed: int) -> None:
+        """Starts `compact(directory, closed)` in its own process, unless one is still running (the next
+        rotation covers these segments too)."""
+        if self._compacting is not None and self._compacting.poll() is None:
+            return
+        command = [sys.executable, "-m", "precis.local.persistence.journal", str(self.directory), str(closed)]
+        self._compacting = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+
+    def rotate_and_compact(self) -> None:
+        """Closes the open segment and compacts everything up to it (in the background, once a
+        compaction still running has finished)."""
+        if self._compacting is not None:
+            self._compacting.wait()
+        self._rotate_closed()
+
+    def _rotate_closed(self) -> None:
+        with self._sync_lock, self._append_lock:
+            if self._size and self.failure is None:
+                self._rotate()
+
+
+def compact(directory: Path, closed: int) -> int:
+    """Writes snapshot-`closed` from the newest snapshot and segments up to `closed`, then removes those;
+    returns the entities it holds."""
+    snapshots = numbered(directory, "snapshot-")
+    covered = snapshots[-1] if snapshots else 0
+    paths = [snapshot_path(directory, covered)] if snapshots else []
+    paths += [segment_path(directory, n) for n in numbered(directory, "segment-") if covered < n <= closed]
+
+    def frames() -> Iterator[Frame]:
+        for path in paths:
+            yield from read_frames(path.read_bytes())[0]
+
+    state = fold(frames())
+    temporary = directory / f"snapshot.{os.getpid()}.tmp"
+    with temporary.open("wb") as out:
+        for entity, data in state.items():
+            out.write(encode(entity, data))
+        out.flush()
+        os.fsync(out.fileno())
+    temporary.replace(snapshot_path(directory, closed))
+    _sync_directory(directory)
+    for path in paths:
+        path.unlink(missing_ok=True)
+    for n in numbered(directory, "segment-"):
+        if n <= closed:
+            segment_path(directory, n).unlink(missing_ok=True)
+    for n in numbered(directory, "snapshot-"):
+        if n < closed:
+            snapshot_path(directory, n).unlink(missing_ok=True)
+    for left in directory.glob("snapshot.*.tmp"):  # by a compaction whose process was killed
+        if not pid_alive(int(left.name.split(".")[1])):
+            left.unlink(missing_ok=True)
+    return len(state)
+
+
+def _sync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m precis.local.persistence.journal DIR N`: compacts DIR's segments up to N."""
+    directory, closed = Path(argv[0]), int(argv[1])
+    try:
+        compact(directory, closed)
+    except OSError as error:
+        print(f"precis-moto: compaction failed ({error}); the segments stay", flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,73 @@
+"""The WSGI middleware that journals every acknowledged write before its answer goes out.
+
+A write (S3 other than GET/HEAD; DynamoDB's write actions) runs under one lock together with the
+reading back of what it changed and the append of that state to the journal, so the journal's order is
+the order the writes were applied in; the wait for the disk (group commit) is outside the lock. Only a
+2xx is journaled. When the journal cannot take a write (disk full, read-only, I/O error), the request is
+answered as AWS answers a server-side failure, which the SDKs retry: S3 with 503 ServiceUnavailable,
+DynamoDB with 500 InternalServerError. A full disk is seen before the write is applied; an error in the
+write itself is seen after (the change then stays in memory, unacknowledged, until the stack restarts).
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from precis.local.moto_http import _call
+from precis.local.persistence import entities, requests
+from precis.local.persistence.journal import Journal, JournalUnavailable, encode
+
+_S3_ERROR = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ServiceUnavailable</Code>'
+    "<Message>The local stack cannot write its data to disk ({reason}); retry later.</Message>"
+    "<RequestId>precis-journal</RequestId></Error>"
+)
+_DYNAMODB_ERROR = '{{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"{reason}"}}'
+
+
+class Journaled:
+    """`app` with every acknowledged S3 and DynamoDB write on disk before its answer."""
+
+    def __init__(self, app: Callable, journal: Journal) -> None:
+        self._app = app
+        self.journal = journal
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        service = requests.service_of(environ)
+        action = requests.dynamodb_action(environ) if service == "dynamodb" else None
+        if service is None or (service == "dynamodb" and action is None):
+            return self._app(environ, start_response)
+        body = environ["wsgi.input"].read()
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            self.journal.check_space(len(body))
+            with self._lock:
+                status, headers, answer = _call(self._app, environ)
+                position = 0
+                if status.startswith("2"):
+                    changed = (
+                        requests.s3_entities(environ, body, answer)
+                        if service == "s3"
+                        else requests.dynamodb_entities(environ, action or "", requests.parse_json(body))
+                    )
+                    frames = [encode(entity, entities.capture(entity)) for entity in dict.fromkeys(changed)]
+                    position = self.journal.append(frames) if frames else 0
+            if position:
+                self.journal.wait_durable(position)
+        except JournalUnavailable as error:
+            status, headers, answer = _unavailable(service, str(error))
+        start_response(status, headers)
+        return [answer]
+
+
+def _unavailable(service: str, reason: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    safe = reason.replace("<", " ").replace("&", " ").replace('"', "'")
+    if service == "s3":
+        body = _S3_ERROR.format(reason=safe).encode()
+        return "503 Service Unavailable", [("Content-Type", "application/xml")], body
+    body = _DYNAMODB_ERROR.format(reason=safe).encode()
+    return "500 Internal Server Error", [("Content-Type", "application/x-amz-json-1.0")], body

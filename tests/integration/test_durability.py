@@ -1,0 +1,169 @@
+"""The local stack keeps its data: `precis local down` and `up` again, or a kill -9 of every process
+of the stack and `up` again, and every object and record is back; `--fresh` and `reset` start over."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+from precis import paths
+from precis.local.ports import free_port_pair
+from precis.local.state import pid_alive, read_state
+
+pytestmark = pytest.mark.integration
+
+PRECIS = Path(sys.executable).with_name("precis")
+
+
+@pytest.fixture
+def no_running_cli_stack() -> None:
+    if read_state() is not None:
+        pytest.skip(
+            "a `precis local up` stack is running in this checkout; its state file must not be touched"
+        )
+
+
+def _precis(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(PRECIS), *args], capture_output=True, text=True, timeout=180)
+
+
+def _up(data: Path, port: int) -> subprocess.CompletedProcess:
+    up = _precis(
+        "local", "up", "--detach", "--port", str(port), "--time-scale", "60", "--data-dir", str(data)
+    )
+    assert up.returncode == 0, up.stdout + up.stderr
+    return up
+
+
+def _clients(state: dict) -> tuple:
+    session = boto3.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name=state["region"]
+    )
+    return session.client("s3", endpoint_url=state["endpoint_url"]), session.client(
+        "dynamodb", endpoint_url=state["endpoint_url"]
+    )
+
+
+def _everything(state: dict) -> tuple[dict, dict]:
+    """Every object version of the stack's buckets (key, version, ETag, size) and every record."""
+    s3, dynamodb = _clients(state)
+    objects = {}
+    for bucket in (state["outputs"]["InputBucketName"], state["outputs"]["OutputBucketName"]):
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            for version in page.get("Versions", []):
+                objects[(bucket, version["Key"], version["VersionId"])] = (version["ETag"], version["Size"])
+    table = state["outputs"]["SummariesTableName"]
+    records = {
+        item["document_id"]["S"]: item
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table)
+        for item in page["Items"]
+    }
+    return objects, records
+
+
+def _summarize_samples(state: dict, folder: str) -> int:
+    """Uploads the sample articles and waits until each is COMPLETED or FAILED; how many."""
+    s3, dynamodb = _clients(state)
+    samples = sorted(paths.samples_dir().glob("*.txt"))
+    for sample in samples:
+        s3.upload_file(str(sample), state["outputs"]["InputBucketName"], f"incoming/{folder}/{sample.name}")
+    table = state["outputs"]["SummariesTableName"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        items = dynamodb.scan(TableName=table)["Items"]
+        if sum(item["status"]["S"] in ("COMPLETED", "FAILED") for item in items) >= len(samples):
+            return len(samples)
+        time.sleep(0.5)
+    pytest.fail("the samples were not summarized in 120 s")
+
+
+def test_precis_local_down_then_up_keeps_every_record_and_object(
+    no_running_cli_stack, tmp_path: Path
+) -> None:
+    # Given a stack that summarized the sample articles
+    port = free_port_pair()
+    _up(tmp_path, port)
+    try:
+        count = _summarize_samples(read_state(), "kept")
+        objects, records = _everything(read_state())
+
+        # When it is stopped and started again
+        assert _precis("local", "down").returncode == 0
+        again = _up(tmp_path, port)
+        state = read_state()
+
+        # Then every object version and every record is back, unchanged, and nothing ran again
+        assert _everything(state) == (objects, records)
+        assert len(records) == count and all(r["status"]["S"] == "COMPLETED" for r in records.values())
+        # And `up` said what it restored, and that there was nothing left to do
+        assert f"restored {len(objects)} objects" in again.stdout, again.stdout
+        assert f"and {count} records" in again.stdout
+        assert "0 uploads without a record submitted again, 0 QUEUED records reconciled" in again.stdout
+        assert "did not stop cleanly" not in again.stdout
+        # And `precis local status` shows where the data is and its size
+        status = json.loads(_precis("local", "status", "--json").stdout)
+        assert status["data"]["dir"] == str(tmp_path.resolve()) and status["data"]["bytes"] > 0
+    finally:
+        if read_state() is not None:
+            _precis("local", "down")
+
+
+def test_after_a_kill_9_of_the_whole_stack_up_recovers_everything_and_says_so(
+    no_running_cli_stack, tmp_path: Path
+) -> None:
+    # Given a stack in the background (its own process group) that summarized the samples
+    port = free_port_pair()
+    _up(tmp_path, port)
+    state = read_state()
+    try:
+        _summarize_samples(state, "crashed")
+        objects, records = _everything(state)
+        processes = {state["pid"], *state["processes"].values()}
+
+        # When every process of the stack is killed at once
+        os.killpg(os.getpgid(state["pid"]), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while any(pid_alive(pid) for pid in processes) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+        # Then `up` again says the last stack did not stop cleanly and everything is back
+        again = _up(tmp_path, port)
+        assert "did not stop cleanly" in again.stdout, again.stdout
+        assert _everything(read_state()) == (objects, records)
+        assert _precis("local", "down").returncode == 0
+
+        # When it starts with --fresh, Then it is empty
+        fresh = _precis(
+            "local",
+            "up",
+            "--detach",
+            "--port",
+            str(port),
+            "--time-scale",
+            "60",
+            "--data-dir",
+            str(tmp_path),
+            "--fresh",
+        )
+        assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+        assert _everything(read_state()) == ({}, {})
+        s3, _ = _clients(read_state())
+        s3.put_object(Bucket=read_state()["outputs"]["InputBucketName"], Key="notes/kept.txt", Body=b"x")
+        assert _precis("local", "down").returncode == 0
+    finally:
+        if read_state() is not None:
+            _precis("local", "down")
+
+    # And `precis local reset --yes` deletes the data
+    assert (tmp_path / "moto").exists()
+    reset = _precis("local", "reset", "--data-dir", str(tmp_path), "--yes")
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    assert not tmp_path.exists()
