@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from precis_core.analytics import AnalyticsWriter
 from precis_core.articles import ArticleSource
 from precis_core.dispatch import Dispatcher
 from precis_core.reconcile import Reconciler
 from precis_core.record import RecordService
 from precis_core.results import InferenceOutputs, ResultPaths
-from precis_core.settings import ReconcileSettings, RecordSettings, SubmitSettings
+from precis_core.settings import AnalyticsSettings, ReconcileSettings, RecordSettings, SubmitSettings
 from precis_core.store import SummaryStore
 from precis_core.submit import SubmitService
 from precis_core.summarizer_endpoint import SummarizerEndpoint
@@ -71,3 +72,8 @@ def reconciler(settings: ReconcileSettings, client: ClientFactory) -> Reconciler
         invocation_timeout_seconds=settings.invocation_timeout_seconds,
         time_scale=settings.time_scale,
     )
+
+
+def analytics_writer(settings: AnalyticsSettings, client: ClientFactory) -> AnalyticsWriter:
+    """The table's stream batches → the analytics copy in S3 (AnalyticsFunction)."""
+    return AnalyticsWriter(client("s3"), settings.analytics_bucket, settings.analytics_prefix)

@@ -8,6 +8,7 @@ DuckDB with the `summaries` view over that cache. A query reads Parquet, never t
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,6 +45,23 @@ def connect(cache: Path, *, database: str = ":memory:") -> duckdb.DuckDBPyConnec
         source = "(SELECT " + ", ".join(f'NULL AS "{c.name}"' for c in ALL_COLUMNS) + " WHERE false)"
     connection.execute(duckdb_view(source))
     return connection
+
+
+def open_copy(s3: Any, location: str, cache_root: Path) -> tuple[duckdb.DuckDBPyConnection, SyncReport]:
+    """`sync` the copy at `location` (s3://bucket/prefix/, a stack's AnalyticsLocation output) into a
+    cache below `cache_root`, then `connect` to it: the entry point of `precis sql`, trends and search."""
+    bucket, prefix = split_location(location)
+    cache = cache_root / _safe(bucket) / _safe(prefix)
+    report = sync(s3, bucket, cache, prefix=prefix)
+    return connect(cache), report
+
+
+def split_location(location: str) -> tuple[str, str]:
+    """`s3://bucket/prefix/` → (bucket, prefix)."""
+    if not location.startswith("s3://") or not location.endswith("/") or "/" not in location[5:]:
+        raise AnalyticsError(f"not an s3://bucket/prefix/ location: {location!r}")
+    bucket, prefix = location[5:].split("/", 1)
+    return bucket, prefix
 
 
 def sync(s3: Any, bucket: str, cache: Path, *, prefix: str = PREFIX) -> SyncReport:
@@ -93,14 +111,17 @@ def _convert(body: bytes, target: Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch) / "object.json.gz"
         source.write_bytes(body)
-        partial = target.with_suffix(".partial")
-        with duckdb.connect() as connection:
-            connection.execute(
-                f"COPY (SELECT * FROM read_json('{source}', format = 'newline_delimited', "
-                f"compression = 'gzip', columns = {duckdb_json_columns()})) "
-                f"TO '{partial}' (FORMAT parquet, COMPRESSION zstd)"
-            )
-        partial.replace(target)
+        partial = Path(scratch) / "object.parquet"
+        try:
+            with duckdb.connect() as connection:
+                connection.execute(
+                    f"COPY (SELECT * FROM read_json('{source}', format = 'newline_delimited', "
+                    f"compression = 'gzip', columns = {duckdb_json_columns()})) "
+                    f"TO '{partial}' (FORMAT parquet, COMPRESSION zstd)"
+                )
+        except duckdb.Error as error:
+            raise AnalyticsError(f"{target.name}: not JSON lines of the summaries table: {error}") from None
+        shutil.move(partial, target)  # the scratch directory may be on another file system
 
 
 def _list(s3: Any, bucket: str, prefix: str) -> Iterator[tuple[str, str]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from precis.cli import queries, recovery, redrive, submit, teardown, watch
+from precis.cli import queries, recovery, redrive, sql, submit, teardown, watch
 from precis.cli.stack_options import TARGET_HELP
 
 
@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
         ("retry", recovery.retry),
         ("reconcile", recovery.reconcile),
         ("redrive", redrive.redrive),
+        ("sql", sql.sql),
     ):
         app.command(name, epilog=TARGET_HELP)(command)
     app.command("delete")(teardown.delete)

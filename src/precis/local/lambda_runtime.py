@@ -18,7 +18,6 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +29,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from precis.local.clock import ScaledClock
+from precis.local.lambda_events import failure_record, lambda_event, scheduled_event
+from precis.local.stream_source import start_pollers
 
 RETRY_DELAYS_SECONDS = (60, 120)
 """Lambda waits one minute before the second attempt of an async invocation, two before the third."""
@@ -65,6 +66,10 @@ class FunctionConfig:
     time_scale: float = 1.0
     visibility_timeout_seconds: int = 30
     """The event queue's, in real seconds: how soon a killed worker's messages are delivered again."""
+    streams: list[dict] = field(default_factory=list)
+    """Its DynamoDB stream event sources (precis.local.stream_source.StreamSource), polled by one worker."""
+    checkpoint_dir: str | None = None
+    """Where those pollers keep their shard positions (the stack's state directory)."""
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -101,85 +106,6 @@ def load_handler(code_dir: str, handler: str):
     module: ModuleType = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return getattr(module, function_name)
-
-
-def lambda_event(body: str, subscription_arn: Callable[[str], str]) -> dict:
-    """The event Lambda passes for one message of the event queue.
-
-    S3 notifications (and moto's s3:TestEvent) arrive as the S3 event itself. SNS deliveries arrive
-    in SNS's SQS envelope; Lambda's SNS event carries the same fields under `Sns`, with the
-    certificate and unsubscribe URLs spelled `...Url`, and attributes as {Type, Value}.
-    """
-    message = json.loads(body)
-    if message.get("Type") != "Notification" or "TopicArn" not in message:
-        return message
-    sns = {
-        "Type": "Notification",
-        "MessageId": message["MessageId"],
-        "TopicArn": message["TopicArn"],
-        "Subject": message.get("Subject"),
-        "Message": message["Message"],
-        "Timestamp": message["Timestamp"],
-        "SignatureVersion": message.get("SignatureVersion", "1"),
-        "Signature": message.get("Signature", ""),
-        "SigningCertUrl": message.get("SigningCertURL", ""),
-        "UnsubscribeUrl": message.get("UnsubscribeURL", ""),
-        "MessageAttributes": {
-            name: {"Type": value.get("Type"), "Value": value.get("Value")}
-            for name, value in (message.get("MessageAttributes") or {}).items()
-        },
-    }
-    return {
-        "Records": [
-            {
-                "EventSource": "aws:sns",
-                "EventVersion": "1.0",
-                "EventSubscriptionArn": subscription_arn(message["TopicArn"]),
-                "Sns": sns,
-            }
-        ]
-    }
-
-
-def scheduled_event(schedule: dict, account_id: str, region: str) -> dict:
-    """The EventBridge 'Scheduled Event' Lambda receives from a Schedule event source."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": account_id,
-        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": region,
-        "resources": [schedule["rule_arn"]],
-        "detail": {},
-    }
-
-
-def failure_record(
-    config: FunctionConfig, event: dict, request_id: str, attempts: int, condition: str, error: dict | None
-) -> dict:
-    """Lambda's on-failure destination record for an asynchronous invocation."""
-    record = {
-        "version": "1.0",
-        "timestamp": _now(),
-        "requestContext": {
-            "requestId": request_id,
-            "functionArn": f"{config.arn}:$LATEST",
-            "condition": condition,
-            "approximateInvokeCount": attempts,
-        },
-        "requestPayload": event,
-        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
-    }
-    if error is not None:
-        record["responseContext"]["functionError"] = "Unhandled"
-        record["responsePayload"] = error
-    return record
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class HeldMessages:
@@ -247,6 +173,7 @@ class FunctionWorker:
         for schedule in self.config.schedules:
             threading.Thread(target=self._tick, args=(schedule,), daemon=True).start()
         threading.Thread(target=self.held.keep_invisible, args=(self.stopping,), daemon=True).start()
+        start_pollers(self.config.streams, self.config.checkpoint_dir, self.invoke, self.clock, self.stopping)
         while not self.stopping.is_set():
             self.poll_once(wait_seconds=_POLL_SECONDS)
 
@@ -354,7 +281,7 @@ class FunctionWorker:
             )
             return
         if self.config.on_failure_is_destination:
-            record = failure_record(self.config, event, request_id, attempts, condition, error)
+            record = failure_record(self.config.arn, event, request_id, attempts, condition, error)
             self.sqs.send_message(
                 QueueUrl=self.queue_url_of(self.config.on_failure_queue_name), MessageBody=json.dumps(record)
             )
