@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, fields
 from enum import Enum, StrEnum
 from typing import Any
 
+from precis_core.about import MAX_ENTITIES, MAX_KEY_PHRASES, entities_of, key_phrases_of, merged
+
 
 class Status(StrEnum):
     QUEUED = "QUEUED"
@@ -114,6 +116,8 @@ class InferenceResult:
     words_out: int
     chunks: int
     elapsed_ms: int | None = None
+    key_phrases: list[str] = field(default_factory=list)
+    entities: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def from_output(cls, payload: Any) -> InferenceResult:
@@ -136,6 +140,8 @@ class InferenceResult:
             words_out=sum(r.words_out for r in parsed),
             chunks=sum(r.chunks for r in parsed),
             elapsed_ms=sum(elapsed) if elapsed else None,
+            key_phrases=merged([r.key_phrases for r in parsed], MAX_KEY_PHRASES),
+            entities=merged([r.entities for r in parsed], MAX_ENTITIES),
         )
 
 
@@ -152,6 +158,8 @@ def _one_result(item: dict[str, Any]) -> InferenceResult:
         words_out=int(item["words_out"]),
         chunks=int(item["chunks"]),
         elapsed_ms=None if elapsed is None else int(elapsed),
+        key_phrases=key_phrases_of(item.get("key_phrases")),
+        entities=entities_of(item.get("entities")),
     )
 
 
@@ -211,6 +219,10 @@ class SummaryRecord:
     completed_at: str | None = None
     latency_ms: int | None = None
     summary_truncated: bool | None = None  # the full summary is in the object at output_location
+    key_phrases: list[str] | None = None  # what the whole article is about, best first (precis_core.about)
+    entities: list[dict[str, str]] | None = None  # its named things: {"text", "type"}
+    published: str | None = None  # the article's own date (YYYY-MM-DD), else the submission day
+    published_source: str | None = None  # where `published` came from ("submitted": no date of its own)
     reconcile_error: str | None = None  # why the last reconcile run could not settle it (still QUEUED)
     reconcile_error_at: str | None = None
 

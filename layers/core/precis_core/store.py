@@ -29,6 +29,8 @@ from precis_core.models import (
 
 BY_STATUS_INDEX = "by-status"
 BY_COLLECTION_INDEX = "by-collection"
+BY_PUBLISHED_INDEX = "by-published"
+SUBMITTED = "submitted"  # published_source of a record whose article carries no date of its own
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 _REFUSED = "ValidationException"
@@ -53,6 +55,8 @@ _OUTCOME_ATTRIBUTES = (
     "completed_at",
     "latency_ms",
     "summary_truncated",
+    "key_phrases",
+    "entities",
     "reconcile_error",
     "reconcile_error_at",
 )
@@ -182,6 +186,8 @@ class SummaryStore:
                 "words_in": result.words_in,
                 "words_out": result.words_out,
                 "chunks": result.chunks,
+                "key_phrases": result.key_phrases or None,
+                "entities": result.entities or None,
                 "output_location": output_location,
                 "completed_at": completed_at,
                 "latency_ms": latency_ms,
@@ -287,6 +293,33 @@ class SummaryStore:
         """Records of one collection (GSI `by-collection`) submitted at or after `since`, a page at a time."""
         return self._query(BY_COLLECTION_INDEX, "collection", collection, since, limit, cursor, newest_first)
 
+    def query_by_published(
+        self,
+        collection: str,
+        *,
+        start: str,
+        end: str,
+        limit: int = 100,
+        cursor: dict[str, Any] | None = None,
+        newest_first: bool = False,
+    ) -> Page:
+        """Records of one collection whose article was published from `start` to `end` (YYYY-MM-DD,
+        both included), by the GSI `by-published`: a Query, never a Scan, one page at a time."""
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": BY_PUBLISHED_INDEX,
+            "KeyConditionExpression": "#collection = :collection AND #published BETWEEN :start AND :end",
+            "ExpressionAttributeNames": {"#collection": "collection", "#published": "published"},
+            "ExpressionAttributeValues": to_item({":collection": collection, ":start": start, ":end": end}),
+            "Limit": limit,
+            "ScanIndexForward": not newest_first,
+        }
+        if cursor:
+            request["ExclusiveStartKey"] = cursor
+        response = self._client.query(**request)
+        records = [SummaryRecord.from_dict(from_item(item)) for item in response.get("Items", [])]
+        return Page(records, response.get("LastEvaluatedKey"))
+
     def iter_by_status(self, status: Status, *, since: str | None = None) -> Iterator[SummaryRecord]:
         """Every record in one status, oldest first, following the pages."""
         cursor: dict[str, Any] | None = None
@@ -298,6 +331,8 @@ class SummaryStore:
             cursor = page.cursor
 
     def _put_new(self, record: SummaryRecord) -> bool:
+        if not record.published:  # every record is in the by-published index: its own date, else this
+            record.published, record.published_source = record.submitted_at[:10], SUBMITTED
         values = record.to_dict()
         values["attempts"] = bounded_attempts(record.attempts)
         if record.failure_reason is not None:

@@ -208,7 +208,14 @@ class ExtractiveSummarizer:
             deadline=deadline,
         )
         summary = " ".join(_closed(s.text) for s in picked)
-        return Summary.timed(summary, source=text, by=self, chunks=1 if words_in else 0, started=started)
+        return Summary.timed(
+            summary,
+            source=text,
+            by=self,
+            chunks=1 if words_in else 0,
+            started=started,
+            sentences=[s.text for s in document],
+        )
 
     def select(
         self,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Literal, Protocol
+
+from precis_summarizer.entities import named_things
+from precis_summarizer.keyphrases import key_phrases
 
 
 class Engine(Protocol):
@@ -21,10 +25,25 @@ class Summary:
     words_out: int
     chunks: int
     elapsed_ms: int
+    key_phrases: list[str] = field(
+        default_factory=list
+    )  # up to 15, best first (precis_summarizer.keyphrases)
+    entities: list[dict[str, str]] = field(default_factory=list)  # [{"text", "type"}] (.entities)
 
     @classmethod
-    def timed(cls, summary: str, *, source: str, by: Engine, chunks: int, started: float) -> Summary:
-        """The result for `source`, with word counts and the time since `started` (perf_counter)."""
+    def timed(
+        cls,
+        summary: str,
+        *,
+        source: str,
+        by: Engine,
+        chunks: int,
+        started: float,
+        sentences: Sequence[str] = (),
+    ) -> Summary:
+        """The result for `source`, with word counts, what the whole article is about (its key phrases and
+        named things, from its `sentences`) and the time since `started` (perf_counter)."""
+        phrases, things = key_phrases(sentences), named_things(sentences)
         return cls(
             summary=summary,
             model=by.model_name,
@@ -33,6 +52,8 @@ class Summary:
             words_out=len(summary.split()),
             chunks=chunks,
             elapsed_ms=round((time.perf_counter() - started) * 1000),
+            key_phrases=phrases,
+            entities=things,
         )
 
     def to_dict(self) -> dict:

@@ -1,0 +1,197 @@
+"""Named things in an article: organisations, people, places, products and tickers, by rules, offline.
+
+A name is a run of capitalized words (joined by "of", "for", "&" and the like), without the sentence
+words that open it ("The", "In"). Its type comes from cues around it, strongest first:
+- TICKER: an exchange and a symbol ("NYSE: HGS", "Oslo: HGS"), or a cashtag ($HGS);
+- PERSON: an honorific (Dr, Ms), a verb of saying next to it, a role beside it ("Ana Silva, chief
+  executive", "economist Ana Silva"); later mentions by surname alone join the full name;
+- ORG: an organisation word in it (Bank, University, Ltd, Systems, Council), "shares in" before it;
+  an acronym in brackets after a name stands for that name ("Halvorsen Grid Systems (HGS)");
+- PLACE: a place word in it (County, River), a known country, region or city, or a preposition of
+  place before it ("in Larkfield");
+- PRODUCT: a product word after it ("the Aurora platform"), a model number (HX-200), or a generic drug
+  name (...mab, ...stat).
+A name with no cue is left out: precision first. Each thing is listed once, most mentioned first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from precis_summarizer.lexicon import (
+    DRUG_SUFFIXES,
+    EXCHANGES,
+    HONORIFICS,
+    NOT_NAMES,
+    ORG_WORDS,
+    PLACE_PREPOSITIONS,
+    PLACE_WORDS,
+    PLACES,
+    PRODUCT_WORDS,
+    ROLES,
+    SPEECH_VERBS,
+)
+
+TYPES = ("ORG", "PERSON", "PLACE", "PRODUCT", "TICKER")
+MAX_ENTITIES = 30
+MAX_ENTITY_CHARS = 80
+_TOKEN = re.compile(r"\$?[^\W_][\w'’.&-]*[\w]|[^\W_]|[(),:]", re.UNICODE)
+_CONNECTORS = frozenset({"of", "for", "&", "de", "del", "van", "von", "der", "la", "du", "and"})
+_ACRONYM = re.compile(r"^[A-Z][A-Z&]{1,5}$")
+_MODEL_NUMBER = re.compile(
+    r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+$|^[A-Z]+\d+[A-Z]*$"
+)
+_EXCHANGE_TICKER = re.compile(
+    r"\b(" + "|".join(sorted(EXCHANGES)) + r")\s*:\s*([A-Z][A-Z0-9]{0,5}(?:\.[A-Z]{1,2})?)\b"
+)
+_OWNERSHIP = frozenset({"shares", "stake", "stakes", "investment", "investors", "shareholders"})
+_ADJECTIVE_ENDINGS = ("an", "ese", "ish", "ic", "ean")
+_CASHTAG = re.compile(r"(?<![\w$])\$([A-Z]{1,5})\b")
+
+
+@dataclass(frozen=True)
+class _Mention:
+    text: str
+    type: str
+    position: int
+
+
+def named_things(sentences: Sequence[str], limit: int = MAX_ENTITIES) -> list[dict[str, str]]:
+    """[{"text", "type"}] for the document's named things, most mentioned first (then first seen)."""
+    lowered = _lowercase_words(sentences)
+    mentions: list[_Mention] = []
+    aliases: dict[str, tuple[str, str]] = {}  # "HGS" → the name it abbreviates, with that name's type
+    position = 0
+    for sentence in sentences:
+        mentions += _tickers(sentence, position)
+        tokens = _TOKEN.findall(sentence)
+        for start, end in _name_spans(tokens, lowered):
+            kind, name = _classify(tokens, start, end)
+            if name in aliases:
+                kind, name = aliases[name]
+            if kind and name and len(name) <= MAX_ENTITY_CHARS:
+                mentions.append(_Mention(name, kind, position + start))
+                short = _defined_acronym(tokens, start, end)
+                if short:
+                    aliases[short] = (kind, name)
+        mentions += _drug_names(tokens, position)
+        position += len(tokens) + 1
+    return _merged(mentions, limit)
+
+
+def _tickers(sentence: str, position: int) -> list[_Mention]:
+    symbols = [m.group(2) for m in _EXCHANGE_TICKER.finditer(sentence)]
+    symbols += [m.group(1) for m in _CASHTAG.finditer(sentence)]
+    return [_Mention(symbol, "TICKER", position) for symbol in symbols]
+
+
+def _lowercase_words(sentences: Sequence[str]) -> frozenset[str]:
+    """Words the text also writes in lower case: capitalized only because they open a sentence."""
+    return frozenset(w for s in sentences for w in _TOKEN.findall(s) if w[:1].islower())
+
+
+def _capitalized(token: str) -> bool:
+    return token[:1].isupper() or (token[:1].isalpha() and any(ch.isupper() for ch in token[1:]))
+
+
+def _name_spans(tokens: list[str], lowered: frozenset[str]) -> list[tuple[int, int]]:
+    spans = []
+    i = 0
+    while i < len(tokens):
+        if not _capitalized(tokens[i]) or tokens[i].startswith("$"):
+            i += 1
+            continue
+        end = i + 1
+        while end < len(tokens):
+            if _capitalized(tokens[end]):
+                end += 1
+            elif tokens[end] in _CONNECTORS and end + 1 < len(tokens) and _capitalized(tokens[end + 1]):
+                end += 2
+            else:
+                break
+        start = i
+        while start < end and (tokens[start] in NOT_NAMES or tokens[start] in HONORIFICS):
+            start += 1
+        if start < end and not (start == 0 and end == 1 and tokens[0].lower() in lowered):
+            spans.append((start, end))
+        i = end
+    return spans
+
+
+def _classify(tokens: list[str], start: int, end: int) -> tuple[str | None, str]:
+    words = tokens[start:end]
+    name = " ".join(words).strip(" .,'’")
+    before = tokens[start - 1] if start > 0 else ""
+    after = tokens[end] if end < len(tokens) else ""
+    then = tokens[end + 1] if end + 1 < len(tokens) else ""
+    if any(w.isupper() and w in EXCHANGES for w in words) and after == ":":
+        return None, name
+    titled = all(w[:1].isupper() and w[1:].islower() and w.isalpha() for w in words)
+    if before in HONORIFICS or (start > 1 and tokens[start - 2] in HONORIFICS and before == "."):
+        return "PERSON", name
+    if len(words) == 1 and _ACRONYM.match(name) and name not in PLACES:
+        return None, name  # CI, HR, EBITDA: an acronym alone says too little of what it names
+    if any(w in ORG_WORDS for w in words[1:]):
+        return "ORG", name
+    if len(words) == 1 and after[:1].islower() and name.endswith(_ADJECTIVE_ENDINGS):
+        return None, name  # Nordic, Asian, Danish: a demonym before a noun
+    if titled and 2 <= len(words) <= 3:
+        if after.lower() in SPEECH_VERBS or before.lower() in SPEECH_VERBS:
+            return "PERSON", name
+        if (after == "," and then.lower() in ROLES) or before.lower() in ROLES:
+            return "PERSON", name
+    if after.lower().rstrip("s") in PRODUCT_WORDS or (
+        len(words) > 1 and any(_MODEL_NUMBER.match(w) for w in words)
+    ):
+        return "PRODUCT", name
+    if (len(words) > 1 and words[-1] in PLACE_WORDS) or all(w in PLACES for w in words):
+        return "PLACE", name
+    owned = start > 1 and tokens[start - 2].lower() in _OWNERSHIP and before == "in"
+    if owned:
+        return "ORG", name  # "shares in Nordane", "a stake in Nordane"
+    if before.lower() in PLACE_PREPOSITIONS and len(words) <= 3 and titled:
+        return "PLACE", name
+    if words[0] in ORG_WORDS and len(words) > 1:
+        return "ORG", name
+    return None, name
+
+
+def _defined_acronym(tokens: list[str], start: int, end: int) -> str | None:
+    """ "Halvorsen Grid Systems (HGS)": the acronym in brackets after a name, if its initials spell it."""
+    if end + 2 < len(tokens) and tokens[end] == "(" and tokens[end + 2] == ")":
+        short = tokens[end + 1]
+        initials = "".join(w[0] for w in tokens[start:end] if w[:1].isupper())
+        if _ACRONYM.match(short) and short == initials:
+            return short
+    return None
+
+
+def _drug_names(tokens: list[str], position: int) -> list[_Mention]:
+    return [
+        _Mention(token.lower(), "PRODUCT", position + i)
+        for i, token in enumerate(tokens)
+        if len(token) > 6 and token.isalpha() and token.lower().endswith(DRUG_SUFFIXES)
+    ]
+
+
+def _merged(mentions: list[_Mention], limit: int) -> list[dict[str, str]]:
+    """One entry per thing: a surname joins the person's full name; the type most of its mentions got."""
+    people = [m.text for m in mentions if m.type == "PERSON" and " " in m.text]
+    surnames = {text.split()[-1]: text for text in people}
+    votes: dict[str, Counter[str]] = {}
+    first: dict[str, int] = {}
+    case: dict[str, str] = {}
+    for mention in mentions:
+        text = surnames.get(mention.text, mention.text) if " " not in mention.text else mention.text
+        key = text.lower()
+        votes.setdefault(key, Counter())[mention.type] += 1
+        first.setdefault(key, mention.position)
+        case.setdefault(key, text)
+    order = sorted(votes, key=lambda key: (-sum(votes[key].values()), first[key], key))
+    return [
+        {"text": case[key], "type": min(votes[key], key=lambda kind: (-votes[key][kind], TYPES.index(kind)))}
+        for key in order[:limit]
+    ]
