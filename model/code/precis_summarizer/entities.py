@@ -34,11 +34,11 @@ from precis_summarizer.lexicon import (
     ROLES,
     SPEECH_VERBS,
 )
+from precis_summarizer.tokens import tokenize
 
 TYPES = ("ORG", "PERSON", "PLACE", "PRODUCT", "TICKER")
 MAX_ENTITIES = 30
 MAX_ENTITY_CHARS = 80
-_TOKEN = re.compile(r"\$?[^\W_][\w'’.&-]*[\w]|[^\W_]|[(),:]", re.UNICODE)
 _CONNECTORS = frozenset({"of", "for", "&", "de", "del", "van", "von", "der", "la", "du", "and"})
 _ACRONYM = re.compile(r"^[A-Z][A-Z&]{1,5}$")
 _MODEL_NUMBER = re.compile(
@@ -59,15 +59,19 @@ class _Mention:
     position: int
 
 
-def named_things(sentences: Sequence[str], limit: int = MAX_ENTITIES) -> list[dict[str, str]]:
-    """[{"text", "type"}] for the document's named things, most mentioned first (then first seen)."""
-    lowered = _lowercase_words(sentences)
+def named_things(
+    sentences: Sequence[str], limit: int = MAX_ENTITIES, tokenized: Sequence[Sequence[str]] | None = None
+) -> list[dict[str, str]]:
+    """[{"text", "type"}] for the document's named things, most mentioned first (then first seen);
+    `tokenized`: the sentences' tokens if the caller has them (precis_summarizer.tokens)."""
+    tokenized = tokenize(sentences) if tokenized is None else tokenized
+    lowered = frozenset(w for tokens in tokenized for w in tokens if w.islower())
+    drugs = frozenset(w for w in lowered if len(w) > 6 and w.endswith(DRUG_SUFFIXES) and w.isalpha())
     mentions: list[_Mention] = []
     aliases: dict[str, tuple[str, str]] = {}  # "HGS" → the name it abbreviates, with that name's type
     position = 0
-    for sentence in sentences:
+    for sentence, tokens in zip(sentences, tokenized, strict=True):
         mentions += _tickers(sentence, position)
-        tokens = _TOKEN.findall(sentence)
         for start, end in _name_spans(tokens, lowered):
             kind, name = _classify(tokens, start, end)
             if name in aliases:
@@ -77,7 +81,8 @@ def named_things(sentences: Sequence[str], limit: int = MAX_ENTITIES) -> list[di
                 short = _defined_acronym(tokens, start, end)
                 if short:
                     aliases[short] = (kind, name)
-        mentions += _drug_names(tokens, position)
+        if drugs:
+            mentions += [_Mention(t, "PRODUCT", position + i) for i, t in enumerate(tokens) if t in drugs]
         position += len(tokens) + 1
     return _merged(mentions, limit)
 
@@ -88,36 +93,33 @@ def _tickers(sentence: str, position: int) -> list[_Mention]:
     return [_Mention(symbol, "TICKER", position) for symbol in symbols]
 
 
-def _lowercase_words(sentences: Sequence[str]) -> frozenset[str]:
-    """Words the text also writes in lower case: capitalized only because they open a sentence."""
-    return frozenset(w for s in sentences for w in _TOKEN.findall(s) if w[:1].islower())
-
-
-def _capitalized(token: str) -> bool:
-    return token[:1].isupper() or (token[:1].isalpha() and any(ch.isupper() for ch in token[1:]))
-
-
 def _name_spans(tokens: list[str], lowered: frozenset[str]) -> list[tuple[int, int]]:
+    """(start, end) of each run of capitalized words (with "of", "&"... between), sentence words cut."""
+    capitals = [i for i, token in enumerate(tokens) if not token.islower() and token[:1].isalpha()]
+    if not capitals:
+        return []
+    capital = set(capitals)
     spans = []
-    i = 0
-    while i < len(tokens):
-        if not _capitalized(tokens[i]) or tokens[i].startswith("$"):
-            i += 1
+    reached = 0
+    for i in capitals:
+        if i < reached:
             continue
         end = i + 1
-        while end < len(tokens):
-            if _capitalized(tokens[end]):
+        while True:
+            if end in capital:
                 end += 1
-            elif tokens[end] in _CONNECTORS and end + 1 < len(tokens) and _capitalized(tokens[end + 1]):
+            elif tokens[end : end + 1] and tokens[end] in _CONNECTORS and end + 1 in capital:
                 end += 2
+            elif tokens[end : end + 2] == ["of", "the"] and end + 2 in capital:
+                end += 3  # University of the Highlands
             else:
                 break
+        reached = end
         start = i
         while start < end and (tokens[start] in NOT_NAMES or tokens[start] in HONORIFICS):
             start += 1
         if start < end and not (start == 0 and end == 1 and tokens[0].lower() in lowered):
             spans.append((start, end))
-        i = end
     return spans
 
 
@@ -127,15 +129,15 @@ def _classify(tokens: list[str], start: int, end: int) -> tuple[str | None, str]
     before = tokens[start - 1] if start > 0 else ""
     after = tokens[end] if end < len(tokens) else ""
     then = tokens[end + 1] if end + 1 < len(tokens) else ""
-    if any(w.isupper() and w in EXCHANGES for w in words) and after == ":":
-        return None, name
+    if name in EXCHANGES and after == ":":
+        return None, name  # the exchange of a ticker ("Oslo: MTE")
     titled = all(w[:1].isupper() and w[1:].islower() and w.isalpha() for w in words)
     if before in HONORIFICS or (start > 1 and tokens[start - 2] in HONORIFICS and before == "."):
         return "PERSON", name
     if len(words) == 1 and _ACRONYM.match(name) and name not in PLACES:
         return None, name  # CI, HR, EBITDA: an acronym alone says too little of what it names
-    if any(w in ORG_WORDS for w in words[1:]):
-        return "ORG", name
+    if any(w in ORG_WORDS for w in words[1:]) or (words[0] in ORG_WORDS and "of" in words):
+        return "ORG", name  # Marrow Tidal Energy, Bank of England
     if len(words) == 1 and after[:1].islower() and name.endswith(_ADJECTIVE_ENDINGS):
         return None, name  # Nordic, Asian, Danish: a demonym before a noun
     if titled and 2 <= len(words) <= 3:
@@ -152,7 +154,10 @@ def _classify(tokens: list[str], start: int, end: int) -> tuple[str | None, str]
     owned = start > 1 and tokens[start - 2].lower() in _OWNERSHIP and before == "in"
     if owned:
         return "ORG", name  # "shares in Nordane", "a stake in Nordane"
-    if before.lower() in PLACE_PREPOSITIONS and len(words) <= 3 and titled:
+    place_before = before.lower() in PLACE_PREPOSITIONS or (
+        before == "the" and start > 1 and tokens[start - 2].lower() in PLACE_PREPOSITIONS
+    )
+    if place_before and len(words) <= 3 and titled:
         return "PLACE", name
     if words[0] in ORG_WORDS and len(words) > 1:
         return "ORG", name
@@ -167,14 +172,6 @@ def _defined_acronym(tokens: list[str], start: int, end: int) -> str | None:
         if _ACRONYM.match(short) and short == initials:
             return short
     return None
-
-
-def _drug_names(tokens: list[str], position: int) -> list[_Mention]:
-    return [
-        _Mention(token.lower(), "PRODUCT", position + i)
-        for i, token in enumerate(tokens)
-        if len(token) > 6 and token.isalpha() and token.lower().endswith(DRUG_SUFFIXES)
-    ]
 
 
 def _merged(mentions: list[_Mention], limit: int) -> list[dict[str, str]]:

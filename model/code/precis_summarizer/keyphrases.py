@@ -11,95 +11,110 @@ inside a better-ranked one is dropped unless it also stands alone often. Pure Py
 from __future__ import annotations
 
 import math
-import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import lru_cache
 
 from precis_summarizer.lexicon import GENERIC_WORDS, HONORIFICS, ROLES, STOP_WORDS
+from precis_summarizer.tokens import tokenize
 
 MAX_PHRASES = 15
 MAX_PHRASE_WORDS = 4
 MAX_PHRASE_CHARS = 80
-_WORD = re.compile(r"[^\W\d_][\w'’&.-]*[\w]|[^\W\d_]|\d+(?:[.,]\d+)*%?", re.UNICODE)
-_BREAK = re.compile(r"[,;:()\[\]{}\"“”!?…|/]|\s[-–—]\s|\.(?:\s|$)")
+# slice objects of each proper sub-phrase of a phrase of n words (n ≤ MAX_PHRASE_WORDS)
+_SUB_SLICES = {
+    n: [slice(start, start + size) for size in range(1, n) for start in range(n - size + 1)]
+    for n in range(1, MAX_PHRASE_WORDS + 1)
+}
 _GENERIC_WEIGHT = 0.35
 _SINGLE_WORD_WEIGHT = 0.55
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    key: tuple[str, ...]
-    surface: str
-    sentence: int
-
-
-def key_phrases(sentences: Sequence[str], limit: int = MAX_PHRASES) -> list[str]:
-    """The document's key phrases, best first (at most `limit`); `sentences` in document order."""
-    candidates = [c for index, text in enumerate(sentences) for c in _candidates(text, index)]
-    if not candidates:
-        return []
-    counts = Counter(c.key for c in candidates)
-    first = {}
-    forms: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
-    for candidate in candidates:
-        first.setdefault(candidate.key, candidate.sentence)
-        forms[candidate.key][candidate.surface] += 1
-    # A word's weight in the document: generic words and one-off words count for less.
-    containing: dict[tuple[str, ...], int] = Counter()
+def key_phrases(
+    sentences: Sequence[str], limit: int = MAX_PHRASES, tokenized: Sequence[Sequence[str]] | None = None
+) -> list[str]:
+    """The document's key phrases, best first (at most `limit`); `sentences` in document order, and
+    their tokens if the caller has them (precis_summarizer.tokens)."""
+    forms: Counter[tuple[tuple[str, ...], str]] = Counter()  # (phrase, how the text wrote it)
+    first: dict[tuple[str, ...], int] = {}
+    for index, tokens in enumerate(tokenize(sentences) if tokenized is None else tokenized):
+        for surface, key in _candidates(tokens):
+            forms[key, surface] += 1
+            first.setdefault(key, index)
+    counts: dict[tuple[str, ...], int] = {}
+    for (key, _), count in forms.items():
+        counts[key] = counts.get(key, 0) + count
+    # How often each phrase also occurs inside longer ones ("heart failure" in "worsening heart failure").
+    containing: dict[tuple[str, ...], int] = {}
     for key, count in counts.items():
-        for size in range(1, len(key)):
-            for start in range(len(key) - size + 1):
-                containing[key[start : start + size]] += count
+        size = len(key)
+        if size > 1:
+            for sub in _SUB_SLICES[size]:
+                part = key[sub]
+                containing[part] = containing.get(part, 0) + count
     total = max(len(sentences), 1)
+    # With enough repeated phrases, one said once past the opening can no longer make the list.
+    repeated = sum(1 for key, count in counts.items() if count + containing.get(key, 0) > 1)
+    opening = total / 10 if repeated > 2 * limit else total
     scored = []
     for key, count in counts.items():
-        if len(key) == 1 and (count + containing.get(key, 0) < 2 and first[key] > 0 or _modifier(key[0])):
-            continue  # a lone mention after the title, or a word that qualifies others (confirmed, weekly)
-        frequency = count + 0.5 * containing.get(key, 0)
+        inside = containing.get(key, 0)
+        if count + inside < 2 and first[key] > (0 if len(key) == 1 else opening):
+            continue  # a lone mention after the title (of one word) or after the opening (of several)
+        if len(key) == 1 and _modifier(key[0]):
+            continue  # a word that qualifies others (confirmed, weekly)
         position = 1.0 + 1.0 / (1.0 + 10.0 * first[key] / total)
         length = _SINGLE_WORD_WEIGHT if len(key) == 1 else 1.0 + 0.15 * (len(key) - 2)
-        specific = sum(_GENERIC_WEIGHT if w in GENERIC_WORDS else 1.0 for w in key) / len(key)
-        score = math.log1p(frequency) * position * length * specific
-        scored.append((-score, first[key], key))
+        specific = sum([_GENERIC_WEIGHT if w in GENERIC_WORDS else 1.0 for w in key]) / len(key)
+        scored.append((-math.log1p(count + 0.5 * inside) * position * length * specific, first[key], key))
     scored.sort()
     chosen: list[tuple[str, ...]] = []
     for _, _, key in scored:
         if len(chosen) >= limit:
             break
-        if any(_inside(key, better) and counts[key] <= counts[better] for better in chosen):
-            continue
-        chosen.append(key)
-    return [_display(forms[key]) for key in chosen]
+        if not any(_inside(key, better) and counts[key] <= counts[better] for better in chosen):
+            chosen.append(key)
+    written: dict[tuple[str, ...], dict[str, int]] = {key: {} for key in chosen}
+    for (key, surface), count in forms.items():
+        if key in written:
+            written[key][surface] = count
+    return [_display(written[key]) for key in chosen]
 
 
 def phrase_key(words: Sequence[str]) -> tuple[str, ...]:
     """How a phrase is compared: lower case, each word in a simple singular form."""
-    return tuple(_singular(word.lower().replace("’", "'")) for word in words)
+    return tuple([_singular(word.lower().replace("’", "'")) for word in words])
 
 
-def _candidates(text: str, sentence: int) -> list[_Candidate]:
+@lru_cache(maxsize=65_536)
+def _key_of(surface: str) -> tuple[str, ...]:
+    return phrase_key(surface.split(" "))
+
+
+def _candidates(tokens: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(surface, key) of the runs of content words of one sentence, cut at breaks and stop words."""
     found = []
-    for chunk in _BREAK.split(text):
-        run: list[str] = []
-        for word in _WORD.findall(chunk) + [""]:
-            if word and _content(word):
-                run.append(word.rstrip("."))
-                continue
+    run: list[str] = []
+    for word in [*tokens, "."]:
+        if _content(word):
+            run.append(word)
+            continue
+        if run:
             for start in range(0, len(run), MAX_PHRASE_WORDS):
-                piece = run[start : start + MAX_PHRASE_WORDS]
-                surface = " ".join(piece)
+                surface = " ".join(run[start : start + MAX_PHRASE_WORDS])
                 if len(surface) <= MAX_PHRASE_CHARS:
-                    found.append(_Candidate(phrase_key(piece), surface, sentence))
+                    found.append((surface, _key_of(surface)))
             run = []
     return found
 
 
+@lru_cache(maxsize=65_536)
 def _content(word: str) -> bool:
-    lower = word.lower().rstrip(".")
-    if lower in STOP_WORDS or lower in ROLES or word in HONORIFICS or len(lower) < 2:
+    """A word a key phrase may hold: a letter first (breaks and numbers are not), not a stop word."""
+    if not word[:1].isalpha() or len(word) < 2:
         return False
-    if not any(ch.isalpha() for ch in lower):
+    lower = word.lower()
+    if lower in STOP_WORDS or lower in ROLES or word in HONORIFICS:
         return False
     return lower.replace("'s", "").replace("’s", "") not in STOP_WORDS
 
@@ -108,6 +123,7 @@ def _modifier(word: str) -> bool:
     return len(word) > 4 and word.endswith(("ed", "ly", "ing")) and not word.endswith(("eed", "ling"))
 
 
+@lru_cache(maxsize=65_536)
 def _singular(word: str) -> str:
     if word.endswith("'s"):
         word = word[:-2]
@@ -123,10 +139,9 @@ def _inside(key: tuple[str, ...], other: tuple[str, ...]) -> bool:
     return size < len(other) and any(other[i : i + size] == key for i in range(len(other) - size + 1))
 
 
-def _display(forms: Counter[str]) -> str:
+def _display(forms: dict[str, int]) -> str:
     """The form the text uses most, preferring one not capitalized only for opening a sentence (ties:
     the first in sort order, so the output is stable)."""
-    lower = Counter({form: count for form, count in forms.items() if form[:1].islower()})
-    pool = lower or forms
+    pool = {form: count for form, count in forms.items() if form[:1].islower()} or forms
     best = max(pool.values())
     return min(form for form, count in pool.items() if count == best)

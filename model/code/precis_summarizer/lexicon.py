@@ -35,6 +35,9 @@ STOP_WORDS = _words(
     monday tuesday wednesday thursday friday saturday sunday january february march april june july
     august september october november december bn mn tn k kw kwh mw mwh gw gwh nok eur usd gbp sek dkk
     chf jpy cny euro euros dollar dollars pound pounds krone kroner
+    need needs needed expects expected rose fell rises falls plans planned aims aimed hopes hoped seeks
+    sought begins began feeds pays paid sells sold installs installed buys bought spends spent keeps
+    kept remains remained becomes helps helped allows allowed leads wins won loses lost warns warned
     """
 )
 
@@ -92,6 +95,7 @@ PLACE_WORDS = _words(
     County District Province Region Valley City Town Village Street Road Avenue Bay Island Islands
     Mountains Mountain Lake Sea Ocean River Republic Kingdom Shire Port Harbour Harbor Estuary Coast
     Peninsula Highlands Lowlands State States Territory Borough Parish Heights Park Square Bridge Hills
+    Firth Loch Strait Channel Sound Fjord Gulf Forest Desert Plain Plains Basin Delta Canal
     """
 )
 

@@ -9,6 +9,13 @@ from typing import Literal, Protocol
 
 from precis_summarizer.entities import named_things
 from precis_summarizer.keyphrases import key_phrases
+from precis_summarizer.tokens import tokenize
+
+
+def about(sentences: Sequence[str]) -> tuple[list[str], list[dict[str, str]]]:
+    """What a whole article is about: its key phrases and named things, from one tokenization."""
+    tokens = tokenize(sentences)
+    return key_phrases(sentences, tokenized=tokens), named_things(sentences, tokenized=tokens)
 
 
 class Engine(Protocol):
@@ -43,7 +50,7 @@ class Summary:
     ) -> Summary:
         """The result for `source`, with word counts, what the whole article is about (its key phrases and
         named things, from its `sentences`) and the time since `started` (perf_counter)."""
-        phrases, things = key_phrases(sentences), named_things(sentences)
+        phrases, things = about(sentences)
         return cls(
             summary=summary,
             model=by.model_name,
