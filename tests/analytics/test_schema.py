@@ -56,7 +56,7 @@ def _one_object(tmp_path: Path) -> Path:
     }
     body = gzip.compress((json.dumps(row) + "\n").encode())
     cache = tmp_path / "cache"
-    duck.cache_object(cache, "collection=news/day=2026-11-26/batch-1.json.gz", body)
+    duck.add_objects(cache, {f"{PREFIX}collection=news/day=2026-11-26/batch-1.json.gz": body})
     return cache
 
 

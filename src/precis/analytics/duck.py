@@ -1,49 +1,59 @@
-"""DuckDB over the analytics copy: objects read through the S3 API, cached locally as Parquet.
+"""DuckDB over the analytics copy: objects read through the S3 API, kept in a local DuckDB cache.
 
-DuckDB's httpfs extension is not in the wheel (and cannot be fetched offline), so `sync` lists the
-copy with boto3 and converts each new or changed object (by ETag) once into a Parquet file under a
-local cache laid out like the bucket (`collection=<c>/day=<d>/<name>.parquet`); `connect` then opens
-DuckDB with the `summaries` view over that cache. A query reads Parquet, never the JSON again.
+DuckDB's httpfs extension is not in the wheel (and cannot be fetched offline), so `sync` lists the copy
+with boto3 and loads each new or changed object (by ETag) once into a DuckDB database in the cache
+directory (`summaries.duckdb`: the table's rows, each with the key of the object it came from, and the
+objects loaded with their ETags); rows of objects that are gone or changed are dropped first. `connect`
+then opens an in-memory DuckDB with that database attached read-only and the `summaries` view over it,
+so a query reads DuckDB's own storage, never the JSON again.
 """
 
 from __future__ import annotations
 
-import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import duckdb
 
-from precis.analytics.schema import ALL_COLUMNS, PARTITIONS, PREFIX, duckdb_json_columns, duckdb_view
+from precis.analytics.schema import (
+    ALL_COLUMNS,
+    COLUMNS,
+    PARTITIONS,
+    PREFIX,
+    duckdb_json_columns,
+    duckdb_view,
+)
+
+CACHE_FILE = "summaries.duckdb"
+_FETCHERS = 8  # objects fetched at once (boto3 clients are thread-safe)
 
 
 class AnalyticsError(Exception):
-    """An analytics object or path that does not fit the copy's layout."""
+    """An analytics object, key or cache that cannot be read as the copy's layout says."""
 
 
 @dataclass(frozen=True)
 class SyncReport:
     objects: int  # objects in the copy
-    fetched: int  # of which were new or changed and were converted now
-    removed: int  # cached files whose object is gone
+    fetched: int  # of which were new or changed and were loaded now
+    removed: int  # objects dropped from the cache (gone from the copy, or changed)
 
 
-def connect(cache: Path, *, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the `summaries` view over a cache directory (see `sync`/`cache_object`)."""
-    connection = duckdb.connect(database)
-    files = sorted(cache.glob("collection=*/day=*/*.parquet")) if cache.is_dir() else []
-    if files:
-        partitions = ", ".join(f"'{c.name}': 'VARCHAR'" for c in PARTITIONS)
-        source = (
-            f"read_parquet({_sql_list(files)}, hive_partitioning = true, hive_types = {{{partitions}}}, "
-            "union_by_name = true)"
-        )
+def connect(cache: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the `summaries` view over a cache directory (see `sync`)."""
+    connection = duckdb.connect()
+    database = cache / CACHE_FILE
+    if database.is_file():
+        connection.execute(f"ATTACH {_literal(str(database))} AS copy (READ_ONLY)")
+        source = "copy.rows"
     else:
         source = "(SELECT " + ", ".join(f'NULL AS "{c.name}"' for c in ALL_COLUMNS) + " WHERE false)"
-    connection.execute(duckdb_view(source))
+    connection.execute(duckdb_view(source).replace("CREATE OR REPLACE VIEW", "CREATE TEMP VIEW", 1))
     return connection
 
 
@@ -65,63 +75,98 @@ def split_location(location: str) -> tuple[str, str]:
 
 
 def sync(s3: Any, bucket: str, cache: Path, *, prefix: str = PREFIX) -> SyncReport:
-    """Brings the cache up to date with the copy in s3://bucket/prefix: converts new or changed objects."""
-    cache.mkdir(parents=True, exist_ok=True)
-    wanted: set[Path] = set()
-    fetched = 0
-    for key, etag in _list(s3, bucket, prefix):
-        target = cached_path(cache, key[len(prefix) :], etag)
-        wanted.add(target)
-        if not target.exists():
-            body = s3.get_object(Bucket=bucket, Key=key, IfMatch=f'"{etag}"')["Body"].read()
-            _convert(body, target)
-            fetched += 1
-    removed = 0
-    for stale in cache.glob("collection=*/day=*/*.parquet"):
-        if stale not in wanted:
-            stale.unlink()
-            removed += 1
-    return SyncReport(objects=len(wanted), fetched=fetched, removed=removed)
+    """Brings the cache up to date with the copy in s3://bucket/prefix: loads new or changed objects."""
+    listed = dict(_list(s3, bucket, prefix))
+    with _cache(cache) as database:
+        known = dict(database.execute("SELECT key, etag FROM objects").fetchall())
+        stale = [key for key, etag in known.items() if listed.get(key) != etag]
+        _drop(database, stale)
+        wanted = {key: etag for key, etag in listed.items() if known.get(key) != etag}
+
+        def fetch(key: str) -> bytes:
+            return s3.get_object(Bucket=bucket, Key=key, IfMatch=f'"{wanted[key]}"')["Body"].read()
+
+        with ThreadPoolExecutor(_FETCHERS) as pool:
+            bodies = dict(zip(wanted, pool.map(fetch, wanted), strict=True))
+        _load(database, prefix, bodies, wanted)
+    return SyncReport(objects=len(listed), fetched=len(wanted), removed=len(stale))
 
 
-def cache_object(cache: Path, relative_key: str, body: bytes, *, tag: str = "local") -> Path:
-    """Converts one analytics object (gzip JSON lines) into the cache; `relative_key` is below the prefix."""
-    target = cached_path(cache, relative_key, tag)
-    _convert(body, target)
-    return target
+def add_objects(
+    cache: Path, objects: Mapping[str, bytes], *, prefix: str = PREFIX, tag: str = "local"
+) -> None:
+    """Loads analytics objects (gzip JSON lines, by key under `prefix`) into the cache without S3."""
+    with _cache(cache) as database:
+        _drop(database, list(objects))
+        _load(database, prefix, dict(objects), dict.fromkeys(objects, tag))
 
 
-def cached_path(cache: Path, relative_key: str, etag: str) -> Path:
-    parts = PurePosixPath(relative_key).parts
+def relative_key(key: str, prefix: str) -> PurePosixPath:
+    """`collection=<c>/day=<d>/<name>.json.gz` below the prefix; AnalyticsError for any other key."""
+    parts = PurePosixPath(key.removeprefix(prefix)).parts if key.startswith(prefix) else ()
     if (
         len(parts) != 3
         or not parts[0].startswith("collection=")
         or not parts[1].startswith("day=")
         or not parts[2].endswith(".json.gz")
-        or any(p in ("", ".", "..") for p in parts)
+        or any(part in ("", ".", "..") for part in parts)
     ):
-        raise AnalyticsError(f"not an analytics object key: {relative_key!r}")
-    stem = parts[2].removesuffix(".json.gz")
-    return cache / parts[0] / parts[1] / f"{stem}.{_safe(etag)}.parquet"
+        raise AnalyticsError(f"not an analytics object key: {key!r}")
+    return PurePosixPath(*parts)
 
 
-def _convert(body: bytes, target: Path) -> None:
-    """gzip JSON lines → one Parquet file with the data columns typed as the table declares them."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+@contextmanager
+def _cache(cache: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        database = duckdb.connect(str(cache / CACHE_FILE))
+    except duckdb.IOException as error:
+        raise AnalyticsError(f"the analytics cache {cache} is busy or unreadable: {error}") from None
+    try:
+        columns = ", ".join(f'"{c.name}" {c.type.duckdb}' for c in ALL_COLUMNS)
+        database.execute(f"CREATE TABLE IF NOT EXISTS rows ({columns}, _object VARCHAR)")
+        database.execute("CREATE TABLE IF NOT EXISTS objects (key VARCHAR PRIMARY KEY, etag VARCHAR)")
+        yield database
+    finally:
+        database.close()
+
+
+def _drop(database: duckdb.DuckDBPyConnection, keys: list[str]) -> None:
+    if keys:
+        database.execute("DELETE FROM rows WHERE _object IN (SELECT unnest(?))", [keys])
+        database.execute("DELETE FROM objects WHERE key IN (SELECT unnest(?))", [keys])
+
+
+def _load(
+    database: duckdb.DuckDBPyConnection, prefix: str, bodies: dict[str, bytes], tags: dict[str, str]
+) -> None:
+    """One read_json over all the new objects (written to a scratch directory laid out like the copy,
+    so the partitions come from the path, as Athena reads them)."""
+    if not bodies:
+        return
     with tempfile.TemporaryDirectory() as scratch:
-        source = Path(scratch) / "object.json.gz"
-        source.write_bytes(body)
-        partial = Path(scratch) / "object.parquet"
+        files = []
+        for key, body in bodies.items():
+            path = Path(scratch, relative_key(key, prefix))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
+            files.append(str(path))
+        data = ", ".join(f'"{c.name}"' for c in COLUMNS)
+        partitions = ", ".join(f'"{c.name}"' for c in PARTITIONS)
+        hive_types = "{" + ", ".join(f"'{c.name}': 'VARCHAR'" for c in PARTITIONS) + "}"
+        source_key = f"{_literal(prefix)} || substr(filename, {len(scratch) + 2})"  # after "<scratch>/"
         try:
-            with duckdb.connect() as connection:
-                connection.execute(
-                    f"COPY (SELECT * FROM read_json('{source}', format = 'newline_delimited', "
-                    f"compression = 'gzip', columns = {duckdb_json_columns()})) "
-                    f"TO '{partial}' (FORMAT parquet, COMPRESSION zstd)"
-                )
+            database.execute(
+                f"INSERT INTO rows SELECT {data}, {partitions}, {source_key} "
+                f"FROM read_json({_sql_list(files)}, format = 'newline_delimited', compression = 'gzip', "
+                f"columns = {duckdb_json_columns()}, hive_partitioning = true, hive_types = {hive_types}, "
+                "filename = true)"
+            )
         except duckdb.Error as error:
-            raise AnalyticsError(f"{target.name}: not JSON lines of the summaries table: {error}") from None
-        shutil.move(partial, target)  # the scratch directory may be on another file system
+            raise AnalyticsError(
+                f"an analytics object is not JSON lines of the summaries table: {error}"
+            ) from None
+    database.executemany("INSERT OR REPLACE INTO objects VALUES (?, ?)", list(tags.items()))
 
 
 def _list(s3: Any, bucket: str, prefix: str) -> Iterator[tuple[str, str]]:
@@ -132,9 +177,13 @@ def _list(s3: Any, bucket: str, prefix: str) -> Iterator[tuple[str, str]]:
                 yield item["Key"], item["ETag"].strip('"')
 
 
-def _safe(tag: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in tag)[:64]
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name)[:100] or "-"
 
 
-def _sql_list(paths: list[Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_list(paths: list[str]) -> str:
+    return "[" + ", ".join(_literal(p) for p in paths) + "]"
