@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 from precis.analytics import duck
-from precis.analytics.schema import ALL_COLUMNS, PREFIX, SqlType, athena_ddl
+from precis.analytics.schema import ALL_COLUMNS, COLUMNS, PARTITIONS, PREFIX, SqlType, athena_ddl
+from precis.template import load_stack
 
 # How DuckDB's DESCRIBE spells each of the view's types.
 _DESCRIBED = {
@@ -77,3 +78,15 @@ def test_view_reads_an_object_with_its_partitions(tmp_path: Path) -> None:
     assert [tuple(map(str, r)) for r in row] == [
         ("news", "2026-11-26", "2026-11-25 01:02:03.456000", "tidal power", "PLACE")
     ]
+
+
+def test_the_templates_glue_table_is_the_same_table() -> None:
+    table = load_stack().resources["SummariesAnalyticsTable"].properties["TableInput"]
+    storage = table["StorageDescriptor"]
+    assert [(c["Name"], c["Type"]) for c in storage["Columns"]] == [(c.name, c.type.athena) for c in COLUMNS]
+    assert [(c["Name"], c["Type"]) for c in table["PartitionKeys"]] == [
+        (c.name, c.type.athena) for c in PARTITIONS
+    ]
+    assert storage["SerdeInfo"]["SerializationLibrary"] == "org.apache.hive.hcatalog.data.JsonSerDe"
+    assert storage["Location"].endswith("/" + PREFIX)
+    assert table["Parameters"]["projection.collection.type"] == "injected"

@@ -51,7 +51,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "published_source",
         SqlType.STRING,
-        "where `published` came from: json, html, markdown, pdf, docx, s3-metadata or submitted",
+        "where `published` came from (json, html meta, s3 metadata, pdf properties...), else submitted",
     ),
     Column("submitted_at", SqlType.TIMESTAMP, "when the upload was recorded (QUEUED)"),
     Column("completed_at", SqlType.TIMESTAMP, "when the record became COMPLETED"),
