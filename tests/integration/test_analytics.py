@@ -34,6 +34,12 @@ def test_samples_through_the_stack_are_counted_by_precis_sql(pipeline) -> None:
     records = pipeline.wait_for_records(collection, len(files))
     completed = {r["document_id"] for r in records if r["status"] == "COMPLETED"}
     assert completed
+    # Each record keeps what its article is about, as the endpoint found it
+    about = {
+        r["document_id"]: (r["key_phrases"], r["entities"]) for r in records if r["status"] == "COMPLETED"
+    }
+    assert all(phrases and len(phrases) <= 15 for phrases, _ in about.values())
+    assert {thing["type"] for _, things in about.values() for thing in things} >= {"ORG", "PERSON", "PLACE"}
 
     # When the stream batches have been written (the batching window on the stack's clock)
     bucket = pipeline.stack.outputs["OutputBucketName"]
@@ -52,6 +58,7 @@ def test_samples_through_the_stack_are_counted_by_precis_sql(pipeline) -> None:
     # Then each completed record is there once, as gzip JSON lines, under its collection and day
     assert sorted(row["document_id"] for row in rows) == sorted(completed)
     assert {row["collection"] for row in rows} == {collection}
+    assert {row["document_id"]: (row["key_phrases"], row["entities"]) for row in rows} == about
 
     # And precis sql sees them, as a count and as the rows' columns
     query = f"SELECT count(*) AS documents FROM summaries WHERE collection = '{collection}'"
@@ -70,6 +77,17 @@ def test_samples_through_the_stack_are_counted_by_precis_sql(pipeline) -> None:
     assert lines[0] == "document_id,status,published_source"
     assert [line.split(",")[0] for line in lines[1:]] == sorted(completed)
     assert {line.split(",")[1] for line in lines[1:]} == {"COMPLETED"}
+
+    # And the names are there to query, one row per mention
+    people = _sql(
+        pipeline,
+        f"SELECT DISTINCT e.text FROM summaries CROSS JOIN UNNEST(entities) AS t(e) "
+        f"WHERE collection = '{collection}' AND e.type = 'PERSON' ORDER BY 1",
+        "--json",
+    )
+    assert people.returncode == 0, people.stderr
+    expected = sorted({t["text"] for _, things in about.values() for t in things if t["type"] == "PERSON"})
+    assert [row["text"] for row in json.loads(people.stdout)] == expected
 
 
 def test_a_bad_query_is_one_clear_error(pipeline) -> None:
