@@ -1,6 +1,6 @@
 """What the key phrases and named things add to the offline engine's time per article (one core).
 
-Usage: .venv/bin/python bench/about.py [EVAL_DIR] [--runs N]
+Usage: .venv/bin/python bench/about.py [EVAL_DIR] [--runs N] [--papers N]
 For each sample article (samples/) and the long papers of EVAL_DIR (if given and present), times the
 extractive engine's whole `summarize` (which includes them) and the two extractors alone on the same
 sentences, turn about, keeping the fastest of each, and prints what they add to the summary alone.
@@ -22,13 +22,15 @@ from precis_summarizer.sentences import segment
 
 from precis.samples import plain_text, sample_files
 
+ROOT = Path(__file__).resolve().parents[1]
 LONG_SET = "sumpubmed_long_dev.jsonl"
 
 
-def texts(eval_dir: Path | None, papers: int) -> list[tuple[str, str]]:
+def texts(eval_dir: Path, papers: int) -> list[tuple[str, str]]:
+    """The samples, and the first long papers of EVAL_DIR when it is there."""
     found = [(path.name, plain_text(path)) for path in sample_files()]
-    long_set = eval_dir / LONG_SET if eval_dir else None
-    if long_set and long_set.is_file():
+    long_set = eval_dir / LONG_SET
+    if long_set.is_file():
         lines = long_set.read_text(encoding="utf-8").splitlines()[:papers]
         found += [(f"{LONG_SET}#{n}", json.loads(line)["article"]) for n, line in enumerate(lines)]
     return found
@@ -48,7 +50,7 @@ def interleaved_ms(first, second, runs: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("eval_dir", nargs="?", type=Path, default=None)
+    parser.add_argument("eval_dir", nargs="?", type=Path, default=ROOT.parent / "shared" / "eval")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--papers", type=int, default=10)
     args = parser.parse_args()

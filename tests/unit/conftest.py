@@ -174,6 +174,14 @@ def record_handler(monkeypatch, dynamodb, s3):
 
 
 @pytest.fixture
+def analytics_handler(monkeypatch, s3):
+    """AnalyticsFunction's `lambda_handler` in a cold container with the env.json environment."""
+    for name, value in function_env("AnalyticsFunction").items():
+        monkeypatch.setenv(name, value)
+    return load_handler("analytics").lambda_handler
+
+
+@pytest.fixture
 def reconcile_handler(monkeypatch, dynamodb, s3):
     """ReconcileFunction's `lambda_handler` in a cold container with the env.json environment."""
     for name, value in function_env("ReconcileFunction").items():

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import boto3
-from conftest import OUTPUT_BUCKET, REGION, TABLE, function_env, load_event, load_handler
 from precis_core.analytics import ROW_FIELDS, AnalyticsWriter, analytics_row, sql_timestamp
 from precis_core.models import InferenceResult
 from test_core_store import DOC
@@ -18,6 +18,8 @@ from test_record_function import OUTPUT
 from precis.analytics.schema import ALL_COLUMNS, PARTITIONS
 
 PREFIX = "analytics/summaries/"
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+OUTPUT_BUCKET = json.loads((EVENTS / "env.json").read_text())["AnalyticsFunction"]["ANALYTICS_BUCKET"]
 
 
 def test_an_output_without_them_still_completes() -> None:
@@ -52,7 +54,7 @@ def test_every_record_is_in_the_published_index_and_a_period_is_a_query(store, d
 
 
 def stream_event(*, old_status: str = "QUEUED", new_status: str = "COMPLETED") -> dict:
-    event = load_event("dynamodb-completed.json")
+    event = json.loads((EVENTS / "dynamodb-completed.json").read_text(encoding="utf-8"))
     change = event["Records"][0]["dynamodb"]
     change["OldImage"]["status"] = {"S": old_status}
     change["NewImage"]["status"] = {"S": new_status}
@@ -72,16 +74,10 @@ def _copy(s3) -> dict[str, list[dict]]:
     }
 
 
-def _analytics_handler(monkeypatch):
-    for name, value in function_env("AnalyticsFunction").items():
-        monkeypatch.setenv(name, value)
-    return load_handler("analytics").lambda_handler
-
-
 def test_a_completed_record_lands_once_as_a_json_line_under_its_collection_and_day(
-    monkeypatch, s3, lambda_context
+    analytics_handler, s3, lambda_context
 ) -> None:
-    handler = _analytics_handler(monkeypatch)
+    handler = analytics_handler
     event = stream_event()
 
     handler(event, lambda_context)
@@ -100,8 +96,8 @@ def test_a_completed_record_lands_once_as_a_json_line_under_its_collection_and_d
     assert row["source_uri"].startswith("s3://") and row["words_in"] == 1840
 
 
-def test_only_the_change_to_completed_is_copied(monkeypatch, s3, lambda_context) -> None:
-    handler = _analytics_handler(monkeypatch)
+def test_only_the_change_to_completed_is_copied(analytics_handler, s3, lambda_context) -> None:
+    handler = analytics_handler
     for old, new in (("QUEUED", "QUEUED"), ("QUEUED", "FAILED"), ("COMPLETED", "COMPLETED")):
         handler(stream_event(old_status=old, new_status=new), lambda_context)
     removal = stream_event()
@@ -140,8 +136,8 @@ def test_a_stream_batch_through_moto_is_the_event_lambda_delivers(
         latency_ms=5000,
         attempts=[],
     )
-    streams = boto3.client("dynamodbstreams", region_name=REGION)
-    arn = dynamodb.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    streams = boto3.client("dynamodbstreams", region_name=dynamodb.meta.region_name)
+    arn = dynamodb.describe_table(TableName=store.table_name)["Table"]["LatestStreamArn"]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]

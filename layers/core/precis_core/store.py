@@ -314,11 +314,7 @@ class SummaryStore:
             "Limit": limit,
             "ScanIndexForward": not newest_first,
         }
-        if cursor:
-            request["ExclusiveStartKey"] = cursor
-        response = self._client.query(**request)
-        records = [SummaryRecord.from_dict(from_item(item)) for item in response.get("Items", [])]
-        return Page(records, response.get("LastEvaluatedKey"))
+        return self._page(request, cursor)
 
     def iter_by_status(self, status: Status, *, since: str | None = None) -> Iterator[SummaryRecord]:
         """Every record in one status, oldest first, following the pages."""
@@ -431,6 +427,10 @@ class SummaryStore:
             "Limit": limit,
             "ScanIndexForward": not newest_first,
         }
+        return self._page(request, cursor)
+
+    def _page(self, request: dict[str, Any], cursor: dict[str, Any] | None) -> Page:
+        """One page of a Query, from `cursor` on."""
         if cursor:
             request["ExclusiveStartKey"] = cursor
         response = self._client.query(**request)
