@@ -5,7 +5,9 @@ Read at submit: the object's S3 user metadata (`x-amz-meta-*`, what `precis subm
 JSON article's fields. Read by the endpoint and stored at record: what is inside the document (HTML
 `<meta>`, Markdown front matter, PDF and Word properties). Explicit metadata (S3, JSON) wins over what a
 document carries, which wins over a title guessed from the text. A date that does not parse is noted on
-the record (`published_note`), never fatal.
+the record (`published_note`), never fatal. A record whose article has no date of its own is filed
+under the day it was submitted (`published_source` SUBMITTED, so the by-published index holds every
+record).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ S3_METADATA = "s3 metadata"
 JSON_FIELDS = "json"
 # Sources a user set on purpose: a title from one is never replaced by the document's own.
 EXPLICIT = frozenset({S3_METADATA, JSON_FIELDS})
+# The source of a `published` that is only the submission day (the article carried no date of its own).
+SUBMITTED = "submitted"
 # Where the endpoint found a document's metadata, by the content type it read.
 DOCUMENT_ORIGINS = {
     "application/pdf": "pdf properties",
