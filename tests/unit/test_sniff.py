@@ -4,7 +4,7 @@ same way what a file really is: a mislabelled file is sent and read as what it i
 from __future__ import annotations
 
 import pytest
-from precis_core import sniff as layer
+from precis_core.domain import sniff as layer
 from precis_summarizer.documents import sniff as endpoint
 
 from precis import hostile_documents
