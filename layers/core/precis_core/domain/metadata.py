@@ -7,7 +7,7 @@ JSON article's fields. Read by the endpoint and stored at record: what is inside
 document carries, which wins over a title guessed from the text. A date that does not parse is noted on
 the record (`published_note`), never fatal. A record whose article has no date of its own is filed
 under the day it was submitted (`published_source` SUBMITTED, so the by-published index holds every
-record).
+record); the document's own date, once the endpoint has read it, replaces that stand-in.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class ArticleMetadata:
         """These values, and `other`'s where these have none (a note only when no date was found)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         merged = replace(other, **{name: value for name, value in values.items() if value is not None})
-        if merged.published is not None and merged.published_note is not None:
+        if merged.published is not None and merged.published_source != SUBMITTED:
             merged = replace(merged, published_note=None)
         return merged
 
@@ -106,9 +106,12 @@ def from_document(document: Mapping[str, Any] | None, content_type: str | None) 
 
 def for_record(current: ArticleMetadata, document: ArticleMetadata) -> ArticleMetadata:
     """What the record keeps once the endpoint has read the document: explicit values stay; the
-    document's own title replaces one guessed from the text; other fields fill only what is missing."""
+    document's own title replaces one guessed from the text, its own date the submission day; other
+    fields fill only what is missing."""
     if current.title_source in EXPLICIT or not document.title:
         document = replace(document, title=None, title_source=None)
+    if current.published_source == SUBMITTED and document.published:
+        current = replace(current, published=None, published_source=None)
     kept = replace(current, title=None, title_source=None) if document.title else current
     return kept.over(document)
 
