@@ -71,4 +71,4 @@ def test_a_bad_file_is_a_clear_error(tmp_path: Path, content: str, problem: str)
 def test_the_repository_env_file_reads() -> None:
     env = read_env_vars(Path(__file__).parents[2] / "events" / "env.json")
     assert json.dumps(env)
-    assert set(env) == {"SubmitFunction", "RecordFunction", "ReconcileFunction"}
+    assert set(env) == {"SubmitFunction", "RecordFunction", "ReconcileFunction", "AnalyticsFunction"}

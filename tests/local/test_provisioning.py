@@ -37,10 +37,19 @@ def test_buckets_topics_and_the_table_are_created_with_the_templates_names(stack
     topics = {t["TopicArn"] for t in session.client("sns").list_topics()["Topics"]}
     table = session.client("dynamodb").describe_table(TableName=stack.outputs["SummariesTableName"])["Table"]
 
-    assert buckets == {stack.outputs["InputBucketName"], stack.outputs["OutputBucketName"]}
+    assert buckets == {
+        stack.outputs["InputBucketName"],
+        stack.outputs["OutputBucketName"],
+        stack.outputs["AthenaResultsBucketName"],
+    }
     assert topics == {stack.outputs["SuccessTopicArn"], stack.outputs["ErrorTopicArn"]}
     assert table["KeySchema"] == [{"AttributeName": "document_id", "KeyType": "HASH"}]
-    assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {"by-status", "by-collection"}
+    assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {
+        "by-status",
+        "by-collection",
+        "by-published",
+    }
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
     versioning = session.client("s3").get_bucket_versioning(Bucket=stack.outputs["InputBucketName"])
     assert versioning["Status"] == "Enabled"
 

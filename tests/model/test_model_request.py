@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-OUTPUT_KEYS = {"summary", "model", "engine", "words_in", "words_out", "chunks", "elapsed_ms"}
+OUTPUT_KEYS = {
+    "summary", "model", "engine", "words_in", "words_out", "chunks", "elapsed_ms", "key_phrases", "entities",
+}  # fmt: skip
 
 
 def test_plain_text_bytes_become_one_document(inference, news):
@@ -139,6 +141,10 @@ def test_output_is_the_contract_json(inference, offline_model, news):
     assert body["engine"] == "extractive"
     assert isinstance(body["summary"], str) and body["summary"]
     assert all(isinstance(body[key], int) for key in ("words_in", "words_out", "chunks", "elapsed_ms"))
+    # What the whole article is about, beside its summary
+    assert body["key_phrases"] and all(isinstance(phrase, str) for phrase in body["key_phrases"])
+    assert len(body["key_phrases"]) <= 15
+    assert all(set(thing) == {"text", "type"} for thing in body["entities"])
 
 
 def test_a_list_request_gets_a_list_of_results_in_order(inference, offline_model, news):

@@ -26,6 +26,12 @@ CONTRACT_RESOURCES = {
     "BacklogTargetTrackingPolicy": "AWS::ApplicationAutoScaling::ScalingPolicy",
     "WakeFromZeroStepPolicy": "AWS::ApplicationAutoScaling::ScalingPolicy",
     "HasBacklogWithoutCapacityAlarm": "AWS::CloudWatch::Alarm",
+    "AnalyticsFunction": "AWS::Serverless::Function",
+    "AnalyticsDeadLetterQueue": "AWS::SQS::Queue",
+    "AnalyticsDatabase": "AWS::Glue::Database",
+    "SummariesAnalyticsTable": "AWS::Glue::Table",
+    "AnalyticsWorkGroup": "AWS::Athena::WorkGroup",
+    "AthenaResultsBucket": "AWS::S3::Bucket",
 }
 CONTRACT_OUTPUTS = {
     "InputBucketName",
@@ -40,6 +46,12 @@ CONTRACT_OUTPUTS = {
     "DashboardName",
     "SubmitDeadLetterQueueUrl",
     "RecordDeadLetterQueueUrl",
+    "AnalyticsFunctionName",
+    "AnalyticsLocation",
+    "AnalyticsDatabaseName",
+    "AthenaWorkGroupName",
+    "AthenaResultsBucketName",
+    "AnalyticsDeadLetterQueueUrl",
 }
 FUNCTIONS = {
     "SubmitFunction": ("functions/submit", "SubmitDeadLetterQueue"),
@@ -156,7 +168,10 @@ def test_summaries_table_keys_and_indexes_match_the_record_contract(properties):
     assert indexes == {
         "by-status": (["status", "submitted_at"], {"ProjectionType": "ALL"}),
         "by-collection": (["collection", "submitted_at"], {"ProjectionType": "ALL"}),
+        "by-published": (["collection", "published"], {"ProjectionType": "ALL"}),
     }
+    # The analytics copy reads the changes, old and new, to copy a record when it becomes COMPLETED.
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
 
 
 def test_hf_model_id_appears_nowhere(template_text):

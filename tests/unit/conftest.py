@@ -100,7 +100,7 @@ def dynamodb(aws):
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[
             {"AttributeName": name, "AttributeType": "S"}
-            for name in ("document_id", "status", "collection", "submitted_at")
+            for name in ("document_id", "status", "collection", "submitted_at", "published")
         ],
         KeySchema=[{"AttributeName": "document_id", "KeyType": "HASH"}],
         GlobalSecondaryIndexes=[
@@ -108,12 +108,17 @@ def dynamodb(aws):
                 "IndexName": index,
                 "KeySchema": [
                     {"AttributeName": hash_key, "KeyType": "HASH"},
-                    {"AttributeName": "submitted_at", "KeyType": "RANGE"},
+                    {"AttributeName": range_key, "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
             }
-            for index, hash_key in (("by-status", "status"), ("by-collection", "collection"))
+            for index, hash_key, range_key in (
+                ("by-status", "status", "submitted_at"),
+                ("by-collection", "collection", "submitted_at"),
+                ("by-published", "collection", "published"),
+            )
         ],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
     return client
 
@@ -166,6 +171,14 @@ def record_handler(monkeypatch, dynamodb, s3):
     for name, value in function_env("RecordFunction").items():
         monkeypatch.setenv(name, value)
     return load_handler("record").lambda_handler
+
+
+@pytest.fixture
+def analytics_handler(monkeypatch, s3):
+    """AnalyticsFunction's `lambda_handler` in a cold container with the env.json environment."""
+    for name, value in function_env("AnalyticsFunction").items():
+        monkeypatch.setenv(name, value)
+    return load_handler("analytics").lambda_handler
 
 
 @pytest.fixture

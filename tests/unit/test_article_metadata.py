@@ -9,9 +9,13 @@ from datetime import date
 from urllib.parse import unquote_plus
 
 import pytest
+from precis_core.adapters import clients
 from precis_core.domain.ids import document_id, parse_inference_id, timestamp
 from precis_core.domain.metadata import ArticleMetadata, for_record, from_s3, parse_date, s3_value
 from precis_core.domain.models import Dispatch, S3Location, Status, SummaryRecord
+
+from precis.inference_script import InferenceScript
+from precis.paths import model_code_dir, project_root
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -100,7 +104,8 @@ def test_a_date_that_does_not_parse_is_noted_and_the_article_still_goes(
     submit_handler(event, lambda_context)
     record = store.get(doc_id_of(event))
     assert record.status is Status.QUEUED and len(endpoint_calls.calls) == 1
-    assert record.published is None
+    # no date of its own: filed under the day it was submitted (the by-published index holds every record)
+    assert (record.published, record.published_source) == (record.submitted_at[:10], "submitted")
     assert record.published_note == "published 'last spring' (json) is not a date precis reads"
 
 
@@ -115,6 +120,48 @@ def test_s3_user_metadata_wins_over_the_articles_own(submit_handler, upload, sto
         "s3 metadata",
         "https://intra.example/x",
     )
+
+
+def test_the_pages_own_date_replaces_the_submission_day_once_the_endpoint_has_read_it(
+    submit_handler, record_handler, upload, store, s3, events, endpoint_calls, lambda_context
+):
+    # Given an HTML page whose date is only in its <meta>: the submit function does not parse HTML,
+    # so the QUEUED record is filed under the day it was submitted
+    page = (
+        b'<html><head><title>Ferry berth opens</title><meta property="article:published_time" '
+        b'content="2025-05-04T06:00:00Z"></head><body><p>The new ferry berth opened on Monday after two '
+        b"years of work.</p><p>It takes the larger boats that could not dock before.</p></body></html>"
+    )
+    notification = events("sns-success.json")
+    message = json.loads(notification["Records"][0]["Sns"]["Message"])
+    # moto's endpoint answers with an output bucket of its own; the stack's writes to the output path
+    configured = message["responseParameters"]["outputLocation"].rsplit("/", 1)[0]
+
+    def in_output_path(parsed, **_):
+        parsed["OutputLocation"] = f"{configured}/{parsed['OutputLocation'].rsplit('/', 1)[-1]}"
+
+    runtime = clients.aws_client("sagemaker-runtime")
+    runtime.meta.events.register("after-call.sagemaker-runtime.InvokeEndpointAsync", in_output_path)
+    event = upload("incoming/wire/berth.html", page)
+    submit_handler(event, lambda_context)
+    queued = store.get(doc_id_of(event))
+    assert queued is not None and queued.status is Status.QUEUED, queued
+    assert (queued.published, queued.published_source) == (queued.submitted_at[:10], "submitted")
+    # When the real inference script reads the page and its notification arrives
+    script = InferenceScript(model_code_dir() / "inference.py", project_root() / "model").load()
+    output, _ = script.invoke(page, endpoint_calls.calls[0]["ContentType"], None)
+    assert queued.output_location
+    target = S3Location.parse(queued.output_location)
+    s3.put_object(Bucket=target.bucket, Key=target.key, Body=output)
+    message["inferenceId"] = queued.inference_id
+    message["requestParameters"]["inputLocation"] = queued.input_location
+    message["responseParameters"]["outputLocation"] = queued.output_location
+    notification["Records"][0]["Sns"]["Message"] = json.dumps(message)
+    record_handler(notification, lambda_context)
+    # Then the COMPLETED record carries the page's own date and where it came from, not the stand-in
+    record = store.get(queued.document_id)
+    assert record is not None and record.status is Status.COMPLETED, record
+    assert (record.published, record.published_source) == ("2025-05-04", "html meta")
 
 
 @pytest.mark.parametrize(

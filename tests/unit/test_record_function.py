@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from precis_core.adapters.inference_outputs import InferenceOutputs, ResultPaths
+from precis_core.domain.about import MAX_ENTITIES, MAX_KEY_PHRASES
 from precis_core.domain.function_settings import RecordSettings
 from precis_core.domain.ids import elapsed_ms, parse_inference_id, timestamp
 from precis_core.domain.models import (
@@ -369,3 +370,26 @@ def test_a_result_too_long_for_a_record_completes_with_a_bounded_summary(
     assert len(record.summary.encode()) <= MAX_SUMMARY_BYTES
     assert record.output_location == queued.output_location
     assert record.words_out == 100 * OUTPUT["words_out"]
+
+
+def test_the_record_keeps_key_phrases_and_named_things_bounded(
+    record_handler, queued, events, s3, store, lambda_context
+):
+    # Given an output with far more phrases and names than a record keeps, one of them malformed
+    phrases = [f"phrase {n}" for n in range(40)]
+    things = [{"text": "Halvorsen Grid Systems", "type": "ORG"}, {"text": "x", "type": "WEAPON"}, "junk"]
+    things += [{"text": f"Person {n}", "type": "PERSON"} for n in range(60)]
+    event = events("sns-success.json")
+    location = message_of(event)["responseParameters"]["outputLocation"]
+    put_json(s3, location, {**OUTPUT, "key_phrases": phrases, "entities": things})
+
+    # When the notification is recorded
+    record_handler(event, lambda_context)
+
+    # Then the record has the first phrases and the well-formed names, in their order, bounded
+    record = store.get(queued.document_id)
+    assert record.status is Status.COMPLETED
+    assert record.key_phrases == phrases[:MAX_KEY_PHRASES]
+    assert record.entities[0] == {"text": "Halvorsen Grid Systems", "type": "ORG"}
+    assert len(record.entities) == MAX_ENTITIES
+    assert {e["type"] for e in record.entities} == {"ORG", "PERSON"}

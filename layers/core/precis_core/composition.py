@@ -1,23 +1,26 @@
 """The one place the services are wired to their adapters.
 
-The three functions and the `precis` CLI call these with their settings (the function's environment,
+The four functions and the `precis` CLI call these with their settings (the function's environment,
 or a deployed stack's parameters) and `client`, which returns a boto3 client for a service name:
 `precis_core.adapters.clients.aws_client` in Lambda, a session bound to the chosen stack in the CLI.
 """
 
 from __future__ import annotations
 
+from precis_core.adapters.analytics_copy import AnalyticsCopy
 from precis_core.adapters.articles import ArticleSource
 from precis_core.adapters.clients import ClientFactory
 from precis_core.adapters.inference_outputs import InferenceOutputs, ResultPaths
 from precis_core.adapters.summarizer_endpoint import SummarizerEndpoint
 from precis_core.adapters.summary_store import SummaryStore
 from precis_core.domain.function_settings import (
+    AnalyticsSettings,
     ReconcileSettings,
     RecordSettings,
     SubmitSettings,
     SummarizerEndpointSettings,
 )
+from precis_core.services.analytics import AnalyticsWriter
 from precis_core.services.dispatch import Dispatcher
 from precis_core.services.reconcile import Reconciler
 from precis_core.services.record import RecordService
@@ -73,3 +76,8 @@ def reconciler(settings: ReconcileSettings, client: ClientFactory) -> Reconciler
         invocation_timeout_seconds=settings.endpoint.invocation_timeout_seconds,
         time_scale=settings.time_scale,
     )
+
+
+def analytics_writer(settings: AnalyticsSettings, client: ClientFactory) -> AnalyticsWriter:
+    """The table's stream batches → the analytics copy in S3 (AnalyticsFunction)."""
+    return AnalyticsWriter(AnalyticsCopy(client("s3"), settings.analytics_bucket, settings.analytics_prefix))

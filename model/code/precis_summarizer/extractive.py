@@ -220,7 +220,13 @@ class ExtractiveSummarizer:
         )
         summary = joined([_closed(s.text) for s in picked])
         return Summary.timed(
-            summary, source=text, by=self, chunks=1 if words_in else 0, started=started, words_in=words_in
+            summary,
+            source=text,
+            by=self,
+            chunks=1 if words_in else 0,
+            started=started,
+            words_in=words_in,
+            sentences=[s.text for s in document],
         )
 
     def select(

@@ -108,7 +108,10 @@ class TransformersSummarizer:
                 break
             partials = self._generate(self._windows(partials), generation, deadline)
         summary = " ".join(p for p in partials if p)
-        return Summary.timed(summary, source=text, by=self, chunks=len(windows), started=started)
+        # Key phrases and named things come from the whole article, on the CPU, after generate().
+        return Summary.timed(
+            summary, source=text, by=self, chunks=len(windows), started=started, sentences=sentences
+        )
 
     def _generation(self, parameters: Parameters) -> dict[str, int]:
         """generate() settings: the request's, else the model's own; max_length fits two per window."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from precis.cli import collections, dismiss, queries, recovery, redrive, submit, teardown, watch
+from precis.cli import collections, dismiss, queries, recovery, redrive, sql, submit, teardown, watch
 from precis.cli.stack_options import TARGET_HELP
 
 
@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         ("reconcile", recovery.reconcile),
         ("redrive", redrive.redrive),
         ("dismiss", dismiss.dismiss),
+        ("sql", sql.sql),
     ):
         app.command(name, epilog=TARGET_HELP)(command)
     app.command("delete")(teardown.delete)

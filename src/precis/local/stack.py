@@ -17,9 +17,11 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -312,12 +314,19 @@ class LocalStack:
         """One process per execution environment, all polling the function's queue; one keeps the schedule."""
         env = function.environment(self.aws_environment())
         for name, config in function.execution_environments(self.function_concurrency):
+            config = replace(config, checkpoint_dir=str(self.stream_checkpoints))
             command = [sys.executable, "-m", "precis.local.lambda_runtime", config.to_json()]
             self.supervisor.spawn(name, command, env, lambda_runtime.READY)
+
+    @property
+    def stream_checkpoints(self) -> Path:
+        """Where the stream pollers keep their positions: like the journal, as long as moto's state."""
+        return self.state_dir / f"stream-checkpoints-{self.port}"
 
     def _remove_journal(self) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.journal_path}{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(self.stream_checkpoints, ignore_errors=True)
 
     def _base_environment(self) -> dict[str, str]:
         return {

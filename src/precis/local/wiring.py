@@ -16,8 +16,9 @@ from pathlib import Path
 from precis.local.clock import ScaledClock
 from precis.local.errors import StackError
 from precis.local.lambda_runtime import MAX_VISIBILITY_SECONDS, RETRY_DELAYS_SECONDS, FunctionConfig
+from precis.local.stream_source import StreamSource
 from precis.template import Stack
-from precis.template.functions import LambdaFunction, S3Trigger, SnsTrigger, lambda_functions
+from precis.template.functions import LambdaFunction, S3Trigger, SnsTrigger, StreamTrigger, lambda_functions
 
 _RATE = re.compile(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)")
 
@@ -83,11 +84,12 @@ class FunctionWiring:
         return requested if reserved is None else min(requested, reserved)
 
     def execution_environments(self, requested: int) -> list[tuple[str, FunctionConfig]]:
-        """(process name, worker config) per execution environment; only the first keeps the schedules."""
+        """(process name, worker config) per execution environment; only the first keeps the schedules and
+        polls the streams (Lambda reads a shard with one invocation at a time)."""
         return [
             (self.logical_id, self.worker)
             if number == 1
-            else (f"{self.logical_id}-{number}", replace(self.worker, schedules=[]))
+            else (f"{self.logical_id}-{number}", replace(self.worker, schedules=[], streams=[]))
             for number in range(1, self.concurrency(requested) + 1)
         ]
 
@@ -156,6 +158,7 @@ def _wire(
         ],
         time_scale=clock.time_scale,
         visibility_timeout_seconds=_visibility_seconds(function, clock),
+        streams=[_stream_source(trigger, queue_arns).to_dict() for trigger in function.stream_triggers],
     )
     return FunctionWiring(
         function=function,
@@ -169,6 +172,20 @@ def _visibility_seconds(function: LambdaFunction, clock: ScaledClock) -> int:
     retry delay, on the stack's clock."""
     simulated = function.timeout_seconds + RETRY_DELAYS_SECONDS[0]
     return min(MAX_VISIBILITY_SECONDS, clock.whole_real_seconds(simulated, at_least=MIN_VISIBILITY_SECONDS))
+
+
+def _stream_source(trigger: StreamTrigger, queue_arns: set[str]) -> StreamSource:
+    if trigger.on_failure_arn and trigger.on_failure_arn not in queue_arns:
+        raise StackError(f"stream event {trigger.event_id}: {trigger.on_failure_arn} is not a queue")
+    return StreamSource(
+        table_name=trigger.table_name,
+        starting_position=trigger.starting_position,
+        batch_size=trigger.batch_size,
+        batching_window_seconds=trigger.batching_window_seconds,
+        maximum_retry_attempts=trigger.maximum_retry_attempts,
+        filter_patterns=trigger.filter_patterns,
+        on_failure_queue_name=trigger.on_failure_arn.rsplit(":", 1)[-1] if trigger.on_failure_arn else None,
+    )
 
 
 def _notification(function: LambdaFunction, trigger: S3Trigger, queue_arn: str) -> BucketNotification:

@@ -42,6 +42,21 @@ class SnsTrigger:
 
 
 @dataclass(frozen=True)
+class StreamTrigger:
+    """A `DynamoDB` event: an event source mapping that polls the table's stream and invokes the
+    function synchronously with batches (Lambda retries a failed batch, then describes it on-failure)."""
+
+    event_id: str
+    table_name: str
+    starting_position: str
+    batch_size: int
+    batching_window_seconds: int
+    maximum_retry_attempts: int  # -1: until the records expire
+    filter_patterns: tuple[str, ...] = ()
+    on_failure_arn: str | None = None
+
+
+@dataclass(frozen=True)
 class Schedule:
     """An enabled `Schedule`/`ScheduleV2` event: EventBridge invokes the function on `expression`."""
 
@@ -82,6 +97,7 @@ class LambdaFunction:
     s3_triggers: tuple[S3Trigger, ...]
     sns_triggers: tuple[SnsTrigger, ...]
     schedules: tuple[Schedule, ...]
+    stream_triggers: tuple[StreamTrigger, ...] = ()
 
 
 def lambda_functions(stack: Stack) -> dict[str, LambdaFunction]:
@@ -130,6 +146,9 @@ def _read(stack: Stack, resource: Resource) -> LambdaFunction:
             for event_id, props in _events(events, "Schedule", "ScheduleV2")
             if props.get("Enabled", True) is not False and props.get("State") != "DISABLED"
         ),
+        stream_triggers=tuple(
+            _stream_trigger(event_id, props) for event_id, props in _events(events, "DynamoDB")
+        ),
     )
 
 
@@ -150,6 +169,23 @@ def _s3_trigger(event_id: str, properties: dict) -> S3Trigger:
         bucket=properties["Bucket"],
         events=tuple(names if isinstance(names, list) else [names]),
         key_filter_rules=tuple(rules),
+    )
+
+
+def _stream_trigger(event_id: str, properties: dict) -> StreamTrigger:
+    """The mapping's settings with Lambda's defaults (batch 100, no window, retries until expiry)."""
+    stream_arn = str(properties["Stream"])  # arn:...:table/<name>/stream/<label>
+    filters = (properties.get("FilterCriteria") or {}).get("Filters") or []
+    on_failure = ((properties.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    return StreamTrigger(
+        event_id=event_id,
+        table_name=stream_arn.split(":table/", 1)[-1].split("/stream/", 1)[0],
+        starting_position=str(properties.get("StartingPosition", "LATEST")),
+        batch_size=int(properties.get("BatchSize", 100)),
+        batching_window_seconds=int(properties.get("MaximumBatchingWindowInSeconds", 0)),
+        maximum_retry_attempts=int(properties.get("MaximumRetryAttempts", -1)),
+        filter_patterns=tuple(str(f["Pattern"]) for f in filters if f.get("Pattern")),
+        on_failure_arn=str(on_failure) if on_failure else None,
     )
 
 

@@ -9,12 +9,22 @@ What a record holds is bounded so that it always fits (`precis_core.domain.recor
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 from botocore.exceptions import ClientError
 
 from precis_core.adapters.dynamodb_items import from_item, to_item, update_arguments
+from precis_core.adapters.record_queries import (
+    BY_COLLECTION,
+    BY_STATUS,
+    Page,
+    QueryOptions,
+    RecordIndex,
+    index_request,
+    published_request,
+    read_page,
+)
+from precis_core.domain.metadata import SUBMITTED
 from precis_core.domain.models import (
     Dispatch,
     InferenceResult,
@@ -27,18 +37,6 @@ from precis_core.domain.record_bounds import bounded_attempts, bounded_summary
 
 if TYPE_CHECKING:  # the stubs are a dev dependency: the layer needs none of them at run time
     from mypy_boto3_dynamodb import DynamoDBClient
-
-
-@dataclass(frozen=True)
-class RecordIndex:
-    """A global secondary index of the table: its name and its partition key (sort key `submitted_at`)."""
-
-    name: str
-    key: str
-
-
-BY_STATUS = RecordIndex("by-status", "status")
-BY_COLLECTION = RecordIndex("by-collection", "collection")
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 _REFUSED = "ValidationException"
@@ -57,6 +55,8 @@ _OUTCOME_ATTRIBUTES = (
     "completed_at",
     "latency_ms",
     "summary_truncated",
+    "key_phrases",
+    "entities",
     "reconcile_error",
     "reconcile_error_at",
     "dismissed_at",
@@ -65,24 +65,6 @@ _OUTCOME_ATTRIBUTES = (
 _NOTES = ("reconcile_error", "reconcile_error_at")
 # One attempt's failed endpoint calls: a new attempt starts counting again.
 _DISPATCH_FAILURES = ("dispatch_failures", "dispatch_error", "dispatch_after")
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a query; pass `cursor` back to get the next one (None when there is no more)."""
-
-    records: list[SummaryRecord]
-    cursor: dict[str, Any] | None
-
-
-class QueryOptions(TypedDict, total=False):
-    """A query's optional bounds: submitted at or after `since`, at most `limit` records (100), from
-    `cursor` (a Page's), newest first unless `newest_first` is False."""
-
-    since: str | None
-    limit: int
-    cursor: dict[str, Any] | None
-    newest_first: bool
 
 
 class SummaryStore:
@@ -180,6 +162,8 @@ class SummaryStore:
                 "words_in": result.words_in,
                 "words_out": result.words_out,
                 "chunks": result.chunks,
+                "key_phrases": result.key_phrases or None,
+                "entities": result.entities or None,
                 "output_location": output_location,
                 "completed_at": completed_at,
                 "latency_ms": latency_ms,
@@ -276,6 +260,23 @@ class SummaryStore:
         """Records of one collection (GSI `by-collection`), one page at a time."""
         return self.query(BY_COLLECTION, collection, **options)
 
+    def query_by_published(
+        self,
+        collection: str,
+        *,
+        start: str,
+        end: str,
+        limit: int = 100,
+        cursor: dict[str, Any] | None = None,
+        newest_first: bool = False,
+    ) -> Page:
+        """Records of one collection whose article was published from `start` to `end` (YYYY-MM-DD,
+        both included), by the GSI `by-published`: a Query, never a Scan, one page at a time."""
+        request = published_request(
+            self.table_name, collection, start=start, end=end, limit=limit, newest_first=newest_first
+        )
+        return read_page(self._client, request, cursor)
+
     def iter_by_status(self, status: Status, *, since: str | None = None) -> Iterator[SummaryRecord]:
         """Every record in one status, oldest first, following the pages."""
         cursor: dict[str, Any] | None = None
@@ -287,6 +288,8 @@ class SummaryStore:
             cursor = page.cursor
 
     def _put_new(self, record: SummaryRecord) -> bool:
+        if not record.published:  # every record is in the by-published index: its own date, else this
+            record.published, record.published_source = record.submitted_at[:10], SUBMITTED
         values = record.to_dict()
         values["attempts"] = bounded_attempts(record.attempts)
         if record.failure_reason is not None:
@@ -341,36 +344,17 @@ class SummaryStore:
             raise
         return True
 
-    def query(
-        self,
-        index: RecordIndex,
-        key: str,
-        *,
-        since: str | None = None,
-        limit: int = 100,
-        cursor: dict[str, Any] | None = None,
-        newest_first: bool = True,
-    ) -> Page:
+    def query(self, index: RecordIndex, key: str, **options: Unpack[QueryOptions]) -> Page:
         """Records whose `index.key` is `key`, submitted at or after `since`, one page at a time."""
-        condition = "#key = :key"
-        values: dict[str, Any] = {":key": key}
-        if since:
-            condition += " AND submitted_at >= :since"
-            values[":since"] = since
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": index.name,
-            "KeyConditionExpression": condition,
-            "ExpressionAttributeNames": {"#key": index.key},
-            "ExpressionAttributeValues": to_item(values),
-            "Limit": limit,
-            "ScanIndexForward": not newest_first,
-        }
-        if cursor:
-            request["ExclusiveStartKey"] = cursor
-        response = self._client.query(**request)
-        records = [SummaryRecord.from_dict(from_item(item)) for item in response.get("Items", [])]
-        return Page(records, response.get("LastEvaluatedKey"))
+        request = index_request(
+            self.table_name,
+            index,
+            key,
+            since=options.get("since"),
+            limit=options.get("limit", 100),
+            newest_first=options.get("newest_first", True),
+        )
+        return read_page(self._client, request, options.get("cursor"))
 
 
 def _is_condition_failure(error: ClientError) -> bool:

@@ -6,4 +6,6 @@
 - `limits`: the bounds of a request (the layer's copy of precis_summarizer's); `json_articles`: the
   checks a JSON article passes before it is sent.
 - `notifications`: SageMaker's async inference SNS messages, parsed.
+- `about`: key phrases and named things, read leniently and bounded; `analytics_rows`: a COMPLETED
+  record as a row of the analytics copy, and the copy's keys and encoding.
 """

@@ -178,3 +178,21 @@ class ReconcileSettings:
     def older_than(self) -> timedelta:
         """How long a record stays QUEUED before a scheduled run looks at it."""
         return timedelta(seconds=self.older_than_seconds)
+
+
+@dataclass(frozen=True)
+class AnalyticsSettings:
+    analytics_bucket: str
+    analytics_prefix: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> AnalyticsSettings:
+        read = _Reader(os.environ if environ is None else environ)
+        settings = cls(
+            analytics_bucket=read.text("ANALYTICS_BUCKET"),
+            analytics_prefix=read.text("ANALYTICS_PREFIX"),
+        )
+        if settings.analytics_prefix and not settings.analytics_prefix.endswith("/"):
+            read.problems.append(f"ANALYTICS_PREFIX={settings.analytics_prefix!r} must end with /")
+        read.done("analytics function settings")
+        return settings

@@ -5,7 +5,9 @@ Read at submit: the object's S3 user metadata (`x-amz-meta-*`, what `precis subm
 JSON article's fields. Read by the endpoint and stored at record: what is inside the document (HTML
 `<meta>`, Markdown front matter, PDF and Word properties). Explicit metadata (S3, JSON) wins over what a
 document carries, which wins over a title guessed from the text. A date that does not parse is noted on
-the record (`published_note`), never fatal.
+the record (`published_note`), never fatal. A record whose article has no date of its own is filed
+under the day it was submitted (`published_source` SUBMITTED, so the by-published index holds every
+record); the document's own date, once the endpoint has read it, replaces that stand-in.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ S3_METADATA = "s3 metadata"
 JSON_FIELDS = "json"
 # Sources a user set on purpose: a title from one is never replaced by the document's own.
 EXPLICIT = frozenset({S3_METADATA, JSON_FIELDS})
+# The source of a `published` that is only the submission day (the article carried no date of its own).
+SUBMITTED = "submitted"
 # Where the endpoint found a document's metadata, by the content type it read.
 DOCUMENT_ORIGINS = {
     "application/pdf": "pdf properties",
@@ -59,7 +63,7 @@ class ArticleMetadata:
         """These values, and `other`'s where these have none (a note only when no date was found)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         merged = replace(other, **{name: value for name, value in values.items() if value is not None})
-        if merged.published is not None and merged.published_note is not None:
+        if merged.published is not None and merged.published_source != SUBMITTED:
             merged = replace(merged, published_note=None)
         return merged
 
@@ -102,9 +106,12 @@ def from_document(document: Mapping[str, Any] | None, content_type: str | None) 
 
 def for_record(current: ArticleMetadata, document: ArticleMetadata) -> ArticleMetadata:
     """What the record keeps once the endpoint has read the document: explicit values stay; the
-    document's own title replaces one guessed from the text; other fields fill only what is missing."""
+    document's own title replaces one guessed from the text, its own date the submission day; other
+    fields fill only what is missing."""
     if current.title_source in EXPLICIT or not document.title:
         document = replace(document, title=None, title_source=None)
+    if current.published_source == SUBMITTED and document.published:
+        current = replace(current, published=None, published_source=None)
     kept = replace(current, title=None, title_source=None) if document.title else current
     return kept.over(document)
 

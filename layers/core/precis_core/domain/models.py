@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, fields
 from enum import Enum, StrEnum
 from typing import Any
 
+from precis_core.domain.about import MAX_ENTITIES, MAX_KEY_PHRASES, entities_of, key_phrases_of, merged
+
 
 class Status(StrEnum):
     QUEUED = "QUEUED"
@@ -115,6 +117,8 @@ class InferenceResult:
     chunks: int
     elapsed_ms: int | None = None
     document: dict[str, Any] | None = None  # what the article says about itself (precis_core.domain.metadata)
+    key_phrases: list[str] = field(default_factory=list)
+    entities: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def from_output(cls, payload: Any) -> InferenceResult:
@@ -138,6 +142,8 @@ class InferenceResult:
             chunks=sum(r.chunks for r in parsed),
             elapsed_ms=sum(elapsed) if elapsed else None,
             document=parsed[0].document,
+            key_phrases=merged([r.key_phrases for r in parsed], MAX_KEY_PHRASES),
+            entities=merged([r.entities for r in parsed], MAX_ENTITIES),
         )
 
 
@@ -156,6 +162,8 @@ def _one_result(item: dict[str, Any]) -> InferenceResult:
         chunks=int(item["chunks"]),
         elapsed_ms=None if elapsed is None else int(elapsed),
         document=document if isinstance(document, dict) else None,
+        key_phrases=key_phrases_of(item.get("key_phrases")),
+        entities=entities_of(item.get("entities")),
     )
 
 
@@ -200,7 +208,7 @@ class SummaryRecord:
     url: str | None = None
     source: str | None = None
     authors: list[str] | None = None
-    published: str | None = None
+    published: str | None = None  # its own date, else the submission day (published_source "submitted")
     published_source: str | None = None
     published_note: str | None = None  # a published value that is not a date (never fatal)
     parameters: dict[str, int] | None = None  # summary settings chosen at upload (domain.parameters)
@@ -227,6 +235,8 @@ class SummaryRecord:
     latency_ms: int | None = None
     summary_truncated: bool | None = None  # the full summary is in the object at output_location
     dismissed_at: str | None = None  # a FAILED document its user chose not to fix (`precis dismiss`)
+    key_phrases: list[str] | None = None  # what the whole article is about, best first (domain.about)
+    entities: list[dict[str, str]] | None = None  # its named things: {"text", "type"}
     reconcile_error: str | None = None  # why the last reconcile run could not settle it (still QUEUED)
     reconcile_error_at: str | None = None
 

@@ -34,6 +34,10 @@ class FunctionConfig:
     time_scale: float = 1.0
     visibility_timeout_seconds: int = 30
     """The event queue's, in real seconds: how soon a killed worker's messages are delivered again."""
+    streams: list[dict] = field(default_factory=list)
+    """Its DynamoDB stream event sources (precis.local.stream_source.StreamSource), polled by one worker."""
+    checkpoint_dir: str | None = None
+    """Where those pollers keep their shard positions (the stack's state directory)."""
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)

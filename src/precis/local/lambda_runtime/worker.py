@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from precis.local.clock import ScaledClock
 from precis.local.lambda_runtime.environment import FunctionConfig, LambdaContext, load_handler
 from precis.local.lambda_runtime.events import failure_record, lambda_event, scheduled_event
+from precis.local.stream_source import start_pollers
 
 if TYPE_CHECKING:  # boto3's stubs are a dev dependency
     from mypy_boto3_sns import SNSClient
@@ -121,6 +122,7 @@ class FunctionWorker:
         for schedule in self.config.schedules:
             threading.Thread(target=self._tick, args=(schedule,), daemon=True).start()
         threading.Thread(target=self.held.keep_invisible, args=(self.stopping,), daemon=True).start()
+        start_pollers(self.config.streams, self.config.checkpoint_dir, self.invoke, self.clock, self.stopping)
         while not self.stopping.is_set():
             self.poll_once(wait_seconds=_POLL_SECONDS)
 
