@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from precis import paths
-from precis.cli.console import EXIT_FAILED, console, fail, print_json
+from precis.cli.console import EXIT_FAILED, console, fail, print_json, shown
 from precis.cli.demo import run_demo
 from precis.local.errors import StackError
 from precis.local.foreground import STACK_READY, run_foreground
@@ -215,6 +215,14 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON ob
         f"backlog {endpoint['backlog']}, journal: {journal}",
         highlight=False,
     )
+    fault = endpoint.get("journal_fault")
+    if fault:
+        since = time.strftime("%H:%M:%S", time.localtime(fault["since"]))
+        console.print(
+            f"[red]journal: cannot be written since {since} ({shown(fault['error'])}); "
+            f"{fault['waiting_writes']} writes waiting, {fault['refused_requests']} requests refused[/]",
+            highlight=False,
+        )
 
 
 def _endpoint_status(url: str) -> dict | None:

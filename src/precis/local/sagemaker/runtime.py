@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from precis.local.clock import ScaledClock
 from precis.local.sagemaker.faults import Faults
 from precis.local.sagemaker.journal import RequestJournal, RequestState
+from precis.local.sagemaker.journal_writes import JournalWriter
 from precis.local.sagemaker.results import AsyncRequest, AsyncResults, RequestResult
 from precis.local.sagemaker.script import InferenceScript, LoadedModel
 from precis.scaling import (
@@ -82,6 +83,7 @@ class EndpointRuntime:
         self.clock = clock
         self.journal = journal or RequestJournal()
         self.faults = Faults()
+        self.writes = JournalWriter(self.journal, self.faults)
         self._script = script
         self._results = results
         self._tick = tick_seconds
@@ -119,8 +121,9 @@ class EndpointRuntime:
         self._scheduler.start()
 
     def submit(self, request: AsyncRequest, *, ttl: float, timeout: float) -> AsyncRequest:
-        """Journals the request (before the caller answers 202) and queues it; returns it numbered."""
-        request = self.journal.accept(request, ttl=ttl, timeout=timeout)
+        """Journals the request (before the caller answers 202) and queues it; returns it numbered.
+        JournalUnavailable (nothing queued) when the journal cannot take it."""
+        request = self.writes.accept(request, ttl=ttl, timeout=timeout)
         with self._lock:
             invocation = QueuedRequest(request.inference_id, self.clock.now(), ttl, timeout, payload=request)
             self._endpoint.submit(invocation)
@@ -179,6 +182,7 @@ class EndpointRuntime:
                 "refused": self._counts["refused"],
                 "notifications_dropped": self._counts["notifications_dropped"],
                 "journal": self.journal.counts(),
+                "journal_fault": self.writes.fault(),
                 "faults": self.faults.to_dict(),
                 "simulated_seconds": round(self.clock.now(), 1),
                 "time_scale": self.clock.time_scale,
@@ -208,6 +212,8 @@ class EndpointRuntime:
             self._wake.clear()
 
     def _step(self) -> None:
+        if self.writes.waiting:
+            self.writes.flush()
         with self._lock:
             now = self.clock.now()
             while now >= self._next_minute:
@@ -238,7 +244,7 @@ class EndpointRuntime:
         if activity:
             log.info("scaling %d -> %d (%s)", activity.from_capacity, activity.to_capacity, activity.cause)
             self._endpoint.scale_to(activity.to_capacity, minute_end)
-            self.journal.scaled_to(activity.to_capacity)
+            self.writes.write(self.journal.scaled_to, activity.to_capacity)
         self._publisher.submit(self._put_metrics, metrics, datetime.now(UTC))
 
     def _expire_deadlines(self, now: float) -> list[QueuedRequest]:
@@ -261,22 +267,30 @@ class EndpointRuntime:
                 self._workers[instance.instance_id] = InstanceWorker(instance, self._script)
 
     def _invoke(self, worker: InstanceWorker, invocation: QueuedRequest) -> None:
+        """Runs one request on a slot of `worker`; the slot is given back whatever fails (a request cut off
+        by an unexpected error stays open in the journal, so the next start of the endpoint runs it)."""
         request: AsyncRequest = invocation.payload
-        self.journal.running(request)
-        output, content_type, reason = self._run_model(worker, request)
-        with self._lock:
-            claimed = invocation.outcome is None
+        claimed, reason = False, "InternalFailure: the invocation did not finish"
+        try:
+            self.writes.write(self.journal.running, request)
+            output, content_type, reason = self._run_model(worker, request)
+            with self._lock:
+                claimed = invocation.outcome is None
+                if claimed:
+                    invocation.outcome = Outcome.COMPLETED if reason is None else Outcome.FAILED
             if claimed:
-                invocation.outcome = Outcome.COMPLETED if reason is None else Outcome.FAILED
-        if claimed:
-            reason = self._deliver(request, output, content_type, reason)
-        with self._lock:
-            if claimed and reason is not None:
-                invocation.outcome = Outcome.FAILED
-            self._endpoint.finish(invocation, self.clock.now(), ok=reason is None)
-            if claimed:
-                self._counts["processed" if reason is None else "failed"] += 1
-        self._wake.set()
+                reason = self._deliver(request, output, content_type, reason)
+        except Exception:
+            log.exception("the invocation of %s failed", request.inference_id)
+            raise
+        finally:
+            with self._lock:
+                if claimed and reason is not None:
+                    invocation.outcome = Outcome.FAILED
+                self._endpoint.finish(invocation, self.clock.now(), ok=reason is None)
+                if claimed:
+                    self._counts["processed" if reason is None else "failed"] += 1
+            self._wake.set()
 
     def _run_model(self, worker: InstanceWorker, request: AsyncRequest) -> tuple[bytes, str, str | None]:
         """The response and its content type, or the failure reason SageMaker would give."""
@@ -310,7 +324,7 @@ class EndpointRuntime:
             except Exception:
                 log.exception("could not write the failure object of %s", request.inference_id)
         result = RequestResult(content_type=content_type, failure_reason=reason)
-        self.journal.stored(request, result)
+        self.writes.write(self.journal.stored, request, result)
         self._notify(request, result)
         return reason
 
@@ -326,7 +340,7 @@ class EndpointRuntime:
             except Exception:
                 log.exception("could not notify the result of %s", request.inference_id)
                 return
-        self.journal.closed(request)
+        self.writes.write(self.journal.closed, request)
 
     def _put_metrics(self, metrics, at: datetime) -> None:
         try:

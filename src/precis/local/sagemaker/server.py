@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 from precis.local.sagemaker.faults import FaultError
+from precis.local.sagemaker.journal_writes import JournalUnavailable
 from precis.local.sagemaker.results import AsyncRequest
 from precis.local.sagemaker.runtime import EndpointRuntime
 from precis.local.sagemaker.settings import EndpointSettings
@@ -75,7 +76,11 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
                 HTTPStatus.SERVICE_UNAVAILABLE, "ServiceUnavailable", "The service is unavailable. Try again."
             )
             return
-        request = self.server.runtime.submit(request, ttl=ttl, timeout=timeout)
+        try:
+            request = self.server.runtime.submit(request, ttl=ttl, timeout=timeout)
+        except JournalUnavailable as error:
+            self._send_error(HTTPStatus.INTERNAL_SERVER_ERROR, "InternalFailure", str(error))
+            return
         headers = {f"{HEADER}OutputLocation": request.output_location}
         if request.failure_location:
             headers[f"{HEADER}FailureLocation"] = request.failure_location
