@@ -19,6 +19,7 @@ from precis_core.settings import ReconcileSettings, RecordSettings, SubmitSettin
 from precis_core.store import SummaryStore
 from precis_core.submit import SubmitService
 from precis_core.summarizer_endpoint import SummarizerEndpoint
+from precis_core.upload_sweep import SweepCursor, UploadSweep
 
 ClientFactory = Callable[[str], Any]
 
@@ -58,16 +59,33 @@ def record_service(settings: RecordSettings, client: ClientFactory) -> RecordSer
 
 
 def reconciler(settings: ReconcileSettings, client: ClientFactory) -> Reconciler:
-    """Lost notifications settled from S3, unsent requests sent again, stale ones expired
-    (ReconcileFunction, `precis reconcile`)."""
+    """Lost notifications settled from S3, unsent requests sent again, stale ones expired, uploads whose
+    event was lost submitted (ReconcileFunction, `precis reconcile`)."""
     store = SummaryStore(settings.summaries_table, client("dynamodb"))
     outputs = InferenceOutputs(client("s3"))
+    send = dispatcher(store, settings, client)
     return Reconciler(
         store,
         RecordService(store, outputs, ResultPaths(settings.output_path, settings.failure_path)),
         outputs,
-        dispatcher(store, settings, client),
+        send,
         request_ttl_seconds=settings.request_ttl_seconds,
         invocation_timeout_seconds=settings.invocation_timeout_seconds,
         time_scale=settings.time_scale,
+        uploads=upload_sweep(store, send, settings, client) if settings.input_bucket else None,
     )
+
+
+def upload_sweep(
+    store: SummaryStore, send: Dispatcher, settings: ReconcileSettings, client: ClientFactory
+) -> UploadSweep:
+    """Uploads without a record found and submitted as their event would have been."""
+    submit = SubmitService(
+        store,
+        ArticleSource(client("s3")),
+        send,
+        input_prefix=settings.input_prefix,
+        max_input_bytes=settings.max_input_bytes,
+    )
+    cursor = SweepCursor(settings.summaries_table, client("dynamodb"))
+    return UploadSweep(client("s3"), settings.input_bucket, settings.input_prefix, store, submit, cursor)

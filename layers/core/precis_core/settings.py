@@ -145,6 +145,10 @@ class ReconcileSettings:
     invocation_timeout_seconds: int
     older_than_seconds: int = 0
     time_scale: float = 1.0
+    input_bucket: str = ""
+    """Where uploads whose event was lost are looked for ('' looks for none)."""
+    input_prefix: str = "incoming/"
+    max_input_bytes: int = MAX_BODY_BYTES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ReconcileSettings:
@@ -158,6 +162,9 @@ class ReconcileSettings:
             invocation_timeout_seconds=read.integer("INVOCATION_TIMEOUT_SECONDS", *INVOCATION_TIMEOUT_RANGE),
             older_than_seconds=read.integer("RECONCILE_OLDER_THAN_SECONDS", 0, default=0),
             time_scale=read.time_scale(),
+            input_bucket=read.text("INPUT_BUCKET"),
+            input_prefix=read.text("INPUT_PREFIX"),
+            max_input_bytes=read.integer("MAX_INPUT_BYTES", 1, MAX_BODY_BYTES),
         )
         read.done("reconcile function settings")
         return settings

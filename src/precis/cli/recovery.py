@@ -52,6 +52,9 @@ def reconcile_settings(resources: StackResources) -> ReconcileSettings:
         request_ttl_seconds=resources.number("RequestTTLSeconds"),
         invocation_timeout_seconds=resources.number("InvocationTimeoutSeconds"),
         time_scale=resources.target.time_scale,
+        input_bucket=resources.input_bucket,
+        input_prefix=INPUT_PREFIX,
+        max_input_bytes=resources.number("MaxInputBytes"),
     )
 
 
