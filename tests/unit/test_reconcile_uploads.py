@@ -86,7 +86,7 @@ def test_the_sweep_is_bounded_per_run_and_resumes_where_it_stopped(upload, store
     # When it runs four times
     runs = [sweep.sweep(now, timedelta(0)) for _ in range(4)]
 
-    # Then the runs walk the prefix two keys at a time, start over at its end, and submit each upload once
+    # Then the runs walk the prefix two keys at a time and start over at its end, submitting each upload once
     assert [(r.started_after, r.listed) for r in runs] == [
         ("", 2),
         ("incoming/batch/0.txt", 2),
@@ -94,6 +94,8 @@ def test_the_sweep_is_bounded_per_run_and_resumes_where_it_stopped(upload, store
         ("", 2),
     ]
     assert [len(r.submitted) for r in runs] == [1, 2, 2, 0]  # the marker sorts first and is skipped
+    # And the second pass only lists what the first, finished without an error, has checked
+    assert [r.checked for r in runs] == [1, 2, 2, 0]
     assert [r.submitted[0].key for r in runs[:1]] == ["incoming/batch/0.txt"]
     assert runs[2].next_after == ""
     for n in range(5):
