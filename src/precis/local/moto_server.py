@@ -14,6 +14,8 @@ to reach it shrinks.
   burst's backlog made each call cost milliseconds. Its clock here is time.time().
 - SQS's retention check reads the queue's MessageRetentionPeriod directly instead of computing every
   queue attribute (three of which scan the queue) to read that one number.
+- S3 event notifications carry the object's `versionId` in a versioned bucket, as S3's do (moto's leave it
+  out), so an upload's document id is the same whether its event or reconcile's sweep submits it.
 - the request log is written in batches, without colour (werkzeug's own sends each line through
   colorama's ANSI filter under a lock). The lines are werkzeug's.
 """
@@ -33,6 +35,7 @@ from typing import Any
 from moto import backends
 from moto.core import utils
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.s3 import notifications as s3_notifications
 from moto.sqs import models as sqs_models
 from moto.sqs.models import Message, SQSBackend
 
@@ -52,6 +55,19 @@ def is_retained(backend: SQSBackend, queue_name: str, message: Message) -> bool:
     """moto's check, same answer: is the message still inside its queue's retention period?"""
     retention_seconds = backend.get_queue(queue_name).message_retention_period
     return retention_seconds + message.sent_timestamp / 1000 > unix_time()
+
+
+def s3_events_with_version_ids() -> None:
+    """moto's S3 event, with the object's versionId when the bucket is versioned."""
+    moto_event = s3_notifications._get_s3_event
+
+    def event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+        body = moto_event(event_name, bucket, key, notification_id)
+        if bucket.is_versioned and key.version_id:
+            body["Records"][0]["s3"]["object"]["versionId"] = key.version_id
+        return body
+
+    s3_notifications._get_s3_event = event
 
 
 def route_with_a_fixed_module_list() -> None:
@@ -89,6 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     sqs_models.unix_time_millis = unix_time_millis
     SQSBackend.is_message_valid_based_on_retention_period = is_retained
     route_with_a_fixed_module_list()
+    s3_events_with_version_ids()
     app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
     log = RequestLog(sys.stderr.buffer)
     server = make_server(args.host, args.port, app, log)

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +26,18 @@ from botocore.config import Config
 from precis import paths
 from precis.local import lambda_runtime
 from precis.local.errors import StackError
+from precis.local.liveness import HeartbeatFile, HttpPing
 from precis.local.ports import free_port_pair
 from precis.local.provisioning import provision
 from precis.local.sagemaker import service as endpoint_service
-from precis.local.sagemaker.server import STATUS_PATH
+from precis.local.sagemaker.server import PING_PATH, STATUS_PATH
 from precis.local.supervisor import ChildProcess, Supervisor
 from precis.local.wiring import FunctionWiring, wire_functions
 from precis.template import Stack, load_stack
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 # What the children inherit from the caller's environment; everything else they get is set here.
-_INHERITED = ("PATH", "HOME", "LANG", "TMPDIR", "PRECIS_ROOT")
+_INHERITED = ("PATH", "HOME", "LANG", "TMPDIR", "PRECIS_ROOT", "PYTHONPATH")
 
 
 class LocalStack:
@@ -168,7 +170,11 @@ class LocalStack:
                 "moto", self._moto_command(), self._base_environment(), None, essential=True
             )
             self.supervisor.spawn(
-                "endpoint", self._endpoint_command(), self._base_environment(), endpoint_service.READY
+                "endpoint",
+                self._endpoint_command(),
+                self._base_environment(),
+                endpoint_service.READY,
+                liveness=HttpPing(f"{self.endpoint_runtime_url}{PING_PATH}"),
             )
             for function in self.functions.values():
                 self._spawn_function(function)
@@ -197,9 +203,13 @@ class LocalStack:
     def _spawn_function(self, function: FunctionWiring) -> None:
         """One process per execution environment, all polling the function's queue; one keeps the schedule."""
         env = function.environment(self.aws_environment())
+        if "PYTHONPATH" in os.environ:  # the workers import the stack's own code
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         for name, config in function.execution_environments(self.function_concurrency):
+            heartbeat = self.log_dir / f"{name}.heartbeat"
+            config = replace(config, heartbeat_path=str(heartbeat))
             command = [sys.executable, "-m", "precis.local.lambda_runtime", config.to_json()]
-            self.supervisor.spawn(name, command, env, lambda_runtime.READY)
+            self.supervisor.spawn(name, command, env, lambda_runtime.READY, liveness=HeartbeatFile(heartbeat))
 
     def _remove_journal(self) -> None:
         for suffix in ("", "-wal", "-shm"):

@@ -5,6 +5,8 @@ A child that dies is started again with the same command and environment after a
 doubling to 30 s, back to 0.5 s once it has run a minute), as Lambda replaces an execution environment
 and SageMaker an instance; its log is appended to, with a line saying why. An essential child (moto's
 server, which holds all of the stack's state in its memory) is not restarted: its death ends the stack.
+A child with a liveness check (precis.local.liveness) that gives no sign of life for HANG_SECONDS while
+the supervisor itself runs is hung: it is killed (SIGKILL) and restarted like a dead one.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from precis.local.errors import StackError
+from precis.local.liveness import Liveness
 
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 10
@@ -30,6 +33,9 @@ MAX_RESTART_DELAY_SECONDS = 30.0
 STABLE_SECONDS = 60.0
 """A child that ran this long before dying is restarted after the first delay again."""
 WATCH_SECONDS = 0.2
+HANG_SECONDS = 30.0
+"""A ready child with a liveness check and no sign of life this long (real seconds) is hung."""
+PROBE_SECONDS = 1.0
 
 
 def _die_with_parent() -> None:
@@ -59,6 +65,12 @@ class ChildProcess:
     started_at: float = 0.0
     restart_at: float | None = None
     """When a dead child is due to start again (monotonic), None while it runs."""
+    liveness: Liveness | None = None
+    last_sign: float = 0.0
+    """When the child last gave a sign of life (monotonic)."""
+    hung_for: float | None = None
+    """Set when the supervisor killed it as hung: how long it had given no sign of life."""
+    _last_probe: float = 0.0
     _quick_deaths: int = 0
     _log_start: int = 0
 
@@ -72,8 +84,9 @@ class ChildProcess:
             self._log_start = log.tell()
             self.ready.clear()
             self.ready_line = ""
-            self.started_at = time.monotonic()
+            self.started_at = self.last_sign = time.monotonic()
             self.restart_at = None
+            self.hung_for = None
             self.process = subprocess.Popen(
                 self.command,
                 env=self.env,
@@ -139,8 +152,21 @@ class ChildProcess:
         self.restart_at = now + delay
         return delay
 
+    def probe(self, now: float) -> float | None:
+        """Checks a ready child's liveness (once a PROBE_SECONDS); how long it has given no sign of life,
+        or None while it gives them (or has no check)."""
+        if self.liveness is None or not self.ready.is_set() or now - self._last_probe < PROBE_SECONDS:
+            return None
+        self._last_probe = now
+        if self.liveness.responds():
+            self.last_sign = now
+            return None
+        return now - self.last_sign
+
     @property
     def exit_description(self) -> str:
+        if self.hung_for is not None:
+            return f"hung (no sign of life for {self.hung_for:.0f} s) and was killed"
         code = self.process.returncode if self.process else None
         if code is not None and code < 0:
             with contextlib.suppress(ValueError):
@@ -156,9 +182,16 @@ class Supervisor:
     """Starts the stack's children, logging to `log_dir/<name>.log`, restarts the ones that die (in a
     thread started by `supervise`), and stops them all. `on_event` gets one line per death and restart."""
 
-    def __init__(self, log_dir: Path, on_event: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        log_dir: Path,
+        on_event: Callable[[str], None] | None = None,
+        *,
+        hang_seconds: float = HANG_SECONDS,
+    ) -> None:
         self.log_dir = log_dir
         self.on_event = on_event
+        self.hang_seconds = hang_seconds
         self.children: list[ChildProcess] = []
         self.events: list[str] = []
         self.ended = threading.Event()
@@ -167,6 +200,7 @@ class Supervisor:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._watcher: threading.Thread | None = None
+        self._asleep = threading.Event()
 
     def spawn(
         self,
@@ -176,8 +210,10 @@ class Supervisor:
         ready_text: str | None,
         *,
         essential: bool = False,
+        liveness: Liveness | None = None,
     ) -> ChildProcess:
         child = ChildProcess(name, command, env, self.log_dir / f"{name}.log", ready_text, essential)
+        child.liveness = liveness
         self.children.append(child)
         child.start()
         return child
@@ -220,6 +256,7 @@ class Supervisor:
                 if child.alive:
                     with contextlib.suppress(ProcessLookupError):
                         child.process.send_signal(signal.SIGTERM)
+                        child.process.send_signal(signal.SIGCONT)  # a stopped child handles it too
             deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
             for child in reversed(self.children):
                 if child.process is None:
@@ -231,14 +268,36 @@ class Supervisor:
                     child.process.wait()
             self.children = []
 
+    @contextlib.contextmanager
+    def asleep(self) -> Iterator[None]:
+        """The machine sleeps (a laptop's suspend stops the supervisor with its children): no child is
+        judged hung meanwhile, and each has its full hang time again after."""
+        self._asleep.set()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._asleep.clear()
+                self._forgive(time.monotonic())
+
     def _watch(self) -> None:
+        last = time.monotonic()
         while not self._stopping.wait(WATCH_SECONDS):
             with self._lock:
                 if self._stopping.is_set():
                     return
-                for child in self.children:
-                    if not self._check(child):
-                        return
+                now = time.monotonic()
+                if self._asleep.is_set() or now - last > self.hang_seconds / 2:
+                    self._forgive(now)  # the supervisor itself did not run: that time proves nothing
+                if not self._asleep.is_set():
+                    for child in self.children:
+                        if not self._check(child):
+                            return
+                last = time.monotonic()  # after the checks: a slow probe is not the supervisor pausing
+
+    def _forgive(self, now: float) -> None:
+        for child in self.children:
+            child.last_sign = max(child.last_sign, now)
 
     def _check(self, child: ChildProcess) -> bool:
         """Restarts `child` if it died and its delay is over; False once an essential child has died."""
@@ -246,6 +305,12 @@ class Supervisor:
         if child.alive:
             if child.restarts and not child.ready.is_set() and child.printed_ready():
                 self._event(f"{child.name} is ready again (pid {child.process.pid})")
+            silent = child.probe(now)
+            if silent is not None and silent > self.hang_seconds and not child.essential:
+                child.hung_for = silent
+                with contextlib.suppress(ProcessLookupError):
+                    child.process.kill()  # SIGKILL ends a stopped process too
+                child.process.wait()
             return True
         if child.essential:
             self.ended_by = child

@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import logging
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -36,6 +37,10 @@ from precis.scaling import (
 
 log = logging.getLogger(__name__)
 MINUTE = 60.0
+STALL_SECONDS = 2.0
+"""A scheduler step this late (real seconds) means the process was stopped: its clock skips the gap."""
+HEALTHY_SECONDS = 10.0
+"""/ping answers healthy while the scheduler has stepped within this many real seconds."""
 
 
 class InstanceWorker:
@@ -102,6 +107,7 @@ class EndpointRuntime:
         self._counts: Counter[str] = Counter()
         self._publisher = ThreadPoolExecutor(2, thread_name_prefix="endpoint-results")
         self._scheduler = threading.Thread(target=self._run, name="endpoint-scheduler")
+        self._last_step = time.monotonic()
 
     def start(self) -> None:
         """Ready once the instances it is created with have loaded their model, as SageMaker puts an
@@ -118,6 +124,7 @@ class EndpointRuntime:
             ]
         for worker in serving:
             worker.wait_loaded()
+        self._last_step = time.monotonic()
         self._scheduler.start()
 
     def submit(self, request: AsyncRequest, *, ttl: float, timeout: float) -> AsyncRequest:
@@ -202,8 +209,20 @@ class EndpointRuntime:
             worker.shutdown(wait=True)
         self._publisher.shutdown(wait=True)
 
+    def healthy(self) -> bool:
+        """What GET /ping answers: the scheduler runs (SageMaker replaces an instance that fails it)."""
+        return self._scheduler.is_alive() and time.monotonic() - self._last_step < HEALTHY_SECONDS
+
     def _run(self) -> None:
         while not self._stopping.is_set():
+            now = time.monotonic()
+            if now - self._last_step > STALL_SECONDS + self._tick:
+                # Stopped (SIGSTOP, a suspended machine): nothing ran, so no TTL or timeout ran either.
+                log.warning(
+                    "the endpoint did not run for %.1f s; its clock leaves that out", now - self._last_step
+                )
+                self.clock.skip(now - self._last_step - self._tick)
+            self._last_step = now
             try:
                 self._step()
             except Exception:

@@ -18,6 +18,7 @@ from precis.local.sagemaker.settings import EndpointSettings
 
 INVOCATIONS = re.compile(r"^/endpoints/([^/]+)/async-invocations/?$")
 STATUS_PATH = "/_precis/status"
+PING_PATH = "/ping"
 FAULTS_PATH = "/_precis/faults"
 JOURNAL_PATH = "/_precis/journal"
 INPUT_LOCATION = re.compile(r"^(https|s3)://([^/]+)/?(.*)$")
@@ -88,7 +89,10 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         path = self.path.split("?")[0]
-        if path == STATUS_PATH:
+        if path == PING_PATH:
+            healthy = self.server.runtime.healthy()
+            self._send_json(HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE, {})
+        elif path == STATUS_PATH:
             self._send_json(HTTPStatus.OK, self.server.runtime.status())
         elif path == FAULTS_PATH:
             self._send_json(HTTPStatus.OK, self.server.runtime.faults.to_dict())
