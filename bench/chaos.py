@@ -609,6 +609,7 @@ def run_fault(
     inference_script: Path,
     times: FaultTimes = FaultTimes(),
     hang_seconds: float | None = None,
+    time_scale: float = TIME_SCALE,
 ) -> Result:
     uploads = articles(count)
     if fault == "poison":
@@ -620,7 +621,7 @@ def run_fault(
         tempfile.TemporaryDirectory() as logs,
         LocalStack(
             0,
-            time_scale=TIME_SCALE,
+            time_scale=time_scale,
             inference_script=inference_script,
             log_dir=Path(logs),
             function_concurrency=function_concurrency,
@@ -727,6 +728,9 @@ def main() -> int:
         "--jump-hours", type=float, default=defaults.jump_hours, help="clock-jump: hours the machine sleeps"
     )
     parser.add_argument(
+        "--time-scale", type=float, default=TIME_SCALE, help=f"the stack's (default {TIME_SCALE:g})"
+    )
+    parser.add_argument(
         "--hang-seconds",
         type=float,
         default=None,
@@ -747,6 +751,7 @@ def main() -> int:
                 inference_script=args.inference_script,
                 times=FaultTimes(args.journal_full_seconds, args.stop_seconds, args.jump_hours),
                 hang_seconds=args.hang_seconds,
+                time_scale=args.time_scale,
             )
             results.setdefault(fault, []).append(result)
             if args.json:

@@ -13,12 +13,11 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-def test_a_killed_endpoint_is_restarted_and_completes_every_article_it_had_accepted(own_pipeline) -> None:
-    # Given twenty articles uploaded and the endpoint part-way through them
-    stack = own_pipeline.stack
-    collection = own_pipeline.new_collection("kill-endpoint")
-    for name, text in own_pipeline.articles(20):
-        own_pipeline.upload(f"incoming/{collection}/{name}", text.encode())
+def endpoint_part_way(own_pipeline, name: str) -> str:
+    """Twenty articles uploaded to a new collection, the endpoint having finished some and accepted more."""
+    collection = own_pipeline.new_collection(name)
+    for article, text in own_pipeline.articles(20):
+        own_pipeline.upload(f"incoming/{collection}/{article}", text.encode())
     own_pipeline.wait_until(
         lambda: (
             (journal := own_pipeline.endpoint_status()["journal"])["closed"] >= 1
@@ -26,6 +25,13 @@ def test_a_killed_endpoint_is_restarted_and_completes_every_article_it_had_accep
         ),
         "the endpoint to have finished some articles and accepted more",
     )
+    return collection
+
+
+def test_a_killed_endpoint_is_restarted_and_completes_every_article_it_had_accepted(own_pipeline) -> None:
+    # Given twenty articles uploaded and the endpoint part-way through them
+    stack = own_pipeline.stack
+    collection = endpoint_part_way(own_pipeline, "kill-endpoint")
     killed = stack.pids()["endpoint"]
 
     # When the endpoint is killed
@@ -87,16 +93,7 @@ def test_a_stopped_endpoint_is_replaced_without_a_failed_record_or_a_repeated_re
     stack = own_pipeline.stack
     stack.supervisor.hang_seconds = HANG_SECONDS
     restarts = stack.supervisor.restarts()["endpoint"]
-    collection = own_pipeline.new_collection("stop-endpoint")
-    for name, text in own_pipeline.articles(20):
-        own_pipeline.upload(f"incoming/{collection}/{name}", text.encode())
-    own_pipeline.wait_until(
-        lambda: (
-            (journal := own_pipeline.endpoint_status()["journal"])["closed"] >= 1
-            and journal["queued"] + journal["running"] >= 5
-        ),
-        "the endpoint to have finished some articles and accepted more",
-    )
+    collection = endpoint_part_way(own_pipeline, "stop-endpoint")
     slots = own_pipeline.endpoint_status()["in_flight"]
     stopped = stack.pids()["endpoint"]
 
