@@ -6,6 +6,9 @@ raises on a full disk; the endpoint, its API and its instances are real.
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -13,8 +16,11 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
+from typer.testing import CliRunner
 
+from precis.cli.main import app
 from precis.local.sagemaker import RequestJournal
+from precis.local.state import state_file
 from precis.scaling import ScalingPolicy
 
 
@@ -131,3 +137,27 @@ def test_an_endpoint_whose_journal_cannot_be_opened_says_so_and_exits(aws, tmp_p
     assert f"cannot open the request journal {journal}" in result.stderr
     assert "Traceback" not in result.stderr
     assert time.monotonic() - started < 60
+
+
+def test_precis_local_status_shows_a_journal_that_cannot_be_written(
+    tmp_path, start_endpoint, put_input, runtime_client, monkeypatch
+):
+    # Given a running stack's state file naming an endpoint whose journal's disk is full, one request refused
+    journal = FillingJournal(tmp_path / "journal.sqlite3")
+    endpoint = start_endpoint(ScalingPolicy.always_on(1), journal=journal)
+    journal.full = True
+    with pytest.raises(ClientError):
+        invoke(runtime_client(endpoint), put_input("inputs/status.json", {"text": "x"}), "status-1")
+    monkeypatch.setenv("PRECIS_ROOT", str(tmp_path))
+    state = {"pid": os.getpid(), "endpoint_url": "http://127.0.0.1:1", "endpoint_runtime_url": endpoint.url}
+    state_file().parent.mkdir(parents=True)
+    state_file().write_text(json.dumps({**state, "processes": {}}))
+
+    # When the user asks for the stack's status
+    result = CliRunner().invoke(app, ["local", "status"])
+
+    # Then it says the journal cannot be written, why, and what that cost
+    assert result.exit_code == 0, result.output
+    assert "journal: cannot be written since" in result.output
+    assert "database or disk is full" in result.output
+    assert re.search(r"\b[1-9]\d* requests refused", result.output), result.output  # boto3 retried it
