@@ -66,8 +66,7 @@ class FunctionConfig:
     time_scale: float = 1.0
     visibility_timeout_seconds: int = 30
     """The event queue's, in real seconds: how soon a killed worker's messages are delivered again."""
-    heartbeat_path: str | None = None
-    """Touched every second while no invocation runs past the timeout (the stack watches it)."""
+    heartbeat_path: str | None = None  # precis.local.liveness.Heartbeat: the stack watches it
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -241,7 +240,7 @@ class FunctionWorker:
         self.held = HeldMessages(self.sqs, config.visibility_timeout_seconds)
         self.stopping = threading.Event()
         self.busy = False
-        self.invoking_since: float | None = None
+        self.heartbeat = Heartbeat(config.heartbeat_path, config.timeout_seconds)
         self.queue_url = ""
         self._queue_urls: dict[str, str] = {}
         self._subscriptions: dict[str, str] = {}
@@ -251,9 +250,7 @@ class FunctionWorker:
         for schedule in self.config.schedules:
             threading.Thread(target=self._tick, args=(schedule,), daemon=True).start()
         threading.Thread(target=self.held.keep_invisible, args=(self.stopping,), daemon=True).start()
-        if self.config.heartbeat_path:
-            heartbeat = Heartbeat(Path(self.config.heartbeat_path), self.past_timeout)
-            threading.Thread(target=heartbeat.beat, args=(self.stopping,), daemon=True).start()
+        threading.Thread(target=self.heartbeat.beat, args=(self.stopping,), daemon=True).start()
         while not self.stopping.is_set():
             self.poll_once(wait_seconds=_POLL_SECONDS)
 
@@ -331,7 +328,7 @@ class FunctionWorker:
 
     def invoke(self, event: dict, request_id: str) -> dict | None:
         """Runs the handler; the error payload Lambda would report, or None on success."""
-        started = self.invoking_since = time.monotonic()
+        started = self.heartbeat.invoking_since = time.monotonic()
         print(f"START RequestId: {request_id} Version: $LATEST", flush=True)
         try:
             self.handler(event, LambdaContext(self.config, request_id))
@@ -344,7 +341,7 @@ class FunctionWorker:
                 "stackTrace": traceback.format_tb(exc.__traceback__),
             }
             print(json.dumps(error), file=sys.stderr, flush=True)
-        self.invoking_since = None
+        self.heartbeat.invoking_since = None
         elapsed_ms = (time.monotonic() - started) * 1000
         print(
             f"END RequestId: {request_id}\nREPORT RequestId: {request_id}\tDuration: {elapsed_ms:.2f} ms\t"
@@ -352,11 +349,6 @@ class FunctionWorker:
             flush=True,
         )
         return error
-
-    def past_timeout(self) -> bool:
-        """An invocation has run past the function's timeout (Lambda would have ended it)."""
-        since = self.invoking_since
-        return since is not None and time.monotonic() - since > self.config.timeout_seconds
 
     def fail(self, event: dict, request_id: str, attempts: int, condition: str, error: dict | None) -> None:
         if self.config.on_failure_queue_name is None:

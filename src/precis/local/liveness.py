@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -60,16 +60,22 @@ class HeartbeatFile:
 
 
 class Heartbeat:
-    """The beating side, in a function worker: a thread touching `path` every second unless `stuck()`
-    (an invocation running past its timeout), until `stopping` is set."""
+    """The beating side, in a function worker: `beat` (a thread) touches `path` every second until
+    `stopping` is set, except while an invocation has run past the function's timeout (Lambda would have
+    ended it). The worker sets `invoking_since` (monotonic) for each invocation. No path: no beats."""
 
-    def __init__(self, path: Path, stuck: Callable[[], bool]) -> None:
-        self.path = path
-        self._stuck = stuck
+    def __init__(self, path: str | None, timeout_seconds: float) -> None:
+        self.path = Path(path) if path else None
+        self.timeout_seconds = timeout_seconds
+        self.invoking_since: float | None = None
+
+    def stuck(self) -> bool:
+        since = self.invoking_since
+        return since is not None and time.monotonic() - since > self.timeout_seconds
 
     def beat(self, stopping: threading.Event) -> None:
-        while not stopping.is_set():
-            if not self._stuck():
+        while self.path is not None and not stopping.is_set():
+            if not self.stuck():
                 with contextlib.suppress(OSError):
                     self.path.touch()
             stopping.wait(HEARTBEAT_SECONDS)
