@@ -16,11 +16,12 @@ Every fault is real:
                       notices it no longer answers /ping and replaces it
   hang-record         SIGSTOP of every RecordFunction execution environment for 60 s, then SIGCONT;
                       the supervision notices their heartbeats stopped and replaces them
-  clock-jump          a laptop sleeping 6 h 6 min with the submit function behind: its workers stopped
-                      while the second half is uploaded, then every process of the stack (moto, the
-                      endpoint, the functions, the supervision) stopped for 6 h 6 min of the stack's
-                      clock; on waking the waiting events are past Lambda's 6 h maximum event age and
-                      dead-lettered, and reconcile's upload sweep submits those uploads
+  clock-jump          a laptop sleeping 7 h with the submit function behind: once the first half is
+                      settled its workers are stopped while the second half is uploaded, then every
+                      process of the stack (moto, the endpoint, the functions, the supervision) is
+                      stopped for 7 h of the stack's clock; on waking the waiting events are past
+                      Lambda's 6 h maximum event age and dead-lettered, and reconcile's upload sweep
+                      submits those uploads
   no-fault            the baseline: the same run without a fault (runs first when every fault runs)
 
 A run uploads half the articles, then the other half while the fault hits: the faults on the intake
@@ -106,9 +107,8 @@ class FaultTimes:
     journal_full_seconds: float = 40.0
     stop_seconds: float = 60.0
     """hang-endpoint, hang-record: from SIGSTOP to SIGCONT (the stack replaces a process silent 30 s)."""
-    jump_hours: float = 6.1
-    """clock-jump: past Lambda's 6 h maximum event age, short of reconcile's expiry (request TTL plus
-    invocation timeout, 6 h 15 min), which judges by the wall clock."""
+    jump_hours: float = 7.0
+    """clock-jump: past Lambda's 6 h maximum event age (the sleep issue 19 reports)."""
 
 
 @dataclass(frozen=True)
@@ -372,9 +372,11 @@ class ChaosRun:
         return end
 
     def clock_jump(self) -> Callable[[], None]:
-        """The submit function falls behind (its workers stopped while the second half is uploaded);
-        then the machine sleeps: every process of the stack stopped, and the supervision with them, for
-        the jump on the stack's clock. Waking, the waiting events are older than the event age."""
+        """Once the first half is settled, the submit function falls behind (its workers stopped while
+        the second half is uploaded); then the machine sleeps: every process of the stack stopped, and the
+        supervision with them, for the jump on the stack's clock. Waking, the waiting events are older
+        than Lambda's maximum event age."""
+        self.wait(self.settled_so_far)
         asleep = contextlib.ExitStack()
         asleep.enter_context(self.stack.supervisor.asleep())
         self.signal("SubmitFunction", signal.SIGSTOP)
@@ -470,10 +472,14 @@ class ChaosRun:
 
     def settled(self) -> bool:
         """Every upload is made and each that makes a record has one, COMPLETED or FAILED."""
+        made = len(self.expected()) == len(self.uploads) - self._no_record_uploads()
+        return made and self.settled_so_far()
+
+    def settled_so_far(self) -> bool:
+        """Each upload made so far has its record, COMPLETED or FAILED."""
         by_key = self.records_by_key()
-        expected = self.expected()
-        return len(expected) == len(self.uploads) - self._no_record_uploads() and all(
-            by_key.get(key) and all(r["status"] in FINAL for r in by_key[key]) for key in expected
+        return all(
+            by_key.get(key) and all(r["status"] in FINAL for r in by_key[key]) for key in self.expected()
         )
 
     def records_by_key(self) -> dict[str, list[dict]]:

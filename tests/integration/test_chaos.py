@@ -16,19 +16,20 @@ from precis import paths
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
 ARTICLES = 100
+ALL_DEAD_LETTERS = ("SubmitDeadLetterQueue", "RecordDeadLetterQueue", "ReconcileDeadLetterQueue")
 DEADLINE_SECONDS = 240
 """A liveness guard: each of these faults settles in under 30 s on this machine."""
 
 
 SHORTER = {
     "journal-disk-full": ("--journal-full-seconds", "10"),
-    "hang-endpoint": ("--stop-seconds", "15", "--hang-seconds", "6"),
-    "hang-record": ("--stop-seconds", "15", "--hang-seconds", "6"),
-    "clock-jump": ("--time-scale", "600"),
+    "hang-endpoint": ("--stop-seconds", "10", "--hang-seconds", "4"),
+    "hang-record": ("--stop-seconds", "10", "--hang-seconds", "4"),
+    "clock-jump": ("--time-scale", "300", "--jump-hours", "6.2"),
 }
 """Issue 19's faults, shortened to keep this file within minutes: the disk full 10 s, a process stopped
-15 s and replaced after 6 s of silence, the 6 h 6 min sleep at 600x (37 real seconds); the benchmark's
-own lengths (40 s, 60 s and 30 s, at 60x) are in docs/BENCHMARKS.md."""
+10 s and replaced after 4 s of silence, a sleep of 6 h 12 min at 300x (74 real seconds); the benchmark's
+own lengths (40 s; 60 s and 30 s; 7 h at 60x) are in docs/BENCHMARKS.md."""
 
 
 @functools.cache
@@ -83,8 +84,12 @@ def test_after_the_fault_and_recovery_every_upload_is_settled(fault: str) -> Non
     assert result["well_formed_completed"] == result["well_formed"], result
     assert result["settle_seconds"] is not None, result
     assert result["goal_met"] is True
-    # And no event is left in a dead-letter queue (`precis redrive` replays any, changing nothing)
-    assert result["dead_letters"] == {}, result
+    # And no event is left in a dead-letter queue (`precis redrive` replays any, changing nothing), but
+    # for the schedule's tick that waited through the sleep: too old, it is dropped as Lambda drops it
+    left = {queue: count for queue, count in result["dead_letters"].items() if queue in ALL_DEAD_LETTERS}
+    if fault == "clock-jump":
+        left.pop("ReconcileDeadLetterQueue", None)
+    assert left == {}, result
 
 
 def test_a_killed_endpoint_is_restarted_and_resumes_what_it_had_accepted() -> None:

@@ -129,6 +129,7 @@ class ChildProcess:
             line = next((line for line in self.tail(lines=0).splitlines() if self.ready_text in line), None)
             if line is not None:
                 self.ready_line = line.strip()
+                self.last_sign = time.monotonic()  # its hang time counts from here, not from its start
                 self.ready.set()
         return self.ready.is_set()
 
