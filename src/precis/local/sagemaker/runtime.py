@@ -289,7 +289,8 @@ class EndpointRuntime:
         """Runs one request on a slot of `worker`; the slot is given back whatever fails (a request cut off
         by an unexpected error stays open in the journal, so the next start of the endpoint runs it)."""
         request: AsyncRequest = invocation.payload
-        claimed, reason = False, "InternalFailure: the invocation did not finish"
+        unfinished = "InternalFailure: the invocation did not finish"
+        claimed, reason = False, unfinished
         try:
             self.writes.write(self.journal.running, request)
             output, content_type, reason = self._run_model(worker, request)
@@ -301,6 +302,7 @@ class EndpointRuntime:
                 reason = self._deliver(request, output, content_type, reason)
         except Exception:
             log.exception("the invocation of %s failed", request.inference_id)
+            reason = reason or unfinished
             raise
         finally:
             with self._lock:
