@@ -68,15 +68,7 @@ def test_the_sweep_is_bounded_per_run_and_resumes_where_it_stopped(upload, store
     for n in range(5):
         upload(f"incoming/batch/{n}.txt", ARTICLE)
     s3.put_object(Bucket=names.input_bucket, Key="incoming/batch/", Body=b"")
-    settings = ReconcileSettings(
-        summaries_table=names.table,
-        endpoint_name=names.endpoint,
-        output_path=f"s3://{names.output_bucket}/async-output/",
-        failure_path=f"s3://{names.output_bucket}/async-failures/",
-        request_ttl_seconds=21600,
-        invocation_timeout_seconds=900,
-        input_bucket=names.input_bucket,
-    )
+    settings = _settings(names)
     sweep = services.upload_sweep(
         store, services.dispatcher(store, settings, boto3.client), settings, boto3.client
     )
@@ -105,3 +97,35 @@ def test_the_sweep_is_bounded_per_run_and_resumes_where_it_stopped(upload, store
 
 def _version(s3, names, n: int) -> str:
     return s3.head_object(Bucket=names.input_bucket, Key=f"incoming/batch/{n}.txt")["VersionId"]
+
+
+def test_a_run_reads_a_bounded_number_of_uploads_and_the_next_reads_on(upload, store, names, s3):
+    # Given five uploads without a record and a sweep that reads two uploads per run (of a 1,000-key page)
+    for n in range(5):
+        upload(f"incoming/bounded/{n}.txt", ARTICLE)
+    settings = _settings(names)
+    sweep = services.upload_sweep(
+        store, services.dispatcher(store, settings, boto3.client), settings, boto3.client
+    )
+    sweep.checks_per_run = 2
+    now = datetime.now(UTC) + timedelta(hours=1)
+
+    # When it runs three times
+    runs = [sweep.sweep(now, timedelta(0)) for _ in range(3)]
+
+    # Then each run read two, then one, starting after the last one the run before read
+    assert [r.checked for r in runs] == [2, 2, 1]
+    assert [r.started_after for r in runs] == ["", "incoming/bounded/1.txt", "incoming/bounded/3.txt"]
+    assert sum(len(r.submitted) for r in runs) == 5
+
+
+def _settings(names) -> ReconcileSettings:
+    return ReconcileSettings(
+        summaries_table=names.table,
+        endpoint_name=names.endpoint,
+        output_path=f"s3://{names.output_bucket}/async-output/",
+        failure_path=f"s3://{names.output_bucket}/async-failures/",
+        request_ttl_seconds=21600,
+        invocation_timeout_seconds=900,
+        input_bucket=names.input_bucket,
+    )

@@ -29,6 +29,9 @@ from precis_core.submit import SubmitResult, SubmitService
 
 DEFAULT_SWEEP_KEYS = 1000
 """Keys listed per run: one ListObjectsV2 page."""
+DEFAULT_SWEEP_CHECKS = 200
+"""Uploads read per run (a HeadObject and a GetItem each), so a run stays well within its timeout; the
+next run goes on from the last one read."""
 CURSOR_ID = "#reconcile:upload-sweep"
 """The summaries table item holding where the sweep is (no document id has a '#')."""
 
@@ -123,6 +126,7 @@ class UploadSweep:
         cursor: SweepCursor,
         *,
         keys_per_run: int = DEFAULT_SWEEP_KEYS,
+        checks_per_run: int = DEFAULT_SWEEP_CHECKS,
     ) -> None:
         self._s3 = s3
         self.bucket = bucket
@@ -131,6 +135,7 @@ class UploadSweep:
         self.submit = submit
         self.cursor = cursor
         self.keys_per_run = keys_per_run
+        self.checks_per_run = checks_per_run
         self._source = ArticleSource(s3)
 
     def sweep(self, now: datetime, older_than: timedelta) -> SweepReport:
@@ -143,9 +148,14 @@ class UploadSweep:
         keys, following = self._page(position.after)
         report = SweepReport(started_after=position.after, next_after=following, listed=len(keys))
         cutoff, horizon = parse_timestamp(position.pass_cutoff), _parsed(position.horizon)
+        previous = position.after
         for key, modified in keys:
             if key.endswith("/") or modified >= cutoff or (horizon is not None and modified < horizon):
                 continue
+            if report.checked == self.checks_per_run:
+                report.next_after = following = previous  # the next run reads on from here
+                break
+            previous = key
             report.checked += 1
             try:
                 ref = self._unrecorded(key)
