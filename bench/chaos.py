@@ -14,6 +14,18 @@ Every fault is real:
                       every acknowledged object and record, and finishes what was in flight
   kill-stack          SIGKILL of every process of the stack at once (its process group), then the stack
                       started again on the same data, as `precis local up` after a crash
+  journal-disk-full   every write to the endpoint's journal fails as on a full disk for 40 s (its admin
+                      API's journal_full switch): requests are refused (500) and the endpoint goes on
+  hang-endpoint       SIGSTOP of the endpoint process for 60 s, then SIGCONT; the stack's supervision
+                      notices it no longer answers /ping and replaces it
+  hang-record         SIGSTOP of every RecordFunction execution environment for 60 s, then SIGCONT;
+                      the supervision notices their heartbeats stopped and replaces them
+  clock-jump          a laptop sleeping 7 h with the submit function behind: once the first half is
+                      settled its workers are stopped while the second half is uploaded, then every
+                      process of the stack (moto, the endpoint, the functions, the supervision) is
+                      stopped for 7 h of the stack's clock; on waking the waiting events are past
+                      Lambda's 6 h maximum event age and dead-lettered, and reconcile's upload sweep
+                      submits those uploads
   no-fault            the baseline: the same run without a fault (runs first when every fault runs)
 
 A run uploads half the articles, then the other half while the fault hits: the faults on the intake
@@ -36,6 +48,7 @@ Each fault runs on a fresh stack.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -73,7 +86,7 @@ QUIET_SECONDS = 5.0
 """No change in the records for this long: the pipeline has done what it does on its own."""
 BACKLOG_FRACTION = 0.02
 """Processing faults hit once the endpoint holds this share of the uploads unfinished (and some are done)."""
-INTAKE_FAULTS = ("no-fault", "kill-submit", "endpoint-outage", "duplicate-events", "poison")
+INTAKE_FAULTS = ("no-fault", "kill-submit", "endpoint-outage", "duplicate-events", "poison", "clock-jump")
 PRECIS = Path(sys.executable).with_name("precis")
 REDRIVEN = {"submit": "SubmitDeadLetterQueue", "record": "RecordDeadLetterQueue"}
 """`precis redrive --function F`: the events each function's on-failure queue keeps."""
@@ -89,12 +102,27 @@ FAULTS = (
     "poison",
     "kill-moto",
     "kill-stack",
+    "journal-disk-full",
+    "hang-endpoint",
+    "hang-record",
+    "clock-jump",
 )
 FINAL = ("COMPLETED", "FAILED")
 PATIENT = Config(retries={"mode": "standard", "max_attempts": 10})
 RESTART_SECONDS = 120.0
 """How long the uploader keeps trying to connect while moto's server or the whole stack restarts (the
 SDK's own retries give up after a few refused connections)."""
+
+
+@dataclass(frozen=True)
+class FaultTimes:
+    """How long the timed faults last (real seconds, but the jump: simulated hours)."""
+
+    journal_full_seconds: float = 40.0
+    stop_seconds: float = 60.0
+    """hang-endpoint, hang-record: from SIGSTOP to SIGCONT (the stack replaces a process silent 30 s)."""
+    jump_hours: float = 7.0
+    """clock-jump: past Lambda's 6 h maximum event age (the sleep issue 19 reports)."""
 
 
 @dataclass(frozen=True)
@@ -247,11 +275,13 @@ class ChaosRun:
         uploads: list[Upload],
         deadline: float,
         restartable: StackProcess | None = None,
+        times: FaultTimes = FaultTimes(),
     ) -> None:
         self.stack = stack
         self.restartable = restartable
         self.completed_before: dict[str, int] = {}
         """Model runs per key of the articles COMPLETED when moto or the stack was killed."""
+        self.times = times
         self.fault = fault
         self.uploads = uploads
         self.deadline = deadline
@@ -313,6 +343,10 @@ class ChaosRun:
             BASELINE: lambda: lambda: None,
             "kill-moto": lambda: self.kill_when_busy("moto"),
             "kill-stack": self.kill_stack,
+            "journal-disk-full": self.journal_full,
+            "hang-endpoint": lambda: self.stop_when_busy("endpoint"),
+            "hang-record": lambda: self.stop_when_busy("RecordFunction"),
+            "clock-jump": self.clock_jump,
         }
         return injections[self.fault]()
 
@@ -353,10 +387,65 @@ class ChaosRun:
 
     def kill(self, process: str) -> Callable[[], None]:
         """SIGKILL of every execution environment of the function (or the endpoint)."""
-        for name, pid in self.stack.pids().items():
-            if name == process or name.startswith(f"{process}-"):
-                os.kill(pid, signal.SIGKILL)
+        self.signal(process, signal.SIGKILL)
         return lambda: None
+
+    def signal(self, process: str, signum: signal.Signals) -> list[int]:
+        """`signum` to every execution environment of the function (or the endpoint); their pids."""
+        pids = [
+            pid
+            for name, pid in self.stack.pids().items()
+            if name == process or name.startswith(f"{process}-")
+        ]
+        for pid in pids:
+            os.kill(pid, signum)
+        return pids
+
+    def stop_when_busy(self, process: str) -> Callable[[], None]:
+        """SIGSTOP mid-run; SIGCONT after the stop time to any process the stack has not replaced."""
+        self.wait(self.processing, every=0.1)
+        stopped = self.signal(process, signal.SIGSTOP)
+        began = time.monotonic()
+
+        def end() -> None:
+            time.sleep(max(0.0, self.times.stop_seconds - (time.monotonic() - began)))
+            for pid in stopped:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+
+        return end
+
+    def journal_full(self) -> Callable[[], None]:
+        self.wait(self.processing, every=0.1)
+        self.set_faults(journal_full=True)
+        began = time.monotonic()
+
+        def end() -> None:
+            time.sleep(max(0.0, self.times.journal_full_seconds - (time.monotonic() - began)))
+            self.set_faults(journal_full=False)
+
+        return end
+
+    def clock_jump(self) -> Callable[[], None]:
+        """Once the first half is settled, the submit function falls behind (its workers stopped while
+        the second half is uploaded); then the machine sleeps: every process of the stack stopped, and the
+        supervision with them, for the jump on the stack's clock. Waking, the waiting events are older
+        than Lambda's maximum event age."""
+        self.wait(self.settled_so_far)
+        asleep = contextlib.ExitStack()
+        asleep.enter_context(self.stack.supervisor.asleep())
+        self.signal("SubmitFunction", signal.SIGSTOP)
+
+        def end() -> None:
+            pids = list(self.stack.pids().values())
+            for pid in pids:
+                os.kill(pid, signal.SIGSTOP)
+            time.sleep(self.times.jump_hours * 3600 / self.stack.time_scale)
+            for pid in pids:
+                os.kill(pid, signal.SIGCONT)
+            asleep.close()
+
+        return end
 
     def outage(self) -> Callable[[], None]:
         self.set_faults(refuse_invocations=True)
@@ -447,10 +536,14 @@ class ChaosRun:
 
     def settled(self) -> bool:
         """Every upload is made and each that makes a record has one, COMPLETED or FAILED."""
+        made = len(self.expected()) == len(self.uploads) - self._no_record_uploads()
+        return made and self.settled_so_far()
+
+    def settled_so_far(self) -> bool:
+        """Each upload made so far has its record, COMPLETED or FAILED."""
         by_key = self.records_by_key()
-        expected = self.expected()
-        return len(expected) == len(self.uploads) - self._no_record_uploads() and all(
-            by_key.get(key) and all(r["status"] in FINAL for r in by_key[key]) for key in expected
+        return all(
+            by_key.get(key) and all(r["status"] in FINAL for r in by_key[key]) for key in self.expected()
         )
 
     def missing_records(self) -> bool:
@@ -572,7 +665,15 @@ class ChaosRun:
 
 
 def run_fault(
-    fault: str, count: int, *, function_concurrency: int, deadline: float, inference_script: Path
+    fault: str,
+    count: int,
+    *,
+    function_concurrency: int,
+    deadline: float,
+    inference_script: Path,
+    times: FaultTimes = FaultTimes(),
+    hang_seconds: float | None = None,
+    time_scale: float = TIME_SCALE,
 ) -> Result:
     uploads = articles(count)
     if fault == "poison":
@@ -584,12 +685,14 @@ def run_fault(
         settings = {"time_scale": TIME_SCALE, "inference_script": inference_script}
         settings["function_concurrency"] = function_concurrency
         stack = LocalStack(0, log_dir=Path(logs), data_dir=Path(logs) / "data", **settings)
+        if hang_seconds is not None:
+            stack.supervisor.hang_seconds = hang_seconds
         if fault != "kill-stack":
             with stack:
-                return ChaosRun(stack, fault, uploads, deadline).run()
+                return ChaosRun(stack, fault, uploads, deadline, times=times).run()
         options = [f"--{name.replace('_', '-')}={value}" for name, value in settings.items()]
         with StackProcess(stack, options, Path(logs)) as restartable:
-            return ChaosRun(stack, fault, uploads, deadline, restartable).run()
+            return ChaosRun(stack, fault, uploads, deadline, restartable, times).run()
 
 
 def worst(runs: list[Result]) -> Result:
@@ -671,6 +774,31 @@ def main() -> int:
         help="what the endpoint runs (default: the real script at a GPU-like 0.3 s per request)",
     )
     parser.add_argument("--runs", type=int, default=1, help="runs of each fault (times are medians)")
+    defaults = FaultTimes()
+    parser.add_argument(
+        "--stop-seconds",
+        type=float,
+        default=defaults.stop_seconds,
+        help="hang-endpoint, hang-record: real seconds from SIGSTOP to SIGCONT",
+    )
+    parser.add_argument(
+        "--journal-full-seconds",
+        type=float,
+        default=defaults.journal_full_seconds,
+        help="journal-disk-full: real seconds the journal cannot be written",
+    )
+    parser.add_argument(
+        "--jump-hours", type=float, default=defaults.jump_hours, help="clock-jump: hours the machine sleeps"
+    )
+    parser.add_argument(
+        "--time-scale", type=float, default=TIME_SCALE, help=f"the stack's (default {TIME_SCALE:g})"
+    )
+    parser.add_argument(
+        "--hang-seconds",
+        type=float,
+        default=None,
+        help="real seconds without a sign of life before the stack replaces a process (default: the stack's)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per fault and run, one per line")
     args = parser.parse_args()
     # SIGTERM ends the run like Ctrl-C: the stack is stopped and its journal removed on the way out.
@@ -684,6 +812,9 @@ def main() -> int:
                 function_concurrency=args.function_concurrency,
                 deadline=args.deadline,
                 inference_script=args.inference_script,
+                times=FaultTimes(args.journal_full_seconds, args.stop_seconds, args.jump_hours),
+                hang_seconds=args.hang_seconds,
+                time_scale=args.time_scale,
             )
             results.setdefault(fault, []).append(result)
             if args.json:

@@ -1,4 +1,5 @@
-"""ReconcileFunction (scheduled): settle QUEUED records whose notification was lost, expire stale ones."""
+"""ReconcileFunction (scheduled): settle QUEUED records whose notification was lost, expire stale ones,
+submit uploads whose event was lost."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ outcomes = OutcomeMetrics(
         ReconcileOutcome.ERROR: "ReconcileErrors",
         ReconcileOutcome.REDISPATCHED: "ReconcileRedispatched",
         ReconcileOutcome.UNSENT: "ReconcileUnsent",
+        ReconcileOutcome.SUBMITTED: "ReconcileSubmittedUploads",
     },
 )
 

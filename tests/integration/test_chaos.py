@@ -16,8 +16,20 @@ from precis import paths
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
 ARTICLES = 100
+ALL_DEAD_LETTERS = ("SubmitDeadLetterQueue", "RecordDeadLetterQueue", "ReconcileDeadLetterQueue")
 DEADLINE_SECONDS = 240
 """A liveness guard: each of these faults settles in under 30 s on this machine."""
+
+
+SHORTER = {
+    "journal-disk-full": ("--journal-full-seconds", "10"),
+    "hang-endpoint": ("--stop-seconds", "10", "--hang-seconds", "4"),
+    "hang-record": ("--stop-seconds", "10", "--hang-seconds", "4"),
+    "clock-jump": ("--time-scale", "300", "--jump-hours", "6.2"),
+}
+"""Issue 19's faults, shortened to keep this file within minutes: the disk full 10 s, a process stopped
+10 s and replaced after 4 s of silence, a sleep of 6 h 12 min at 300x (74 real seconds); the benchmark's
+own lengths (40 s; 60 s and 30 s; 7 h at 60x) are in docs/BENCHMARKS.md."""
 
 
 @functools.cache
@@ -34,6 +46,7 @@ def chaos(fault: str) -> dict:
             "--deadline",
             str(DEADLINE_SECONDS),
             "--json",
+            *SHORTER.get(fault, ()),
         ],
         capture_output=True,
         text=True,
@@ -55,6 +68,10 @@ def chaos(fault: str) -> dict:
         "poison",
         "kill-moto",
         "kill-stack",
+        "journal-disk-full",
+        "hang-endpoint",
+        "hang-record",
+        "clock-jump",
     ],
 )
 def test_after_the_fault_and_recovery_every_upload_is_settled(fault: str) -> None:
@@ -69,8 +86,12 @@ def test_after_the_fault_and_recovery_every_upload_is_settled(fault: str) -> Non
     assert result["well_formed_completed"] == result["well_formed"], result
     assert result["settle_seconds"] is not None, result
     assert result["goal_met"] is True
-    # And no event is left in a dead-letter queue (`precis redrive` replays any, changing nothing)
-    assert result["dead_letters"] == {}, result
+    # And no event is left in a dead-letter queue (`precis redrive` replays any, changing nothing), but
+    # for the schedule's tick that waited through the sleep: too old, it is dropped as Lambda drops it
+    left = {queue: count for queue, count in result["dead_letters"].items() if queue in ALL_DEAD_LETTERS}
+    if fault == "clock-jump":
+        left.pop("ReconcileDeadLetterQueue", None)
+    assert left == {}, result
 
 
 def test_a_killed_endpoint_is_restarted_and_resumes_what_it_had_accepted() -> None:
@@ -121,3 +142,36 @@ def test_after_moto_or_the_whole_stack_is_killed_nothing_summarized_is_summarize
     # Then no article COMPLETED before the kill ran through the model again
     assert result["reran_completed"] == 0, result
     assert result["goal_met"] is True, result
+
+
+def test_a_full_journal_refuses_requests_without_wedging_the_endpoint() -> None:
+    # Given the journal-disk-full run above
+    result = chaos("journal-disk-full")
+
+    # Then nothing restarted, and each document was summarized once
+    assert result["restarts"] == {}, result
+    assert result["max_invocations"] == 1, result
+
+
+@pytest.mark.parametrize(
+    ("fault", "process"), [("hang-endpoint", "endpoint"), ("hang-record", "RecordFunction")]
+)
+def test_a_stopped_process_is_replaced_once_without_failing_anything(fault: str, process: str) -> None:
+    # Given the run above that stopped the process (every execution environment of a function)
+    result = chaos(fault)
+
+    # Then each stopped process was replaced once, and nothing failed
+    assert result["restarts"], result
+    assert all(name.startswith(process) and count == 1 for name, count in result["restarts"].items()), result
+    assert result["failed"] == 0, result
+
+
+def test_uploads_whose_events_aged_out_in_a_sleep_are_submitted_by_reconcile() -> None:
+    # Given the clock-jump run above: events waiting in the submit queue through a sleep past their age
+    result = chaos("clock-jump")
+
+    # Then they were dead-lettered (redriven afterwards, changing nothing), no process was judged hung,
+    # and every upload was summarized once
+    assert result["redrive_runs"] >= 1, result
+    assert result["restarts"] == {}, result
+    assert result["max_invocations"] == 1, result

@@ -4,9 +4,11 @@ AWS, SQS's clock and retention check giving moto's answers faster, and werkzeug'
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -193,3 +195,35 @@ def test_every_request_is_logged_as_werkzeug_logs_it(moto) -> None:
     # Then the last two lines are werkzeug's request lines, plain text, with their statuses
     assert re.fullmatch(r'127\.0\.0\.1 - - \[[^]]+\] "POST / HTTP/1\.1" 200 \d+', lines[-2])
     assert re.fullmatch(r'127\.0\.0\.1 - - \[[^]]+\] "POST / HTTP/1\.1" 400 \d+', lines[-1])
+
+
+@pytest.mark.parametrize("versioned", [True, False])
+def test_an_s3_event_names_the_version_as_s3_s_do(moto, versioned: bool) -> None:
+    # Given a bucket (versioned or not) that notifies a queue of uploads
+    s3, sqs = moto.client("s3"), moto.client("sqs")
+    bucket = f"events-{'v' if versioned else 'u'}-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    if versioned:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    url = sqs.create_queue(QueueName=bucket)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+
+    # When an object is uploaded
+    put = s3.put_object(Bucket=bucket, Key="incoming/a.txt", Body=b"text")
+
+    # Then its event carries the version id in a versioned bucket, and none otherwise
+    events: list[dict] = []
+    for _ in range(10):
+        if events:
+            break
+        for message in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2).get("Messages", []):
+            body = json.loads(message["Body"])
+            events += body.get("Records", [])
+    obj = events[0]["s3"]["object"]
+    assert obj.get("versionId") == (put["VersionId"] if versioned else None)

@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+from precis.local.liveness import HeartbeatFile
 from precis.local.supervisor import FIRST_RESTART_DELAY_SECONDS, Supervisor
 
 
@@ -91,3 +92,63 @@ def test_an_essential_childs_death_ends_the_supervision_without_a_restart(tmp_pa
     finally:
         supervisor.stop()
     assert not other.alive
+
+
+BEATING = """
+import pathlib, sys, time
+beat = pathlib.Path(sys.argv[1])
+print("worker ready", flush=True)
+while True:
+    beat.touch()
+    time.sleep(0.1)
+"""
+
+
+def beating_child(supervisor: Supervisor, tmp_path: Path):
+    heartbeat = tmp_path / "worker.heartbeat"
+    command = [*python(BEATING), str(heartbeat)]
+    return supervisor.spawn("worker", command, {}, "worker ready", liveness=HeartbeatFile(heartbeat))
+
+
+def test_a_stopped_child_is_noticed_killed_and_replaced(tmp_path: Path) -> None:
+    # Given a supervised child that touches its heartbeat file, judged hung after 2 s without a beat
+    events: list[str] = []
+    supervisor = Supervisor(tmp_path, on_event=events.append, hang_seconds=2.0)
+    child = beating_child(supervisor, tmp_path)
+    supervisor.wait_ready()
+    supervisor.supervise()
+    stopped = child.process.pid
+    try:
+        # When it is stopped (alive, but doing nothing)
+        os.kill(stopped, signal.SIGSTOP)
+
+        # Then it is killed as hung and replaced, and the replacement beats again
+        wait_for(lambda: child.restarts == 1 and child.ready.is_set())
+        assert child.process.pid != stopped
+        assert events[0].startswith("worker hung (no sign of life for ")
+        assert "and was killed" in events[0]
+        assert "after the previous process hung" in (tmp_path / "worker.log").read_text()
+        time.sleep(3)
+        assert child.restarts == 1 and child.alive
+    finally:
+        supervisor.stop()
+
+
+def test_a_machine_asleep_judges_no_child_hung(tmp_path: Path) -> None:
+    # Given a beating child and a supervisor judging 2 s without a beat as hung
+    supervisor = Supervisor(tmp_path, hang_seconds=2.0)
+    child = beating_child(supervisor, tmp_path)
+    supervisor.wait_ready()
+    supervisor.supervise()
+    try:
+        # When the machine sleeps 4 s with the child stopped, and wakes
+        with supervisor.asleep():
+            os.kill(child.process.pid, signal.SIGSTOP)
+            time.sleep(4)
+            os.kill(child.process.pid, signal.SIGCONT)
+
+        # Then the child goes on, never restarted
+        time.sleep(3)
+        assert child.restarts == 0 and child.alive
+    finally:
+        supervisor.stop()

@@ -162,6 +162,7 @@ def test_refuse_invocations_answers_service_unavailable_and_journals_nothing(
     assert _post_faults(endpoint, {"refuse_invocations": True}) == {
         "refuse_invocations": True,
         "drop_notifications": False,
+        "journal_full": False,
     }
     client = boto3.client(
         "sagemaker-runtime",

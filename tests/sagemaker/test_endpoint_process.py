@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import signal
+import time
+import urllib.request
 
 from precis.local.gatekeeper import admin_call
 
@@ -36,5 +38,43 @@ def test_module_serves_the_template_endpoint_and_exits_cleanly_on_sigterm(
         assert admin_call(endpoint.url, "status", endpoint.admin_secret)["processed"] == 1
     finally:
         # And SIGTERM stops it with exit code 0
+        endpoint.process.send_signal(signal.SIGTERM)
+        assert endpoint.process.wait(timeout=30) == 0
+
+
+def test_a_stopped_endpoint_fails_no_request_for_the_time_it_was_stopped(
+    template_endpoint, runtime_client, notifications
+):
+    # Given the endpoint at 600x (its 900 s invocation timeout is 1.5 real seconds) running slow requests
+    bucket = template_endpoint.bucket
+    template_endpoint.aws.client("s3").put_object(
+        Bucket=bucket, Key="in/slow-stop.json", Body=b'{"text": "slow", "sleep": 0.3}'
+    )
+    endpoint = template_endpoint.start()
+    try:
+        client = runtime_client(endpoint)
+        ids = [f"stop-{number}" for number in range(6)]
+        for inference_id in ids:
+            client.invoke_endpoint_async(
+                EndpointName=template_endpoint.stack.outputs["EndpointName"],
+                InputLocation=f"s3://{bucket}/in/slow-stop.json",
+                ContentType="application/json",
+                InferenceId=inference_id,
+            )
+        with urllib.request.urlopen(f"{endpoint.url}/ping", timeout=5) as answer:
+            assert answer.status == 200
+
+        # When the process is stopped for 4 s (40 simulated minutes) and continued
+        endpoint.process.send_signal(signal.SIGSTOP)
+        time.sleep(4)
+        endpoint.process.send_signal(signal.SIGCONT)
+
+        # Then every request completes: the stopped time counted toward no timeout or TTL
+        messages = notifications(template_endpoint.success_queue, len(ids), within=60)
+        assert sorted(m["inferenceId"] for m in messages) == ids
+        with urllib.request.urlopen(f"{endpoint.url}/_precis/status") as answer:
+            status = json.loads(answer.read())
+        assert status["failed"] == 0 and status["processed"] == len(ids)
+    finally:
         endpoint.process.send_signal(signal.SIGTERM)
         assert endpoint.process.wait(timeout=30) == 0

@@ -25,6 +25,7 @@ from precis_core.services.dispatch import Dispatcher
 from precis_core.services.reconcile import Reconciler
 from precis_core.services.record import RecordService
 from precis_core.services.submit import SubmitService
+from precis_core.services.upload_sweep import SweepCursor, UploadSweep
 
 
 def submit_service(settings: SubmitSettings, client: ClientFactory) -> SubmitService:
@@ -63,19 +64,36 @@ def record_service(settings: RecordSettings, client: ClientFactory) -> RecordSer
 
 
 def reconciler(settings: ReconcileSettings, client: ClientFactory) -> Reconciler:
-    """Lost notifications settled from S3, unsent requests sent again, stale ones expired
-    (ReconcileFunction, `precis reconcile`)."""
+    """Lost notifications settled from S3, unsent requests sent again, stale ones expired, uploads whose
+    event was lost submitted (ReconcileFunction, `precis reconcile`)."""
     store = SummaryStore(settings.summaries_table, client("dynamodb"))
     outputs = InferenceOutputs(client("s3"))
+    send = dispatcher(store, settings.endpoint, client, time_scale=settings.time_scale)
     return Reconciler(
         store,
         RecordService(store, outputs, ResultPaths(settings.output_path, settings.failure_path)),
         outputs,
-        dispatcher(store, settings.endpoint, client, time_scale=settings.time_scale),
+        send,
         request_ttl_seconds=settings.endpoint.request_ttl_seconds,
         invocation_timeout_seconds=settings.endpoint.invocation_timeout_seconds,
         time_scale=settings.time_scale,
+        uploads=upload_sweep(store, send, settings, client) if settings.input_bucket else None,
     )
+
+
+def upload_sweep(
+    store: SummaryStore, send: Dispatcher, settings: ReconcileSettings, client: ClientFactory
+) -> UploadSweep:
+    """Uploads without a record found and submitted as their event would have been."""
+    submit = SubmitService(
+        store,
+        ArticleSource(client("s3")),
+        send,
+        input_prefix=settings.input_prefix,
+        max_input_bytes=settings.max_input_bytes,
+    )
+    cursor = SweepCursor(settings.summaries_table, client("dynamodb"))
+    return UploadSweep(client("s3"), settings.input_bucket, settings.input_prefix, store, submit, cursor)
 
 
 def analytics_writer(settings: AnalyticsSettings, client: ClientFactory) -> AnalyticsWriter:

@@ -309,6 +309,14 @@ def status(as_json: JsonOption = False) -> None:
     )
     if stray and stray.count:
         console.print(f"[yellow]{shown(stray.advice(bucket))}[/]", highlight=False)
+    fault = endpoint.get("journal_fault")
+    if fault:
+        since = time.strftime("%H:%M:%S", time.localtime(fault["since"]))
+        console.print(
+            f"[red]journal: cannot be written since {since} ({shown(fault['error'])}); "
+            f"{fault['waiting_writes']} writes waiting, {fault['refused_requests']} requests refused[/]",
+            highlight=False,
+        )
 
 
 def _stray_uploads() -> tuple[StrayUploads | None, str]:

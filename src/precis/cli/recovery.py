@@ -52,6 +52,9 @@ def reconcile_settings(resources: StackResources) -> ReconcileSettings:
         failure_path=resources.failure_path,
         endpoint=summarizer_endpoint_settings(resources),
         time_scale=resources.target.time_scale,
+        input_bucket=resources.input_bucket,
+        input_prefix=INPUT_PREFIX,
+        max_input_bytes=resources.number("MaxInputBytes"),
     )
 
 

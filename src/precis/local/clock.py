@@ -30,6 +30,11 @@ class ScaledClock:
     def now(self) -> float:
         return (time.monotonic() - self._start) * self.time_scale
 
+    def skip(self, real_seconds: float) -> None:
+        """Leaves out `real_seconds` that just passed (a process that was stopped: its waits did not run,
+        as a suspended machine's monotonic clock does not advance)."""
+        self._start += real_seconds
+
     def real(self, simulated_seconds: float) -> float:
         """Real seconds that `simulated_seconds` take."""
         return simulated_seconds / self.time_scale

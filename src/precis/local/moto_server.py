@@ -16,6 +16,8 @@ to reach it shrinks.
   queue attribute (three of which scan the queue) to read that one number.
 - a DynamoDB expression naming a reserved word unaliased is refused as DynamoDB refuses it
   (`precis.local.dynamodb_reserved`): moto accepts some that AWS does not.
+- S3 event notifications carry the object's `versionId` in a versioned bucket, as S3's do (moto's leave it
+  out), so an upload's document id is the same whether its event or reconcile's sweep submits it.
 - the request log is written in batches, without colour (werkzeug's own sends each line through
   colorama's ANSI filter under a lock). The lines are werkzeug's.
 """
@@ -35,6 +37,7 @@ from typing import Any
 from moto import backends
 from moto.core import utils
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.s3 import notifications as s3_notifications
 from moto.sqs import models as sqs_models
 from moto.sqs.models import Message, SQSBackend
 
@@ -58,6 +61,19 @@ def is_retained(backend: SQSBackend, queue_name: str, message: Message) -> bool:
     # moto sets a queue's attributes with setattr and types sent_timestamp None until the message is sent.
     retention_seconds = backend.get_queue(queue_name).message_retention_period  # type: ignore[attr-defined]
     return retention_seconds + message.sent_timestamp / 1000 > unix_time()  # type: ignore[operator]
+
+
+def s3_events_with_version_ids() -> None:
+    """moto's S3 event, with the object's versionId when the bucket is versioned."""
+    moto_event = s3_notifications._get_s3_event
+
+    def event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+        body = moto_event(event_name, bucket, key, notification_id)
+        if bucket.is_versioned and key.version_id:
+            body["Records"][0]["s3"]["object"]["versionId"] = key.version_id
+        return body
+
+    s3_notifications._get_s3_event = event
 
 
 def route_with_a_fixed_module_list() -> None:
@@ -98,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     # The point of this module: replacing moto's method (same signature; mypy checks assignment to methods).
     SQSBackend.is_message_valid_based_on_retention_period = is_retained  # type: ignore[method-assign,assignment]
     route_with_a_fixed_module_list()
+    s3_events_with_version_ids()
     moto_app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
     durable = persistence.durable(
         moto_app, args.data_dir

@@ -32,10 +32,12 @@ from precis import paths
 from precis.local import lambda_runtime, persistence, recovery
 from precis.local.errors import StackError
 from precis.local.gatekeeper import ADMIN_SECRET_VARIABLE, admin_call
+from precis.local.liveness import HeartbeatFile, HttpPing
 from precis.local.persistence import layout
 from precis.local.ports import free_port_pair
 from precis.local.provisioning import provision
 from precis.local.sagemaker import endpoint as local_endpoint
+from precis.local.sagemaker.server import PING_PATH
 from precis.local.state import pid_alive
 from precis.local.supervisor import ChildProcess, Supervisor
 from precis.local.wiring import FunctionWiring, wire_functions
@@ -216,7 +218,13 @@ class LocalStack:
             moto.after_restart = self._moto_restarted
             threading.Thread(target=self._relay, args=(moto,), name="moto-notes", daemon=True).start()
             endpoint_env = {**self._base_environment(), ADMIN_SECRET_VARIABLE: self.admin_secret}
-            self.supervisor.spawn("endpoint", self._endpoint_command(), endpoint_env, local_endpoint.READY)
+            self.supervisor.spawn(
+                "endpoint",
+                self._endpoint_command(),
+                endpoint_env,
+                local_endpoint.READY,
+                liveness=HttpPing(f"{self.endpoint_runtime_url}{PING_PATH}"),
+            )
             for function in self.functions.values():
                 self._spawn_function(function)
             moto.wait_listening(self.port)
@@ -315,8 +323,10 @@ class LocalStack:
         env = function.environment(self.aws_environment())
         for name, config in function.execution_environments(self.function_concurrency):
             config = replace(config, checkpoint_dir=str(self.stream_checkpoints))
+            heartbeat = self.log_dir / f"{name}.heartbeat"
+            config = replace(config, heartbeat_path=str(heartbeat))
             command = [sys.executable, "-m", "precis.local.lambda_runtime", config.to_json()]
-            self.supervisor.spawn(name, command, env, lambda_runtime.READY)
+            self.supervisor.spawn(name, command, env, lambda_runtime.READY, liveness=HeartbeatFile(heartbeat))
 
     @property
     def stream_checkpoints(self) -> Path:

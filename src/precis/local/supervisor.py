@@ -8,6 +8,8 @@ one over LOG_ROTATE_BYTES is renamed to `<name>.log.1` when its process starts).
 (an ephemeral stack's moto server, which holds all of the stack's state in its memory) is not
 restarted: its death ends the stack. A child's `after_restart` runs (in a thread) once a restarted
 process is ready again.
+A child with a liveness check (precis.local.liveness) that gives no sign of life for HANG_SECONDS while
+the supervisor itself runs is hung: it is killed (SIGKILL) and restarted like a dead one.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from precis.local.errors import StackError
+from precis.local.liveness import Liveness
 
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 10
@@ -34,6 +37,9 @@ STABLE_SECONDS = 60.0
 """A child that ran this long before dying is restarted after the first delay again."""
 WATCH_SECONDS = 0.2
 LOG_ROTATE_BYTES = 64 * 1024 * 1024
+HANG_SECONDS = 30.0
+"""A ready child with a liveness check and no sign of life this long (real seconds) is hung."""
+PROBE_SECONDS = 1.0
 
 
 def _die_with_parent() -> None:
@@ -65,6 +71,12 @@ class ChildProcess:
     """When a dead child is due to start again (monotonic), None while it runs."""
     after_restart: Callable[[], None] | None = None
     """Run in a thread once a restarted process is ready again."""
+    liveness: Liveness | None = None
+    last_sign: float = 0.0
+    """When the child last gave a sign of life (monotonic)."""
+    hung_for: float | None = None
+    """Set when the supervisor killed it as hung: how long it had given no sign of life."""
+    _last_probe: float = 0.0
     _quick_deaths: int = 0
     _log_start: int = 0
 
@@ -82,8 +94,9 @@ class ChildProcess:
             self._log_start = log.tell()
             self.ready.clear()
             self.ready_line = ""
-            self.started_at = time.monotonic()
+            self.started_at = self.last_sign = time.monotonic()
             self.restart_at = None
+            self.hung_for = None
             self.process = subprocess.Popen(
                 self.command,
                 env=self.env,
@@ -126,6 +139,7 @@ class ChildProcess:
             line = next((line for line in self.tail(lines=0).splitlines() if self.ready_text in line), None)
             if line is not None:
                 self.ready_line = line.strip()
+                self.last_sign = time.monotonic()  # its hang time counts from here, not from its start
                 self.ready.set()
         return self.ready.is_set()
 
@@ -149,6 +163,17 @@ class ChildProcess:
         self.restart_at = now + delay
         return delay
 
+    def probe(self, now: float) -> float | None:
+        """Checks a ready child's liveness (once a PROBE_SECONDS); how long it has given no sign of life,
+        or None while it gives them (or has no check)."""
+        if self.liveness is None or not self.ready.is_set() or now - self._last_probe < PROBE_SECONDS:
+            return None
+        self._last_probe = now
+        if self.liveness.responds():
+            self.last_sign = now
+            return None
+        return now - self.last_sign
+
     @property
     def started(self) -> subprocess.Popen:
         """The process `start` made (for the checker: callers only ask once it has started)."""
@@ -157,6 +182,8 @@ class ChildProcess:
 
     @property
     def exit_description(self) -> str:
+        if self.hung_for is not None:
+            return f"hung (no sign of life for {self.hung_for:.0f} s) and was killed"
         code = self.process.returncode if self.process else None
         if code is not None and code < 0:
             with contextlib.suppress(ValueError):
@@ -172,9 +199,16 @@ class Supervisor:
     """Starts the stack's children, logging to `log_dir/<name>.log`, restarts the ones that die (in a
     thread started by `supervise`), and stops them all. `on_event` gets one line per death and restart."""
 
-    def __init__(self, log_dir: Path, on_event: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        log_dir: Path,
+        on_event: Callable[[str], None] | None = None,
+        *,
+        hang_seconds: float = HANG_SECONDS,
+    ) -> None:
         self.log_dir = log_dir
         self.on_event = on_event
+        self.hang_seconds = hang_seconds
         self.children: list[ChildProcess] = []
         self.events: list[str] = []
         self.ended = threading.Event()
@@ -183,6 +217,7 @@ class Supervisor:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._watcher: threading.Thread | None = None
+        self._asleep = threading.Event()
 
     def spawn(
         self,
@@ -192,8 +227,10 @@ class Supervisor:
         ready_text: str | None,
         *,
         essential: bool = False,
+        liveness: Liveness | None = None,
     ) -> ChildProcess:
         child = ChildProcess(name, command, env, self.log_dir / f"{name}.log", ready_text, essential)
+        child.liveness = liveness
         self.children.append(child)
         child.start()
         return child
@@ -236,6 +273,7 @@ class Supervisor:
                 if child.alive:
                     with contextlib.suppress(ProcessLookupError):
                         child.started.send_signal(signal.SIGTERM)
+                        child.started.send_signal(signal.SIGCONT)  # a stopped child handles it too
             deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
             for child in reversed(self.children):
                 if child.process is None:
@@ -247,14 +285,36 @@ class Supervisor:
                     child.process.wait()
             self.children = []
 
+    @contextlib.contextmanager
+    def asleep(self) -> Iterator[None]:
+        """The machine sleeps (a laptop's suspend stops the supervisor with its children): no child is
+        judged hung meanwhile, and each has its full hang time again after."""
+        self._asleep.set()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._asleep.clear()
+                self._forgive(time.monotonic())
+
     def _watch(self) -> None:
+        last = time.monotonic()
         while not self._stopping.wait(WATCH_SECONDS):
             with self._lock:
                 if self._stopping.is_set():
                     return
-                for child in self.children:
-                    if not self._check(child):
-                        return
+                now = time.monotonic()
+                if self._asleep.is_set() or now - last > self.hang_seconds / 2:
+                    self._forgive(now)  # the supervisor itself did not run: that time proves nothing
+                if not self._asleep.is_set():
+                    for child in self.children:
+                        if not self._check(child):
+                            return
+                last = time.monotonic()  # after the checks: a slow probe is not the supervisor pausing
+
+    def _forgive(self, now: float) -> None:
+        for child in self.children:
+            child.last_sign = max(child.last_sign, now)
 
     def _check(self, child: ChildProcess) -> bool:
         """Restarts `child` if it died and its delay is over; False once an essential child has died."""
@@ -264,6 +324,12 @@ class Supervisor:
                 self._event(f"{child.name} is ready again (pid {child.started.pid})")
                 if child.after_restart is not None:
                     threading.Thread(target=self._after_restart, args=(child,), daemon=True).start()
+            silent = child.probe(now)
+            if silent is not None and silent > self.hang_seconds and not child.essential:
+                child.hung_for = silent
+                with contextlib.suppress(ProcessLookupError):
+                    child.started.kill()  # SIGKILL ends a stopped process too
+                child.started.wait()
             return True
         if child.essential:
             self.ended_by = child

@@ -159,6 +159,10 @@ class ReconcileSettings:
     endpoint: SummarizerEndpointSettings
     older_than_seconds: int = 0
     time_scale: float = 1.0
+    input_bucket: str = ""
+    """Where uploads whose event was lost are looked for ('' looks for none)."""
+    input_prefix: str = "incoming/"
+    max_input_bytes: int = MAX_BODY_BYTES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ReconcileSettings:
@@ -170,6 +174,9 @@ class ReconcileSettings:
             endpoint=read.summarizer_endpoint(),
             older_than_seconds=read.integer("RECONCILE_OLDER_THAN_SECONDS", 0, default=0),
             time_scale=read.time_scale(),
+            input_bucket=read.text("INPUT_BUCKET"),
+            input_prefix=read.text("INPUT_PREFIX"),
+            max_input_bytes=read.integer("MAX_INPUT_BYTES", 1, MAX_BODY_BYTES),
         )
         read.done("reconcile function settings")
         return settings

@@ -10,6 +10,8 @@ function's retries lasted. For each QUEUED record (oldest first, through the by-
 - its failure object exists → failed with the failure object's reason;
 - neither, and the request is past its TTL plus the invocation timeout → FAILED, "expired";
 - otherwise it is still in flight and left alone.
+Then it sweeps a bounded page of the uploads for ones without any record (their event was lost) and
+submits them (precis_core.services.upload_sweep).
 Every change goes through the record service's conditional writes, so a run racing a late
 notification, or a second run, changes nothing more. One record can never stop a run: whatever
 settling it raises is noted on that record (`reconcile_error`), counted, and the run goes on; a record
@@ -33,6 +35,8 @@ from precis_core.domain.ids import parse_timestamp, timestamp
 from precis_core.domain.models import EndpointUnavailable, Status, SummaryRecord
 from precis_core.services.dispatch import Dispatcher, DispatchOutcome, never_accepted
 from precis_core.services.record import RecordOutcome, RecordService
+from precis_core.services.submit import SubmitOutcome
+from precis_core.services.upload_sweep import UploadSweep
 
 logger = Logger(child=True)
 
@@ -46,6 +50,7 @@ class ReconcileOutcome(StrEnum):
     ERROR = "error"  # settling it raised: the error is noted on the record for the next run
     REDISPATCHED = "redispatched"  # the endpoint had never accepted it: sent again, and accepted now
     UNSENT = "unsent"  # never accepted, and not sent now: its backoff has not passed, or the call failed
+    SUBMITTED = "submitted"  # an upload without a record (its event was lost): submitted now
 
 
 @dataclass
@@ -67,6 +72,7 @@ class ReconcileReport:
             ReconcileOutcome.FAILED,
             ReconcileOutcome.EXPIRED,
             ReconcileOutcome.REDISPATCHED,
+            ReconcileOutcome.SUBMITTED,
         ):
             self.changed.append(
                 {
@@ -75,6 +81,17 @@ class ReconcileReport:
                     "outcome": outcome.value,
                 }
             )
+
+    def add_upload(self, document_id: str, inference_id: str) -> None:
+        """An upload without a record, submitted by this run."""
+        self.counts[ReconcileOutcome.SUBMITTED.value] += 1
+        self.changed.append(
+            {
+                "document_id": document_id,
+                "inference_id": inference_id,
+                "outcome": ReconcileOutcome.SUBMITTED.value,
+            }
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,8 +116,10 @@ class Reconciler:
         invocation_timeout_seconds: int,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         time_scale: float = 1.0,
+        uploads: UploadSweep | None = None,
     ) -> None:
         self.store = store
+        self.uploads = uploads
         self.records = records
         self.outputs = outputs
         self.dispatcher = dispatcher
@@ -122,8 +141,34 @@ class Reconciler:
             except Exception as error:  # noqa: BLE001 - one record's failure must not stop the others
                 problem = f"{type(error).__name__}: {error}"
                 report.add(record, self._unsettled(record, now, problem), problem)
+        if self.uploads is not None:
+            self._sweep_uploads(self.uploads, report, now, older_than / self.time_scale)
         logger.info("reconciled", extra=report.to_dict()["counts"])
         return report
+
+    def _sweep_uploads(
+        self, uploads: UploadSweep, report: ReconcileReport, now: datetime, older_than: timedelta
+    ) -> None:
+        """Submits the uploads of this run's page that have no record (their event was lost)."""
+        try:
+            swept = uploads.sweep(now, older_than)
+        except Exception as error:  # noqa: BLE001 - the records settled above still count; the next run lists again
+            logger.exception("could not sweep the uploads")
+            report.counts[ReconcileOutcome.ERROR.value] += 1
+            report.errors.append({"document_id": "", "inference_id": "", "error": f"upload sweep: {error}"})
+            return
+        for result in swept.submitted:
+            if result.outcome not in (SubmitOutcome.DUPLICATE, SubmitOutcome.IGNORED):
+                report.add_upload(result.document_id or "", result.inference_id or "")
+        for key, problem in swept.errors:
+            report.counts[ReconcileOutcome.ERROR.value] += 1
+            report.errors.append(
+                {"document_id": "", "inference_id": "", "error": f"upload {key!r}: {problem}"}
+            )
+        logger.info(
+            "swept uploads",
+            extra={"after": swept.started_after, "listed": swept.listed, "next": swept.next_after},
+        )
 
     def _unsettled(self, record: SummaryRecord, now: datetime, problem: str) -> ReconcileOutcome:
         """Expire a record past its deadline whatever its objects say; else note the problem on it."""

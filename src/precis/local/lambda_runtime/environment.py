@@ -38,6 +38,7 @@ class FunctionConfig:
     """Its DynamoDB stream event sources (precis.local.stream_source.StreamSource), polled by one worker."""
     checkpoint_dir: str | None = None
     """Where those pollers keep their shard positions (the stack's state directory)."""
+    heartbeat_path: str | None = None  # precis.local.liveness.Heartbeat: the stack watches it
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)

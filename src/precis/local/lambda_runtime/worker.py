@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from precis.local.clock import ScaledClock
 from precis.local.lambda_runtime.environment import FunctionConfig, LambdaContext, load_handler
 from precis.local.lambda_runtime.events import failure_record, lambda_event, scheduled_event
+from precis.local.liveness import Heartbeat
 from precis.local.stream_source import start_pollers
 
 if TYPE_CHECKING:  # boto3's stubs are a dev dependency
@@ -113,6 +114,7 @@ class FunctionWorker:
         self.held = HeldMessages(self.sqs, config.visibility_timeout_seconds)
         self.stopping = threading.Event()
         self.busy = False
+        self.heartbeat = Heartbeat(config.heartbeat_path, config.timeout_seconds)
         self.queue_url = ""
         self._queue_urls: dict[str, str] = {}
         self._subscriptions: dict[str, str] = {}
@@ -123,6 +125,7 @@ class FunctionWorker:
             threading.Thread(target=self._tick, args=(schedule,), daemon=True).start()
         threading.Thread(target=self.held.keep_invisible, args=(self.stopping,), daemon=True).start()
         start_pollers(self.config.streams, self.config.checkpoint_dir, self.invoke, self.clock, self.stopping)
+        threading.Thread(target=self.heartbeat.beat, args=(self.stopping,), daemon=True).start()
         while not self.stopping.is_set():
             self.poll_once(wait_seconds=_POLL_SECONDS)
 
@@ -200,7 +203,7 @@ class FunctionWorker:
 
     def invoke(self, event: dict, request_id: str) -> dict | None:
         """Runs the handler; the error payload Lambda would report, or None on success."""
-        started = time.monotonic()
+        started = self.heartbeat.invoking_since = time.monotonic()
         print(f"START RequestId: {request_id} Version: $LATEST", flush=True)
         try:
             self.handler(event, LambdaContext(self.config, request_id))
@@ -213,6 +216,7 @@ class FunctionWorker:
                 "stackTrace": traceback.format_tb(exc.__traceback__),
             }
             print(json.dumps(error), file=sys.stderr, flush=True)
+        self.heartbeat.invoking_since = None
         elapsed_ms = (time.monotonic() - started) * 1000
         print(
             f"END RequestId: {request_id}\nREPORT RequestId: {request_id}\tDuration: {elapsed_ms:.2f} ms\t"

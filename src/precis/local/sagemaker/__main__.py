@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -74,6 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     if timeout:
         # The container's variable, on the endpoint's scaled clock: the script stops work at the timeout.
         os.environ[MODEL_SERVER_TIMEOUT] = f"{ScaledClock(args.time_scale).real(timeout):g}"
+    try:
+        journal = RequestJournal(args.journal) if args.journal else None
+    except (OSError, sqlite3.Error) as error:
+        print(
+            f"precis-endpoint: cannot open the request journal {args.journal}: {error} "
+            "(its directory must exist or be creatable, and be writable)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
     endpoint = LocalEndpoint.from_stack(
         stack,
         clients=aws_clients(args.aws_endpoint_url, args.region),
@@ -82,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         instance_start_delay=args.instance_start_delay,
         port=args.port,
         time_scale=args.time_scale,
-        journal=RequestJournal(args.journal) if args.journal else None,
+        journal=journal,
         admin_secret=os.environ.pop(ADMIN_SECRET_VARIABLE, None),  # not passed on to the model
     )
     stop = threading.Event()

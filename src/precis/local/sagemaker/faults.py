@@ -2,7 +2,8 @@
 
 They are real behaviour, not simulated outcomes: a refusing endpoint answers InvokeEndpointAsync with
 ServiceUnavailable (503), as an endpoint in an outage or a throttled account does; dropped notifications
-are published nowhere while the objects are still written, as a lost SNS delivery leaves them. Faults
+are published nowhere while the objects are still written, as a lost SNS delivery leaves them. A full
+journal makes every write to the endpoint's journal fail as SQLite fails on a full disk. Faults
 live in the endpoint's memory: a restarted endpoint has none.
 """
 
@@ -19,6 +20,7 @@ class FaultError(ValueError):
 class Faults:
     refuse_invocations: bool = False
     drop_notifications: bool = False
+    journal_full: bool = False
 
     def update(self, changes: object) -> None:
         """Sets the switches named in `changes` (a JSON object of booleans); FaultError for anything else."""

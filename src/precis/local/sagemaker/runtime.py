@@ -23,6 +23,7 @@ from precis.local.clock import ScaledClock
 from precis.local.sagemaker.delivery import AsyncRequest, AsyncResults, RequestResult
 from precis.local.sagemaker.faults import Faults
 from precis.local.sagemaker.journal import RequestJournal, RequestState
+from precis.local.sagemaker.journal_writes import JournalWriter
 from precis.local.sagemaker.request_log import request_line
 from precis.scaling import (
     AsyncEndpoint,
@@ -37,6 +38,10 @@ from precis.scaling import (
 
 log = logging.getLogger(__name__)
 MINUTE = 60.0
+STALL_SECONDS = 2.0
+"""A scheduler step this late (real seconds) means the process was stopped: its clock skips the gap."""
+HEALTHY_SECONDS = 10.0
+"""/ping answers healthy while the scheduler has stepped within this many real seconds."""
 
 
 class InstanceWorker:
@@ -84,6 +89,7 @@ class EndpointRuntime:
         self.clock = clock
         self.journal = journal or RequestJournal()
         self.faults = Faults()
+        self.writes = JournalWriter(self.journal, self.faults)
         self._script = script
         self._results = results
         self._tick = tick_seconds
@@ -102,6 +108,7 @@ class EndpointRuntime:
         self._counts: Counter[str] = Counter()
         self._publisher = ThreadPoolExecutor(2, thread_name_prefix="endpoint-results")
         self._scheduler = threading.Thread(target=self._run, name="endpoint-scheduler")
+        self._last_step = time.monotonic()
 
     def start(self) -> None:
         """Ready once the instances it is created with have loaded their model, as SageMaker puts an
@@ -118,11 +125,13 @@ class EndpointRuntime:
             ]
         for worker in serving:
             worker.wait_loaded()
+        self._last_step = time.monotonic()
         self._scheduler.start()
 
     def submit(self, request: AsyncRequest, *, ttl: float, timeout: float) -> AsyncRequest:
-        """Journals the request (before the caller answers 202) and queues it; returns it numbered."""
-        request = self.journal.accept(request, ttl=ttl, timeout=timeout)
+        """Journals the request (before the caller answers 202) and queues it; returns it numbered.
+        JournalUnavailable (nothing queued) when the journal cannot take it."""
+        request = self.writes.accept(request, ttl=ttl, timeout=timeout)
         with self._lock:
             invocation = QueuedRequest(request.inference_id, self.clock.now(), ttl, timeout, payload=request)
             self._endpoint.submit(invocation)
@@ -181,6 +190,7 @@ class EndpointRuntime:
                 "refused": self._counts["refused"],
                 "notifications_dropped": self._counts["notifications_dropped"],
                 "journal": self.journal.counts(),
+                "journal_fault": self.writes.fault(),
                 "faults": self.faults.to_dict(),
                 "simulated_seconds": round(self.clock.now(), 1),
                 "time_scale": self.clock.time_scale,
@@ -200,8 +210,20 @@ class EndpointRuntime:
             worker.shutdown(wait=True)
         self._publisher.shutdown(wait=True)
 
+    def healthy(self) -> bool:
+        """What GET /ping answers: the scheduler runs (SageMaker replaces an instance that fails it)."""
+        return self._scheduler.is_alive() and time.monotonic() - self._last_step < HEALTHY_SECONDS
+
     def _run(self) -> None:
         while not self._stopping.is_set():
+            now = time.monotonic()
+            if now - self._last_step > STALL_SECONDS + self._tick:
+                # Stopped (SIGSTOP, a suspended machine): nothing ran, so no TTL or timeout ran either.
+                log.warning(
+                    "the endpoint did not run for %.1f s; its clock leaves that out", now - self._last_step
+                )
+                self.clock.skip(now - self._last_step - self._tick)
+            self._last_step = now
             try:
                 self._step()
             except Exception:
@@ -210,6 +232,8 @@ class EndpointRuntime:
             self._wake.clear()
 
     def _step(self) -> None:
+        if self.writes.waiting:
+            self.writes.flush()
         with self._lock:
             now = self.clock.now()
             while now >= self._next_minute:
@@ -241,7 +265,7 @@ class EndpointRuntime:
         if activity:
             log.info("scaling %d -> %d (%s)", activity.from_capacity, activity.to_capacity, activity.cause)
             self._endpoint.scale_to(activity.to_capacity, minute_end)
-            self.journal.scaled_to(activity.to_capacity)
+            self.writes.write(self.journal.scaled_to, activity.to_capacity)
         self._publisher.submit(self._put_metrics, metrics, datetime.now(UTC))
 
     def _expire_deadlines(self, now: float) -> list[QueuedRequest]:
@@ -264,22 +288,33 @@ class EndpointRuntime:
                 self._workers[instance.instance_id] = InstanceWorker(instance, self._script)
 
     def _invoke(self, worker: InstanceWorker, invocation: QueuedRequest) -> None:
+        """Runs one request on a slot of `worker`; the slot is given back whatever fails (a request cut off
+        by an unexpected error stays open in the journal, so the next start of the endpoint runs it)."""
         request: AsyncRequest = invocation.payload
-        self.journal.running(request)
-        output, content_type, reason = self._run_model(worker, request)
-        with self._lock:
-            claimed = invocation.outcome is None
+        unfinished = "InternalFailure: the invocation did not finish"
+        claimed = False
+        reason: str | None = unfinished
+        try:
+            self.writes.write(self.journal.running, request)
+            output, content_type, reason = self._run_model(worker, request)
+            with self._lock:
+                claimed = invocation.outcome is None
+                if claimed:
+                    invocation.outcome = Outcome.COMPLETED if reason is None else Outcome.FAILED
             if claimed:
-                invocation.outcome = Outcome.COMPLETED if reason is None else Outcome.FAILED
-        if claimed:
-            reason = self._deliver(request, output, content_type, reason)
-        with self._lock:
-            if claimed and reason is not None:
-                invocation.outcome = Outcome.FAILED
-            self._endpoint.finish(invocation, self.clock.now(), ok=reason is None)
-            if claimed:
-                self._counts["processed" if reason is None else "failed"] += 1
-        self._wake.set()
+                reason = self._deliver(request, output, content_type, reason)
+        except Exception:
+            log.exception("the invocation of %s failed", request.inference_id)
+            reason = reason or unfinished
+            raise
+        finally:
+            with self._lock:
+                if claimed and reason is not None:
+                    invocation.outcome = Outcome.FAILED
+                self._endpoint.finish(invocation, self.clock.now(), ok=reason is None)
+                if claimed:
+                    self._counts["processed" if reason is None else "failed"] += 1
+            self._wake.set()
 
     def _run_model(self, worker: InstanceWorker, request: AsyncRequest) -> tuple[bytes, str, str | None]:
         """The response and its content type, or the failure reason SageMaker would give; one log line
@@ -322,7 +357,7 @@ class EndpointRuntime:
             except Exception:
                 log.exception("could not write the failure object of %s", request.inference_id)
         result = RequestResult(content_type=content_type, failure_reason=reason)
-        self.journal.stored(request, result)
+        self.writes.write(self.journal.stored, request, result)
         self._notify(request, result)
         return reason
 
@@ -338,7 +373,7 @@ class EndpointRuntime:
             except Exception:
                 log.exception("could not notify the result of %s", request.inference_id)
                 return
-        self.journal.closed(request)
+        self.writes.write(self.journal.closed, request)
 
     def _put_metrics(self, metrics, at: datetime) -> None:
         try:

@@ -14,10 +14,12 @@ from precis.local.gatekeeper import Request, refusal
 from precis.local.sagemaker.delivery import AsyncRequest
 from precis.local.sagemaker.endpoint_settings import EndpointSettings
 from precis.local.sagemaker.faults import FaultError
+from precis.local.sagemaker.journal_writes import JournalUnavailable
 from precis.local.sagemaker.runtime import EndpointRuntime
 
 INVOCATIONS = re.compile(r"^/endpoints/([^/]+)/async-invocations/?$")
 STATUS_PATH = "/_precis/status"
+PING_PATH = "/ping"
 FAULTS_PATH = "/_precis/faults"
 JOURNAL_PATH = "/_precis/journal"
 # The service model's patterns, as SageMaker (Java) reads them: `.` matches no line terminator, lengths
@@ -89,7 +91,11 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
                 HTTPStatus.SERVICE_UNAVAILABLE, "ServiceUnavailable", "The service is unavailable. Try again."
             )
             return
-        request = self.server.runtime.submit(request, ttl=ttl, timeout=timeout)
+        try:
+            request = self.server.runtime.submit(request, ttl=ttl, timeout=timeout)
+        except JournalUnavailable as error:
+            self._send_error(HTTPStatus.INTERNAL_SERVER_ERROR, "InternalFailure", str(error))
+            return
         headers = {f"{HEADER}OutputLocation": request.output_location}
         if request.failure_location:
             headers[f"{HEADER}FailureLocation"] = request.failure_location
@@ -99,7 +105,10 @@ class AsyncInvocationHandler(BaseHTTPRequestHandler):
         if self._refused():
             return
         path = self.path.split("?")[0]
-        if path == STATUS_PATH:
+        if path == PING_PATH:
+            healthy = self.server.runtime.healthy()
+            self._send_json(HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE, {})
+        elif path == STATUS_PATH:
             self._send_json(HTTPStatus.OK, self.server.runtime.status())
         elif path == FAULTS_PATH:
             self._send_json(HTTPStatus.OK, self.server.runtime.faults.to_dict())
