@@ -48,6 +48,7 @@ def test_the_fault_switch_needs_the_secret(start_endpoint):
     assert admin_call(endpoint.url, "faults", endpoint.admin_secret, {"refuse_invocations": True}) == {
         "refuse_invocations": True,
         "drop_notifications": False,
+        "journal_full": False,
     }
 
 
