@@ -1,0 +1,1 @@
+"""The analytics copy of the summaries: one `summaries` table, the same for Athena and DuckDB."""
