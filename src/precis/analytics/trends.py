@@ -67,7 +67,9 @@ def trends(
     counts.score()
     rising, falling = counts.movements(top, min_support)
     new = counts.new_names(top)
-    found = storylines(counts.storyline_postings(min_support), periods.count, min_support)
+    postings = counts.storyline_postings(min_support)
+    spellings = {(kind, term): spelling for _, kind, term, _, spelling in postings}
+    found = storylines((row[:4] for row in postings), periods.count, min_support)
     details = counts.details((kind, term, k) for kind, term, k, *_ in (*rising, *falling, *new))
     shown = periods.shown
     return Trends(
@@ -79,7 +81,7 @@ def trends(
         rising=_movements(rising, details, periods),
         falling=_movements(falling, details, periods),
         new=_movements(new, details, periods),
-        storylines=tuple(_story(story, counts, periods) for story in found[: max(top, 1)]),
+        storylines=tuple(_story(story, spellings, periods) for story in found[:top]),
     )
 
 
@@ -107,8 +109,8 @@ def _movements(rows: list[Row], details: dict[tuple[str, str, int], Detail], per
     return tuple(kept)
 
 
-def _story(story: Storyline, counts: TermCounts, periods: Periods) -> Story:
-    terms = tuple(term for _, term in story.terms)
+def _story(story: Storyline, spellings: dict[tuple[str, str], str], periods: Periods) -> Story:
+    terms = tuple(spellings.get(term, term[1]) for term in story.terms)
     return Story(
         label=" · ".join(terms[:LABEL_TERMS]),
         terms=terms,

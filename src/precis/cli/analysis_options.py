@@ -1,0 +1,62 @@
+"""What `precis trends`, `digest` and `search` read: the `summaries` table, from a stack's analytics copy
+or from a DuckDB file given with --duckdb; and where the search index is kept."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+
+from precis import paths
+from precis.analytics.periods import WhenError, parse_when
+from precis.cli.console import EXIT_USAGE, fail
+
+DuckDbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--duckdb",
+        help="Read the summaries table (or view) of this DuckDB file instead of the stack's analytics copy.",
+        rich_help_panel="Target",
+    ),
+]
+
+
+def when(text: str | None, now, option: str):
+    """A --since/--until as naive UTC, or a usage error that says what is accepted."""
+    if text is None:
+        return None
+    try:
+        return parse_when(text, now)
+    except WhenError as error:
+        raise fail(f"{option} {error}", EXIT_USAGE) from None
+
+
+def open_summaries(database: Path | None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with a `summaries` view.
+
+    With --duckdb, the view reads that file (attached read-only). Without it, the stack's analytics
+    copy is read through precis.analytics.duck (`precis sql`'s reader), wired in where both meet."""
+    if database is None:
+        raise fail(
+            "reading a stack's analytics copy needs `precis sql`'s reader (precis.analytics.duck); "
+            "pass --duckdb FILE with a summaries table",
+            EXIT_USAGE,
+        )
+    if not database.is_file():
+        raise fail(f"--duckdb {database}: no such file", EXIT_USAGE)
+    connection = duckdb.connect()
+    quoted = str(database).replace("'", "''")
+    connection.execute(f"ATTACH '{quoted}' AS source (READ_ONLY)")
+    connection.execute("CREATE TEMP VIEW summaries AS SELECT * FROM source.summaries")
+    return connection
+
+
+def index_directory(source: str, chosen: Path | None) -> Path:
+    """--index if given, else one directory per source (a file, a stack) in the project's .precis/search."""
+    if chosen is not None:
+        return chosen
+    key = hashlib.sha256(source.encode()).hexdigest()[:16]
+    return paths.project_root() / ".precis" / "search" / key
