@@ -21,7 +21,8 @@ BASELINE_WINDOWS = 4
 TOP = 8
 EXAMPLE_TITLES = 2
 NEAR_DUPLICATE = 0.5  # word-trigram Jaccard at which two summaries say the same thing
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~])")
+# Inline Markdown and HTML; every line starts with "- **", so line-start marks (#, -, 1.) cannot act.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>!|~])")
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def _trigrams(text: str) -> set[tuple[str, ...]]:
 
 
 def markdown(digest: Digest) -> str:
-    out = [f"# {_md(digest.title)}", "", _md(digest.overview), ""]
+    out = [f"# {_md(digest.title)}", "", _md(digest.overview), ""]  # the collection is user text
     for section in digest.sections:
         out += [f"## {section.heading}", ""]
         out += [f"- **{_md(text)}**: {_md(detail)}" for text, detail in section.lines] or ["- none"]
