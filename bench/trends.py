@@ -1,0 +1,135 @@
+"""Trends, search and SQL over 100,000 stored summaries (bench/corpus.py), each as a user runs it.
+
+Usage: .venv/bin/python bench/trends.py [WORK_DIR] [--documents N] [--runs R] [--json]
+
+Loads a synthetic year (gzip JSON lines → Parquet → a DuckDB view, timed), builds the search index
+(timed: every summary embedded once), then runs each command R times in a fresh interpreter:
+`precis trends` over the year by week, `precis search` with several queries, and the count-by-week
+SQL `precis sql` runs, reporting the median wall time, its spread (min-max) and the peak resident
+memory of the process (from wait4), with the load average around the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from corpus import generate, load, write
+
+COUNT_BY_WEEK = (
+    "SELECT date_trunc('week', published) AS week, count(*) AS documents FROM summaries "
+    "GROUP BY week ORDER BY week"
+)
+QUERIES = (
+    "storm damage along the coast",
+    "quarterly profit forecast",
+    "military operated executed",
+    "new species discovered",
+    "election recount",
+)
+_SQL = """
+import duckdb, sys
+connection = duckdb.connect()
+connection.execute("ATTACH '" + sys.argv[1] + "' AS source (READ_ONLY)")
+connection.execute("CREATE TEMP VIEW summaries AS SELECT * FROM source.summaries")
+rows = connection.execute(sys.argv[2]).fetchall()
+print(len(rows))
+"""
+LIMITS = {"trends": 10.0, "search": 1.0, "sql": 2.0}
+MEMORY_LIMIT_MIB = 1024
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one command in a fresh process."""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed: {errors.read().decode(errors='replace')}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def summary(samples: list[tuple[float, float]]) -> dict:
+    walls = [wall for wall, _ in samples]
+    return {
+        "median_s": round(statistics.median(walls), 3),
+        "min_s": round(min(walls), 3),
+        "max_s": round(max(walls), 3),
+        "runs": len(walls),
+        "peak_mib": round(max(memory for _, memory in samples), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("work", type=Path, nargs="?")
+    parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="precis-trends-"))
+    found = shutil.which("precis", path=str(Path(sys.executable).parent))
+    if found is None:
+        raise SystemExit("the precis command is not installed beside this Python")
+    precis = [found]
+    database = work / "summaries.duckdb"
+    index = work / "index"
+    report: dict = {"documents": args.documents, "cpus": os.cpu_count(), "load_before": os.getloadavg()}
+
+    started = time.perf_counter()
+    written = write(generate(args.documents), work)
+    report["generate_s"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    load(work, database)
+    report["load_s"] = round(time.perf_counter() - started, 1)
+    shutil.rmtree(index, ignore_errors=True)
+    first_search = [*precis, "search", "warm up", "--duckdb", str(database), "--index", str(index)]
+    report["index_build"] = summary([timed(first_search)])
+    assert written == args.documents
+
+    trends = [*precis, "trends", "--duckdb", str(database), "--by", "week"]
+    trends += ["--since", "2026-01-05", "--until", "2027-01-04", "--json"]
+    report["trends"] = summary([timed(trends) for _ in range(args.runs)])
+    searches = [
+        timed([*precis, "search", query, "--duckdb", str(database), "--index", str(index), "--json"])
+        for _ in range(args.runs)
+        for query in QUERIES
+    ]
+    report["search"] = summary(searches)
+    sql = [sys.executable, "-c", _SQL, str(database), COUNT_BY_WEEK]
+    report["sql"] = summary([timed(sql) for _ in range(args.runs)])
+    report["load_after"] = os.getloadavg()
+    report["within_limits"] = all(
+        report[name]["median_s"] <= limit and report[name]["peak_mib"] <= MEMORY_LIMIT_MIB
+        for name, limit in LIMITS.items()
+    )
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    build = report["index_build"]
+    generated, loaded = report["generate_s"], report["load_s"]
+    print(f"{args.documents} summaries in {work}: generated {generated} s, loaded {loaded} s")
+    print(f"search index built in {build['median_s']} s, peak {build['peak_mib']} MiB")
+    for name in LIMITS:
+        item = report[name]
+        print(
+            f"{name:7} median {item['median_s']:6.2f} s  (min {item['min_s']:.2f}, max {item['max_s']:.2f}, "
+            f"{item['runs']} runs)  peak {item['peak_mib']:.0f} MiB  limit {LIMITS[name]} s"
+        )
+    print(f"load average before {report['load_before']}, after {report['load_after']}")
+
+
+if __name__ == "__main__":
+    main()
