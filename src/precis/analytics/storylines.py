@@ -10,7 +10,7 @@ are the same storyline continuing, so each storyline has a size per period. Inpu
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 LINK = 0.3  # Jaccard of two terms' documents for them to describe the same thing
@@ -50,39 +50,9 @@ def storylines(postings: Iterable[tuple[int, str, str, str]], periods: int, min_
     )
 
 
-def _groups_in(period: int, documents_of: dict[Term, set[str]], min_size: int) -> list[_Group]:
-    terms = sorted(documents_of)
-    parent = {term: term for term in terms}
-
-    def root(term: Term) -> Term:
-        while parent[term] != term:
-            parent[term] = parent[parent[term]]
-            term = parent[term]
-        return term
-
-    for i, first in enumerate(terms):
-        for second in terms[i + 1 :]:
-            shared = len(documents_of[first] & documents_of[second])
-            union = len(documents_of[first] | documents_of[second])
-            if shared >= min_size and shared / union >= LINK:
-                parent[root(second)] = root(first)
-    members: dict[Term, set[Term]] = defaultdict(set)
-    for term in terms:
-        members[root(term)].add(term)
-    groups = []
-    for group_terms in members.values():
-        if len(group_terms) < 2:
-            continue
-        mentions = Counter(document for term in group_terms for document in documents_of[term])
-        documents = {document: n for document, n in mentions.items() if n >= 2}
-        if len(documents) >= min_size:
-            groups.append(_Group(period, frozenset(group_terms), documents))
-    return groups
-
-
-def _chains(groups: list[_Group]) -> list[list[_Group]]:
-    """Groups joined across periods when their terms overlap enough (single link)."""
-    parent = list(range(len(groups)))
+def _linked(count: int, linked: Callable[[int, int], bool]) -> list[list[int]]:
+    """Single-link clusters of items 0..count-1, `linked(i, j)` deciding each pair; in item order."""
+    parent = list(range(count))
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -90,18 +60,45 @@ def _chains(groups: list[_Group]) -> list[list[_Group]]:
             i = parent[i]
         return i
 
-    for i, first in enumerate(groups):
-        for j in range(i + 1, len(groups)):
-            second = groups[j]
-            if second.period == first.period:
-                continue
-            shared = len(first.terms & second.terms)
-            if shared and shared / len(first.terms | second.terms) >= CONTINUES:
+    for i in range(count):
+        for j in range(i + 1, count):
+            if linked(i, j):
                 parent[root(j)] = root(i)
-    chains: dict[int, list[_Group]] = defaultdict(list)
-    for i, group in enumerate(groups):
-        chains[root(i)].append(group)
-    return list(chains.values())
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for i in range(count):
+        clusters[root(i)].append(i)
+    return list(clusters.values())
+
+
+def _groups_in(period: int, documents_of: dict[Term, set[str]], min_size: int) -> list[_Group]:
+    terms = sorted(documents_of)
+
+    def linked(i: int, j: int) -> bool:
+        first, second = documents_of[terms[i]], documents_of[terms[j]]
+        shared = len(first & second)
+        return shared >= min_size and shared / len(first | second) >= LINK
+
+    groups = []
+    for members in _linked(len(terms), linked):
+        if len(members) < 2:
+            continue
+        group_terms = frozenset(terms[i] for i in members)
+        mentions = Counter(document for term in group_terms for document in documents_of[term])
+        documents = {document: n for document, n in mentions.items() if n >= 2}
+        if len(documents) >= min_size:
+            groups.append(_Group(period, group_terms, documents))
+    return groups
+
+
+def _chains(groups: list[_Group]) -> list[list[_Group]]:
+    """Groups joined across periods when their terms overlap enough (single link)."""
+
+    def linked(i: int, j: int) -> bool:
+        first, second = groups[i], groups[j]
+        shared = len(first.terms & second.terms)
+        return first.period != second.period and shared / len(first.terms | second.terms) >= CONTINUES
+
+    return [[groups[i] for i in chain] for chain in _linked(len(groups), linked)]
 
 
 def _storyline(chain: list[_Group], by_period: dict[int, dict[Term, set[str]]], periods: int) -> Storyline:
