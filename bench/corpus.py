@@ -92,7 +92,8 @@ def generate(documents: int, seed: int = 7):
         Event(
             start=int(rng.integers(0, DAYS - 7)),
             days=int(rng.integers(3, 22)),
-            weight=float(rng.pareto(1.5) * 0.002 + 0.001),
+            # Chance that a document of its collection and day is about it: 2% typical, a few far bigger.
+            weight=float(min(0.5, 0.01 + rng.pareto(1.5) * 0.02)),
             collection=int(rng.integers(0, len(COLLECTIONS))),
             phrases=tuple(int(p) for p in rng.integers(500, PHRASES, size=rng.integers(3, 7))),
             names=tuple(int(n) for n in rng.integers(200, NAMES, size=rng.integers(1, 4))),
@@ -109,7 +110,7 @@ def generate(documents: int, seed: int = 7):
         chosen = [int(p) for p in phrase_of(int(rng.integers(6, 13)))]
         people = [int(n) for n in name_of(int(rng.integers(1, 5)))]
         for event in active.get((int(day), collection), ()):
-            if rng.random() < event.weight * 40:
+            if rng.random() < event.weight:
                 chosen = list(event.phrases) + chosen
                 people = list(event.names) + people
         key_phrases = list(dict.fromkeys(phrases[p] for p in chosen))[:15]

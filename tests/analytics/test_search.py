@@ -88,3 +88,21 @@ def test_snippet_is_the_sentence_sharing_most_words_cut_at_a_word():
     text = "First sentence about nothing. The storm cut power to the coast. Last one."
     assert snippet(text, {"storm", "power"}) == "The storm cut power to the coast."
     assert snippet("word " * 100, {"x"}, width=20) == "word word word word…"
+
+
+def test_segments_are_merged_when_there_are_too_many(index, monkeypatch):
+    monkeypatch.setattr("precis.analytics.search_index._MAX_SEGMENTS", 1)
+    index.update()
+    add(
+        index.db,
+        "volcano",
+        datetime(2026, 11, 20),
+        [],
+        summary="Lava from the erupting volcano reached the sea.",
+    )
+    index.db.execute("UPDATE summaries SET completed_at = TIMESTAMP '2026-12-01' WHERE document_id = 'frog'")
+    index.update()
+    assert [path.name for path in index.directory.glob("vectors-*.npy")] == ["vectors-000003.npy"]
+    assert search(index, "erupting volcano lava")[0].document_id == "volcano"
+    assert search(index, "a tree frog species found in the jungle")[0].document_id == "frog"
+    assert search(index, "monetary authority lifts borrowing costs")[0].document_id == "rates"

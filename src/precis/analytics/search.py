@@ -91,10 +91,9 @@ def _bm25(index: SearchIndex, query: str, where: str, parameters: list[object]) 
 
 def _similarity(index: SearchIndex, query: str, where: str, parameters: list[object]) -> dict[str, float]:
     """Cosine to the query, scaled from the scope's median (0) to its best (1): {document: [0, 1]}."""
-    ids, vectors = index.vectors(where, parameters)
-    if not ids:
+    ids, cosine = index.similarities(where, parameters, index.embed_query(query))
+    if not len(ids):
         return {}
-    cosine = vectors @ index.embed_query(query)
     floor, top = float(np.median(cosine)), float(cosine.max())
     if top <= floor:
         return {}

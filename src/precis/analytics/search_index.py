@@ -70,6 +70,8 @@ STOPWORDS = frozenset(
 )
 _EMBED_BATCH = 4096
 _MAX_SEGMENTS = 16  # more than this after an update: merged into one
+_SIMILARITY_ROWS = 16_384
+UPDATE_MEMORY = "384MB"
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,19 @@ class SearchIndex:
         )
 
     def update(self) -> UpdateReport:
-        """Indexes the completed summaries not indexed yet (new, or re-summarized since)."""
+        """Indexes the completed summaries not indexed yet (new, or re-summarized since).
+
+        DuckDB may use UPDATE_MEMORY meanwhile and spills the rest below the index directory, so the
+        first build of a large index stays within a small machine's memory."""
+        spill = str(self.directory / "spill").replace("'", "''")
+        self.db.execute(f"SET temp_directory = '{spill}'")
+        self.db.execute(f"SET memory_limit = '{UPDATE_MEMORY}'")
+        try:
+            return self._update()
+        finally:
+            self.db.execute("RESET memory_limit")
+
+    def _update(self) -> UpdateReport:
         self.db.execute(
             f"""CREATE OR REPLACE TEMP TABLE search_new AS
             SELECT s.document_id, s.collection, s.title, coalesce(s.published, s.submitted_at) AS moment,
@@ -133,14 +147,14 @@ class SearchIndex:
             )
             QUALIFY row_number() OVER (PARTITION BY s.document_id ORDER BY s.completed_at DESC) = 1"""
         )
-        rows = self.db.execute("SELECT document_id, text FROM search_new ORDER BY document_id").fetchall()
-        if not rows:
+        new, replaced = self.db.execute(
+            "SELECT count(*), count(*) FILTER (WHERE document_id IN "
+            f"(SELECT document_id FROM {SCHEMA}.docs)) FROM search_new"
+        ).fetchone()
+        if not new:
             return UpdateReport(0, 0, self._count())
-        replaced = self.db.execute(
-            f"SELECT count(*) FROM {SCHEMA}.docs WHERE document_id IN (SELECT document_id FROM search_new)"
-        ).fetchone()[0]
         segment = self._next_segment()
-        self._write_segment(segment, self._embed([text for _, text in rows]))
+        self._write_segment(segment, self._embed())
         self.db.execute("BEGIN TRANSACTION")
         for table in ("docs", "postings"):
             self.db.execute(
@@ -164,30 +178,46 @@ class SearchIndex:
         self.db.execute("COMMIT")
         if len(self._segments()) > _MAX_SEGMENTS:
             self._compact()
-        return UpdateReport(added=len(rows) - replaced, replaced=replaced, documents=self._count())
+        return UpdateReport(added=new - replaced, replaced=replaced, documents=self._count())
 
-    def vectors(self, where: str, parameters: list[object]) -> tuple[list[str], np.ndarray]:
-        """The ids and vectors (float32, unit length) of the indexed documents matching `where`."""
+    def similarities(
+        self, where: str, parameters: list[object], query: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ids of the indexed documents matching `where` and their vectors' dot product with `query`,
+        a slice of rows at a time (memory stays flat; a whole segment is read without gathering)."""
         found = self.db.execute(
             f"SELECT document_id, segment, row FROM {SCHEMA}.docs WHERE {where} ORDER BY segment, row",
             parameters,
         ).fetchnumpy()
-        ids = [str(i) for i in found["document_id"]]
-        if not ids:
-            return ids, np.zeros((0, 0), dtype=np.float32)
+        ids = np.asarray(found["document_id"], dtype=object)
         segments, rows = np.asarray(found["segment"]), np.asarray(found["row"])
-        parts = []
+        scores = np.empty(len(ids), dtype=np.float32)
         for segment in np.unique(segments):
+            mask = segments == segment
+            chosen = rows[mask]
             stored = np.load(self._segment_path(int(segment)), mmap_mode="r")
-            parts.append(np.asarray(stored[rows[segments == segment]], dtype=np.float32))
-        return ids, np.concatenate(parts)
+            whole = len(chosen) == len(stored)  # rows are sorted and distinct: all of them, in order
+            part = np.empty(len(chosen), dtype=np.float32)
+            for low in range(0, len(chosen), _SIMILARITY_ROWS):
+                block = (
+                    stored[low : low + _SIMILARITY_ROWS]
+                    if whole
+                    else stored[chosen[low : low + _SIMILARITY_ROWS]]
+                )
+                part[low : low + _SIMILARITY_ROWS] = block.astype(np.float32) @ query
+            scores[mask] = part
+        return ids, scores
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.encoder.encode([text])[0]
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        parts = [self.encoder.encode(texts[i : i + _EMBED_BATCH]) for i in range(0, len(texts), _EMBED_BATCH)]
-        return np.concatenate(parts).astype(np.float16)
+    def _embed(self) -> np.ndarray:
+        """The new rows' vectors in document id order, read and embedded a batch at a time."""
+        cursor = self.db.execute("SELECT text FROM search_new ORDER BY document_id")
+        parts = []
+        while batch := cursor.fetchmany(_EMBED_BATCH):
+            parts.append(self.encoder.encode([text for (text,) in batch]).astype(np.float16))
+        return np.concatenate(parts)
 
     def _count(self) -> int:
         return int(self.db.execute(f"SELECT count(*) FROM {SCHEMA}.docs").fetchone()[0])
@@ -208,10 +238,14 @@ class SearchIndex:
 
     def _compact(self) -> None:
         """All live vectors into one new segment; the old segments (and rows replaced since) go."""
-        _, vectors = self.vectors("true", [])
+        found = self.db.execute(f"SELECT segment, row FROM {SCHEMA}.docs ORDER BY segment, row").fetchnumpy()
+        segments, rows = np.asarray(found["segment"]), np.asarray(found["row"])
         old = self._segments()
+        vectors = np.concatenate(
+            [np.load(self._segment_path(number), mmap_mode="r")[rows[segments == number]] for number in old]
+        )
         segment = old[-1] + 1
-        self._write_segment(segment, vectors.astype(np.float16))
+        self._write_segment(segment, vectors)
         # The same order as vectors() read them in.
         self.db.execute(
             f"UPDATE {SCHEMA}.docs SET segment = {segment}, row = o.position FROM ("
