@@ -4,6 +4,7 @@ or from a DuckDB file given with --duckdb; and where the search index is kept.""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -34,15 +35,31 @@ def when(text: str | None, now, option: str):
         raise fail(f"{option} {error}", EXIT_USAGE) from None
 
 
-def open_summaries(database: Path | None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with a `summaries` view.
+@dataclass(frozen=True)
+class Source:
+    """Where the summaries are read from: a DuckDB file, or a stack (AWS or local)."""
 
-    With --duckdb, the view reads that file (attached read-only). Without it, the stack's analytics
-    copy is read through precis.analytics.duck (`precis sql`'s reader), wired in where both meet."""
+    database: Path | None = None
+    stack: str | None = None
+    endpoint_url: str | None = None
+    region: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Names the source for its search index directory."""
+        if self.database is not None:
+            return f"file:{self.database.resolve()}"
+        return f"stack:{self.stack or ''}:{self.endpoint_url or ''}:{self.region or ''}"
+
+
+def open_summaries(source: Source) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with a `summaries` view: over --duckdb's file (attached
+    read-only), else over the stack's analytics copy as `precis sql` reads it."""
+    database = source.database
     if database is None:
         raise fail(
-            "reading a stack's analytics copy needs `precis sql`'s reader (precis.analytics.duck); "
-            "pass --duckdb FILE with a summaries table",
+            "reading a stack's analytics copy comes with `precis sql` (its reader is wired in here when "
+            "both are merged); pass --duckdb FILE with a summaries table",
             EXIT_USAGE,
         )
     if not database.is_file():
@@ -54,9 +71,9 @@ def open_summaries(database: Path | None) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def index_directory(source: str, chosen: Path | None) -> Path:
+def index_directory(source: Source, chosen: Path | None) -> Path:
     """--index if given, else one directory per source (a file, a stack) in the project's .precis/search."""
     if chosen is not None:
         return chosen
-    key = hashlib.sha256(source.encode()).hexdigest()[:16]
+    key = hashlib.sha256(source.key.encode()).hexdigest()[:16]
     return paths.project_root() / ".precis" / "search" / key

@@ -12,7 +12,7 @@ from precis_core.models import Status
 
 from precis.analytics.digest import Failure, build_digest, html_page, markdown
 from precis.analytics.periods import WhenError, utc_naive
-from precis.cli.analysis_options import DuckDbOption, open_summaries
+from precis.cli.analysis_options import DuckDbOption, Source, open_summaries
 from precis.cli.console import EXIT_USAGE, explained_errors, fail
 from precis.cli.selection import checked, parse_duration, parse_since, select
 from precis.cli.stack_options import EndpointUrlOption, RegionOption, StackOption, open_stack, open_store
@@ -47,7 +47,8 @@ def digest_command(
     now = datetime.now(UTC)
     failures = [] if no_failures else _failures(collection, since, stack, endpoint_url, region)
     try:
-        digest = build_digest(open_summaries(database), collection, length, utc_naive(now), failures)
+        connection = open_summaries(Source(database, stack, endpoint_url, region))
+        digest = build_digest(connection, collection, length, utc_naive(now), failures)
     except WhenError as error:
         raise fail(str(error), EXIT_USAGE) from None
     text = html_page(digest) if output_format is DigestFormat.html else markdown(digest)

@@ -12,10 +12,10 @@ from rich.table import Table
 
 from precis.analytics.search import DEFAULT_LIMIT, search
 from precis.analytics.search_index import SearchIndex
-from precis.cli.analysis_options import DuckDbOption, index_directory, open_summaries, when
+from precis.cli.analysis_options import DuckDbOption, Source, index_directory, open_summaries, when
 from precis.cli.console import console, print_json, shown
 from precis.cli.queries import CollectionOption
-from precis.cli.stack_options import JsonOption
+from precis.cli.stack_options import EndpointUrlOption, JsonOption, RegionOption, StackOption
 
 IndexOption = Annotated[
     Path | None,
@@ -34,13 +34,15 @@ def search_command(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many results.")] = DEFAULT_LIMIT,
     database: DuckDbOption = None,
+    stack: StackOption = None,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
     index_path: IndexOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Summaries ranked by meaning and words together (the index is brought up to date first)."""
-    connection = open_summaries(database)
-    source = str(database.resolve()) if database else "stack"
-    index = SearchIndex(connection, index_directory(source, index_path), SentenceEncoder.load())
+    source = Source(database, stack, endpoint_url, region)
+    index = SearchIndex(open_summaries(source), index_directory(source, index_path), SentenceEncoder.load())
     index.update()
     hits = search(index, query, collection, when(since, datetime.now(UTC), "--since"), limit)
     if as_json:

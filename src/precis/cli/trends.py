@@ -11,10 +11,10 @@ import typer
 from precis.analytics.periods import Grain, WhenError, calendar
 from precis.analytics.trends import DEFAULT_MIN_SUPPORT, DEFAULT_TOP, trends
 from precis.analytics.trends import as_json as trends_json
-from precis.cli.analysis_options import DuckDbOption, open_summaries, when
+from precis.cli.analysis_options import DuckDbOption, Source, open_summaries, when
 from precis.cli.console import EXIT_USAGE, console, fail, print_json
 from precis.cli.queries import CollectionOption
-from precis.cli.stack_options import JsonOption
+from precis.cli.stack_options import EndpointUrlOption, JsonOption, RegionOption, StackOption
 from precis.cli.trends_view import plot, render
 
 
@@ -35,6 +35,9 @@ def trends_command(
         Path | None, typer.Option("--plot", help="Also draw the rising terms to a PNG.")
     ] = None,
     database: DuckDbOption = None,
+    stack: StackOption = None,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """What is rising and falling, new names and storylines, per period, against a trailing baseline."""
@@ -43,7 +46,8 @@ def trends_command(
         periods = calendar(by, when(since, now, "--since"), when(until, now, "--until"), now)
     except WhenError as error:
         raise fail(str(error), EXIT_USAGE) from None
-    result = trends(open_summaries(database), periods, collection, top=top, min_support=min_support)
+    connection = open_summaries(Source(database, stack, endpoint_url, region))
+    result = trends(connection, periods, collection, top=top, min_support=min_support)
     if plot_path:
         plot(result, plot_path)
     if as_json:
