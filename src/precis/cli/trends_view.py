@@ -32,11 +32,12 @@ def render(console: Console, result: Trends, top: int) -> None:
     first, last = result.starts[0], result.ends[-1]
     scope = shown(result.collection) if result.collection else "all collections"
     console.print(
-        f"[bold]Trends in {scope}[/] by {result.by}, {first:%Y-%m-%d} to {last:%Y-%m-%d}: "
-        f"{sum(result.documents)} documents in {len(result.documents)} periods",
-        highlight=False,
+        f"[bold]Trends in {scope}[/] by {result.by}, {first:%Y-%m-%d} to {last:%Y-%m-%d}", highlight=False
     )
-    console.print(f"documents per {result.by}  {sparkline(result.documents)}", highlight=False)
+    documents = result.documents
+    console.print(
+        f"{sum(documents)} documents in {len(documents)} periods  {sparkline(documents)}", highlight=False
+    )
     _movements(console, "Rising", result, result.rising[:top], "score")
     _movements(console, "Falling", result, result.falling[:top], "score")
     _movements(console, "New names", result, result.new[:top], "new")
