@@ -79,12 +79,12 @@ def build_digest(
 
 
 def _documents_before(connection: duckdb.DuckDBPyConnection, collection: str, bounds: tuple) -> int:
-    row = connection.execute(
+    rows = connection.execute(
         "SELECT count(*) FROM summaries WHERE status = 'COMPLETED' AND collection = ? "
         "AND coalesce(published, submitted_at) >= ? AND coalesce(published, submitted_at) < ?",
         [collection, bounds[0], bounds[-2]],
-    ).fetchone()
-    return int(row[0])
+    ).fetchall()
+    return int(rows[0][0])
 
 
 def _texts(connection: duckdb.DuckDBPyConnection, documents: set[str]) -> dict[str, tuple[str, str]]:

@@ -55,7 +55,8 @@ def search(
 
 
 def _scope(collection: str | None, since: datetime | None) -> tuple[str, list[object]]:
-    clauses, parameters = ["true"], []
+    clauses: list[str] = ["true"]
+    parameters: list[object] = []
     if collection is not None:
         clauses.append("collection = ?")
         parameters.append(collection)

@@ -150,7 +150,7 @@ class SearchIndex:
         new, replaced = self.db.execute(
             "SELECT count(*), count(*) FILTER (WHERE document_id IN "
             f"(SELECT document_id FROM {SCHEMA}.docs)) FROM search_new"
-        ).fetchone()
+        ).fetchall()[0]
         if not new:
             return UpdateReport(0, 0, self._count())
         segment = self._next_segment()
@@ -220,7 +220,7 @@ class SearchIndex:
         return np.concatenate(parts)
 
     def _count(self) -> int:
-        return int(self.db.execute(f"SELECT count(*) FROM {SCHEMA}.docs").fetchone()[0])
+        return int(self.db.execute(f"SELECT count(*) FROM {SCHEMA}.docs").fetchall()[0][0])
 
     def _segments(self) -> list[int]:
         return sorted(int(path.stem.split("-")[1]) for path in self.directory.glob("vectors-*.npy"))

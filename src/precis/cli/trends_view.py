@@ -85,17 +85,20 @@ def plot(result: Trends, target: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.dates as dates
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(10, 4.5))
-    axis.bar(result.starts, result.documents, width=_bar_width(result), color="#dddddd", label="documents")
+    starts = dates.date2num(result.starts)
+    axis.xaxis_date()
+    axis.bar(starts, result.documents, width=_bar_width(result), color="#dddddd", label="documents")
     terms = axis.twinx()
     plotted: set[str] = set()
     for item in result.rising:
         if item.term in plotted or len(plotted) >= PLOTTED_TERMS:
             continue
         plotted.add(item.term)
-        terms.plot(result.starts, item.counts, marker="o", label=item.term)
+        terms.plot(starts, item.counts, marker="o", label=item.term)
     axis.set_ylabel("documents")
     terms.set_ylabel("documents mentioning the term")
     axis.set_title(f"Rising in {result.collection or 'all collections'} by {result.by}")
