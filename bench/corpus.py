@@ -18,6 +18,7 @@ import gzip
 import hashlib
 import json
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -189,9 +190,17 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="Print the counts and timings as JSON.")
     args = parser.parse_args()
+    started = time.perf_counter()
     count = write(generate(args.documents, args.seed), args.out)
+    generated = time.perf_counter()
     load(args.out, args.out / "summaries.duckdb")
+    loaded = time.perf_counter()
+    if args.json:
+        timings = {"generate_s": round(generated - started, 1), "load_s": round(loaded - generated, 1)}
+        print(json.dumps({"documents": count, **timings}))
+        return
     print(f"{count} summaries in {args.out}; DuckDB: {args.out / 'summaries.duckdb'}")
 
 

@@ -121,19 +121,29 @@ class SearchIndex:
         self.db.execute(
             f"CREATE TABLE IF NOT EXISTS {SCHEMA}.postings (term VARCHAR, document_id VARCHAR, tf INTEGER)"
         )
+        # The table's row count and latest completion when last indexed: unchanged, nothing to read.
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.seen (rows BIGINT, latest TIMESTAMP)")
 
     def update(self) -> UpdateReport:
-        """Indexes the completed summaries not indexed yet (new, or re-summarized since).
+        """Indexes the completed summaries not indexed yet (new, or re-summarized since). When the
+        table's row count and latest completion are as at the last update (a Parquet copy answers
+        both from its metadata), nothing else is read.
 
         DuckDB may use UPDATE_MEMORY meanwhile and spills the rest below the index directory, so the
         first build of a large index stays within a small machine's memory."""
         spill = str(self.directory / "spill").replace("'", "''")
         self.db.execute(f"SET temp_directory = '{spill}'")
+        marks = self.db.execute("SELECT count(*), max(completed_at) FROM summaries").fetchall()[0]
+        if self.db.execute(f"SELECT rows, latest FROM {SCHEMA}.seen").fetchall() == [marks]:
+            return UpdateReport(0, 0, self._count())
         self.db.execute(f"SET memory_limit = '{UPDATE_MEMORY}'")
         try:
-            return self._update()
+            report = self._update()
         finally:
             self.db.execute("RESET memory_limit")
+        self.db.execute(f"DELETE FROM {SCHEMA}.seen")
+        self.db.execute(f"INSERT INTO {SCHEMA}.seen VALUES (?, ?)", list(marks))
+        return report
 
     def _update(self) -> UpdateReport:
         self.db.execute(
