@@ -24,10 +24,32 @@ def week():
     reported = END - timedelta(days=3)
     for n in range(5):
         # Two storylines whose most central summaries are the same wire copy: told once in the digest.
-        add(connection, f"a{n}", reported, ["harbour strike", "dock workers"], title=f"Day {n}", summary=WIRE)
+        add(
+            connection,
+            f"a{n}",
+            reported,
+            ["harbour strike", "dock workers"],
+            ["Leith"],
+            title=f"Day {n}",
+            summary=WIRE,
+        )
         add(connection, f"b{n}", reported, ["port closure", "cargo delays"], title=f"Port {n}", summary=WIRE)
-    add(connection, "a-x", reported, ["harbour strike"], ["Zephyr <Labs>"], title="<script>alert(1)</script>")
-    add(connection, "a-y", reported, ["harbour strike"], ["Zephyr <Labs>"], title="*Bold* [claim](http://x)")
+    add(
+        connection,
+        "a-x",
+        reported,
+        ["harbour strike"],
+        ["Zephyr <Labs>", "Leith"],
+        title="<script>alert(1)</script>",
+    )
+    add(
+        connection,
+        "a-y",
+        reported,
+        ["harbour strike"],
+        ["Zephyr <Labs>", "Leith"],
+        title="*Bold* [claim](http://x)",
+    )
     failures = [Failure("f1", "Broken <upload>", "not UTF-8 text", "2026-12-05T10:00:00.000Z")]
     return build_digest(connection, "news", timedelta(days=7), END, failures)
 
@@ -37,14 +59,15 @@ def test_the_digest_reports_the_week(week):
     assert week.overview == (
         "40 summaries from 2026-11-30 00:00 to 2026-12-07 00:00 UTC (28.0 per 7d before); 1 failed."
     )
-    assert sections["Rising"][0][0] == "harbour strike"
+    # A phrase and a name rising in the same documents: one story, one line.
+    assert sections["Rising"][0][0] == "harbour strike · Leith"
     # Example titles: the first two of its example documents, sorted.
     examples = "*Bold* [claim](http://x); <script>alert(1)</script>"
     assert sections["Rising"][0][1] == f"7 documents, 0 expected: {examples}"
     storylines = sections["Storylines"]
     assert len(storylines) == 1 and storylines[0][1] == WIRE  # the two told as one
-    assert storylines[0][0].endswith("(10 documents)")
-    assert sections["New names"] == (("Zephyr <Labs>", "2 documents"),)
+    assert storylines[0][0] == "Leith · harbour strike · dock workers (12 documents)"  # 7 + 5 merged
+    assert sections["New names"] == (("Leith", "7 documents"), ("Zephyr <Labs>", "2 documents"))
     assert sections["Failures needing action"] == (("Broken <upload>", "f1: not UTF-8 text"),)
 
 

@@ -15,12 +15,13 @@ from datetime import datetime, timedelta
 import duckdb
 
 from precis.analytics.periods import trailing_windows
-from precis.analytics.trends import Trends, trends
+from precis.analytics.trends import Movement, Trends, trends
 
 BASELINE_WINDOWS = 4
 TOP = 8
 EXAMPLE_TITLES = 2
 NEAR_DUPLICATE = 0.5  # word-trigram Jaccard at which two summaries say the same thing
+SAME_STORY = 0.5  # Jaccard of two rising terms' example documents for them to share a line
 # Inline Markdown and HTML; every line starts with "- **", so line-start marks (#, -, 1.) cannot act.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>!|~])")
 
@@ -101,14 +102,30 @@ def _texts(connection: duckdb.DuckDBPyConnection, documents: set[str]) -> dict[s
 
 
 def _rising(connection: duckdb.DuckDBPyConnection, found: Trends) -> Section:
+    """One line per rising term, terms whose example documents mostly coincide (one story) on one line."""
     texts = _texts(connection, {d for item in found.rising for d in item.documents})
-    lines = []
+    groups: list[list[Movement]] = []
     for item in found.rising:
-        titles = sorted({texts[d][0] for d in item.documents if d in texts and texts[d][0]})
+        same = next((group for group in groups if _overlap(group[0].documents, item.documents)), None)
+        if same is None:
+            groups.append([item])
+        else:
+            same.append(item)
+    lines = []
+    for group in groups:
+        first = group[0]
+        titles = sorted({texts[d][0] for d in first.documents if d in texts and texts[d][0]})
         examples = "; ".join(titles[:EXAMPLE_TITLES])
-        detail = f"{item.count} documents, {item.baseline:g} expected" + (f": {examples}" if examples else "")
-        lines.append((item.term, detail))
+        detail = f"{first.count} documents, {first.baseline:g} expected" + (
+            f": {examples}" if examples else ""
+        )
+        lines.append((" · ".join(item.term for item in group), detail))
     return Section("Rising", tuple(lines))
+
+
+def _overlap(first: tuple[str, ...], second: tuple[str, ...]) -> bool:
+    a, b = set(first), set(second)
+    return bool(a and b) and len(a & b) / len(a | b) >= SAME_STORY
 
 
 def _storylines(connection: duckdb.DuckDBPyConnection, found: Trends) -> Section:
