@@ -34,12 +34,19 @@ def utc_naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def parse_duration(text: str) -> timedelta:
+    """`90s`, `15m`, `6h`, `2d`, `1w` → a timedelta."""
+    match = _DURATION.match(text.strip().lower())
+    if not match:
+        raise WhenError(f"{text!r} is not a duration: use a number and s, m, h, d or w (e.g. 6h, 2d)")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
 def parse_when(text: str, now: datetime) -> datetime:
     """`7d` (that long before now), `2026-11-24` (midnight UTC) or an ISO-8601 time → naive UTC."""
     cleaned = text.strip()
-    match = _DURATION.match(cleaned.lower())
-    if match:
-        return utc_naive(now) - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    if _DURATION.match(cleaned.lower()):
+        return utc_naive(now) - parse_duration(cleaned)
     try:
         if len(cleaned) == 10:
             return datetime.combine(date.fromisoformat(cleaned), datetime.min.time())
