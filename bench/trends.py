@@ -116,16 +116,19 @@ def main() -> None:
         shutil.rmtree(index, ignore_errors=True)
         first_search = [*precis, "search", "warm up", "--duckdb", str(database), "--index", str(index)]
         report["index_build"] = summary([timed(first_search)])
+        print(json.dumps(report), file=sys.stderr, flush=True)
 
     trends = [*precis, "trends", "--duckdb", str(database), "--by", "week"]
     trends += ["--since", "2026-01-05", "--until", "2027-01-04", "--json"]
     report["trends"] = summary([timed(trends) for _ in range(args.runs)])
+    print(json.dumps(report), file=sys.stderr, flush=True)
     searches = [
         timed([*precis, "search", query, "--duckdb", str(database), "--index", str(index), "--json"])
         for _ in range(args.runs)
         for query in QUERIES
     ]
     report["search"] = summary(searches)
+    print(json.dumps(report), file=sys.stderr, flush=True)  # so far, in case a later step fails
     warm = [sys.executable, "-c", _WARM_SEARCH, str(database), str(index), *(QUERIES * args.runs)]
     latencies = [float(line) for line in subprocess.run(warm, check=True, capture_output=True).stdout.split()]
     report["search_warm"] = {
@@ -136,6 +139,7 @@ def main() -> None:
     }
     sql = [sys.executable, "-c", _SQL, str(database), COUNT_BY_WEEK]
     report["sql"] = summary([timed(sql) for _ in range(args.runs)])
+    print(json.dumps(report), file=sys.stderr, flush=True)
     report["load_after"] = os.getloadavg()
     report["within_limits"] = all(
         report[name]["median_s"] <= limit and report[name]["peak_mib"] <= MEMORY_LIMIT_MIB

@@ -64,7 +64,9 @@ def open_summaries(source: Source) -> duckdb.DuckDBPyConnection:
         )
     if not database.is_file():
         raise fail(f"--duckdb {database}: no such file", EXIT_USAGE)
+    # DuckDB draws a progress bar on stdout for long queries; it would corrupt --json.
     connection = duckdb.connect()
+    connection.execute("SET enable_progress_bar = false")
     quoted = str(database).replace("'", "''")
     connection.execute(f"ATTACH '{quoted}' AS source (READ_ONLY)")
     connection.execute("CREATE TEMP VIEW summaries AS SELECT * FROM source.summaries")
