@@ -68,21 +68,24 @@ def _scope(collection: str | None, since: datetime | None) -> tuple[str, list[ob
 
 def _bm25(index: SearchIndex, query: str, where: str, parameters: list[object]) -> dict[str, float]:
     """Okapi BM25 of the query's words, each scaled by the best score: {document: [0, 1]}."""
-    terms = words_sql("?", "(SELECT 1)")
+    split = words_sql("?", "(SELECT 1)")
+    terms = [term for (term,) in index.db.execute(f"SELECT DISTINCT term FROM ({split})", [query]).fetchall()]
+    if not terms:
+        return {}
+    marks = ", ".join("?" for _ in terms)
     rows = index.db.execute(
-        f"""WITH q AS (SELECT DISTINCT term FROM ({terms})),
-        scope AS (SELECT document_id, length FROM {SCHEMA}.docs WHERE {where}),
+        f"""WITH scope AS (SELECT document_id, length FROM {SCHEMA}.docs WHERE {where}),
         stats AS (SELECT count(*) AS n, greatest(avg(length), 1) AS average FROM scope),
         matches AS (
           SELECT p.term, p.document_id, p.tf, s.length FROM {SCHEMA}.postings p
-          JOIN q ON p.term = q.term JOIN scope s ON p.document_id = s.document_id
+          JOIN scope s ON p.document_id = s.document_id WHERE p.term IN ({marks})
         ), df AS (SELECT term, count(*) AS df FROM matches GROUP BY term)
         SELECT m.document_id,
           sum(ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
               * m.tf * {_K1 + 1} / (m.tf + {_K1} * (1 - {_B} + {_B} * m.length / stats.average))) AS score
         FROM matches m JOIN df ON m.term = df.term CROSS JOIN stats
         GROUP BY m.document_id ORDER BY score DESC, m.document_id LIMIT {CANDIDATES}""",
-        [query, *parameters],
+        [*parameters, *terms],
     ).fetchall()
     if not rows:
         return {}
