@@ -18,7 +18,7 @@ outrank one seen forty times against ten; a minimum support drops the remaining 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
@@ -227,18 +227,6 @@ class TermCounts:
             )
             for kind, term, k in chosen
         }
-
-    def titles(self, documents: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """Title and summary of a few documents (examples and storyline representatives)."""
-        if not documents:
-            return {}
-        marks = ", ".join("?" for _ in documents)
-        rows = self._db.execute(
-            f"SELECT document_id, coalesce(title, ''), coalesce(summary, '') FROM summaries "
-            f"WHERE document_id IN ({marks})",
-            list(documents),
-        ).fetchall()
-        return {document: (title, summary) for document, title, summary in rows}
 
 
 @dataclass(frozen=True)
