@@ -47,6 +47,8 @@ class SyncReport:
 def connect(cache: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with the `summaries` view over a cache directory (see `sync`)."""
     connection = duckdb.connect()
+    # DuckDB draws a progress bar on stdout for long queries; it would corrupt `--json` output.
+    connection.execute("SET enable_progress_bar = false")
     database = cache / CACHE_FILE
     if database.is_file():
         connection.execute(f"ATTACH {_literal(str(database))} AS copy (READ_ONLY)")
@@ -123,6 +125,7 @@ def _cache(cache: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     except duckdb.IOException as error:
         raise AnalyticsError(f"the analytics cache {cache} is busy or unreadable: {error}") from None
     try:
+        database.execute("SET enable_progress_bar = false")  # a long load must not draw on stdout
         columns = ", ".join(f'"{c.name}" {c.type.duckdb}' for c in ALL_COLUMNS)
         database.execute(f"CREATE TABLE IF NOT EXISTS rows ({columns}, _object VARCHAR)")
         database.execute("CREATE TABLE IF NOT EXISTS objects (key VARCHAR PRIMARY KEY, etag VARCHAR)")
