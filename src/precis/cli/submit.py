@@ -38,7 +38,7 @@ from precis.cli.stack_options import JsonOption, Target, open_store
 
 JSONL = ".jsonl"
 _SLUG = re.compile(r"[^a-z0-9]+")
-_COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 class ArticleError(ValueError):
@@ -158,7 +158,7 @@ def submit(
     as_json: JsonOption = False,
 ) -> None:
     """Upload articles (.txt, .md, .json, .html, or .jsonl with one JSON article a line) for summarizing."""
-    if not _COLLECTION.match(collection):
+    if not COLLECTION_NAME.match(collection):
         raise fail(f"--collection {collection!r}: use letters, digits, '.', '_' or '-'", EXIT_USAGE)
     try:
         uploads, skipped = gather(paths)

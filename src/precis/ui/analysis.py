@@ -1,0 +1,118 @@
+"""Search, trends and the digest for the reading room: `precis search`, `trends` and `digest`'s own
+functions (precis.analytics) over the stack's analytics copy, read as `precis sql` reads it.
+
+The copy is brought up to date (new objects converted, new summaries indexed) at most every
+REFRESH_SECONDS, so a page never waits for more than the objects that arrived since the last one.
+DuckDB connections are not shared between threads: one lock serializes the analysis.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from precis_core.domain.models import Status
+from precis_summarizer.extractive import SentenceEncoder
+
+from precis.analytics.digest import Digest, Failure, build_digest
+from precis.analytics.duck import open_copy
+from precis.analytics.periods import Grain, calendar, parse_when, utc_naive
+from precis.analytics.search import DEFAULT_LIMIT, Hit, search
+from precis.analytics.search_index import SearchIndex
+from precis.analytics.trends import Trends, trends
+from precis.cli.analysis_options import index_directory
+from precis.cli.resources import StackResources
+from precis.cli.selection import parse_duration, parse_since, select
+from precis.cli.sql import ANALYTICS_OUTPUT, cache_root
+from precis.ui.library import Library
+
+REFRESH_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class TrendChoice:
+    """What the trends page was asked for: a collection (or all), a grain and how far back."""
+
+    collection: str | None
+    by: Grain
+    since: str | None
+    digest: str  # the digest's period, a duration (7d)
+
+
+class Analysis:
+    """The analytics copy of one stack, its search index and the analysis functions over them."""
+
+    def __init__(self, resources: StackResources, library: Library, state: Path | None = None) -> None:
+        """`state`: where the Parquet cache and the search index live (default: where `precis sql` and
+        `precis search` keep theirs, in the project's .precis/)."""
+        self._resources = resources
+        self._state = state
+        self._s3 = resources.target.client("s3")
+        self._library = library
+        self._lock = threading.Lock()
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._index: SearchIndex | None = None
+        self._encoder: SentenceEncoder | None = None
+        self._refreshed = float("-inf")
+
+    def search(self, query: str, collection: str | None = None, limit: int = DEFAULT_LIMIT) -> list[Hit]:
+        with self._lock:
+            index = self._fresh_index()
+            return search(index, query, collection or None, None, limit)
+
+    def trends(self, choice: TrendChoice, now: datetime | None = None) -> Trends:
+        now = now or datetime.now(UTC)
+        since = parse_when(choice.since, now) if choice.since else None
+        periods = calendar(choice.by, since, None, now)
+        with self._lock:
+            self._fresh_index()
+            assert self._connection is not None
+            return trends(self._connection, periods, choice.collection or None)
+
+    def digest(self, collection: str, period: str, now: datetime | None = None) -> Digest:
+        now = now or datetime.now(UTC)
+        length = parse_duration(period)
+        failures = self._failures(collection, now - length)
+        with self._lock:
+            self._fresh_index()
+            assert self._connection is not None
+            return build_digest(self._connection, collection, length, utc_naive(now), failures)
+
+    def _failures(self, collection: str, since: datetime) -> list[Failure]:
+        """The collection's FAILED records of the period, from its index (the digest's last section)."""
+        records = select(
+            self._library.store,
+            status=Status.FAILED,
+            collection=collection,
+            since=parse_since(since.isoformat()),
+        )
+        return [
+            Failure(
+                document_id=record.document_id,
+                title=record.title or "",
+                reason=record.failure_reason or "",
+                submitted_at=record.submitted_at,
+            )
+            for record in records
+        ]
+
+    def _fresh_index(self) -> SearchIndex:
+        """The copy synced and the index updated, unless that was done in the last REFRESH_SECONDS."""
+        if self._index is not None and time.monotonic() - self._refreshed < REFRESH_SECONDS:
+            return self._index
+        if self._connection is not None:
+            self._connection.close()  # the index file is attached to one connection at a time
+        location = self._resources.output(ANALYTICS_OUTPUT)  # TargetError when the stack has no copy
+        cache = self._state / "analytics" if self._state else cache_root()
+        index = self._state / "search" if self._state else index_directory(location, None)
+        self._connection, _ = open_copy(self._s3, location, cache)
+        if self._encoder is None:
+            self._encoder = SentenceEncoder.load()
+        self._index = SearchIndex(self._connection, index, self._encoder)
+        self._index.update()
+        self._refreshed = time.monotonic()
+        return self._index
