@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import socket
 
 import pytest
 from precis_core.domain.models import Status
@@ -18,6 +19,7 @@ from precis.ui.analysis import Analysis
 from precis.ui.app import create_app
 from precis.ui.library import PAGE_SIZE, Library, encode_cursor
 from precis.ui.security import CONTENT_SECURITY_POLICY, TOKEN_HEADER
+from precis.ui.server import address, reading_room
 
 PORT = 8765
 OWN = f"http://127.0.0.1:{PORT}"
@@ -278,3 +280,22 @@ def test_the_listing_is_a_query_on_the_collection_index_never_a_scan(seed, libra
 
 def _bytes_io(body: bytes) -> io.BytesIO:
     return io.BytesIO(body)
+
+
+def test_precis_ui_says_clearly_when_its_port_is_taken(stack, cli):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("ui", "--stack", stack, "--port", str(port))
+    assert result.exit_code == 1
+    assert f"Port {port} is in use" in result.output
+
+
+def test_the_server_listens_on_loopback_only(library, tmp_path):
+    server = reading_room(library.resources, 0, tmp_path)
+    try:
+        assert server.server_address[0] == "127.0.0.1"
+        assert address(server) == f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.server_close()

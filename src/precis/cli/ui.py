@@ -21,7 +21,8 @@ def ui(
 ) -> None:
     """Serve the reading room: collections, documents, uploads, search and trends in the browser."""
     with explained_errors():
-        server = reading_room(target.open(), port)
+        resources = target.open()
+    server = reading_room(resources, port)  # a taken port: Werkzeug says so and exits 1
     console.print(f"reading room: {address(server)}  (Ctrl-C to stop)", highlight=False)
     try:
         server.serve_forever()

@@ -20,6 +20,7 @@ from selenium.webdriver.chrome.service import Service
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WIDTH, HEIGHT = 1280, 800
+PAGE_LOAD_SECONDS = 100  # below Selenium's own 120 s command timeout, so a slow page fails clearly
 FLAGS = (
     "--headless=new",
     "--no-sandbox",
@@ -55,7 +56,12 @@ def chromium() -> Iterator[webdriver.Chrome]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     try:
-        driver.set_window_size(WIDTH, HEIGHT)
+        # The viewport itself at 1280×800 (a window of that size keeps some of it for its frame).
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False},
+        )
+        driver.set_page_load_timeout(PAGE_LOAD_SECONDS)
         yield driver
     finally:
         driver.quit()
