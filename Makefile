@@ -74,6 +74,7 @@ bench: venv ## the benchmarks under bench/ (figures and commands: docs/BENCHMARK
 	$(BIN)/python bench/shared_summarizer.py --runs 3
 	$(BIN)/python bench/chaos.py --articles 1000
 	$(BIN)/python bench/simulate.py --runs 5
+	$(BIN)/python bench/ui.py
 	$(BIN)/precis simulate burst --compare
 	$(BIN)/precis simulate idle --compare
 

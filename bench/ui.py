@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import re
 import statistics
 import tempfile
@@ -125,6 +126,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=20)
     parser.add_argument("--searches", type=int, default=20)
     args = parser.parse_args()
+    print("load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     with tempfile.TemporaryDirectory() as scratch, LocalStack(0, log_dir=Path(scratch) / "logs") as stack:
         resources = describe(choose_target(None, stack.endpoint_url, None))
         location = resources.outputs.get("AnalyticsLocation") or f"s3://{resources.output_bucket}/{PREFIX}"
@@ -155,6 +157,7 @@ def main() -> None:
             print(f"first search (copy to Parquet, index {args.documents:,}): {elapsed / 1000:.0f} s")
             searches = [get(f"{url}search?q={quote(query)}")[0] for query in queries[: args.searches]]
             figures(f"search {args.documents:,} summaries", searches, SEARCH_BUDGET_MS)
+    print("load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

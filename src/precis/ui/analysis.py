@@ -1,13 +1,16 @@
 """Search, trends and the digest for the reading room: `precis search`, `trends` and `digest`'s own
 functions (precis.analytics) over the stack's analytics copy, read as `precis sql` reads it.
 
-The copy is brought up to date (new objects converted, new summaries indexed) at most every
-REFRESH_SECONDS, so a page never waits for more than the objects that arrived since the last one.
+The copy is checked for new objects at most every REFRESH_SECONDS (one S3 listing); only when some
+arrived are they converted, the DuckDB view opened again and the new summaries indexed, so a page
+waits for no more than what arrived since the last one. The cache and the index are the reading
+room's own (under .precis/ui/), so `precis search` run beside it never meets its index file locked.
 DuckDB connections are not shared between threads: one lock serializes the analysis.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from dataclasses import dataclass
@@ -18,19 +21,20 @@ import duckdb
 from precis_core.domain.models import Status
 from precis_summarizer.extractive import SentenceEncoder
 
+from precis import paths
 from precis.analytics.digest import Digest, Failure, build_digest
-from precis.analytics.duck import open_copy
+from precis.analytics.duck import connect, split_location, sync
 from precis.analytics.periods import Grain, calendar, parse_when, utc_naive
 from precis.analytics.search import DEFAULT_LIMIT, Hit, search
 from precis.analytics.search_index import SearchIndex
 from precis.analytics.trends import Trends, trends
-from precis.cli.analysis_options import index_directory
 from precis.cli.resources import StackResources
 from precis.cli.selection import parse_duration, parse_since, select
-from precis.cli.sql import ANALYTICS_OUTPUT, cache_root
+from precis.cli.sql import ANALYTICS_OUTPUT
 from precis.ui.library import Library
 
-REFRESH_SECONDS = 5.0
+REFRESH_SECONDS = 15.0
+STATE_ROOT = paths.project_root() / ".precis" / "ui"
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,7 @@ class Analysis:
     """The analytics copy of one stack, its search index and the analysis functions over them."""
 
     def __init__(self, resources: StackResources, library: Library, state: Path | None = None) -> None:
-        """`state`: where the Parquet cache and the search index live (default: where `precis sql` and
-        `precis search` keep theirs, in the project's .precis/)."""
+        """`state`: where the Parquet cache and the search index live (default: STATE_ROOT/<location>)."""
         self._resources = resources
         self._state = state
         self._s3 = resources.target.client("s3")
@@ -57,7 +60,7 @@ class Analysis:
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._index: SearchIndex | None = None
         self._encoder: SentenceEncoder | None = None
-        self._refreshed = float("-inf")
+        self._checked = float("-inf")
 
     def search(self, query: str, collection: str | None = None, limit: int = DEFAULT_LIMIT) -> list[Hit]:
         with self._lock:
@@ -101,18 +104,21 @@ class Analysis:
         ]
 
     def _fresh_index(self) -> SearchIndex:
-        """The copy synced and the index updated, unless that was done in the last REFRESH_SECONDS."""
-        if self._index is not None and time.monotonic() - self._refreshed < REFRESH_SECONDS:
+        """The index over the copy as it is now (checked at most every REFRESH_SECONDS)."""
+        if self._index is not None and time.monotonic() - self._checked < REFRESH_SECONDS:
+            return self._index
+        location = self._resources.output(ANALYTICS_OUTPUT)  # TargetError when the stack has no copy
+        state = self._state or STATE_ROOT / hashlib.sha256(location.encode()).hexdigest()[:16]
+        bucket, prefix = split_location(location)
+        report = sync(self._s3, bucket, state / "copy", prefix=prefix)
+        self._checked = time.monotonic()
+        if self._index is not None and not (report.fetched or report.removed):
             return self._index
         if self._connection is not None:
             self._connection.close()  # the index file is attached to one connection at a time
-        location = self._resources.output(ANALYTICS_OUTPUT)  # TargetError when the stack has no copy
-        cache = self._state / "analytics" if self._state else cache_root()
-        index = self._state / "search" if self._state else index_directory(location, None)
-        self._connection, _ = open_copy(self._s3, location, cache)
+        self._connection = connect(state / "copy")
         if self._encoder is None:
             self._encoder = SentenceEncoder.load()
-        self._index = SearchIndex(self._connection, index, self._encoder)
+        self._index = SearchIndex(self._connection, state / "search", self._encoder)
         self._index.update()
-        self._refreshed = time.monotonic()
         return self._index

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from precis_core.services.submit import SubmitOutcome
 from werkzeug.exceptions import HTTPException
 
@@ -50,7 +51,7 @@ def create_app(library: Library, analysis: Analysis, *, port: int = 0) -> Flask:
         }
 
     @app.get("/")
-    def collections() -> str | Response:
+    def collections() -> ResponseReturnValue:
         opened = request.args.get("name", "").strip()
         if opened:  # the "open a collection" form without script
             return redirect(url_for("collection", name=checked_collection(opened)), 303)
@@ -69,7 +70,7 @@ def create_app(library: Library, analysis: Analysis, *, port: int = 0) -> Flask:
         return render_template("rows.html", page=library.documents(name, request.args.get("after")))
 
     @app.post("/collections/<path:name>/upload")
-    def upload(name: str) -> Response:
+    def upload(name: str) -> ResponseReturnValue:
         files = request.files.getlist("file")
         if not files:
             raise LibraryError("no file in the request")
@@ -91,7 +92,7 @@ def create_app(library: Library, analysis: Analysis, *, port: int = 0) -> Flask:
         return render_template("document.html", view=view, retried=request.args.get("retried"))
 
     @app.post("/documents/<document_id>/retry")
-    def retry(document_id: str) -> Response | tuple[str, int]:
+    def retry(document_id: str) -> ResponseReturnValue:
         result = library.retry(document_id)
         if result.outcome is SubmitOutcome.QUEUED:
             return redirect(url_for("document", document_id=document_id, retried="queued"), 303)

@@ -51,6 +51,7 @@
       }
       line.textContent = file.name + ": uploaded, waiting for its record…";
       line.className = "ok";
+      line.dataset.name = file.name;
       line.dataset.ids = answer.map((item) => item.document_ids.join(",")).join(",");
       answer.forEach((item) => item.document_ids.forEach((id) => expected.add(id)));
       startPolling();
@@ -80,7 +81,7 @@
         const ids = line.dataset.ids.split(",");
         if (ids.includes(row.dataset.id)) {
           ids.forEach((id) => expected.delete(id));
-          line.textContent = line.textContent.replace(/:.*$/, ": " + row.dataset.status);
+          line.textContent = line.dataset.name + ": " + row.dataset.status;
         }
       });
     });
