@@ -42,6 +42,13 @@ def browser() -> Iterator[WebDriver]:
         yield driver
 
 
+ROWS = """return Array.from(document.querySelectorAll('tbody[data-rows] tr[data-id]')).map(row => ({
+  status: row.dataset.status,
+  title: row.querySelector('a').textContent,
+  href: row.querySelector('a').href,
+}));"""
+
+
 @dataclass(frozen=True)
 class Uploaded:
     collection: str
@@ -64,17 +71,22 @@ def uploaded(room, browser, pipeline, tmp_path_factory) -> Uploaded:
     picker = browser.find_element(By.CSS_SELECTOR, "input[type=file][data-file-input]")
     picker.send_keys("\n".join(str(path) for path in files))
 
-    def completed(driver: WebDriver) -> list:
-        rows = driver.find_elements(By.CSS_SELECTOR, "tbody[data-rows] tr[data-id]")
-        statuses = [row.get_attribute("data-status") for row in rows]
-        assert "FAILED" not in statuses, driver.find_element(By.CSS_SELECTOR, "tbody[data-rows]").text
+    def completed(driver: WebDriver) -> list[dict]:
+        # One snapshot in the page: the live refresh replaces the rows while they are read.
+        rows = driver.execute_script(ROWS)
+        statuses = [row["status"] for row in rows]
+        assert "FAILED" not in statuses, rows
         return rows if len(rows) == 2 and set(statuses) == {"COMPLETED"} else []
 
     rows = WebDriverWait(browser, WAIT_SECONDS, poll_frequency=0.5).until(completed)
-    links = [row.find_element(By.CSS_SELECTOR, "a") for row in rows]
-    uploads = browser.find_element(By.CSS_SELECTOR, "[data-upload-list]").text
-    assert uploads.count("COMPLETED") == 2, uploads
-    return Uploaded(collection, {link.text: link.get_attribute("href") for link in links})
+    uploads = WebDriverWait(browser, 10).until(
+        lambda driver: (
+            (text := driver.find_element(By.CSS_SELECTOR, "[data-upload-list]").text).count("COMPLETED") == 2
+            and text
+        )
+    )
+    assert "article-0.txt: COMPLETED" in uploads and "article-1.txt: COMPLETED" in uploads
+    return Uploaded(collection, {row["title"]: row["href"] for row in rows})
 
 
 def test_two_uploads_through_the_page_reach_completed_and_read(uploaded, browser, pipeline):
