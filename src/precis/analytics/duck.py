@@ -76,9 +76,13 @@ def split_location(location: str) -> tuple[str, str]:
     return bucket, prefix
 
 
-def sync(s3: Any, bucket: str, cache: Path, *, prefix: str = PREFIX) -> SyncReport:
-    """Brings the cache up to date with the copy in s3://bucket/prefix: loads new or changed objects."""
-    listed = dict(_list(s3, bucket, prefix))
+def sync(
+    s3: Any, bucket: str, cache: Path, *, prefix: str = PREFIX, listed: Mapping[str, str] | None = None
+) -> SyncReport:
+    """Brings the cache up to date with the copy in s3://bucket/prefix: loads new or changed objects.
+    `listed`: the copy's `listing` when the caller has just taken it (else it is listed here)."""
+    if listed is None:
+        listed = listing(s3, bucket, prefix)
     with _cache(cache) as database:
         known = dict(database.execute("SELECT key, etag FROM objects").fetchall())
         stale = [key for key, etag in known.items() if listed.get(key) != etag]
@@ -172,12 +176,15 @@ def _load(
     database.executemany("INSERT OR REPLACE INTO objects VALUES (?, ?)", list(tags.items()))
 
 
-def _list(s3: Any, bucket: str, prefix: str) -> Iterator[tuple[str, str]]:
+def listing(s3: Any, bucket: str, prefix: str = PREFIX) -> dict[str, str]:
+    """The copy's objects, key → ETag: what `sync` compares with the cache."""
+    listed = {}
     paginator = s3.get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
             if item["Key"].endswith(".json.gz"):
-                yield item["Key"], item["ETag"].strip('"')
+                listed[item["Key"]] = item["ETag"].strip('"')
+    return listed
 
 
 def _safe(name: str) -> str:

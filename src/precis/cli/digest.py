@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from precis_core.adapters.summary_store import SummaryStore
 from precis_core.domain.models import Status
 
 from precis.analytics.digest import Failure, build_digest, html_page, markdown
@@ -62,16 +63,19 @@ def digest_command(
 def _failures(collection: str, since: str, target: Target) -> list[Failure]:
     """The collection's FAILED records of the period, from the table (a query on its collection index)."""
     with explained_errors():
-        store = open_store(target.open())
-        records = select(
-            store, status=Status.FAILED, collection=collection, since=checked(parse_since, since)
+        return failed_records(open_store(target.open()), collection, checked(parse_since, since))
+
+
+def failed_records(store: SummaryStore, collection: str, since: str | None) -> list[Failure]:
+    """The collection's FAILED records submitted since `since` (the table's timestamp format), as the
+    digest lists them."""
+    records = select(store, status=Status.FAILED, collection=collection, since=since)
+    return [
+        Failure(
+            document_id=record.document_id,
+            title=record.title or "",
+            reason=record.failure_reason or "",
+            submitted_at=record.submitted_at,
         )
-        return [
-            Failure(
-                document_id=record.document_id,
-                title=record.title or "",
-                reason=record.failure_reason or "",
-                submitted_at=record.submitted_at,
-            )
-            for record in records
-        ]
+        for record in records
+    ]
