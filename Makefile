@@ -77,6 +77,8 @@ bench: venv ## the benchmarks under bench/ (figures and commands: docs/BENCHMARK
 	$(BIN)/python bench/simulate.py --runs 5
 	$(BIN)/python bench/about.py --runs 15
 	$(BIN)/python bench/sql.py --documents 100000 --runs 5
+	$(BIN)/python bench/trends.py --runs 5
+	$(BIN)/python bench/ui.py
 	$(BIN)/precis simulate burst --compare
 	$(BIN)/precis simulate idle --compare
 

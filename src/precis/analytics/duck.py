@@ -47,6 +47,8 @@ class SyncReport:
 def connect(cache: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with the `summaries` view over a cache directory (see `sync`)."""
     connection = duckdb.connect()
+    # DuckDB draws a progress bar on stdout for long queries; it would corrupt `--json` output.
+    connection.execute("SET enable_progress_bar = false")
     database = cache / CACHE_FILE
     if database.is_file():
         connection.execute(f"ATTACH {_literal(str(database))} AS copy (READ_ONLY)")
@@ -74,9 +76,13 @@ def split_location(location: str) -> tuple[str, str]:
     return bucket, prefix
 
 
-def sync(s3: Any, bucket: str, cache: Path, *, prefix: str = PREFIX) -> SyncReport:
-    """Brings the cache up to date with the copy in s3://bucket/prefix: loads new or changed objects."""
-    listed = dict(_list(s3, bucket, prefix))
+def sync(
+    s3: Any, bucket: str, cache: Path, *, prefix: str = PREFIX, listed: Mapping[str, str] | None = None
+) -> SyncReport:
+    """Brings the cache up to date with the copy in s3://bucket/prefix: loads new or changed objects.
+    `listed`: the copy's `listing` when the caller has just taken it (else it is listed here)."""
+    if listed is None:
+        listed = listing(s3, bucket, prefix)
     with _cache(cache) as database:
         known = dict(database.execute("SELECT key, etag FROM objects").fetchall())
         stale = [key for key, etag in known.items() if listed.get(key) != etag]
@@ -123,6 +129,7 @@ def _cache(cache: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     except duckdb.IOException as error:
         raise AnalyticsError(f"the analytics cache {cache} is busy or unreadable: {error}") from None
     try:
+        database.execute("SET enable_progress_bar = false")  # a long load must not draw on stdout
         columns = ", ".join(f'"{c.name}" {c.type.duckdb}' for c in ALL_COLUMNS)
         database.execute(f"CREATE TABLE IF NOT EXISTS rows ({columns}, _object VARCHAR)")
         database.execute("CREATE TABLE IF NOT EXISTS objects (key VARCHAR PRIMARY KEY, etag VARCHAR)")
@@ -169,12 +176,15 @@ def _load(
     database.executemany("INSERT OR REPLACE INTO objects VALUES (?, ?)", list(tags.items()))
 
 
-def _list(s3: Any, bucket: str, prefix: str) -> Iterator[tuple[str, str]]:
+def listing(s3: Any, bucket: str, prefix: str = PREFIX) -> dict[str, str]:
+    """The copy's objects, key → ETag: what `sync` compares with the cache."""
+    listed = {}
     paginator = s3.get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
             if item["Key"].endswith(".json.gz"):
-                yield item["Key"], item["ETag"].strip('"')
+                listed[item["Key"]] = item["ETag"].strip('"')
+    return listed
 
 
 def _safe(name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from precis.cli import concurrency, documents, local, model, quota, simulate
+from precis.cli import analysis, concurrency, documents, local, model, quota, simulate, ui
 
 app = typer.Typer(
     name="precis",
@@ -13,5 +13,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for group in (documents, local, model, simulate, concurrency, quota):
+for group in (documents, local, model, simulate, concurrency, quota, analysis, ui):
     group.register(app)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -17,13 +17,12 @@ from precis_core.adapters.summary_store import SummaryStore
 from precis_core.domain.ids import document_id, parse_inference_id, timestamp
 from precis_core.domain.models import S3Location, Status, SummaryRecord
 
+from precis.analytics import periods
 from precis.cli.console import EXIT_USAGE, fail
 
 if TYPE_CHECKING:  # boto3's stubs are a dev dependency
     from mypy_boto3_s3 import S3Client
 
-_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DOCUMENT_ID = re.compile(r"^[0-9a-f]{32}$")
 _PAGE = 100
 T = TypeVar("T")
@@ -50,29 +49,23 @@ def checked(parse: Callable[[S], T], text: S) -> T:
 
 def parse_duration(text: str) -> timedelta:
     """`90s`, `15m`, `6h`, `2d`, `1w` → a timedelta."""
-    match = _DURATION.match(text.strip().lower())
-    if not match:
-        raise SelectionError(f"{text!r} is not a duration: use a number and s, m, h, d or w (e.g. 6h, 2d)")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        return periods.parse_duration(text)
+    except periods.WhenError as error:
+        raise SelectionError(str(error)) from None
 
 
 def parse_since(text: str | None, now: datetime | None = None) -> str | None:
     """`--since` as the table's timestamp format: a duration ago (`6h`), a date or an ISO-8601 time."""
     if not text:
         return None
-    now = now or datetime.now(UTC)
-    if _DURATION.match(text.strip().lower()):
-        return timestamp(now - parse_duration(text))
     try:
-        if len(text) == 10:
-            moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
-        else:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        moment = periods.parse_when(text, now or datetime.now(UTC))
+    except periods.WhenError:
         raise SelectionError(
             f"--since {text!r}: use a duration (6h, 2d), a date (2026-11-24) or an ISO-8601 time"
         ) from None
-    return timestamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return timestamp(moment.replace(tzinfo=UTC))
 
 
 def find_record(store: SummaryStore, reference: str, s3: S3Client | None = None) -> SummaryRecord | None:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # boto3's stubs are a dev dependency
 JSONL = ".jsonl"
 EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C (128 + SIGINT)
 _SLUG = re.compile(r"[^a-z0-9]+")
-_COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 class ArticleError(ValueError):
@@ -202,7 +202,7 @@ def submit(
     as_json: JsonOption = False,
 ) -> None:
     """Upload articles (.txt, .md, .json, .html, .pdf, .docx, or .jsonl with one JSON article a line)."""
-    if not _COLLECTION.match(collection):
+    if not COLLECTION_NAME.match(collection):
         raise fail(f"--collection {collection!r}: use letters, digits, '.', '_' or '-'", EXIT_USAGE)
     try:
         uploads, skipped = gather(paths)
