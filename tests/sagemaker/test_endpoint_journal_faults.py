@@ -149,7 +149,12 @@ def test_precis_local_status_shows_a_journal_that_cannot_be_written(
     with pytest.raises(ClientError):
         invoke(runtime_client(endpoint), put_input("inputs/status.json", {"text": "x"}), "status-1")
     monkeypatch.setenv("PRECIS_ROOT", str(tmp_path))
-    state = {"pid": os.getpid(), "endpoint_url": "http://127.0.0.1:1", "endpoint_runtime_url": endpoint.url}
+    state = {
+        "pid": os.getpid(),
+        "endpoint_url": "http://127.0.0.1:1",
+        "endpoint_runtime_url": endpoint.url,
+        "admin_secret": endpoint.admin_secret,
+    }
     state_file().parent.mkdir(parents=True)
     state_file().write_text(json.dumps({**state, "processes": {}}))
 

@@ -72,8 +72,7 @@ def test_a_stopped_endpoint_fails_no_request_for_the_time_it_was_stopped(
         # Then every request completes: the stopped time counted toward no timeout or TTL
         messages = notifications(template_endpoint.success_queue, len(ids), within=60)
         assert sorted(m["inferenceId"] for m in messages) == ids
-        with urllib.request.urlopen(f"{endpoint.url}/_precis/status") as answer:
-            status = json.loads(answer.read())
+        status = admin_call(endpoint.url, "status", endpoint.admin_secret)
         assert status["failed"] == 0 and status["processed"] == len(ids)
     finally:
         endpoint.process.send_signal(signal.SIGTERM)

@@ -83,5 +83,6 @@ def test_reconcile_publishes_every_outcome_each_run_zeros_included(
             "ReconcileErrors",
             "ReconcileRedispatched",
             "ReconcileUnsent",
+            "ReconcileSubmittedUploads",
         )
     }
