@@ -63,4 +63,6 @@ def test_uploads_without_a_record_are_found_and_their_events_read_as_the_local_s
         event = json.loads(json.dumps(s3_event(missing[0], "us-east-1")))
         [ref] = list(article_refs(S3Event(event)))
         assert (ref.bucket, ref.key, ref.etag, ref.size) == (BUCKET, missing[0].key, missing[0].etag, 10)
-        assert ref.version_id is None  # as the local S3 sends it, so the record's id is the ETag's
+        # as the local S3 sends it (with the version, as S3 does), so the record's id is the version's,
+        # the same as the original event's and reconcile's upload sweep's
+        assert ref.version_id == missing[0].version_id

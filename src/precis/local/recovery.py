@@ -72,12 +72,14 @@ def without_record(dynamodb: Any, table: str, uploads: list[ArticleRef]) -> list
 
 def s3_event(upload: ArticleRef, region: str) -> dict:
     """The ObjectCreated:Put event the local S3 sends for the upload (key URL-encoded, as S3 encodes it;
-    no versionId, as moto sends none)."""
+    the versionId in a versioned bucket, as S3 names it: the document id comes from it)."""
     obj: dict[str, Any] = {
         "key": quote_plus(upload.key, safe="/"),
         "size": upload.size or 0,
         "eTag": upload.etag,
     }
+    if upload.version_id and upload.version_id != "null":
+        obj["versionId"] = upload.version_id
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     return {
         "Records": [
