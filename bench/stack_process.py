@@ -67,6 +67,10 @@ class StackProcess:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the stack did not start:\n{self.output(offset)[-3000:]}")
             time.sleep(0.2)
+        # Each start makes a new secret for the endpoint's admin API (precis.local.gatekeeper): take it.
+        state = read_state(self.state_file) or {}
+        if state.get("admin_secret"):
+            self.stack.admin_secret = state["admin_secret"]
 
     def output(self, offset: int = 0) -> str:
         with self.log.open("rb") as log:
