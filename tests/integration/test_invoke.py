@@ -38,8 +38,8 @@ def precis(pipeline, *args: str, stdin: str = "") -> subprocess.CompletedProcess
     )
 
 
-def invoke(pipeline, function: str, event: str) -> dict:
-    done = precis(pipeline, "invoke", function, "-e", "-", stdin=event)
+def invoke(pipeline, function: str, event: str, *options: str) -> dict:
+    done = precis(pipeline, "invoke", function, "-e", "-", *options, stdin=event)
     assert done.returncode == 0, done.stderr
     assert REPORT.search(done.stderr), done.stderr
     return json.loads(done.stdout)
@@ -57,15 +57,17 @@ def invoke(pipeline, function: str, event: str) -> dict:
 def test_each_function_on_each_events_file(pipeline, function: str, event: str, expected: set) -> None:
     response = invoke(pipeline, function, (EVENTS / event).read_text())
     assert set(response) == expected
-    if function == "SubmitFunction":  # the example's bucket is not the stack's: nothing to submit
-        assert response["results"][0]["outcome"] == "ignored"
+    if function == "SubmitFunction":  # the example's bucket is not the stack's: refused, nothing submitted
+        assert response["results"][0]["outcome"] == "foreign_bucket"
     if function == "RecordFunction":  # no record has the example's inference id
         assert response["results"][0]["outcome"] == "unknown"
 
 
-def test_submit_on_a_generated_event_for_a_real_upload_ends_completed(pipeline) -> None:
+def test_submit_on_a_generated_event_for_a_real_upload_ends_completed(pipeline, tmp_path: Path) -> None:
     """The upload goes to a bucket of its own, so the stack's SubmitFunction (notified of the input bucket
-    only) does not race the invoked one: the QUEUED record is this invocation's."""
+    only) does not race the invoked one: the QUEUED record is this invocation's. The invoked function is
+    told that bucket is its input bucket with an env-vars file, as a SAM user would (it refuses events
+    of any other bucket)."""
     bucket = f"debug-{uuid.uuid4().hex[:8]}"
     pipeline.s3.create_bucket(Bucket=bucket)
     key = f"incoming/{pipeline.new_collection('invoke')}/Q3 résumé (draft).txt"
@@ -79,7 +81,9 @@ def test_submit_on_a_generated_event_for_a_real_upload_ends_completed(pipeline) 
     assert s3_object["key"] == f"{folder}/Q3+r%C3%A9sum%C3%A9+%28draft%29.txt"  # as S3 encodes it
     assert s3_object["size"] == len(text.encode())
 
-    (result,) = invoke(pipeline, "SubmitFunction", generated.stdout)["results"]
+    env_vars = tmp_path / "env.json"
+    env_vars.write_text(json.dumps({"SubmitFunction": {"INPUT_BUCKET": bucket}}))
+    (result,) = invoke(pipeline, "SubmitFunction", generated.stdout, "-n", str(env_vars))["results"]
     assert result["outcome"] == "queued", result
     document = result["document_id"]
     record = pipeline.wait_until(
