@@ -3,10 +3,8 @@ SageMaker an instance, and nothing it had accepted is lost."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import urllib.request
 
 import pytest
 
@@ -84,8 +82,9 @@ HANG_SECONDS = 5.0
 
 
 def journal_rows(stack, collection: str) -> list[dict]:
-    with urllib.request.urlopen(f"{stack.endpoint_runtime_url}/_precis/journal", timeout=5) as answer:
-        return [r for r in json.loads(answer.read())["requests"] if f"/{collection}/" in r["input_location"]]
+    """The endpoint's journal rows for the collection (its admin API, with the stack's secret)."""
+    journal = stack.endpoint_admin("journal", timeout=5)
+    return [r for r in journal["requests"] if f"/{collection}/" in r["input_location"]]
 
 
 def test_a_stopped_endpoint_is_replaced_without_a_failed_record_or_a_repeated_request(own_pipeline) -> None:
