@@ -170,6 +170,8 @@ class Result:
     redrive_runs: int = 0
     dead_letters: dict[str, int] = field(default_factory=dict)
     """Messages left in the functions' dead-letter queues after recovery (`precis redrive` empties them)."""
+    dead_letter_reasons: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per queue left with messages: how many carry each error (Lambda's ErrorMessage attribute)."""
     reran_completed: int = 0
     """Articles COMPLETED before moto or the whole stack was killed that the model ran again."""
     wall_seconds: float = 0.0
@@ -616,6 +618,23 @@ class ChaosRun:
                 counts[queue] = count
         return counts
 
+    def dead_letter_reasons(self) -> dict[str, dict[str, int]]:
+        """Why the messages left in a dead-letter queue got there: each error Lambda attached, counted.
+        Read at the very end (receiving hides them for a while, as any reader of the queue does)."""
+        sqs = self.stack.client("sqs")
+        reasons: dict[str, dict[str, int]] = {}
+        for queue in self.dead_letters():
+            url = sqs.get_queue_url(QueueName=self.stack.stack.get_att(queue, "QueueName"))["QueueUrl"]
+            counted: Counter[str] = Counter()
+            while batch := sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600, MessageAttributeNames=["All"]
+            ).get("Messages", []):
+                for message in batch:
+                    error = message.get("MessageAttributes", {}).get("ErrorMessage", {})
+                    counted[error.get("StringValue", "(no error attribute)")[:160]] += 1
+            reasons[queue] = dict(counted.most_common())
+        return reasons
+
     def newest_completion(self) -> datetime | None:
         times = [parse_timestamp(r["completed_at"]) for r in self.records().values() if "completed_at" in r]
         return max(times, default=None)
@@ -658,6 +677,7 @@ class ChaosRun:
             restarts={name: n for name, n in self.stack.supervisor.restarts().items() if n},
             resumed=self.endpoint("status")["resumed"],
             dead_letters=self.dead_letters(),
+            dead_letter_reasons=self.dead_letter_reasons(),
             reconcile_runs=self.reconcile_runs,
             redrive_runs=self.redrive_runs,
             reran_completed=sum(runs[key] > count for key, count in self.completed_before.items()),
@@ -734,6 +754,10 @@ def report(results: dict[str, list[Result]]) -> None:
         )
     for fault, runs in results.items():
         r = worst(runs)
+        for queue, reasons in r.dead_letter_reasons.items():
+            print(f"\n{fault}: left in {queue}, by error")
+            for reason, count in reasons.items():
+                console.print(f"  {count:>5}  {shown(reason)}", highlight=False, soft_wrap=True)
         if r.failed_by_reason:
             print(f"\n{fault}: FAILED by reason")
             for reason, count in r.failed_by_reason.items():
