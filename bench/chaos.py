@@ -187,6 +187,21 @@ class Result:
         )
 
 
+def dead_letter_reason(message: dict) -> str:
+    """Why Lambda gave up on an event: the condition and error of an on-failure destination's invocation
+    record (EventInvokeConfig), or the ErrorMessage attribute of a dead-letter queue's copy of the event."""
+    attribute = message.get("MessageAttributes", {}).get("ErrorMessage", {}).get("StringValue")
+    if attribute:
+        return str(attribute)[:160]
+    try:
+        record = json.loads(message["Body"])
+        condition = record["requestContext"]["condition"]
+    except (ValueError, KeyError, TypeError):
+        return "(no error given)"
+    error = (record.get("responsePayload") or {}).get("errorMessage", "")
+    return f"{condition}: {error}"[:160] if error else str(condition)
+
+
 def articles(count: int) -> list[Upload]:
     """`count` news-to-paper-length texts cut from the bundled samples, cycled under distinct names."""
     texts = passages(min_words=300)
@@ -619,7 +634,7 @@ class ChaosRun:
         return counts
 
     def dead_letter_reasons(self) -> dict[str, dict[str, int]]:
-        """Why the messages left in a dead-letter queue got there: each error Lambda attached, counted.
+        """Why the messages left in a dead-letter queue got there, counted (`dead_letter_reason`).
         Read at the very end (receiving hides them for a while, as any reader of the queue does)."""
         sqs = self.stack.client("sqs")
         reasons: dict[str, dict[str, int]] = {}
@@ -629,9 +644,7 @@ class ChaosRun:
             while batch := sqs.receive_message(
                 QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600, MessageAttributeNames=["All"]
             ).get("Messages", []):
-                for message in batch:
-                    error = message.get("MessageAttributes", {}).get("ErrorMessage", {})
-                    counted[error.get("StringValue", "(no error attribute)")[:160]] += 1
+                counted.update(dead_letter_reason(message) for message in batch)
             reasons[queue] = dict(counted.most_common())
         return reasons
 
