@@ -69,18 +69,21 @@ class TermCounts:
         where, parameters = scope.where()
         index = self.periods.index_sql(MOMENT)
         self._db.execute(
-            f"CREATE OR REPLACE TEMP TABLE trend_docs AS SELECT document_id, title, {index} AS k, "
+            f"CREATE OR REPLACE TEMP TABLE trend_docs AS SELECT document_id, {index} AS k, "
             f"key_phrases, entities FROM summaries WHERE {where}",
             parameters,
         )
+        # UNNEST in the select list rather than a lateral CROSS JOIN UNNEST: the same rows (none for an
+        # empty or NULL list), but DuckDB expands it in place instead of joining each list back to its
+        # row, which more than halved this step's time.
         self._db.execute(
             "CREATE OR REPLACE TEMP TABLE trend_mentions AS "
             "SELECT k, kind, lower(spelling) AS term, document_id, min(spelling) AS spelling FROM ("
             "  SELECT k, 'phrase' AS kind, trim(p) AS spelling, document_id "
-            "  FROM trend_docs CROSS JOIN UNNEST(key_phrases) AS t(p)"
+            "  FROM (SELECT k, unnest(key_phrases) AS p, document_id FROM trend_docs)"
             "  UNION ALL"
-            "  SELECT k, 'name' AS kind, trim(e.text) AS spelling, document_id "
-            "  FROM trend_docs CROSS JOIN UNNEST(entities) AS t(e)"
+            "  SELECT k, 'name' AS kind, trim(p) AS spelling, document_id "
+            "  FROM (SELECT k, unnest(entities).text AS p, document_id FROM trend_docs)"
             ") WHERE spelling <> '' GROUP BY k, kind, lower(spelling), document_id"
         )
         self._db.execute(
@@ -197,10 +200,15 @@ class TermCounts:
     def details(self, items: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Detail]:
         """Spelling, per-period counts and example documents of chosen (kind, term, period) items."""
         chosen = sorted(set(items))
-        self._db.execute("CREATE OR REPLACE TEMP TABLE trend_chosen (kind VARCHAR, term VARCHAR, k BIGINT)")
         if not chosen:
             return {}
-        self._db.executemany("INSERT INTO trend_chosen VALUES (?, ?, ?)", chosen)
+        # One statement (three lists unnested side by side), not an INSERT per item.
+        kinds, terms, ks = (list(column) for column in zip(*chosen, strict=True))
+        self._db.execute(
+            "CREATE OR REPLACE TEMP TABLE trend_chosen AS SELECT unnest(?::VARCHAR[]) AS kind, "
+            "unnest(?::VARCHAR[]) AS term, unnest(?::BIGINT[]) AS k",
+            [kinds, terms, ks],
+        )
         counts: dict[tuple[str, str], list[int]] = {}
         spellings: dict[tuple[str, str], str] = {}
         for kind, term, k, n, spelling in self._db.execute(
