@@ -68,35 +68,34 @@ class TermCounts:
         self.periods = scope.periods
         where, parameters = scope.where()
         index = self.periods.index_sql(MOMENT)
-        self._db.execute(
-            f"CREATE OR REPLACE TEMP TABLE trend_docs AS SELECT document_id, {index} AS k, "
-            f"key_phrases, entities FROM summaries WHERE {where}",
-            parameters,
-        )
         # UNNEST in the select list rather than a lateral CROSS JOIN UNNEST: the same rows (none for an
-        # empty or NULL list), but DuckDB expands it in place instead of joining each list back to its
-        # row, which more than halved this step's time.
+        # empty or NULL list), but DuckDB expands each list in place instead of joining it back to its
+        # row, and the lists are read straight from the table, not copied to a temporary one first.
+        scoped = f"SELECT {index} AS k, document_id, key_phrases, entities FROM summaries WHERE {where}"
         self._db.execute(
             "CREATE OR REPLACE TEMP TABLE trend_mentions AS "
             "SELECT k, kind, lower(spelling) AS term, document_id, min(spelling) AS spelling FROM ("
             "  SELECT k, 'phrase' AS kind, trim(p) AS spelling, document_id "
-            "  FROM (SELECT k, unnest(key_phrases) AS p, document_id FROM trend_docs)"
+            f"  FROM (SELECT k, unnest(key_phrases) AS p, document_id FROM ({scoped}))"
             "  UNION ALL"
             "  SELECT k, 'name' AS kind, trim(p) AS spelling, document_id "
-            "  FROM (SELECT k, unnest(entities).text AS p, document_id FROM trend_docs)"
-            ") WHERE spelling <> '' GROUP BY k, kind, lower(spelling), document_id"
+            f"  FROM (SELECT k, unnest(entities).text AS p, document_id FROM ({scoped}))"
+            ") WHERE spelling <> '' GROUP BY k, kind, lower(spelling), document_id",
+            parameters * 2,
         )
         self._db.execute(
             "CREATE OR REPLACE TEMP TABLE trend_counts AS "
             "SELECT k, kind, term, count(*) AS n, min(spelling) AS spelling FROM trend_mentions "
             "GROUP BY k, kind, term"
         )
-        self.documents = self._per_period("SELECT k, count(*) FROM trend_docs GROUP BY k")
+        self.documents = self._per_period(
+            f"SELECT {index} AS k, count(*) FROM summaries WHERE {where} GROUP BY k", parameters
+        )
         self.mentions = self._per_period("SELECT k, sum(n) FROM trend_counts GROUP BY k")
 
-    def _per_period(self, sql: str) -> list[int]:
+    def _per_period(self, sql: str, parameters: list[object] | None = None) -> list[int]:
         counts = [0] * self.periods.count
-        for k, value in self._db.execute(sql).fetchall():
+        for k, value in self._db.execute(sql, parameters).fetchall():
             if 0 <= k < self.periods.count:
                 counts[k] = int(value)
         return counts
@@ -104,8 +103,15 @@ class TermCounts:
     def baseline_mentions(self, k: int) -> int:
         return sum(self.mentions[max(0, k - self.periods.baseline) : k])
 
-    def score(self) -> None:
-        """Scores every (term, shown period) pair with a count now or in its baseline: `trend_scored`."""
+    def score(self, min_support: int) -> None:
+        """Scores the (term, shown period) pairs that `movements` and `new_names` can report:
+        `trend_scored`, with a count now or in its baseline.
+
+        Terms are numbered once (`trend_terms`, with their prior), so the baseline sums and the join
+        of now with before compare integers, not strings; and a pair is kept only if it could pass a
+        report's support test (documents now, for rising and new; documents expected, for falling).
+        Each kept pair's score is the same expression over the same numbers as when every pair was
+        scored, so the reports do not change."""
         periods = self.periods
         shifts = ", ".join(f"({s})" for s in range(1, periods.baseline + 1)) or "(1)"
         sizes = [(k, self.mentions[k], self.baseline_mentions(k)) for k in periods.shown]
@@ -116,26 +122,31 @@ class TermCounts:
         alpha0 = max(1.0, PRIOR_PERIODS * total / periods.count)
         first_shown = periods.baseline
         self._db.execute(
+            "CREATE OR REPLACE TEMP TABLE trend_terms AS SELECT row_number() OVER ()::INTEGER AS t, kind, "
+            f"term, sum(n) AS g, {alpha0} * sum(n) / {total} AS a FROM trend_counts GROUP BY kind, term"
+        )
+        self._db.execute(
             f"""CREATE OR REPLACE TEMP TABLE trend_scored AS
-            WITH shifted AS (
-              SELECT c.kind, c.term, c.k + o.shift AS k, c.n
-              FROM trend_counts c CROSS JOIN (VALUES {shifts}) AS o(shift)
+            WITH series AS (
+              SELECT t.t, c.k, c.n FROM trend_counts c
+              JOIN trend_terms t ON c.kind = t.kind AND c.term = t.term
             ), baseline AS (
-              SELECT kind, term, k, sum(n) AS b FROM shifted
-              WHERE k >= {first_shown} AND k < {periods.count} GROUP BY kind, term, k
+              SELECT c.t, c.k + o.shift AS k, sum(c.n) AS b
+              FROM series c CROSS JOIN (VALUES {shifts}) AS o(shift)
+              WHERE c.k + o.shift >= {first_shown} AND c.k + o.shift < {periods.count} GROUP BY ALL
             ), pairs AS (
-              SELECT coalesce(c.kind, b.kind) AS kind, coalesce(c.term, b.term) AS term,
-                     coalesce(c.k, b.k) AS k, coalesce(c.n, 0) AS n, coalesce(b.b, 0) AS b
-              FROM (SELECT * FROM trend_counts WHERE k >= {first_shown}) c
-              FULL OUTER JOIN baseline b ON c.kind = b.kind AND c.term = b.term AND c.k = b.k
-            ), prior AS (
-              SELECT kind, term, {alpha0} * sum(n) / {total} AS a FROM trend_counts GROUP BY kind, term
+              SELECT coalesce(c.t, b.t) AS t, coalesce(c.k, b.k) AS k,
+                     coalesce(c.n, 0) AS n, coalesce(b.b, 0) AS b
+              FROM (SELECT * FROM series WHERE k >= {first_shown}) c
+              FULL OUTER JOIN baseline b ON c.t = b.t AND c.k = b.k
             ), sizes AS (SELECT * FROM (VALUES {values}) AS s(k, total, base))
-            SELECT p.kind, p.term, p.k, p.n, p.b, s.total, s.base, pr.a,
+            SELECT pr.kind, pr.term, p.k, p.n, p.b, s.total, s.base, pr.a,
               (ln((p.n + pr.a) / greatest(s.total + {alpha0} - p.n - pr.a, 1e-9))
                - ln((p.b + pr.a) / greatest(s.base + {alpha0} - p.b - pr.a, 1e-9)))
               / sqrt(1.0 / (p.n + pr.a) + 1.0 / (p.b + pr.a)) AS z
-            FROM pairs p JOIN sizes s ON p.k = s.k JOIN prior pr ON p.kind = pr.kind AND p.term = pr.term"""
+            FROM pairs p JOIN sizes s ON p.k = s.k JOIN trend_terms pr ON p.t = pr.t
+            WHERE p.n >= ? OR p.b * s.total / s.base >= ?""",
+            [min(min_support, NEW_MIN_DOCUMENTS), min_support],
         )
 
     def movements(self, top: int, min_support: int) -> tuple[list[Row], list[Row]]:
