@@ -189,17 +189,17 @@ class TermCounts:
         ).fetchall()
 
     def storyline_postings(self, min_support: int) -> list[Row]:
-        """(k, kind, term, document_id, spelling) of each period's distinctive terms, for storylines."""
+        """(k, kind, term, document_id, spelling) of each period's distinctive terms, for storylines
+        (after `score`, whose `trend_terms` holds each term's total)."""
         total = max(1, sum(self.mentions))
         values = ", ".join(f"({k}, {n})" for k, n in enumerate(self.mentions) if n)
         return self._db.execute(
             f"""WITH sizes AS (SELECT * FROM (VALUES {values or "(-1, 0)"}) AS s(k, total)),
-            prior AS (SELECT kind, term, sum(n) AS g FROM trend_counts GROUP BY kind, term),
             candidates AS (
               SELECT c.k, c.kind, c.term, c.spelling,
                 row_number() OVER (PARTITION BY c.k ORDER BY c.n DESC, c.term, c.kind) AS rank
               FROM trend_counts c JOIN sizes s ON c.k = s.k
-              JOIN prior p ON c.kind = p.kind AND c.term = p.term
+              JOIN trend_terms p ON c.kind = p.kind AND c.term = p.term
               WHERE c.k >= ? AND c.n >= ? AND c.n * {total} >= ? * p.g * s.total
             )
             SELECT m.k, m.kind, m.term, m.document_id, c.spelling FROM trend_mentions m
