@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from precis_summarizer.entities import MAX_ENTITIES, named_things
-from precis_summarizer.keyphrases import MAX_PHRASES, key_phrases
+from precis_summarizer.keyphrases import (
+    MAX_PHRASE_CHARS,
+    MAX_PHRASE_WORDS,
+    MAX_PHRASES,
+    _candidates,
+    _content,
+    key_phrases,
+)
 from precis_summarizer.sentences import segment
+from precis_summarizer.tokens import tokenize
+
+from precis.samples import plain_text, sample_files
 
 # Written for this test: a short news story with a company, people, places, a product and a ticker.
 ARTICLE = """Tidal turbines to power Orkney ferries from next spring
@@ -69,3 +79,26 @@ def test_the_same_article_gives_the_same_answer_every_time() -> None:
     first = (key_phrases(_sentences()), named_things(_sentences()))
     assert all((key_phrases(_sentences()), named_things(_sentences())) == first for _ in range(3))
     assert key_phrases([]) == [] and named_things([]) == []
+
+
+def _runs_one_token_at_a_time(tokens: list[str]) -> list[str]:
+    """The plain definition of a sentence's candidates: runs of content words, cut every four words."""
+    found, run = [], []
+    for word in [*tokens, "."]:
+        if _content(word):
+            run.append(word)
+            continue
+        pieces = (
+            " ".join(run[start : start + MAX_PHRASE_WORDS]) for start in range(0, len(run), MAX_PHRASE_WORDS)
+        )
+        found += [piece for piece in pieces if len(piece) <= MAX_PHRASE_CHARS]
+        run = []
+    return found
+
+
+def test_candidates_found_by_regex_over_a_joined_sentence_are_the_runs_of_content_words() -> None:
+    long_run = "Alpha Beta Gamma Delta Epsilon Zeta Eta Theta Iota Kappa rose, " + "x" * 90 + " fell."
+    articles = [ARTICLE, long_run, *(plain_text(path) for path in sample_files())]
+    for text in articles:
+        tokenized = tokenize([s.text for s in segment(text)])
+        assert _candidates(tokenized) == [_runs_one_token_at_a_time(tokens) for tokens in tokenized]

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 from precis_summarizer.engine import ModelSettingError, load_summarizer
-from precis_summarizer.extractive import NEWS_SENTENCES, ExtractiveSummarizer, reads_like_news
+from precis_summarizer.extractive import (
+    NEWS_SENTENCES,
+    ExtractiveSummarizer,
+    SentenceEncoder,
+    reads_like_news,
+)
 from precis_summarizer.request import Parameters
 from precis_summarizer.sentences import segment, split_sentences
 from precis_summarizer.seq2seq import ModelLoadError
@@ -281,3 +286,13 @@ def test_a_broken_packaged_model_is_an_error_not_a_fallback(tmp_path, monkeypatc
 def test_a_bad_map_batch_size_fails_at_start_whichever_engine_runs(tmp_path, value):
     with pytest.raises(ModelSettingError, match=r"PRECIS_MAP_BATCH_SIZE="):
         load_summarizer(tmp_path, environ={"PRECIS_MAP_BATCH_SIZE": value})
+
+
+def test_a_lazily_loaded_encoder_gives_the_same_vectors_as_the_converted_table(long_report):
+    eager, lazy = SentenceEncoder.load(), SentenceEncoder.load(lazy=True)
+    query = ["storm damage along the coast", ""]
+    assert eager.encode(query).tobytes() == lazy.encode(query).tobytes()
+    assert lazy._embedding.dtype != eager._embedding.dtype  # a few words: the table is still float16
+    many = [long_report] * 40  # more tokens than the table has rows: converted whole, once
+    assert eager.encode(many, idf=True).tobytes() == lazy.encode(many, idf=True).tobytes()
+    assert lazy._embedding.dtype == eager._embedding.dtype

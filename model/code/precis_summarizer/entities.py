@@ -65,14 +65,17 @@ def named_things(
     """[{"text", "type"}] for the document's named things, most mentioned first (then first seen);
     `tokenized`: the sentences' tokens if the caller has them (precis_summarizer.tokens)."""
     tokenized = tokenize(sentences) if tokenized is None else tokenized
-    lowered = frozenset(w for tokens in tokenized for w in tokens if w.islower())
-    drugs = frozenset(w for w in lowered if len(w) > 6 and w.endswith(DRUG_SUFFIXES) and w.isalpha())
+    # Each distinct word is looked at once (a long article repeats most of its words).
+    words = set().union(*tokenized)
+    lowered = frozenset(filter(str.islower, words))
+    capitalized = frozenset(w for w in words.difference(lowered) if w[:1].isalpha())
+    drugs = frozenset(w for w in lowered if w.endswith(DRUG_SUFFIXES) and len(w) > 6 and w.isalpha())
     mentions: list[_Mention] = []
     aliases: dict[str, tuple[str, str]] = {}  # "HGS" → the name it abbreviates, with that name's type
     position = 0
     for sentence, tokens in zip(sentences, tokenized, strict=True):
         mentions += _tickers(sentence, position)
-        for start, end in _name_spans(tokens, lowered):
+        for start, end in _name_spans(tokens, lowered, capitalized):
             kind, name = _classify(tokens, start, end)
             if name in aliases:
                 kind, name = aliases[name]
@@ -81,26 +84,32 @@ def named_things(
                 short = _defined_acronym(tokens, start, end)
                 if short:
                     aliases[short] = (kind, name)
-        if drugs:
+        if not drugs.isdisjoint(tokens):
             mentions += [_Mention(t, "PRODUCT", position + i) for i, t in enumerate(tokens) if t in drugs]
         position += len(tokens) + 1
     return _merged(mentions, limit)
 
 
 def _tickers(sentence: str, position: int) -> list[_Mention]:
-    symbols = [m.group(2) for m in _EXCHANGE_TICKER.finditer(sentence)]
-    symbols += [m.group(1) for m in _CASHTAG.finditer(sentence)]
+    # Each pattern needs its colon or dollar sign: most sentences have neither and are not searched.
+    symbols = [m.group(2) for m in _EXCHANGE_TICKER.finditer(sentence)] if ":" in sentence else []
+    if "$" in sentence:
+        symbols += [m.group(1) for m in _CASHTAG.finditer(sentence)]
     return [_Mention(symbol, "TICKER", position) for symbol in symbols]
 
 
-def _name_spans(tokens: Sequence[str], lowered: frozenset[str]) -> list[tuple[int, int]]:
-    """(start, end) of each run of capitalized words (with "of", "&"... between), sentence words cut."""
-    capitals = [i for i, token in enumerate(tokens) if not token.islower() and token[:1].isalpha()]
+def _name_spans(
+    tokens: Sequence[str], lowered: frozenset[str], capitalized: frozenset[str]
+) -> list[tuple[int, int]]:
+    """(start, end) of each run of capitalized words (with "of", "&"... between), sentence words cut;
+    `capitalized`: the article's words with a letter first that are not all lower case."""
+    capitals = [i for i, token in enumerate(tokens) if token in capitalized]
     if not capitals:
         return []
     capital = set(capitals)
     spans = []
     reached = 0
+    last = len(tokens) - 1
     for i in capitals:
         if i < reached:
             continue
@@ -108,9 +117,11 @@ def _name_spans(tokens: Sequence[str], lowered: frozenset[str]) -> list[tuple[in
         while True:
             if end in capital:
                 end += 1
-            elif tokens[end : end + 1] and tokens[end] in _CONNECTORS and end + 1 in capital:
+                continue
+            following = tokens[end] if end <= last else ""
+            if following in _CONNECTORS and end + 1 in capital:
                 end += 2
-            elif tokens[end : end + 2] == ["of", "the"] and end + 2 in capital:
+            elif following == "of" and end + 2 in capital and tokens[end + 1] == "the":
                 end += 3  # University of the Highlands
             else:
                 break

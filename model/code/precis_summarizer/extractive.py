@@ -121,8 +121,12 @@ class SentenceEncoder:
         self._word_ids: dict[str, list[int]] = {}
 
     @classmethod
-    def load(cls) -> SentenceEncoder:
-        """Reads the weights and tokenizer the wordllama wheel ships; nothing is ever downloaded."""
+    def load(cls, *, lazy: bool = False) -> SentenceEncoder:
+        """Reads the weights and tokenizer the wordllama wheel ships; nothing is ever downloaded.
+        `lazy`: keep the shipped float16 table and convert only the rows a text uses until a call needs
+        more rows than the table has (then all of it, once): for a process that embeds a few words,
+        such as one search query, converting the whole table would be most of its work. The vectors
+        are the same either way (float16 to float32 is exact)."""
         shipped = _shipped_wordllama_files()
         if shipped is None:
             import wordllama
@@ -134,11 +138,15 @@ class SentenceEncoder:
         from tokenizers import Tokenizer
 
         weights, tokenizer = shipped
-        embedding = load_file(str(weights))["embedding.weight"].astype(np.float32, copy=False)
+        embedding = load_file(str(weights))["embedding.weight"]
+        if not lazy:
+            embedding = embedding.astype(np.float32, copy=False)
         return cls(embedding, Tokenizer.from_file(str(tokenizer)))
 
     def encode(self, texts: list[str], idf: bool = False) -> np.ndarray:
         ids, lengths = self._token_ids(texts)
+        if self._embedding.dtype != np.float32 and len(ids) >= len(self._embedding):
+            self._embedding = self._embedding.astype(np.float32)
         weights = _inverse_sentence_frequency(ids, lengths) if idf else np.ones(len(ids), dtype=np.float32)
         sentence_of = np.repeat(np.arange(len(texts)), lengths)
         pooled = np.zeros((len(texts), self._embedding.shape[1]), dtype=np.float32)
@@ -147,7 +155,7 @@ class SentenceEncoder:
         for low in range(0, len(ids), _POOL_TOKENS):
             owner = sentence_of[low : low + _POOL_TOKENS]
             runs = np.concatenate(([0], np.flatnonzero(np.diff(owner)) + 1))
-            vectors = self._embedding[ids[low : low + _POOL_TOKENS]]
+            vectors = self._embedding[ids[low : low + _POOL_TOKENS]].astype(np.float32, copy=False)
             vectors *= weights[low : low + _POOL_TOKENS, None]
             pooled[owner[runs]] += np.add.reduceat(vectors, runs, axis=0)
             mass[owner[runs]] += np.add.reduceat(weights[low : low + _POOL_TOKENS], runs)

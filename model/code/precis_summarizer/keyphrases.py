@@ -11,9 +11,11 @@ inside a better-ranked one is dropped unless it also stands alone often. Pure Py
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain, repeat
 
 from precis_summarizer.lexicon import GENERIC_WORDS, HONORIFICS, ROLES, STOP_WORDS
 from precis_summarizer.tokens import tokenize
@@ -26,6 +28,7 @@ _SUB_SLICES = {
     n: [slice(start, start + size) for size in range(1, n) for start in range(n - size + 1)]
     for n in range(1, MAX_PHRASE_WORDS + 1)
 }
+_RUN = re.compile(r"[^ ]+(?: [^ ]+)*")  # words joined by single spaces (see _candidates)
 _GENERIC_WEIGHT = 0.35
 _SINGLE_WORD_WEIGHT = 0.55
 
@@ -35,15 +38,15 @@ def key_phrases(
 ) -> list[str]:
     """The document's key phrases, best first (at most `limit`); `sentences` in document order, and
     their tokens if the caller has them (precis_summarizer.tokens)."""
-    forms: Counter[tuple[tuple[str, ...], str]] = Counter()  # (phrase, how the text wrote it)
-    first: dict[tuple[str, ...], int] = {}
-    for index, tokens in enumerate(tokenize(sentences) if tokenized is None else tokenized):
-        for surface, key in _candidates(tokens):
-            forms[key, surface] += 1
-            first.setdefault(key, index)
-    counts: dict[tuple[str, ...], int] = {}
-    for (key, _), count in forms.items():
-        counts[key] = counts.get(key, 0) + count
+    # Counted by Counter and dict.update over whole lists (loops in C, not Python).
+    surfaces_in = _candidates(tokenize(sentences) if tokenized is None else tokenized)
+    keys_in = [list(map(_key_of, surfaces)) for surfaces in surfaces_in]
+    counts = Counter(chain.from_iterable(keys_in))
+    # (phrase, how the text wrote it)
+    forms = Counter(zip(chain.from_iterable(keys_in), chain.from_iterable(surfaces_in), strict=True))
+    first: dict[tuple[str, ...], int] = {}  # the sentence each phrase first occurs in
+    for index in range(len(keys_in) - 1, -1, -1):
+        first.update(zip(keys_in[index], repeat(index)))
     # How often each phrase also occurs inside longer ones ("heart failure" in "worsening heart failure").
     containing: dict[tuple[str, ...], int] = {}
     for key, count in counts.items():
@@ -54,25 +57,33 @@ def key_phrases(
                 containing[part] = containing.get(part, 0) + count
     total = max(len(sentences), 1)
     # With enough repeated phrases, one said once past the opening can no longer make the list.
-    repeated = sum(1 for key, count in counts.items() if count + containing.get(key, 0) > 1)
-    opening = total / 10 if repeated > 2 * limit else total
+    lone = [key for key, count in counts.items() if count == 1 and key not in containing]
+    opening = total / 10 if len(counts) - len(lone) > 2 * limit else total
+    # A lone mention after the title (of one word) or after the opening (of several) is not scored.
+    late = {key for key in lone if first[key] > (0 if len(key) == 1 else opening)}
     scored = []
     for key, count in counts.items():
-        inside = containing.get(key, 0)
-        if count + inside < 2 and first[key] > (0 if len(key) == 1 else opening):
-            continue  # a lone mention after the title (of one word) or after the opening (of several)
-        if len(key) == 1 and _modifier(key[0]):
+        if key in late:
+            continue
+        size = len(key)
+        if size == 1 and _modifier(key[0]):
             continue  # a word that qualifies others (confirmed, weekly)
-        position = 1.0 + 1.0 / (1.0 + 10.0 * first[key] / total)
-        length = _SINGLE_WORD_WEIGHT if len(key) == 1 else 1.0 + 0.15 * (len(key) - 2)
-        specific = sum([_GENERIC_WEIGHT if w in GENERIC_WORDS else 1.0 for w in key]) / len(key)
-        scored.append((-math.log1p(count + 0.5 * inside) * position * length * specific, first[key], key))
+        at = first[key]
+        position = 1.0 + 1.0 / (1.0 + 10.0 * at / total)
+        length = _SINGLE_WORD_WEIGHT if size == 1 else 1.0 + 0.15 * (size - 2)
+        specific = sum([_GENERIC_WEIGHT if w in GENERIC_WORDS else 1.0 for w in key]) / size
+        weight = math.log1p(count + 0.5 * containing.get(key, 0))
+        scored.append((-weight * position * length * specific, at, key))
     scored.sort()
     chosen: list[tuple[str, ...]] = []
     for _, _, key in scored:
         if len(chosen) >= limit:
             break
-        if not any(_inside(key, better) and counts[key] <= counts[better] for better in chosen):
+        count = counts[key]
+        for better in chosen:  # a loop, not any() over a generator: this runs for every phrase tried
+            if count <= counts[better] and _inside(key, better):
+                break
+        else:
             chosen.append(key)
     written: dict[tuple[str, ...], dict[str, int]] = {key: {} for key in chosen}
     for (key, surface), count in forms.items():
@@ -91,20 +102,28 @@ def _key_of(surface: str) -> tuple[str, ...]:
     return phrase_key(surface.split(" "))
 
 
-def _candidates(tokens: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
-    """(surface, key) of the runs of content words of one sentence, cut at breaks and stop words."""
+def _candidates(tokenized: Sequence[Sequence[str]]) -> list[list[str]]:
+    """Each sentence's candidate phrases as written: its runs of content words, cut at breaks and stop
+    words, in pieces of at most MAX_PHRASE_WORDS words.
+
+    Tokens hold no spaces, so a sentence is joined with one space between tokens and an empty string
+    for each token that is not a content word: a run is then a stretch of single-spaced words, found
+    by one regex search per sentence rather than by a test per token in Python."""
+    words = set().union(*tokenized)
+    shown = {word: word if _content(word) else "" for word in words}  # each distinct word tested once
     found = []
-    run: list[str] = []
-    for word in [*tokens, "."]:
-        if _content(word):
-            run.append(word)
-            continue
-        if run:
-            for start in range(0, len(run), MAX_PHRASE_WORDS):
-                surface = " ".join(run[start : start + MAX_PHRASE_WORDS])
-                if len(surface) <= MAX_PHRASE_CHARS:
-                    found.append((surface, _key_of(surface)))
-            run = []
+    for tokens in tokenized:
+        surfaces = []
+        for run in _RUN.findall(" ".join(map(shown.__getitem__, tokens))):
+            if run.count(" ") < MAX_PHRASE_WORDS:
+                if len(run) <= MAX_PHRASE_CHARS:
+                    surfaces.append(run)
+                continue
+            split = run.split(" ")
+            step = MAX_PHRASE_WORDS
+            parts = (" ".join(split[i : i + step]) for i in range(0, len(split), step))
+            surfaces += [part for part in parts if len(part) <= MAX_PHRASE_CHARS]
+        found.append(surfaces)
     return found
 
 

@@ -95,15 +95,16 @@ def _bm25(index: SearchIndex, query: str, where: str, parameters: list[object]) 
 
 def _similarity(index: SearchIndex, query: str, where: str, parameters: list[object]) -> dict[str, float]:
     """Cosine to the query, scaled from the scope's median (0) to its best (1): {document: [0, 1]}."""
-    ids, cosine = index.similarities(where, parameters, index.embed_query(query))
-    if not len(ids):
+    places, cosine = index.similarities(where, parameters, index.embed_query(query))
+    if not len(places):
         return {}
     floor, top = float(np.median(cosine)), float(cosine.max())
     if top <= floor:
         return {}
-    count = min(CANDIDATES, len(ids))
+    count = min(CANDIDATES, len(places))
     chosen = np.argpartition(-cosine, count - 1)[:count]
-    return {ids[i]: max(0.0, (float(cosine[i]) - floor) / (top - floor)) for i in chosen}
+    ids = index.document_ids(places[chosen])
+    return {ids[n]: max(0.0, (float(cosine[i]) - floor) / (top - floor)) for n, i in enumerate(chosen)}
 
 
 def _hits(index: SearchIndex, best: list[tuple[str, float]], query: str) -> list[Hit]:

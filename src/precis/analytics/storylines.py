@@ -75,8 +75,8 @@ def _groups_in(period: int, documents_of: dict[Term, set[str]], min_size: int) -
 
     def linked(i: int, j: int) -> bool:
         first, second = documents_of[terms[i]], documents_of[terms[j]]
-        shared = len(first & second)
-        return shared >= min_size and shared / len(first | second) >= LINK
+        shared = len(first & second)  # the union's size follows from it: no union set is built
+        return shared >= min_size and shared / (len(first) + len(second) - shared) >= LINK
 
     groups = []
     for members in _linked(len(terms), linked):
@@ -95,8 +95,10 @@ def _chains(groups: list[_Group]) -> list[list[_Group]]:
 
     def linked(i: int, j: int) -> bool:
         first, second = groups[i], groups[j]
+        if first.period == second.period:
+            return False
         shared = len(first.terms & second.terms)
-        return first.period != second.period and shared / len(first.terms | second.terms) >= CONTINUES
+        return shared / (len(first.terms) + len(second.terms) - shared) >= CONTINUES
 
     return [[groups[i] for i in chain] for chain in _linked(len(groups), linked)]
 

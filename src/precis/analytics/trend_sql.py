@@ -68,32 +68,34 @@ class TermCounts:
         self.periods = scope.periods
         where, parameters = scope.where()
         index = self.periods.index_sql(MOMENT)
-        self._db.execute(
-            f"CREATE OR REPLACE TEMP TABLE trend_docs AS SELECT document_id, title, {index} AS k, "
-            f"key_phrases, entities FROM summaries WHERE {where}",
-            parameters,
-        )
+        # UNNEST in the select list rather than a lateral CROSS JOIN UNNEST: the same rows (none for an
+        # empty or NULL list), but DuckDB expands each list in place instead of joining it back to its
+        # row, and the lists are read straight from the table, not copied to a temporary one first.
+        scoped = f"SELECT {index} AS k, document_id, key_phrases, entities FROM summaries WHERE {where}"
         self._db.execute(
             "CREATE OR REPLACE TEMP TABLE trend_mentions AS "
             "SELECT k, kind, lower(spelling) AS term, document_id, min(spelling) AS spelling FROM ("
             "  SELECT k, 'phrase' AS kind, trim(p) AS spelling, document_id "
-            "  FROM trend_docs CROSS JOIN UNNEST(key_phrases) AS t(p)"
+            f"  FROM (SELECT k, unnest(key_phrases) AS p, document_id FROM ({scoped}))"
             "  UNION ALL"
-            "  SELECT k, 'name' AS kind, trim(e.text) AS spelling, document_id "
-            "  FROM trend_docs CROSS JOIN UNNEST(entities) AS t(e)"
-            ") WHERE spelling <> '' GROUP BY k, kind, lower(spelling), document_id"
+            "  SELECT k, 'name' AS kind, trim(p) AS spelling, document_id "
+            f"  FROM (SELECT k, unnest(entities).text AS p, document_id FROM ({scoped}))"
+            ") WHERE spelling <> '' GROUP BY k, kind, lower(spelling), document_id",
+            parameters * 2,
         )
         self._db.execute(
             "CREATE OR REPLACE TEMP TABLE trend_counts AS "
             "SELECT k, kind, term, count(*) AS n, min(spelling) AS spelling FROM trend_mentions "
             "GROUP BY k, kind, term"
         )
-        self.documents = self._per_period("SELECT k, count(*) FROM trend_docs GROUP BY k")
+        self.documents = self._per_period(
+            f"SELECT {index} AS k, count(*) FROM summaries WHERE {where} GROUP BY k", parameters
+        )
         self.mentions = self._per_period("SELECT k, sum(n) FROM trend_counts GROUP BY k")
 
-    def _per_period(self, sql: str) -> list[int]:
+    def _per_period(self, sql: str, parameters: list[object] | None = None) -> list[int]:
         counts = [0] * self.periods.count
-        for k, value in self._db.execute(sql).fetchall():
+        for k, value in self._db.execute(sql, parameters).fetchall():
             if 0 <= k < self.periods.count:
                 counts[k] = int(value)
         return counts
@@ -101,8 +103,15 @@ class TermCounts:
     def baseline_mentions(self, k: int) -> int:
         return sum(self.mentions[max(0, k - self.periods.baseline) : k])
 
-    def score(self) -> None:
-        """Scores every (term, shown period) pair with a count now or in its baseline: `trend_scored`."""
+    def score(self, min_support: int) -> None:
+        """Scores the (term, shown period) pairs that `movements` and `new_names` can report:
+        `trend_scored`, with a count now or in its baseline.
+
+        Terms are numbered once (`trend_terms`, with their prior), so the baseline sums and the join
+        of now with before compare integers, not strings; and a pair is kept only if it could pass a
+        report's support test (documents now, for rising and new; documents expected, for falling).
+        Each kept pair's score is the same expression over the same numbers as when every pair was
+        scored, so the reports do not change."""
         periods = self.periods
         shifts = ", ".join(f"({s})" for s in range(1, periods.baseline + 1)) or "(1)"
         sizes = [(k, self.mentions[k], self.baseline_mentions(k)) for k in periods.shown]
@@ -113,26 +122,31 @@ class TermCounts:
         alpha0 = max(1.0, PRIOR_PERIODS * total / periods.count)
         first_shown = periods.baseline
         self._db.execute(
+            "CREATE OR REPLACE TEMP TABLE trend_terms AS SELECT row_number() OVER ()::INTEGER AS t, kind, "
+            f"term, sum(n) AS g, {alpha0} * sum(n) / {total} AS a FROM trend_counts GROUP BY kind, term"
+        )
+        self._db.execute(
             f"""CREATE OR REPLACE TEMP TABLE trend_scored AS
-            WITH shifted AS (
-              SELECT c.kind, c.term, c.k + o.shift AS k, c.n
-              FROM trend_counts c CROSS JOIN (VALUES {shifts}) AS o(shift)
+            WITH series AS (
+              SELECT t.t, c.k, c.n FROM trend_counts c
+              JOIN trend_terms t ON c.kind = t.kind AND c.term = t.term
             ), baseline AS (
-              SELECT kind, term, k, sum(n) AS b FROM shifted
-              WHERE k >= {first_shown} AND k < {periods.count} GROUP BY kind, term, k
+              SELECT c.t, c.k + o.shift AS k, sum(c.n) AS b
+              FROM series c CROSS JOIN (VALUES {shifts}) AS o(shift)
+              WHERE c.k + o.shift >= {first_shown} AND c.k + o.shift < {periods.count} GROUP BY ALL
             ), pairs AS (
-              SELECT coalesce(c.kind, b.kind) AS kind, coalesce(c.term, b.term) AS term,
-                     coalesce(c.k, b.k) AS k, coalesce(c.n, 0) AS n, coalesce(b.b, 0) AS b
-              FROM (SELECT * FROM trend_counts WHERE k >= {first_shown}) c
-              FULL OUTER JOIN baseline b ON c.kind = b.kind AND c.term = b.term AND c.k = b.k
-            ), prior AS (
-              SELECT kind, term, {alpha0} * sum(n) / {total} AS a FROM trend_counts GROUP BY kind, term
+              SELECT coalesce(c.t, b.t) AS t, coalesce(c.k, b.k) AS k,
+                     coalesce(c.n, 0) AS n, coalesce(b.b, 0) AS b
+              FROM (SELECT * FROM series WHERE k >= {first_shown}) c
+              FULL OUTER JOIN baseline b ON c.t = b.t AND c.k = b.k
             ), sizes AS (SELECT * FROM (VALUES {values}) AS s(k, total, base))
-            SELECT p.kind, p.term, p.k, p.n, p.b, s.total, s.base, pr.a,
+            SELECT pr.kind, pr.term, p.k, p.n, p.b, s.total, s.base, pr.a,
               (ln((p.n + pr.a) / greatest(s.total + {alpha0} - p.n - pr.a, 1e-9))
                - ln((p.b + pr.a) / greatest(s.base + {alpha0} - p.b - pr.a, 1e-9)))
               / sqrt(1.0 / (p.n + pr.a) + 1.0 / (p.b + pr.a)) AS z
-            FROM pairs p JOIN sizes s ON p.k = s.k JOIN prior pr ON p.kind = pr.kind AND p.term = pr.term"""
+            FROM pairs p JOIN sizes s ON p.k = s.k JOIN trend_terms pr ON p.t = pr.t
+            WHERE p.n >= ? OR p.b * s.total / s.base >= ?""",
+            [min(min_support, NEW_MIN_DOCUMENTS), min_support],
         )
 
     def movements(self, top: int, min_support: int) -> tuple[list[Row], list[Row]]:
@@ -175,17 +189,17 @@ class TermCounts:
         ).fetchall()
 
     def storyline_postings(self, min_support: int) -> list[Row]:
-        """(k, kind, term, document_id, spelling) of each period's distinctive terms, for storylines."""
+        """(k, kind, term, document_id, spelling) of each period's distinctive terms, for storylines
+        (after `score`, whose `trend_terms` holds each term's total)."""
         total = max(1, sum(self.mentions))
         values = ", ".join(f"({k}, {n})" for k, n in enumerate(self.mentions) if n)
         return self._db.execute(
             f"""WITH sizes AS (SELECT * FROM (VALUES {values or "(-1, 0)"}) AS s(k, total)),
-            prior AS (SELECT kind, term, sum(n) AS g FROM trend_counts GROUP BY kind, term),
             candidates AS (
               SELECT c.k, c.kind, c.term, c.spelling,
                 row_number() OVER (PARTITION BY c.k ORDER BY c.n DESC, c.term, c.kind) AS rank
               FROM trend_counts c JOIN sizes s ON c.k = s.k
-              JOIN prior p ON c.kind = p.kind AND c.term = p.term
+              JOIN trend_terms p ON c.kind = p.kind AND c.term = p.term
               WHERE c.k >= ? AND c.n >= ? AND c.n * {total} >= ? * p.g * s.total
             )
             SELECT m.k, m.kind, m.term, m.document_id, c.spelling FROM trend_mentions m
@@ -197,10 +211,15 @@ class TermCounts:
     def details(self, items: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Detail]:
         """Spelling, per-period counts and example documents of chosen (kind, term, period) items."""
         chosen = sorted(set(items))
-        self._db.execute("CREATE OR REPLACE TEMP TABLE trend_chosen (kind VARCHAR, term VARCHAR, k BIGINT)")
         if not chosen:
             return {}
-        self._db.executemany("INSERT INTO trend_chosen VALUES (?, ?, ?)", chosen)
+        # One statement (three lists unnested side by side), not an INSERT per item.
+        kinds, terms, ks = (list(column) for column in zip(*chosen, strict=True))
+        self._db.execute(
+            "CREATE OR REPLACE TEMP TABLE trend_chosen AS SELECT unnest(?::VARCHAR[]) AS kind, "
+            "unnest(?::VARCHAR[]) AS term, unnest(?::BIGINT[]) AS k",
+            [kinds, terms, ks],
+        )
         counts: dict[tuple[str, str], list[int]] = {}
         spellings: dict[tuple[str, str], str] = {}
         for kind, term, k, n, spelling in self._db.execute(

@@ -64,7 +64,7 @@ def trends(
 ) -> Trends:
     """Trends of a collection (or all) over `periods`; `top` items per period in each list."""
     counts = TermCounts(connection, Scope(periods, collection))
-    counts.score()
+    counts.score(min_support)
     rising, falling = counts.movements(top, min_support)
     new = counts.new_names(top)
     postings = counts.storyline_postings(min_support)

@@ -9,11 +9,13 @@ and reports the wall time and the peak memory of the whole process tree.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from precis_core.domain.about import entities_of, key_phrases_of
 from rich.console import Console
 from rich.live import Live
 from rich.panel import Panel
@@ -144,6 +146,23 @@ def results_table(tracked: list[Tracked]) -> Table:
     return table
 
 
+def digest_line(tracked: list[Tracked]) -> str:
+    """What the samples are about, in one line: each summarized article's first key phrase, and the
+    named things more than one of them mentions (how many), from the records' own lists."""
+    done = [item.record for item in tracked if item.status == "COMPLETED"]
+    about = [phrases[0] for record in done if (phrases := key_phrases_of(record.get("key_phrases")))]
+    named = Counter(
+        name for record in done for name in {entity["text"] for entity in entities_of(record.get("entities"))}
+    )
+    shared = sorted(
+        (name for name, count in named.items() if count > 1), key=lambda name: (-named[name], name)
+    )
+    line = f"digest of the samples: {len(done)} summaries" + (f" about {' · '.join(about)}" if about else "")
+    if shared:
+        line += "; named in more than one: " + ", ".join(f"{name} ({named[name]})" for name in shared[:5])
+    return line
+
+
 def demo_port(console: Console, asked: int | None) -> int:
     """The port asked for (StackError if it is busy: never another one silently); without one, 4566,
     or a free pair when that is busy, saying which."""
@@ -200,6 +219,7 @@ def run_demo(
     for item in tracked:
         if item.record.get("summary"):
             console.print(Panel(shown(item.record["summary"]), title=shown(item.title), title_align="left"))
+    console.print(shown(digest_line(tracked)), highlight=False)
     unfinished = [item.path.name for item in tracked if not item.done]
     wall = time.monotonic() - started
     console.print(f"wall time {wall:.1f} s, peak memory of the process tree {memory.peak / 2**20:.0f} MiB")

@@ -43,7 +43,8 @@ def search_command(
 ) -> None:
     """Summaries ranked by meaning and words together (the index is brought up to date first)."""
     source = Source(database, target)
-    index = SearchIndex(open_summaries(source), index_directory(source, index_path), SentenceEncoder.load())
+    encoder = SentenceEncoder.load(lazy=True)  # one query: only its words' vectors are converted
+    index = SearchIndex(open_summaries(source), index_directory(source, index_path), encoder)
     index.update()
     hits = search(index, query, collection, when(since, datetime.now(UTC), "--since"), limit)
     if as_json:
