@@ -25,7 +25,7 @@ from precis.local.persistence import entities
 from precis.local.ports import free_port_pair
 
 REGION = "us-east-1"
-FALLBACK = "answered by moto's own path"
+FALLBACK = f"{indexed_query.NOTE}a Query answered by moto's own path"
 
 
 def _client(url: str | None = None) -> Any:

@@ -40,6 +40,7 @@ from precis.local.index_items import (
     SortKey,
     Unsupported,
     index_items,
+    read_all,
     tracking_delete,
     tracking_put,
     tracking_update,
@@ -64,6 +65,10 @@ Answer = tuple[list[Item], int, dict[str, Any] | None]
 
 stats: Counter[str] = Counter()
 """Queries answered here ("indexed") and handed to moto, by reason."""
+NOTE = "precis-moto index queries: "
+"""What moto's server logs about them, once per reason (in its log only: the stack announces
+"precis-moto: " lines, about its data, to the user)."""
+_installed: list[Callable[[], None]] = []
 
 
 @dataclass(frozen=True)
@@ -200,7 +205,7 @@ def answer(table: Table, query: dict[str, Any]) -> Answer:
 def _note(reason: str) -> None:
     stats[reason] += 1
     if stats[reason] == 1:
-        print(f"precis-moto: a Query answered by moto's own path: {reason}", flush=True)
+        print(f"{NOTE}a Query answered by moto's own path: {reason}", flush=True)
 
 
 def _answering(original: Callable[..., Answer]) -> Callable[..., Answer]:
@@ -244,7 +249,7 @@ def install() -> Callable[[], None]:
     know, nothing is patched and the server says so."""
     problem = incompatibility()
     if problem:
-        print(f"precis-moto: index queries are moto's own ({problem})", flush=True)
+        print(f"{NOTE}moto's own, {problem}", flush=True)
         return lambda: None
     patches: list[tuple[type, str, Callable[[Any], Any]]] = [
         (Table, "query", _answering),
@@ -261,5 +266,15 @@ def install() -> Callable[[], None]:
             setattr(owner, name, original)
         with LOCK:
             TABLES.clear()
+        if undo in _installed:
+            _installed.remove(undo)
 
+    _installed.append(undo)
     return undo
+
+
+def read_restored() -> None:
+    """The restored tables read into their indexes' items before the server listens, so that no first
+    Query pays for it (the restore puts items into moto's tables directly)."""
+    if _installed:
+        read_all()

@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     durable = persistence.durable(
         moto_app, args.data_dir
     )  # on disk before the answer (precis.local.persistence)
+    indexed_query.read_restored()
     dynamodb_as_aws = RefuseReservedWords(durable)
     # Outermost: only AWS clients reach moto at all (precis.local.gatekeeper).
     app = Gatekeeper(dynamodb_as_aws, args.port, moto_api=args.moto_api)
