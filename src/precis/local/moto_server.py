@@ -14,6 +14,8 @@ to reach it shrinks.
   burst's backlog made each call cost milliseconds. Its clock here is time.time().
 - SQS's retention check reads the queue's MessageRetentionPeriod directly instead of computing every
   queue attribute (three of which scan the queue) to read that one number.
+- a Query on a secondary index reads that index's partition, not the whole table
+  (`precis.local.indexed_query`): moto sorts every item of the table for each page.
 - a DynamoDB expression naming a reserved word unaliased is refused as DynamoDB refuses it
   (`precis.local.dynamodb_reserved`): moto accepts some that AWS does not.
 - S3 event notifications carry the object's `versionId` in a versioned bucket, as S3's do (moto's leave it
@@ -41,7 +43,7 @@ from moto.s3 import notifications as s3_notifications
 from moto.sqs import models as sqs_models
 from moto.sqs.models import Message, SQSBackend
 
-from precis.local import persistence
+from precis.local import indexed_query, persistence
 from precis.local.dynamodb_reserved import RefuseReservedWords
 from precis.local.gatekeeper import Gatekeeper
 from precis.local.moto_http import RequestLog, make_server
@@ -115,10 +117,12 @@ def main(argv: list[str] | None = None) -> None:
     SQSBackend.is_message_valid_based_on_retention_period = is_retained  # type: ignore[method-assign,assignment]
     route_with_a_fixed_module_list()
     s3_events_with_version_ids()
+    indexed_query.install()
     moto_app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
     durable = persistence.durable(
         moto_app, args.data_dir
     )  # on disk before the answer (precis.local.persistence)
+    indexed_query.read_restored()
     dynamodb_as_aws = RefuseReservedWords(durable)
     # Outermost: only AWS clients reach moto at all (precis.local.gatekeeper).
     app = Gatekeeper(dynamodb_as_aws, args.port, moto_api=args.moto_api)

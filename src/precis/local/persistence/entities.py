@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+from collections import defaultdict
 from typing import Any, cast
 
 from moto.dynamodb.models import dynamodb_backends
@@ -131,6 +132,9 @@ def apply(entity: Entity, value: Any) -> None:
     elif kind == "multipart":
         _s3(entity[1]).buckets[entity[2]].multiparts[entity[3]] = value
     elif kind == "table":
+        # The shell was captured with an empty dictionary without moto's default (a dict per hash key),
+        # which a table with a range key needs for every new hash key, restored or put.
+        value.items = defaultdict(dict)
         _dynamodb(entity[1], entity[2]).tables[entity[3]] = value
     elif kind == "item":
         _restore_item(_dynamodb(entity[1], entity[2]).tables[entity[3]], value)
