@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-from precis_summarizer.extractive import SentenceEncoder
+from precis_summarizer.encoder import SentenceEncoder
 
 SCHEMA = "search_index"
 # Words as DuckDB splits them (RE2): the query is split by the same expression, in SQL too.

@@ -50,6 +50,7 @@ RegionOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+CollectionOption = Annotated[str | None, typer.Option("--collection", help="Only this collection.")]
 
 
 @dataclass(frozen=True)
