@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-from precis_summarizer.extractive import _shipped_wordllama_files
+from precis_summarizer.encoder import _shipped_wordllama_files
 
 START = datetime(2026, 1, 5)  # a Monday: 52 whole weeks follow
 DAYS = 364

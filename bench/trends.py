@@ -46,7 +46,7 @@ print(len(rows))
 _WARM_SEARCH = """
 import sys, time
 from pathlib import Path
-from precis_summarizer.extractive import SentenceEncoder
+from precis_summarizer.encoder import SentenceEncoder
 from precis.analytics.search import search
 from precis.analytics.search_index import SearchIndex
 from precis.cli.analysis_options import Source, open_summaries

@@ -98,13 +98,22 @@ def _similarity(index: SearchIndex, query: str, where: str, parameters: list[obj
     places, cosine = index.similarities(where, parameters, index.embed_query(query))
     if not len(places):
         return {}
-    floor, top = float(np.median(cosine)), float(cosine.max())
+    floor, top = _median(cosine), float(cosine.max())
     if top <= floor:
         return {}
     count = min(CANDIDATES, len(places))
     chosen = np.argpartition(-cosine, count - 1)[:count]
     ids = index.document_ids(places[chosen])
     return {ids[n]: max(0.0, (float(cosine[i]) - floor) / (top - floor)) for n, i in enumerate(chosen)}
+
+
+def _median(values: np.ndarray) -> float:
+    """np.median of a non-empty 1-d array without NaNs, the same value (the middle one, or the mean of
+    the middle two, after the same partition): np.median's NaN check imports numpy.ma, 20 ms a search."""
+    half = len(values) // 2
+    first = half if len(values) % 2 else half - 1
+    middle = np.partition(values, sorted({first, half}))[first : half + 1]
+    return float(np.mean(middle))
 
 
 def _hits(index: SearchIndex, best: list[tuple[str, float]], query: str) -> list[Hit]:

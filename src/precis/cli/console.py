@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,13 +12,6 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import typer
-from botocore.exceptions import (
-    ClientError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    NoRegionError,
-    PartialCredentialsError,
-)
 from rich.console import Console
 from rich.markup import escape
 
@@ -88,16 +82,38 @@ def explained_errors() -> Iterator[None]:
         raise fail(str(error), EXIT_USAGE) from None
     except (StackNotFound, TargetError) as error:
         raise fail(str(error)) from None
-    except (NoCredentialsError, PartialCredentialsError):
-        raise fail(
+    except Exception as error:
+        explained = _aws_failure(error)
+        if explained is None:
+            raise
+        raise fail(*explained) from None
+
+
+def _aws_failure(error: Exception) -> tuple[str, int] | None:
+    """The one-line error and exit code for a botocore failure, None for anything else. botocore is not
+    imported for this: a command that made no AWS call (search over --duckdb) never loaded it, and then
+    no botocore exception can have been raised."""
+    if "botocore.exceptions" not in sys.modules:
+        return None
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        PartialCredentialsError,
+    )
+
+    if isinstance(error, (NoCredentialsError, PartialCredentialsError)):
+        return (
             "no AWS credentials found: configure a profile (aws configure, AWS_PROFILE) or pass "
-            "--endpoint-url for the local stack"
-        ) from None
-    except NoRegionError:
-        raise fail("no AWS region: pass --region or set AWS_REGION", EXIT_USAGE) from None
-    except EndpointConnectionError as error:
-        raise fail(_unreachable(str(error.kwargs.get("endpoint_url", "the endpoint")))) from None
-    except ClientError as error:
+            "--endpoint-url for the local stack",
+            EXIT_FAILED,
+        )
+    if isinstance(error, NoRegionError):
+        return "no AWS region: pass --region or set AWS_REGION", EXIT_USAGE
+    if isinstance(error, EndpointConnectionError):
+        return _unreachable(str(error.kwargs.get("endpoint_url", "the endpoint"))), EXIT_FAILED
+    if isinstance(error, ClientError):
         detail = error.response.get("Error", {})
         code = detail.get("Code", "Error")
         if code in {
@@ -108,8 +124,9 @@ def explained_errors() -> Iterator[None]:
             "AccessDenied",
             "AccessDeniedException",
         }:
-            raise fail(f"AWS refused the credentials ({code}): {detail.get('Message', '')}") from None
-        raise fail(f"{error.operation_name} failed: {code}: {detail.get('Message', '')}") from None
+            return f"AWS refused the credentials ({code}): {detail.get('Message', '')}", EXIT_FAILED
+        return f"{error.operation_name} failed: {code}: {detail.get('Message', '')}", EXIT_FAILED
+    return None
 
 
 def plain(value):

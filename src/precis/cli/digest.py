@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from precis_core.adapters.summary_store import SummaryStore
 from precis_core.domain.models import Status
 
 from precis.analytics.digest import Failure, build_digest, html_page, markdown
@@ -18,6 +17,9 @@ from precis.cli.console import EXIT_USAGE, explained_errors, fail
 from precis.cli.option_groups import with_option_groups
 from precis.cli.selection import checked, parse_duration, parse_since, select
 from precis.cli.stack_options import Target, open_store
+
+if TYPE_CHECKING:  # its module imports boto3, which `precis trends` and `search` (same group) never need
+    from precis_core.adapters.summary_store import SummaryStore
 
 
 class DigestFormat(StrEnum):

@@ -36,13 +36,11 @@ from precis.cli.record_table import (
     seconds,
 )
 from precis.cli.selection import SelectionError, SinceOption, checked, find_record, first, parse_since, select
-from precis.cli.stack_options import JsonOption, Target, open_store
+from precis.cli.stack_options import CollectionOption, JsonOption, Target, open_store
 
 StatusOption = Annotated[
     Status | None, typer.Option("--status", case_sensitive=False, help="Only this status.")
 ]
-CollectionOption = Annotated[str | None, typer.Option("--collection", help="Only this collection.")]
-
 LIST_FIELDS = tuple(
     c
     for c in EXPORT_COLUMNS

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import urlsplit, urlunsplit
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
 from precis_core.adapters.clients import ClientFactory
 
 from precis.local.state import read_state
 from precis.local.state import state_file as local_state_file
-from precis.template import load_stack
 
+# boto3 and botocore are imported when a session or client is made, not with this module: their import
+# is 0.15-0.2 s of CPU that `precis search --duckdb` and other commands that make no AWS call never need.
 if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    import boto3
     from botocore.client import BaseClient
+    from botocore.config import Config
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -44,7 +45,14 @@ FAILURE_PREFIX = "async-failures/"
 LOCAL_STACK_NAME = "precis-local"
 LOCAL_REGION = "us-east-1"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
-_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+
+
+@cache
+def _retries() -> Config:
+    """Every client's retry and timeout settings."""
+    from botocore.config import Config
+
+    return Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
 
 
 class TargetError(Exception):
@@ -77,6 +85,8 @@ class StackTarget:
         return self.endpoint_url is not None
 
     def session(self) -> boto3.Session:
+        import boto3
+
         if self.is_local:
             return boto3.Session(
                 aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
@@ -125,7 +135,7 @@ class StackTarget:
         session = session or self.session()
         url = self.runtime_url if service == "sagemaker-runtime" else self.endpoint_url
         # boto3's stubs type client() per literal service name; the overloads above give callers that type.
-        return session.client(service, endpoint_url=url, config=_RETRIES)  # type: ignore[call-overload]
+        return session.client(service, endpoint_url=url, config=_retries())  # type: ignore[call-overload]
 
     def client_factory(self) -> ClientFactory:
         """`client(service)`, every client from one session: what precis_core.composition wires with."""
@@ -227,6 +237,8 @@ def describe(target: StackTarget, cloudformation: CloudFormationClient | None = 
     """Reads the resource names of the target's stack."""
     if target.is_local:
         return _describe_local(target)
+    from botocore.exceptions import ClientError
+
     cloudformation = cloudformation or target.client("cloudformation")
     try:
         stacks = cloudformation.describe_stacks(StackName=target.stack_name)["Stacks"]
@@ -243,6 +255,8 @@ def describe(target: StackTarget, cloudformation: CloudFormationClient | None = 
 
 
 def _describe_local(target: StackTarget) -> StackResources:
+    from precis.template import load_stack  # YAML: only the local stack's names come from the template
+
     stack = load_stack(stack_name=target.stack_name, region=target.region or LOCAL_REGION)
     return StackResources(target=target, outputs=dict(stack.outputs), parameters=dict(stack.parameters))
 

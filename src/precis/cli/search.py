@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from precis_summarizer.extractive import SentenceEncoder
+from precis_summarizer.encoder import SentenceEncoder
 from rich.table import Table
 
 from precis.analytics.search import DEFAULT_LIMIT, search
@@ -15,8 +15,7 @@ from precis.analytics.search_index import SearchIndex
 from precis.cli.analysis_options import DuckDbOption, Source, index_directory, open_summaries, when
 from precis.cli.console import console, print_json, shown
 from precis.cli.option_groups import with_option_groups
-from precis.cli.queries import CollectionOption
-from precis.cli.stack_options import JsonOption, Target
+from precis.cli.stack_options import CollectionOption, JsonOption, Target
 
 IndexOption = Annotated[
     Path | None,

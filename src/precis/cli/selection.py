@@ -12,16 +12,15 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from botocore.exceptions import ClientError
-from precis_core.adapters.summary_store import SummaryStore
 from precis_core.domain.ids import document_id, parse_inference_id, timestamp
 from precis_core.domain.models import S3Location, Status, SummaryRecord
 
 from precis.analytics import periods
 from precis.cli.console import EXIT_USAGE, fail
 
-if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+if TYPE_CHECKING:  # boto3's stubs are a dev dependency; the store's module imports boto3
     from mypy_boto3_s3 import S3Client
+    from precis_core.adapters.summary_store import SummaryStore
 
 _DOCUMENT_ID = re.compile(r"^[0-9a-f]{32}$")
 _PAGE = 100
@@ -93,6 +92,8 @@ def candidate_ids_of_object(s3: S3Client, uri: str) -> tuple[str, ...]:
     except ValueError as error:
         raise SelectionError(str(error)) from None
     version = _query_version(uri)
+    from botocore.exceptions import ClientError  # loaded already: `s3` is a client
+
     try:
         versioned: dict[str, Any] = {"VersionId": version} if version else {}
         head = s3.head_object(Bucket=location.bucket, Key=location.key, **versioned)

@@ -7,12 +7,14 @@ decorated with `with_option_groups` (precis.cli.option_groups), which gives it t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from precis_core.adapters.summary_store import SummaryStore
 
 from precis.cli.resources import StackResources, choose_target, describe
+
+if TYPE_CHECKING:  # imported by open_store: it brings boto3, which commands without a store never need
+    from precis_core.adapters.summary_store import SummaryStore
 
 TARGET_HELP = (
     "Which stack: --stack NAME reads a deployed stack's Outputs; --endpoint-url URL talks to the local "
@@ -48,6 +50,7 @@ RegionOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+CollectionOption = Annotated[str | None, typer.Option("--collection", help="Only this collection.")]
 
 
 @dataclass(frozen=True)
@@ -65,4 +68,6 @@ class Target:
 
 def open_store(resources: StackResources) -> SummaryStore:
     """The summaries table of the chosen stack."""
+    from precis_core.adapters.summary_store import SummaryStore
+
     return SummaryStore(resources.table_name, resources.target.client("dynamodb"))

@@ -14,8 +14,7 @@ from precis.analytics.trends import as_json as trends_json
 from precis.cli.analysis_options import DuckDbOption, Source, open_summaries, when
 from precis.cli.console import EXIT_USAGE, console, fail, print_json
 from precis.cli.option_groups import with_option_groups
-from precis.cli.queries import CollectionOption
-from precis.cli.stack_options import JsonOption, Target
+from precis.cli.stack_options import CollectionOption, JsonOption, Target
 from precis.cli.trends_view import plot, render
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-from precis_summarizer.extractive import SentenceEncoder
+from precis_summarizer.encoder import SentenceEncoder
 
 from precis import paths
 from precis.analytics.digest import Digest, Failure, build_digest
