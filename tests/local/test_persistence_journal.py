@@ -112,3 +112,27 @@ def test_compaction_keeps_the_state_and_removes_the_segments_it_covers(tmp_path:
     # And a journal opened on it goes on in a new segment, the state unchanged
     _write(tmp_path, (("item", "1", "r", "t", "new"), b"n")).close()
     assert fold(stored_frames(tmp_path)) == {**before, ("item", "1", "r", "t", "new"): b"n"}
+
+
+def test_stream_records_past_the_retention_are_dropped_but_each_streams_newest_stays() -> None:
+    # Given three records of a table's stream, two of them older than a day, and an old one of another's
+    now = 1_800_000_000
+    day = journal.STREAM_RETENTION_SECONDS
+
+    def record(table: str, sequence: int, age: float) -> tuple:
+        return ("stream", "1", "r", table, "label", str(sequence), int(now - age))
+
+    state = {
+        record("t", 9, day + 60): b"old",
+        record("t", 10, day + 1): b"old too",
+        record("t", 11, 5): b"recent",
+        record("u", 3, day * 2): b"old but its stream's last",
+        ("item", "1", "r", "t", "k"): b"an item, whatever its age",
+    }
+
+    # When the journal's state is folded
+    dropped = journal.drop_expired(state, now=now)
+
+    # Then the records older than the retention are gone, except the newest of each stream
+    assert dropped == 2
+    assert set(state.values()) == {b"recent", b"old but its stream's last", b"an item, whatever its age"}

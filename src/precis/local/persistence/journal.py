@@ -28,6 +28,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +40,11 @@ SEGMENT_BYTES = 64 * 1024 * 1024
 """A segment this large is closed and compacted in the background."""
 _SPARE_BYTES = 1024 * 1024
 """A write is refused up front unless the disk has its size plus this free."""
+
+STREAM = "stream"
+"""The kind of a DynamoDB stream record's entity (persistence.streams)."""
+STREAM_RETENTION_SECONDS = 24 * 60 * 60
+"""DynamoDB Streams keeps a record this long."""
 
 Entity = tuple
 """What a record is about: ("key", account, bucket, key), ("item", account, region, table, key json)…"""
@@ -111,6 +117,21 @@ def fold(frames: Iterator[Frame]) -> dict[Entity, bytes]:
             for entity in [e for e in state if e[0] != frame.entity[0] and e[1 : 1 + len(scope)] == scope]:
                 del state[entity]
     return state
+
+
+def drop_expired(state: dict[Entity, bytes], now: float | None = None) -> int:
+    """Drops the stream records older than the retention, except each stream's newest (it keeps the
+    stream's numbering going); how many. A record's entity ends with its sequence number and creation
+    time: (STREAM, account, region, table, label, sequence number, epoch seconds)."""
+    cutoff = (time.time() if now is None else now) - STREAM_RETENTION_SECONDS
+    newest: dict[tuple, int] = {}
+    for entity in state:
+        if entity[0] == STREAM:
+            newest[entity[1:5]] = max(newest.get(entity[1:5], 0), int(entity[5]))
+    expired = [e for e in state if e[0] == STREAM and e[6] < cutoff and int(e[5]) < newest[e[1:5]]]
+    for entity in expired:
+        del state[entity]
+    return len(expired)
 
 
 class Journal:
@@ -276,6 +297,7 @@ def compact(directory: Path, closed: int) -> int:
             yield from read_frames(path.read_bytes())[0]
 
     state = fold(frames())
+    drop_expired(state)
     temporary = directory / f"snapshot.{os.getpid()}.tmp"
     with temporary.open("wb") as out:
         for entity, data in state.items():
