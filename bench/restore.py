@@ -3,7 +3,7 @@
 
 One durable moto server gets what N summarized articles leave behind: N uploads in a versioned input
 bucket (news-length texts), N output objects (the endpoint's JSON) and N COMPLETED records with their
-summaries in a table with the summaries table's indexes, written by 8 clients at once. Then it is
+summaries in a table with the summaries table's indexes and stream, written by 8 clients at once. Then it is
 killed (SIGKILL) and started again, twice: first on the journal as written (segments only, or with
 whatever compaction finished), then after a clean compaction into one snapshot. Printed: the write
 rate, the data's size on disk, and for each restart the seconds from the process starting to it
@@ -66,8 +66,9 @@ def client(port: int, service: str):
     )
 
 
-def fill(port: int, count: int) -> float:
-    """What `count` summarized articles leave behind; seconds it took to write."""
+def create_resources(port: int) -> None:
+    """The input bucket (versioned), the output bucket, and a table with the summaries table's indexes
+    and stream."""
     s3, dynamodb = client(port, "s3"), client(port, "dynamodb")
     s3.create_bucket(Bucket="input")
     s3.put_bucket_versioning(Bucket="input", VersioningConfiguration={"Status": "Enabled"})
@@ -91,7 +92,14 @@ def fill(port: int, count: int) -> float:
             for name in ("status", "collection")
         ],
         BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
+
+
+def fill(port: int, count: int) -> float:
+    """What `count` summarized articles leave behind; seconds it took to write."""
+    create_resources(port)
+    s3, dynamodb = client(port, "s3"), client(port, "dynamodb")
     texts = [text for _, text in passages(400)]
 
     def article(number: int) -> None:

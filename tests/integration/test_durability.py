@@ -3,6 +3,8 @@ of the stack and `up` again, and every object and record is back; `--fresh` and 
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import json
 import os
 import signal
@@ -16,7 +18,9 @@ import pytest
 
 from precis import paths
 from precis.local.ports import free_port_pair
+from precis.local.stack import LocalStack
 from precis.local.state import pid_alive, read_state
+from precis.samples import passages
 
 pytestmark = pytest.mark.integration
 
@@ -78,7 +82,8 @@ def _table_items(state: dict) -> int:
 
 
 def _summarize_samples(state: dict, folder: str) -> int:
-    """Uploads the sample articles and waits until each is COMPLETED or FAILED; how many."""
+    """Uploads the sample articles and waits until each is COMPLETED or FAILED and every COMPLETED one is
+    in the analytics copy (nothing written after); how many."""
     s3, dynamodb = _clients(state)
     samples = sorted(paths.samples_dir().glob("*.txt"))
     for sample in samples:
@@ -87,10 +92,17 @@ def _summarize_samples(state: dict, folder: str) -> int:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         items = [item for item in dynamodb.scan(TableName=table)["Items"] if "status" in item]
-        if sum(item["status"]["S"] in ("COMPLETED", "FAILED") for item in items) >= len(samples):
+        completed = {item["document_id"]["S"] for item in items if item["status"]["S"] == "COMPLETED"}
+        copied = {
+            row["document_id"] for row in _analytics_rows(s3, state["outputs"]["OutputBucketName"], folder)
+        }
+        # Settled: each final, and each COMPLETED one in the analytics copy (its batching window passed)
+        if sum(item["status"]["S"] in ("COMPLETED", "FAILED") for item in items) >= len(samples) and (
+            copied >= completed
+        ):
             return len(samples)
         time.sleep(0.5)
-    pytest.fail("the samples were not summarized in 120 s")
+    pytest.fail("the samples were not summarized and copied for analytics in 120 s")
 
 
 def test_precis_local_down_then_up_keeps_every_record_and_object(
@@ -176,3 +188,100 @@ def test_after_a_kill_9_of_the_whole_stack_up_recovers_everything_and_says_so(
     reset = _precis("local", "reset", "--data-dir", str(tmp_path), "--yes")
     assert reset.returncode == 0, reset.stdout + reset.stderr
     assert not tmp_path.exists()
+
+
+def _analytics_rows(s3, bucket: str, collection: str) -> list[dict]:
+    """Every row of the collection in the analytics copy (duplicates kept, to be seen)."""
+    prefix = f"analytics/summaries/collection={collection}/"
+    rows = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for listed in page.get("Contents", []):
+            body = s3.get_object(Bucket=bucket, Key=listed["Key"])["Body"].read()
+            rows += [json.loads(line) for line in gzip.decompress(body).decode().splitlines()]
+    return rows
+
+
+def _completed(stack: LocalStack, collection: str, count: int) -> set[str]:
+    """Waits until the collection has `count` records, all finished; the COMPLETED ones' ids."""
+    dynamodb = stack.client("dynamodb")
+    request = {
+        "TableName": stack.outputs["SummariesTableName"],
+        "IndexName": "by-collection",
+        "KeyConditionExpression": "#c = :c",
+        "ExpressionAttributeNames": {"#c": "collection"},
+        "ExpressionAttributeValues": {":c": {"S": collection}},
+    }
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        items = dynamodb.query(**request)["Items"]  # a few dozen records: one page
+        statuses = {item["document_id"]["S"]: item["status"]["S"] for item in items}
+        if len(statuses) >= count and set(statuses.values()) <= {"COMPLETED", "FAILED"}:
+            return {document for document, status in statuses.items() if status == "COMPLETED"}
+        time.sleep(0.5)
+    pytest.fail(f"{count} records of {collection} were not finished in 180 s")
+
+
+def _upload(stack: LocalStack, collection: str, articles: list[tuple[str, str]]) -> None:
+    s3 = stack.client("s3")
+    for name, text in articles:
+        key = f"incoming/{collection}/{name}"
+        s3.put_object(Bucket=stack.outputs["InputBucketName"], Key=key, Body=text.encode())
+
+
+def test_completions_still_in_the_stream_when_moto_is_killed_reach_the_analytics_copy(
+    tmp_path: Path,
+) -> None:
+    # Given a durable stack whose analytics copy holds a first batch of completed records (so the stream
+    # event source has a position), the analytics copy's window 300 s of the stack's clock (5 s here)
+    articles = passages(400)
+    collection = "streamed"
+    with LocalStack(0, time_scale=60, data_dir=tmp_path / "data", log_dir=tmp_path / "logs") as stack:
+        _upload(stack, collection, articles[:3])
+        completed = _completed(stack, collection, 3)
+        _wait_for_rows(stack, collection, completed)
+
+        # And completions the stream source has not read yet: its execution environment is paused while
+        # more articles are summarized
+        analytics = stack.pids()["AnalyticsFunction"]
+        os.kill(analytics, signal.SIGSTOP)
+        try:
+            _upload(stack, collection, articles[3:6])
+            completed = _completed(stack, collection, 6)
+
+            # When moto's server is killed with SIGKILL, and the stack restarts it on its data
+            os.kill(stack.pids()["moto"], signal.SIGKILL)
+            _wait_for_restart(stack)
+        finally:
+            with contextlib.suppress(ProcessLookupError):  # replaced, if paused past the hang limit
+                os.kill(analytics, signal.SIGCONT)
+
+        # And more articles complete after the restart, into the same collection
+        _upload(stack, collection, articles[6:9])
+        completed = _completed(stack, collection, 9)
+
+        # Then every COMPLETED record is in the analytics copy, once: those completed before the kill and
+        # not yet read from the stream too, and no batch after the restart overwrote one before it
+        copied = [row["document_id"] for row in _wait_for_rows(stack, collection, completed)]
+        assert not completed - set(copied), f"{len(completed - set(copied))} of {len(completed)} missing"
+        assert sorted(copied) == sorted(completed)
+
+
+def _wait_for_rows(stack: LocalStack, collection: str, completed: set[str]) -> list[dict]:
+    """The collection's analytics rows once every completed record has one (or after 90 s, as they are)."""
+    deadline = time.monotonic() + 90
+    while True:
+        rows = _analytics_rows(stack.client("s3"), stack.outputs["OutputBucketName"], collection)
+        if {row["document_id"] for row in rows} >= completed or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.5)
+
+
+def _wait_for_restart(stack: LocalStack) -> None:
+    """Until the supervisor has restarted moto's server and the stack has provisioned it again and
+    finished what was in flight (its announcement)."""
+    announced = len([line for line in stack.supervisor.events if "moto restored its data" in line])
+    deadline = time.monotonic() + 90
+    while len([line for line in stack.supervisor.events if "moto restored its data" in line]) == announced:
+        if time.monotonic() > deadline:
+            pytest.fail(f"moto was not restarted and restored in 90 s: {stack.supervisor.events[-5:]}")
+        time.sleep(0.2)

@@ -71,10 +71,10 @@ MotoServerProcess = Callable[..., AbstractContextManager[tuple[str, subprocess.P
 
 
 @contextmanager
-def _moto_server(log: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen]]:
-    """The server on a free port with `options`, its output appended to `log`, until it listens; its URL
-    and process. Stopped afterwards if still running."""
-    port = free_port_pair()
+def _moto_server(log: Path, *options: str, port: int = 0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The server on `port` (a free one by default) with `options`, its output appended to `log`, until it
+    listens; its URL and process. Stopped afterwards if still running."""
+    port = port or free_port_pair()
     with log.open("ab") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "precis.local.moto_server", "-H", "127.0.0.1", "-p", str(port), *options],
@@ -97,3 +97,22 @@ def _moto_server(log: Path, *options: str) -> Iterator[tuple[str, subprocess.Pop
 def moto_server_process() -> MotoServerProcess:
     """`with moto_server_process(log, *options) as (url, process):` moto's server while the block runs."""
     return _moto_server
+
+
+def _create_streamed_table(dynamodb, name: str, key: str = "id") -> str:
+    """A table keyed by the string attribute `key`, with a stream of new and old images, as the summaries
+    table has; its stream's ARN."""
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    return dynamodb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+
+
+@pytest.fixture(scope="session")
+def streamed_table() -> Callable[..., str]:
+    """`streamed_table(dynamodb client, name, key="id")`: creates the table; its stream's ARN."""
+    return _create_streamed_table

@@ -1,13 +1,15 @@
 """The moto server's journal on disk (precis.local.persistence.journal): frames, torn tails, the fold of
-states, group commit, rotation and compaction."""
+states, group commit, rotation and compaction, and the segment written over zeros filled ahead."""
 
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 from precis.local.persistence import journal
 from precis.local.persistence.journal import Journal, encode, fold, read_frames, stored_frames
+from precis.local.persistence.segment import Segment
 
 
 def _write(directory: Path, *records: tuple[tuple, bytes]) -> Journal:
@@ -17,18 +19,21 @@ def _write(directory: Path, *records: tuple[tuple, bytes]) -> Journal:
 
 
 def test_a_torn_last_frame_is_a_write_that_was_never_acknowledged(tmp_path: Path) -> None:
-    # Given two records on disk and a third cut short, as a crash mid-write leaves it
+    # Given two records on disk and a third cut short after them, as a crash mid-write leaves it (in the
+    # space zero-filled ahead of the frames, or past the file's end)
     _write(tmp_path, (("key", "1", "b", "one"), b"1"), (("key", "1", "b", "two"), b"2")).close()
     [segment] = tmp_path.glob("segment-*.log")
-    torn = encode(("key", "1", "b", "three"), b"3" * 100)
-    segment.write_bytes(segment.read_bytes() + torn[:-10])
+    written = segment.read_bytes()
+    end = read_frames(written)[1]
+    torn = encode(("key", "1", "b", "three"), b"3" * 100)[:-10]
+    segment.write_bytes(written[:end] + torn + written[end + len(torn) :])
 
     # When the journal is read back
     frames = list(stored_frames(tmp_path))
 
     # Then the two whole records are there and the torn one is not
     assert [frame.entity for frame in frames] == [("key", "1", "b", "one"), ("key", "1", "b", "two")]
-    assert read_frames(segment.read_bytes())[1] == len(segment.read_bytes()) - len(torn) + 10
+    assert read_frames(segment.read_bytes())[1] == end
 
 
 def test_a_corrupted_frame_ends_the_segment_where_it_starts(tmp_path: Path) -> None:
@@ -108,7 +113,56 @@ def test_compaction_keeps_the_state_and_removes_the_segments_it_covers(tmp_path:
     assert fold(stored_frames(tmp_path)) == before
     assert before[("item", "1", "r", "t", "7")] == b"39-7" * 4
     assert len(list(tmp_path.glob("snapshot-*.log"))) == 1
-    assert all(path.stat().st_size == 0 for path in tmp_path.glob("segment-*.log"))
+    assert all(read_frames(path.read_bytes())[0] == [] for path in tmp_path.glob("segment-*.log"))
     # And a journal opened on it goes on in a new segment, the state unchanged
     _write(tmp_path, (("item", "1", "r", "t", "new"), b"n")).close()
     assert fold(stored_frames(tmp_path)) == {**before, ("item", "1", "r", "t", "new"): b"n"}
+
+
+def test_stream_records_past_the_retention_are_dropped_but_each_streams_newest_stays() -> None:
+    # Given three records of a table's stream, two of them older than a day, and an old one of another's
+    now = 1_800_000_000
+    day = journal.STREAM_RETENTION_SECONDS
+
+    def record(table: str, sequence: int, age: float) -> tuple:
+        return ("stream", "1", "r", table, "label", str(sequence), int(now - age))
+
+    state = {
+        record("t", 9, day + 60): b"old",
+        record("t", 10, day + 1): b"old too",
+        record("t", 11, 5): b"recent",
+        record("u", 3, day * 2): b"old but its stream's last",
+        ("item", "1", "r", "t", "k"): b"an item, whatever its age",
+    }
+
+    # When the journal's state is folded
+    dropped = journal.drop_expired(state, now=now)
+
+    # Then the records older than the retention are gone, except the newest of each stream
+    assert dropped == 2
+    assert set(state.values()) == {b"recent", b"old but its stream's last", b"an item, whatever its age"}
+
+
+def test_a_segment_writes_its_frames_over_zeros_it_filled_ahead(tmp_path: Path) -> None:
+    # Given a segment that fills 4 KB ahead of its frames
+    segment = Segment(tmp_path / "segment-00000001.log", chunk_bytes=4096)
+    path = segment.path
+    assert path.stat().st_size == 4096 and segment.reserved(4096) and not segment.reserved(4097)
+
+    # When frames are written, a few small ones and then more than the space filled ahead
+    frames = [encode(("item", "1", "r", "t", str(n)), bytes([65 + n]) * 300) for n in range(5)]
+    for frame in frames:
+        segment.write(frame)
+    big = encode(("item", "1", "r", "t", "big"), b"b" * 10_000)
+    segment.write(big)
+    deadline = time.monotonic() + 10
+    while path.stat().st_size < segment.size + 2048 and time.monotonic() < deadline:
+        time.sleep(0.01)  # the filling thread catches up
+    segment.close()
+
+    # Then they read back in order, the file ends in zeros filled ahead of them, not in a frame
+    data = path.read_bytes()
+    read, end = read_frames(data)
+    assert [frame.entity[-1] for frame in read] == ["0", "1", "2", "3", "4", "big"]
+    assert end == sum(map(len, frames)) + len(big)
+    assert len(data) > end and set(data[end:]) == {0}

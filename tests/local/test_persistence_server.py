@@ -174,6 +174,56 @@ def test_everything_acknowledged_survives_a_kill_9_exactly(tmp_path: Path, moto_
         assert _client(url, "s3").get_object(Bucket="plain-outputs", Key="after.json")["Body"].read() == b"1"
 
 
+def _stream_records(url: str, stream_arn: str, after: str | None = None) -> list[dict]:
+    """The stream's records from its start, or after the sequence number `after`."""
+    streams = _client(url, "dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    position = (
+        {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+        if after
+        else {"ShardIteratorType": "TRIM_HORIZON"}
+    )
+    iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard, **position)["ShardIterator"]
+    return streams.get_records(ShardIterator=iterator)["Records"]
+
+
+def test_a_tables_stream_survives_a_kill_9_and_goes_on_numbering(
+    tmp_path: Path, moto_server, streamed_table
+) -> None:
+    # Given a table whose stream holds records, of which a reader has read the first three
+    with moto_server(tmp_path / "data", tmp_path / "moto.log") as (url, server):
+        dynamodb = _client(url, "dynamodb")
+        stream_arn = streamed_table(dynamodb, "streamed")
+        for number in range(4):
+            dynamodb.put_item(TableName="streamed", Item={"id": {"S": str(number)}, "s": {"S": "QUEUED"}})
+        dynamodb.update_item(
+            TableName="streamed",
+            Key={"id": {"S": "1"}},
+            UpdateExpression="SET s = :done",
+            ExpressionAttributeValues={":done": {"S": "COMPLETED"}},
+        )
+        dynamodb.delete_item(TableName="streamed", Key={"id": {"S": "2"}})
+        before = _stream_records(url, stream_arn)
+        read = before[2]["dynamodb"]["SequenceNumber"]
+
+        # When the server is killed with SIGKILL and started again on its data
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait()
+    with moto_server(tmp_path / "data", tmp_path / "moto.log") as (url, _):
+        # Then the stream is the same stream with the same records: numbers, ids, images and times
+        assert _stream_records(url, stream_arn) == before
+        assert [r["eventName"] for r in before] == ["INSERT"] * 4 + ["MODIFY", "REMOVE"]
+        # And the reader goes on after the last record it read
+        assert _stream_records(url, stream_arn, after=read) == before[3:]
+        # And the next write's record is numbered after the last one, as the stream went on
+        _client(url, "dynamodb").put_item(TableName="streamed", Item={"id": {"S": "new"}})
+        [after] = _stream_records(url, stream_arn, after=before[-1]["dynamodb"]["SequenceNumber"])
+        assert int(after["dynamodb"]["SequenceNumber"]) == int(before[-1]["dynamodb"]["SequenceNumber"]) + 1
+        assert after["dynamodb"]["Keys"] == {"id": {"S": "new"}}
+        line = next(line for line in (tmp_path / "moto.log").read_text().splitlines()[::-1] if READY in line)
+        assert json.loads(line.partition(READY)[2])["stream_records"] == 6
+
+
 def test_data_of_another_version_is_refused_whole(tmp_path: Path, moto_server) -> None:
     # Given data written by another format
     with moto_server(tmp_path, tmp_path / "moto.log") as (url, _):

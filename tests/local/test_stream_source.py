@@ -4,15 +4,19 @@ it, with the template's filter, batch size and window, retries, on-failure recor
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 import time
 from pathlib import Path
 
 import boto3
 import pytest
+from botocore.config import Config
 from moto import mock_aws
 
 from precis.local.clock import ScaledClock
+from precis.local.ports import free_port_pair
 from precis.local.stream_source import StreamPoller, StreamSource, matches
 from precis.local.wiring import wire_functions
 from precis.template import load_stack
@@ -25,18 +29,12 @@ COMPLETED_ONLY = json.dumps(
 
 
 @pytest.fixture
-def aws(monkeypatch):
+def aws(monkeypatch, streamed_table):
     for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName=TABLE,
-            AttributeDefinitions=[{"AttributeName": "document_id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "document_id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )
+        streamed_table(dynamodb, TABLE, "document_id")
         sqs = boto3.client("sqs", region_name=REGION)
         sqs.create_queue(QueueName="on-failure")
         yield dynamodb, sqs
@@ -163,6 +161,74 @@ def test_a_restarted_poller_resumes_after_its_checkpoint(aws, tmp_path: Path) ->
     run_until(target, stopping, lambda: second.batches)
 
     assert [[r["dynamodb"]["Keys"]["document_id"]["S"] for r in b] for b in second.batches] == [["doc-2"]]
+
+
+def test_a_poller_reads_on_after_moto_restarts_with_every_record_once(
+    tmp_path: Path, moto_server_process, streamed_table
+) -> None:
+    # Given a durable moto server with the table, and a poller that delivered a first completion
+    port = free_port_pair()
+    data, log = tmp_path / "data", tmp_path / "moto.log"
+    with moto_server_process(log, "--data-dir", str(data), port=port) as (url, server):
+        clients = {service: _client(url, service) for service in ("dynamodb", "dynamodbstreams", "sqs")}
+        streamed_table(clients["dynamodb"], TABLE, "document_id")
+        complete(clients["dynamodb"], "doc-1")
+        handler = Handler()
+        target, stopping = _poller_on(clients, handler)
+        thread = threading.Thread(target=target.run, daemon=True)
+        thread.start()
+        _wait(lambda: handler.batches)
+
+        # When the server is killed with SIGKILL (its iterators die with it), a completion made meanwhile
+        complete(clients["dynamodb"], "doc-2")
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait()
+    with moto_server_process(log, "--data-dir", str(data), port=port):
+        # And it comes back on its data, and another completion follows
+        complete(clients["dynamodb"], "doc-3")
+
+        # Then the poller reads on: every completion reaches the handler once, in order
+        try:
+            _wait(lambda: sum(map(len, handler.batches)) >= 3)
+        finally:
+            stopping.set()
+            thread.join(5)
+    delivered = [r["dynamodb"]["Keys"]["document_id"]["S"] for b in handler.batches for r in b]
+    assert delivered == ["doc-1", "doc-2", "doc-3"]
+
+
+def _client(url: str, service: str):
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"mode": "standard", "max_attempts": 2}),
+    )
+
+
+def _poller_on(clients: dict, handler: Handler) -> tuple[StreamPoller, threading.Event]:
+    stopping = threading.Event()
+    source = StreamSource(TABLE, "TRIM_HORIZON", 100, 0, 2, (COMPLETED_ONLY,))
+    target = StreamPoller(
+        source,
+        handler,
+        dynamodb=clients["dynamodb"],
+        streams=clients["dynamodbstreams"],
+        sqs=clients["sqs"],
+        clock=ScaledClock(1000.0),
+        checkpoint=None,
+        stopping=stopping,
+    )
+    return target, stopping
+
+
+def _wait(done, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "the poller did not get there in time"
+        time.sleep(0.05)
 
 
 def test_filters_match_exact_values_and_refuse_other_operators() -> None:

@@ -330,7 +330,11 @@ class LocalStack:
 
     @property
     def stream_checkpoints(self) -> Path:
-        """Where the stream pollers keep their positions: like the journal, as long as moto's state."""
+        """Where the stream pollers keep their positions: like the journal, as long as moto's state (its
+        streams are restored with the data: a position kept per port would start a stack on other ports
+        at the streams' start, copying every completion again)."""
+        if self.data_dir is not None:
+            return self.data_dir / "stream-checkpoints"
         return self.state_dir / f"stream-checkpoints-{self.port}"
 
     def _remove_journal(self) -> None:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from precis.local.clock import ScaledClock
 
@@ -36,6 +36,8 @@ MAX_BATCH_BYTES = 6 * 1024 * 1024
 """Lambda's synchronous invocation payload limit: a batch is cut before it."""
 _IDLE_SECONDS = 0.25
 """Real seconds between reads of a shard with nothing new (DynamoDB Streams' GetRecords has no long poll)."""
+_RETRY_SECONDS = 1.0
+"""Real seconds before reading again after the stream could not be read (moto's server restarting)."""
 
 Invoke = Callable[[dict[str, Any], str], dict[str, Any] | None]
 
@@ -119,20 +121,18 @@ class StreamPoller:
         pending: list[dict[str, Any]] = []
         first_seen = 0.0
         while not self.stopping.is_set():
-            read = 0
-            for shard in self._shards(stream_arn, iterators):
-                room = max(1, min(self.source.batch_size - len(pending), 1000))
-                response = self.streams.get_records(ShardIterator=iterators[shard], Limit=room)
-                iterators[shard] = response.get("NextShardIterator") or iterators[shard]
-                for record in response.get("Records", []):
-                    read += 1
-                    self.read_up_to[shard] = record["dynamodb"]["SequenceNumber"]
-                    event_record = lambda_record(record, stream_arn)
-                    if self.patterns and not any(matches(p, event_record) for p in self.patterns):
-                        continue  # filtered out: never invoked, as Lambda discards it
-                    if not pending:
-                        first_seen = self.clock.now()
-                    pending.append({"shard": shard, "record": event_record})
+            was_empty = not pending
+            try:
+                read = self._read(stream_arn, iterators, pending)
+            except (ClientError, BotoCoreError) as error:
+                # An iterator that expired (moto's server restarted: its iterators are gone) or the
+                # stream out of reach: as Lambda does, new iterators after the last record read, later.
+                print(f"reading the stream failed ({type(error).__name__}); reading again", file=sys.stderr)
+                iterators.clear()
+                self.stopping.wait(_RETRY_SECONDS)
+                continue
+            if was_empty and pending:
+                first_seen = self.clock.now()
             full = len(pending) >= self.source.batch_size or _size(pending) >= MAX_BATCH_BYTES
             due = bool(pending) and self.clock.now() - first_seen >= self.source.batching_window_seconds
             if full or due:
@@ -143,6 +143,22 @@ class StreamPoller:
                 self._checkpoint()  # only filtered-out records since the last batch
             if not read:
                 self.stopping.wait(_IDLE_SECONDS)
+
+    def _read(self, stream_arn: str, iterators: dict[str, str], pending: list[dict[str, Any]]) -> int:
+        """Reads each shard once, adding the records the filter keeps to `pending`; how many were read."""
+        read = 0
+        for shard in self._shards(stream_arn, iterators):
+            room = max(1, min(self.source.batch_size - len(pending), 1000))
+            response = self.streams.get_records(ShardIterator=iterators[shard], Limit=room)
+            iterators[shard] = response.get("NextShardIterator") or iterators[shard]
+            for record in response.get("Records", []):
+                read += 1
+                self.read_up_to[shard] = record["dynamodb"]["SequenceNumber"]
+                event_record = lambda_record(record, stream_arn)
+                if self.patterns and not any(matches(p, event_record) for p in self.patterns):
+                    continue  # filtered out: never invoked, as Lambda discards it
+                pending.append({"shard": shard, "record": event_record})
+        return read
 
     def deliver(self, stream_arn: str, pending: list[dict[str, Any]]) -> bool:
         """Invokes the handler with the batch; retries it as it was, then the on-failure queue. False when
@@ -160,7 +176,8 @@ class StreamPoller:
                 return False
             retries = self.source.maximum_retry_attempts
             if retries >= 0 and attempts > retries:
-                self._fail(stream_arn, pending[0]["shard"], records, attempts, error)
+                if not self._fail(stream_arn, pending[0]["shard"], records, attempts, error):
+                    return False
                 break
             self.stopping.wait(self.clock.real(min(2.0**attempts, 60.0)))
         self._checkpoint()
@@ -168,13 +185,14 @@ class StreamPoller:
 
     def _fail(
         self, stream_arn: str, shard: str, records: list[dict[str, Any]], attempts: int, error: dict[str, Any]
-    ) -> None:
-        """Lambda's on-failure record for a stream batch: where the records are, not the records."""
+    ) -> bool:
+        """Lambda's on-failure record for a stream batch: where the records are, not the records. Sent
+        once the queue can be reached (False if the worker stops first)."""
         if not self.source.on_failure_queue_name:
             print(
                 f"dropped stream batch after {attempts} attempts: no on-failure destination", file=sys.stderr
             )
-            return
+            return True
         times = [r["dynamodb"].get("ApproximateCreationDateTime", 0) for r in records]
         body = {
             "requestContext": {
@@ -196,8 +214,14 @@ class StreamPoller:
             },
             "errorMessage": str(error.get("errorMessage", ""))[:1024],
         }
-        url = self.sqs.get_queue_url(QueueName=self.source.on_failure_queue_name)["QueueUrl"]
-        self.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+        while True:
+            try:
+                url = self.sqs.get_queue_url(QueueName=self.source.on_failure_queue_name)["QueueUrl"]
+                self.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+                return True
+            except (ClientError, BotoCoreError):
+                if self.stopping.wait(_RETRY_SECONDS):
+                    return False
 
     def _await_stream(self) -> str:
         """The table's latest stream ARN, once the stack has created the table."""
@@ -212,17 +236,18 @@ class StreamPoller:
                 raise SystemExit(0)
 
     def _shards(self, stream_arn: str, iterators: dict[str, str]) -> list[str]:
-        """The stream's shards, each with an iterator after its checkpoint (or at the starting position)."""
+        """The stream's shards, each with an iterator after the last record read (at first the checkpoint's),
+        or at the starting position."""
         description = self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]
         for shard in description.get("Shards", []):
             shard_id = shard["ShardId"]
             if shard_id in iterators:
                 continue
             request: dict[str, Any] = {"StreamArn": stream_arn, "ShardId": shard_id}
-            if shard_id in self.positions:
+            if shard_id in self.read_up_to:  # the checkpoint, or after what is read but not delivered
                 request |= {
                     "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
-                    "SequenceNumber": self.positions[shard_id],
+                    "SequenceNumber": self.read_up_to[shard_id],
                 }
             else:
                 request["ShardIteratorType"] = self.source.starting_position

@@ -29,6 +29,7 @@ def restore(directory: Path) -> dict[str, float]:
     gc.disable()  # hundreds of thousands of new objects: collecting while they arrive doubled the time
     try:
         state = journal.fold(journal.stored_frames(directory))
+        journal.drop_expired(state)
         try:
             decoded = entities.decode(state)
         except Exception as error:  # noqa: BLE001 - any unreadable state refuses the whole restore

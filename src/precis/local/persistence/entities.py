@@ -6,6 +6,8 @@ Entities (tuples of strings, so they survive the journal's JSON):
     ("multipart", account, bucket, upload id)    an upload in progress, with its parts
     ("table", account, region, table)            the table's definition, indexes, TTL and tags, no items
     ("item", account, region, table, key)        one item (key: its key attributes as JSON)
+    ("stream", account, region, table, label, sequence number, epoch)   a record of the table's stream
+                                                 (persistence.streams)
 `capture` reads an entity's state after a write (pickled; b"" when it is gone); `apply` puts a state back.
 Restoring writes moto's models directly, so version ids, ETags and LastModified stay as they were and no
 S3 notification or stream record fires for what was already there.
@@ -23,6 +25,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.s3.models import FakeBucket, s3_backends
 
+from precis.local.persistence import streams
 from precis.local.persistence.journal import Entity
 
 PARTITION = "aws"
@@ -59,6 +62,8 @@ def capture(entity: Entity) -> bytes:
             return b""
         shell = copy.copy(table)
         shell.items = type(table.items)()
+        if table.stream_shard is not None:  # its records are journaled apart (persistence.streams)
+            shell.stream_shard = streams.without_records(table.stream_shard, shell)
         return pickle.dumps(shell)
     if kind == "item":
         return _capture_item(*entity[1:])
@@ -106,13 +111,18 @@ def _capture_item(account: str, region: str, table_name: str, key: str) -> bytes
 
 
 # --- putting state back --------------------------------------------------------------------------------
-_ORDER = {"bucket": 0, "table": 0, "key": 1, "multipart": 1, "item": 1}
+_ORDER = {"bucket": 0, "table": 0, "key": 1, "multipart": 1, "item": 1, streams.KIND: 2}
+
+
+def _restore_order(entity: Entity) -> tuple:
+    """Containers first, then their contents; a stream's records after its table, in sequence order."""
+    return (_ORDER[entity[0]], streams.order(entity) if entity[0] == streams.KIND else ())
 
 
 def decode(state: dict[Entity, bytes]) -> list[tuple[Entity, Any]]:
     """Every state unpickled before anything is applied, so data that cannot be read is refused whole."""
     decoded = []
-    for entity, data in sorted(state.items(), key=lambda pair: _ORDER[pair[0][0]]):
+    for entity, data in sorted(state.items(), key=lambda pair: _restore_order(pair[0])):
         decoded.append((entity, json.loads(data) if entity[0] == "item" else pickle.loads(data)))
     return decoded
 
@@ -138,6 +148,8 @@ def apply(entity: Entity, value: Any) -> None:
         _dynamodb(entity[1], entity[2]).tables[entity[3]] = value
     elif kind == "item":
         _restore_item(_dynamodb(entity[1], entity[2]).tables[entity[3]], value)
+    elif kind == streams.KIND:
+        streams.restore(_dynamodb(entity[1], entity[2]).tables[entity[3]], entity, value)
 
 
 def _restore_item(table: Any, attributes: dict[str, Any]) -> None:
@@ -162,13 +174,20 @@ def _restore_bucket(account: str, bucket: FakeBucket, tags: list[dict[str, str]]
         backend.tagger.tag_resource(bucket.arn, tags)
 
 
-_COUNTED = {"bucket": "buckets", "table": "tables", "item": "items", "multipart": "uploads"}
+_COUNTED = {
+    "bucket": "buckets",
+    "table": "tables",
+    "item": "items",
+    "multipart": "uploads",
+    streams.KIND: "stream_records",
+}
 
 
 def summary(decoded: list[tuple[Entity, Any]]) -> dict[str, int]:
     """What a restore put back: buckets, objects (keys whose newest version is not a delete marker),
-    object versions, tables and items."""
-    counts = dict.fromkeys(("buckets", "objects", "versions", "tables", "items", "uploads"), 0)
+    object versions, tables, items and the records of their streams."""
+    counted = ("buckets", "objects", "versions", "tables", "items", "uploads", "stream_records")
+    counts = dict.fromkeys(counted, 0)
     for entity, value in decoded:
         kind = entity[0]
         if kind == "key":

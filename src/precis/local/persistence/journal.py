@@ -5,10 +5,12 @@ item, a bucket's or a table's configuration; `None` when it is gone). Each frame
 
     length (4 bytes) · crc32 of the rest (4) · entity length (4) · entity (JSON) · state (pickle)
 
-Records are appended to the open segment under one lock (so their order is the order the writes were
-applied in) and made durable by group commit: a request waits until an fdatasync covered its frame, and
-one fdatasync covers every frame written before it, whoever asked. Restore reads a segment up to its
-first bad frame: a torn tail is a write that was never acknowledged. After a failed write the journal
+Records are written after the last frame of the open segment under one lock (so their order is the
+order the writes were applied in), into space zero-filled ahead of them (persistence.segment: a sync
+then flushes data, not the file's size), and made durable by group commit: a request waits until an
+fdatasync covered its frame, and one fdatasync covers every frame written before it, whoever asked.
+Restore reads a segment up to its first bad frame: a torn tail is a write that was never acknowledged,
+and the zeros after the last frame are no frame. After a failed write the journal
 truncates the segment back and, once the disk takes writes again, goes on in a new segment.
 
 Compaction folds the last snapshot and every closed segment into a new snapshot (the last state of each
@@ -28,17 +30,24 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from precis.local.persistence.segment import CHUNK_BYTES, Segment
 from precis.local.state import pid_alive
 
 SEGMENT_BYTES = 64 * 1024 * 1024
 """A segment this large is closed and compacted in the background."""
 _SPARE_BYTES = 1024 * 1024
 """A write is refused up front unless the disk has its size plus this free."""
+
+STREAM = "stream"
+"""The kind of a DynamoDB stream record's entity (persistence.streams)."""
+STREAM_RETENTION_SECONDS = 24 * 60 * 60
+"""DynamoDB Streams keeps a record this long."""
 
 Entity = tuple
 """What a record is about: ("key", account, bucket, key), ("item", account, region, table, key json)…"""
@@ -113,6 +122,21 @@ def fold(frames: Iterator[Frame]) -> dict[Entity, bytes]:
     return state
 
 
+def drop_expired(state: dict[Entity, bytes], now: float | None = None) -> int:
+    """Drops the stream records older than the retention, except each stream's newest (it keeps the
+    stream's numbering going); how many. A record's entity ends with its sequence number and creation
+    time: (STREAM, account, region, table, label, sequence number, epoch seconds)."""
+    cutoff = (time.time() if now is None else now) - STREAM_RETENTION_SECONDS
+    newest: dict[tuple, int] = {}
+    for entity in state:
+        if entity[0] == STREAM:
+            newest[entity[1:5]] = max(newest.get(entity[1:5], 0), int(entity[5]))
+    expired = [e for e in state if e[0] == STREAM and e[6] < cutoff and int(e[5]) < newest[e[1:5]]]
+    for entity in expired:
+        del state[entity]
+    return len(expired)
+
+
 class Journal:
     """The open segment of `directory`: append frames, wait until they are durable, rotate and compact."""
 
@@ -128,9 +152,8 @@ class Journal:
         self._compacting: subprocess.Popen | None = None
         existing = numbered(directory, "segment-") + numbered(directory, "snapshot-")
         self._number = max(existing, default=0)
-        self._fd = -1
-        self._size = 0
-        self._open_next()
+        self._segment = self._open_next()
+        self._closed = False
 
     @property
     def segment_number(self) -> int:
@@ -139,7 +162,10 @@ class Journal:
 
     # --- writing -----------------------------------------------------------------------------------
     def check_space(self, needed: int) -> None:
-        """JournalUnavailable unless the disk is writable with `needed` bytes and some to spare."""
+        """JournalUnavailable unless the disk is writable with `needed` bytes and some to spare (space the
+        open segment already has is there: nothing to ask the disk)."""
+        if self._segment.reserved(needed):
+            return
         try:
             stats = os.statvfs(self.directory)
         except OSError as error:
@@ -162,17 +188,14 @@ class Journal:
         with self._append_lock:
             if self.failure is not None:
                 self._heal()
-            start = self._size
+            start = self._segment.size
             try:
-                written = os.write(self._fd, data)
-                if written != len(data):
-                    raise OSError(28, "short write: no space left on device")
+                self._segment.write(data)
             except OSError as error:
                 self._fail(error, start)
                 raise JournalUnavailable(error.errno, f"cannot write the journal: {error}") from error
-            self._size += len(data)
             self._written += len(data)
-            position, full = self._written, self._size >= self.segment_bytes
+            position, full = self._written, self._segment.size >= self.segment_bytes
         if full:
             self._rotate_closed()
         return position
@@ -185,9 +208,9 @@ class Journal:
             if self._durable >= position:
                 return
             with self._append_lock:
-                target, fd = self._written, self._fd
+                target, segment = self._written, self._segment
             try:
-                os.fdatasync(fd)
+                os.fdatasync(segment.fd)  # rotation waits for this (the sync lock): the file stays open
             except OSError as error:
                 with self._append_lock:
                     self._fail(error, None)
@@ -196,27 +219,26 @@ class Journal:
 
     def close(self) -> None:
         with self._sync_lock, self._append_lock:
-            if self._fd >= 0:
-                os.close(self._fd)
-                self._fd = -1
+            if not self._closed:
+                self._segment.close()
+                self._closed = True
         if self._compacting is not None:
             self._compacting.wait()
 
     # --- segments ------------------------------------------------------------------------------------
-    def _open_next(self) -> None:
+    def _open_next(self) -> Segment:
         self._number += 1
-        path = segment_path(self.directory, self._number)
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        self._size = 0
+        segment = Segment(segment_path(self.directory, self._number), min(CHUNK_BYTES, self.segment_bytes))
         _sync_directory(self.directory)
+        return segment
 
     def _rotate(self) -> None:
         """The full segment synced and closed, a new one opened, the closed ones compacted aside."""
-        os.fdatasync(self._fd)
-        os.close(self._fd)
+        os.fdatasync(self._segment.fd)
+        self._segment.close()
         self._durable = self._written
         closed = self._number
-        self._open_next()
+        self._segment = self._open_next()
         self.compact_in_background(closed)
 
     def _fail(self, error: OSError, start: int | None) -> None:
@@ -227,17 +249,17 @@ class Journal:
             # If this fails too, the torn frame stays: restore stops there, and the next write goes to a
             # new segment.
             with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, start)
+                self._segment.truncate(start)
 
     def _heal(self) -> None:
         """After a failure, a new segment: the old one may end in a torn frame."""
-        old = self._fd
+        old = self._segment
         try:
-            self._open_next()
+            self._segment = self._open_next()
         except OSError as error:
             self._number -= 1
             raise JournalUnavailable(error.errno, f"cannot open a journal segment: {error}") from error
-        os.close(old)
+        old.close()
         print("precis-moto: the journal is writable again", flush=True)
         self.failure = None
 
@@ -259,7 +281,7 @@ class Journal:
 
     def _rotate_closed(self) -> None:
         with self._sync_lock, self._append_lock:
-            if self._size and self.failure is None:
+            if self._segment.size and self.failure is None:
                 self._rotate()
 
 
@@ -276,6 +298,7 @@ def compact(directory: Path, closed: int) -> int:
             yield from read_frames(path.read_bytes())[0]
 
     state = fold(frames())
+    drop_expired(state)
     temporary = directory / f"snapshot.{os.getpid()}.tmp"
     with temporary.open("wb") as out:
         for entity, data in state.items():

@@ -1,9 +1,10 @@
 """The local stack's data directory: what is in it, which version wrote it, who holds it, and whether the
 last stack stopped cleanly.
 
-    <data dir>/VERSION.json          {"format": 1, "moto": "5.2.6"}: written once, checked at every start
+    <data dir>/VERSION.json          {"format": 2, "moto": "5.2.6"}: written once, checked at every start
     <data dir>/moto/                 moto's journal: snapshot-N.log and segment-N.log (persistence.journal)
     <data dir>/endpoint-journal.sqlite3   the local endpoint's requests (precis.local.sagemaker.journal)
+    <data dir>/stream-checkpoints/   where the stack's stream event sources are (precis.local.stream_source)
     <data dir>/running.json          the stack that holds the data; left behind when it did not stop cleanly
     <data dir>/lock                  flock'd by the moto server that writes the journal
 """
@@ -20,8 +21,12 @@ from pathlib import Path
 
 import moto
 
-FORMAT = 1
-"""Bumped whenever what the journal holds changes shape; data of another format is refused."""
+FORMAT = 2
+"""Bumped whenever what the journal holds changes shape; data of a format not in READABLE is refused.
+2: the records of DynamoDB streams are journaled (persistence.streams)."""
+READABLE = (1, 2)
+"""Formats this version reads. Data of an older one is marked with FORMAT once read: what this version
+adds to it is not readable by the version that wrote it."""
 READY = "precis-moto ready"
 
 
@@ -47,13 +52,17 @@ def check_version(data_dir: Path) -> None:
         return
     except ValueError:
         raise IncompatibleData(f"{path} cannot be read") from None
-    if found != version():
-        raise IncompatibleData(
-            f"the data in {data_dir} was written by format {found.get('format')} with moto "
-            f"{found.get('moto')}; this precis reads format {FORMAT} with moto {moto.__version__}. "
-            f"Nothing was loaded. Keep a copy of {data_dir} and start empty with `precis local up --fresh`, "
-            f"or run the version that wrote it"
-        )
+    if found.get("format") in READABLE and found.get("moto") == moto.__version__:
+        if found.get("format") != FORMAT:
+            path.write_text(json.dumps(version()))
+        return
+    raise IncompatibleData(
+        f"the data in {data_dir} was written by format {found.get('format')} with moto "
+        f"{found.get('moto')}; this precis reads formats {', '.join(map(str, READABLE))} with moto "
+        f"{moto.__version__}. "
+        f"Nothing was loaded. Keep a copy of {data_dir} and start empty with `precis local up --fresh`, "
+        f"or run the version that wrote it"
+    )
 
 
 class DataInUse(Exception):

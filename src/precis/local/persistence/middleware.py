@@ -1,7 +1,8 @@
 """The WSGI middleware that journals every acknowledged write before its answer goes out.
 
 A write (S3 other than GET/HEAD; DynamoDB's write actions) runs under one lock together with the
-reading back of what it changed and the append of that state to the journal, so the journal's order is
+reading back of what it changed (with the records a DynamoDB write added to its table's stream,
+persistence.streams) and the append of that state to the journal, so the journal's order is
 the order the writes were applied in; the wait for the disk (group commit) is outside the lock. Only a
 2xx is journaled. When the journal cannot take a write (disk full, read-only, I/O error), the request is
 answered as AWS answers a server-side failure, which the SDKs retry: S3 with 503 ServiceUnavailable,
@@ -17,8 +18,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from precis.local.moto_http import _call
-from precis.local.persistence import entities, requests
-from precis.local.persistence.journal import Journal, JournalUnavailable, encode
+from precis.local.persistence import entities, requests, streams
+from precis.local.persistence.journal import Entity, Journal, JournalUnavailable, encode
 
 _S3_ERROR = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ServiceUnavailable</Code>'
@@ -55,13 +56,27 @@ class Journaled:
                         else requests.dynamodb_entities(environ, action or "", requests.parse_json(body))
                     )
                     frames = [encode(entity, entities.capture(entity)) for entity in dict.fromkeys(changed)]
+                    records, marks = streams.JOURNALED.pending(_tables(changed))
+                    frames += [encode(entity, state) for entity, state in records]
                     position = self.journal.append(frames) if frames else 0
+                    streams.JOURNALED.commit(marks)
             if position:
                 self.journal.wait_durable(position)
         except JournalUnavailable as error:
             status, headers, answer = _unavailable(service, str(error))
         start_response(status, headers)
         return [answer]
+
+
+def _tables(changed: list[Entity]) -> dict[streams.TableKey, Any]:
+    """The DynamoDB tables among the changed entities (their streams may hold new records)."""
+    found = {}
+    for entity in changed:
+        if entity[0] in ("item", "table") and (entity[1], entity[2], entity[3]) not in found:
+            table = entities.dynamodb_tables(entity[1], entity[2]).get(entity[3])
+            if table is not None:
+                found[(entity[1], entity[2], entity[3])] = table
+    return found
 
 
 def _unavailable(service: str, reason: str) -> tuple[str, list[tuple[str, str]], bytes]:
