@@ -715,7 +715,7 @@ def run_fault(
         for offset, upload in enumerate(hostile):
             uploads.insert(min(len(uploads), offset * (step + 1)), upload)
     with tempfile.TemporaryDirectory() as logs:
-        settings = {"time_scale": TIME_SCALE, "inference_script": inference_script}
+        settings = {"time_scale": time_scale, "inference_script": inference_script}
         settings["function_concurrency"] = function_concurrency
         stack = LocalStack(0, log_dir=Path(logs), data_dir=Path(logs) / "data", **settings)
         if hang_seconds is not None:

@@ -4,10 +4,12 @@ none without a record, none QUEUED, no duplicate record, every well-formed artic
 
 from __future__ import annotations
 
-import functools
 import json
 import subprocess
 import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -31,50 +33,128 @@ SHORTER = {
 10 s and replaced after 4 s of silence, a sleep of 6 h 12 min at 300x (74 real seconds); the benchmark's
 own lengths (40 s; 60 s and 30 s; 7 h at 60x) are in docs/BENCHMARKS.md."""
 
-
-@functools.cache
-def chaos(fault: str) -> dict:
-    """Runs the benchmark for one fault (once per session); its JSON line."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(paths.project_root() / "bench" / "chaos.py"),
-            "--articles",
-            str(ARTICLES),
-            "--fault",
-            fault,
-            "--deadline",
-            str(DEADLINE_SECONDS),
-            "--json",
-            *SHORTER.get(fault, ()),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=DEADLINE_SECONDS + 300,
-    )
-    assert done.stdout.strip(), done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@pytest.mark.parametrize(
-    "fault",
-    [
-        "kill-endpoint",
-        "kill-submit",
-        "kill-record",
-        "endpoint-outage",
-        "drop-notifications",
-        "duplicate-events",
-        "poison",
-        "kill-moto",
-        "kill-stack",
-        "journal-disk-full",
-        "hang-endpoint",
-        "hang-record",
-        "clock-jump",
-    ],
+FAULTS = (
+    "kill-endpoint",
+    "kill-submit",
+    "kill-record",
+    "endpoint-outage",
+    "drop-notifications",
+    "duplicate-events",
+    "poison",
+    "kill-moto",
+    "kill-stack",
+    "journal-disk-full",
+    "hang-endpoint",
+    "hang-record",
+    "clock-jump",
 )
-def test_after_the_fault_and_recovery_every_upload_is_settled(fault: str) -> None:
+
+LONGEST_FIRST = (
+    "clock-jump",
+    "endpoint-outage",
+    "kill-stack",
+    "kill-submit",
+    "journal-disk-full",
+    "kill-moto",
+    "kill-record",
+    "kill-endpoint",
+    "poison",
+    "drop-notifications",
+    "hang-endpoint",
+    "duplicate-events",
+    "hang-record",
+)
+"""Every fault, the longest runs first (31 to 122 s each, run one at a time at load 5-15), so that the
+last to start are short and the runs end together."""
+
+AT_ONCE = 4
+"""Runs at the same time, each a benchmark process with a stack of its own on free ports. A run mostly
+waits (the paced model, the stack's time-scaled clocks, its quiet periods) and uses about half a core, so
+four keep two cores busy without starving a stack's liveness checks."""
+
+
+class ChaosRuns:
+    """Every fault's benchmark run, started together in a bounded pool; a test waits for the run it reads.
+    Each run happens once per session, whatever the tests that read it."""
+
+    def __init__(self, faults: Sequence[str], at_once: int) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen] = set()
+        self._closing = False
+        self._pool = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="chaos")
+        self._runs = {fault: self._pool.submit(self._run, fault) for fault in faults}
+
+    def result(self, fault: str) -> dict:
+        """The fault's JSON line (waits for its run; a failed run fails every test that reads it)."""
+        return self._runs[fault].result()
+
+    def close(self) -> None:
+        """Runs not started are cancelled; running ones get SIGTERM (the benchmark then stops its stack)."""
+        with self._lock:
+            self._closing = True
+            for process in self._running:
+                process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, fault: str) -> dict:
+        with self._lock:
+            if self._closing:
+                raise RuntimeError(f"the {fault} run was not started: the session is ending")
+            process = subprocess.Popen(
+                _benchmark(fault), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            self._running.add(process)
+        try:
+            stdout, stderr = process.communicate(timeout=DEADLINE_SECONDS + 300)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise
+        finally:
+            with self._lock:
+                self._running.discard(process)
+        assert stdout.strip(), stderr[-3000:]
+        return json.loads(stdout.strip().splitlines()[-1])
+
+
+def _benchmark(fault: str) -> list[str]:
+    """The benchmark's command line for one fault at 100 articles, its result as JSON."""
+    return [
+        sys.executable,
+        str(paths.project_root() / "bench" / "chaos.py"),
+        "--articles",
+        str(ARTICLES),
+        "--fault",
+        fault,
+        "--deadline",
+        str(DEADLINE_SECONDS),
+        "--json",
+        *SHORTER.get(fault, ()),
+    ]
+
+
+Chaos = Callable[[str], dict]
+
+
+@pytest.fixture(scope="module")
+def chaos(request: pytest.FixtureRequest) -> Iterator[Chaos]:
+    """`chaos(fault)`: that fault's result. The first test of this file starts the run of every fault the
+    session's tests here read (each test names its fault as a parameter)."""
+    assert sorted(LONGEST_FIRST) == sorted(FAULTS), "every fault runs, once"
+    wanted = {
+        item.callspec.params["fault"]
+        for item in request.session.items
+        if item.module is sys.modules[__name__]
+    }
+    runs = ChaosRuns([fault for fault in LONGEST_FIRST if fault in wanted], AT_ONCE)
+    try:
+        yield runs.result
+    finally:
+        runs.close()
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_after_the_fault_and_recovery_every_upload_is_settled(fault: str, chaos: Chaos) -> None:
     # Given a fresh stack, When the benchmark runs 100 articles with the fault injected mid-run and recovers
     result = chaos(fault)
 
@@ -94,9 +174,10 @@ def test_after_the_fault_and_recovery_every_upload_is_settled(fault: str) -> Non
     assert left == {}, result
 
 
-def test_a_killed_endpoint_is_restarted_and_resumes_what_it_had_accepted() -> None:
+@pytest.mark.parametrize("fault", ["kill-endpoint"])
+def test_a_killed_endpoint_is_restarted_and_resumes_what_it_had_accepted(fault: str, chaos: Chaos) -> None:
     # Given the kill-endpoint run above
-    result = chaos("kill-endpoint")
+    result = chaos(fault)
 
     # Then the stack restarted the endpoint once and the new process took over from the journal
     assert result["restarts"] == {"endpoint": 1}, result
@@ -104,9 +185,10 @@ def test_a_killed_endpoint_is_restarted_and_resumes_what_it_had_accepted() -> No
     assert result["goal_met"] is True, result
 
 
-def test_duplicated_events_cost_no_second_inference() -> None:
+@pytest.mark.parametrize("fault", ["duplicate-events"])
+def test_duplicated_events_cost_no_second_inference(fault: str, chaos: Chaos) -> None:
     # Given the duplicate-events run above
-    result = chaos("duplicate-events")
+    result = chaos(fault)
 
     # Then each document was summarized once
     assert result["invocations_per_document"] == 1.0, result
@@ -116,7 +198,7 @@ def test_duplicated_events_cost_no_second_inference() -> None:
 @pytest.mark.parametrize(
     ("fault", "function"), [("kill-submit", "SubmitFunction"), ("kill-record", "RecordFunction")]
 )
-def test_every_killed_execution_environment_is_replaced_once(fault: str, function: str) -> None:
+def test_every_killed_execution_environment_is_replaced_once(fault: str, function: str, chaos: Chaos) -> None:
     # Given the run above that killed each execution environment of the function
     result = chaos(fault)
 
@@ -125,9 +207,10 @@ def test_every_killed_execution_environment_is_replaced_once(fault: str, functio
     assert all(name.startswith(function) and count == 1 for name, count in result["restarts"].items()), result
 
 
-def test_hostile_uploads_never_reach_a_dead_letter_queue() -> None:
+@pytest.mark.parametrize("fault", ["poison"])
+def test_hostile_uploads_never_reach_a_dead_letter_queue(fault: str, chaos: Chaos) -> None:
     # Given the poison run above
-    result = chaos("poison")
+    result = chaos(fault)
 
     # Then every odd upload has its record and none needed a redrive
     assert "no record" not in result["odd_uploads"].values(), result
@@ -135,7 +218,9 @@ def test_hostile_uploads_never_reach_a_dead_letter_queue() -> None:
 
 
 @pytest.mark.parametrize("fault", ["kill-moto", "kill-stack"])
-def test_after_moto_or_the_whole_stack_is_killed_nothing_summarized_is_summarized_again(fault: str) -> None:
+def test_after_moto_or_the_whole_stack_is_killed_nothing_summarized_is_summarized_again(
+    fault: str, chaos: Chaos
+) -> None:
     # Given the run above that killed moto's server (restarted on its data) or every process of the stack
     result = chaos(fault)
 
@@ -144,9 +229,10 @@ def test_after_moto_or_the_whole_stack_is_killed_nothing_summarized_is_summarize
     assert result["goal_met"] is True, result
 
 
-def test_a_full_journal_refuses_requests_without_wedging_the_endpoint() -> None:
+@pytest.mark.parametrize("fault", ["journal-disk-full"])
+def test_a_full_journal_refuses_requests_without_wedging_the_endpoint(fault: str, chaos: Chaos) -> None:
     # Given the journal-disk-full run above
-    result = chaos("journal-disk-full")
+    result = chaos(fault)
 
     # Then nothing restarted, and each document was summarized once
     assert result["restarts"] == {}, result
@@ -156,7 +242,9 @@ def test_a_full_journal_refuses_requests_without_wedging_the_endpoint() -> None:
 @pytest.mark.parametrize(
     ("fault", "process"), [("hang-endpoint", "endpoint"), ("hang-record", "RecordFunction")]
 )
-def test_a_stopped_process_is_replaced_once_without_failing_anything(fault: str, process: str) -> None:
+def test_a_stopped_process_is_replaced_once_without_failing_anything(
+    fault: str, process: str, chaos: Chaos
+) -> None:
     # Given the run above that stopped the process (every execution environment of a function)
     result = chaos(fault)
 
@@ -166,9 +254,12 @@ def test_a_stopped_process_is_replaced_once_without_failing_anything(fault: str,
     assert result["failed"] == 0, result
 
 
-def test_uploads_whose_events_aged_out_in_a_sleep_are_submitted_by_reconcile() -> None:
+@pytest.mark.parametrize("fault", ["clock-jump"])
+def test_uploads_whose_events_aged_out_in_a_sleep_are_submitted_by_reconcile(
+    fault: str, chaos: Chaos
+) -> None:
     # Given the clock-jump run above: events waiting in the submit queue through a sleep past their age
-    result = chaos("clock-jump")
+    result = chaos(fault)
 
     # Then they were dead-lettered (redriven afterwards, changing nothing), no process was judged hung,
     # and every upload was summarized once

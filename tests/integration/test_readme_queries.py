@@ -48,6 +48,7 @@ def test_the_readme_documents_a_query():
     assert documented_queries(), "the README shows how to query the records with the AWS CLI"
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("command", documented_queries())
 def test_each_documented_query_finds_the_uploaded_article(pipeline, command):
     # Given an article uploaded under incoming/news/, as the README's walkthrough does
@@ -63,6 +64,7 @@ def test_each_documented_query_finds_the_uploaded_article(pipeline, command):
     assert location in {item["input_location"]["S"] for item in items}
 
 
+@pytest.mark.integration
 def test_an_unaliased_reserved_word_is_refused_as_dynamodb_refuses_it(pipeline):
     # The README's query as it was: `collection` named directly in the key condition
     done = run(
