@@ -27,11 +27,13 @@ SHORTER = {
     "journal-disk-full": ("--journal-full-seconds", "10"),
     "hang-endpoint": ("--stop-seconds", "10", "--hang-seconds", "4"),
     "hang-record": ("--stop-seconds", "10", "--hang-seconds", "4"),
-    "clock-jump": ("--time-scale", "300", "--jump-hours", "6.2"),
+    "clock-jump": ("--jump-hours", "6.2"),
 }
 """Issue 19's faults, shortened to keep this file within minutes: the disk full 10 s, a process stopped
-10 s and replaced after 4 s of silence, a sleep of 6 h 12 min at 300x (74 real seconds); the benchmark's
-own lengths (40 s; 60 s and 30 s; 7 h at 60x) are in docs/BENCHMARKS.md."""
+10 s and replaced after 4 s of silence, a sleep of 6 h 12 min (372 real seconds at the benchmark's 60x,
+mostly idle: the runs beside it go on); the benchmark's own lengths (40 s; 60 s and 30 s; 7 h) are in
+docs/BENCHMARKS.md. It ran at 60x since merge 34be9e1 dropped chaos.py's --time-scale; at 300x (74 s)
+one run in two on a loaded machine ended with the AnalyticsFunction replaced, which this test refuses."""
 
 FAULTS = (
     "kill-endpoint",
@@ -64,8 +66,8 @@ LONGEST_FIRST = (
     "duplicate-events",
     "hang-record",
 )
-"""Every fault, the longest runs first (31 to 122 s each, run one at a time at load 5-15), so that the
-last to start are short and the runs end together."""
+"""Every fault, the longest runs first (31 to 77 s each, clock-jump 409 s, one at a time at load 5-10),
+so that the last to start are short and the runs end together."""
 
 AT_ONCE = 4
 """Runs at the same time, each a benchmark process with a stack of its own on free ports. A run mostly
@@ -141,6 +143,9 @@ def chaos(request: pytest.FixtureRequest) -> Iterator[Chaos]:
     """`chaos(fault)`: that fault's result. The first test of this file starts the run of every fault the
     session's tests here read (each test names its fault as a parameter)."""
     assert sorted(LONGEST_FIRST) == sorted(FAULTS), "every fault runs, once"
+    # Every worker running a test of this file would start every run: the file must stay on one worker.
+    dist = request.config.getoption("dist", "no")
+    assert dist in ("no", "loadfile", "loadscope"), f"--dist {dist} spreads this file's tests"
     wanted = {
         item.callspec.params["fault"]
         for item in request.session.items
