@@ -40,6 +40,13 @@ class Journaled:
         # service, and an S3 write never waits for DynamoDB (whose requests run one at a time, reads too:
         # a PutObject queued behind a slow Query was a cost of durability the in-memory stack had not).
         self._locks = {"s3": threading.Lock(), "dynamodb": threading.Lock()}
+        journal.on_lost = self._stream_records_lost
+
+    def _stream_records_lost(self) -> None:
+        """A flush failed: stream records counted as journaled may not be on disk, so every stream's
+        records go with the next write to its table (under the lock their counting is done under)."""
+        with self._locks["dynamodb"]:
+            streams.JOURNALED.forget()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         service = requests.service_of(environ)
