@@ -5,10 +5,11 @@ item, a bucket's or a table's configuration; `None` when it is gone). Each frame
 
     length (4 bytes) · crc32 of the rest (4) · entity length (4) · entity (JSON) · state (pickle)
 
-Records are written after the last frame of the open segment under one lock (so their order is the
-order the writes were applied in), into space zero-filled ahead of them (persistence.segment: a sync
-then flushes data, not the file's size), and made durable by group commit: a request waits until an
-fdatasync covered its frame, and one fdatasync covers every frame written before it, whoever asked.
+Records are appended in memory under one lock (so their order is the order the writes were applied
+in) and made durable by group commit (persistence.commit): a request waits until a flush covered its
+frame, and one flush (one write after the last frame of the open segment, one fdatasync) covers every
+frame appended before it, whoever asked. The segment is written over space zero-filled ahead of the
+frames (persistence.segment: a sync then flushes data, not the file's size).
 Restore reads a segment up to its first bad frame: a torn tail is a write that was never acknowledged,
 and the zeros after the last frame are no frame. After a failed write the journal
 truncates the segment back and, once the disk takes writes again, goes on in a new segment.
