@@ -5,10 +5,11 @@ item, a bucket's or a table's configuration; `None` when it is gone). Each frame
 
     length (4 bytes) · crc32 of the rest (4) · entity length (4) · entity (JSON) · state (pickle)
 
-Records are written after the last frame of the open segment under one lock (so their order is the
-order the writes were applied in), into space zero-filled ahead of them (persistence.segment: a sync
-then flushes data, not the file's size), and made durable by group commit: a request waits until an
-fdatasync covered its frame, and one fdatasync covers every frame written before it, whoever asked.
+Records are appended in memory under one lock (so their order is the order the writes were applied
+in) and made durable by group commit (persistence.commit): a request waits until a flush covered its
+frame, and one flush (one write after the last frame of the open segment, one fdatasync) covers every
+frame appended before it, whoever asked. The segment is written over space zero-filled ahead of the
+frames (persistence.segment: a sync then flushes data, not the file's size).
 Restore reads a segment up to its first bad frame: a torn tail is a write that was never acknowledged,
 and the zeros after the last frame are no frame. After a failed write the journal
 truncates the segment back and, once the disk takes writes again, goes on in a new segment.
@@ -32,10 +33,11 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from precis.local.persistence.commit import GroupCommit
 from precis.local.persistence.segment import CHUNK_BYTES, Segment
 from precis.local.state import pid_alive
 
@@ -145,10 +147,13 @@ class Journal:
         self.segment_bytes = segment_bytes
         self.failure: OSError | None = None
         """The last write's error while the journal refuses writes."""
-        self._append_lock = threading.Lock()
-        self._sync_lock = threading.Lock()
+        self.on_lost: Callable[[], None] | None = None
+        """Called when a flush failed: frames appended (and perhaps counted as journaled) are not on disk."""
+        self._append_lock = threading.Lock()  # the frames in memory; held for no system call
+        self._segment_lock = threading.Lock()  # the open segment: the flushing writer, rotation, close
+        self._pending: list[bytes] = []
         self._written = 0
-        self._durable = 0
+        self._commit = GroupCommit(self._flush)
         self._compacting: subprocess.Popen | None = None
         existing = numbered(directory, "segment-") + numbered(directory, "snapshot-")
         self._number = max(existing, default=0)
@@ -164,7 +169,7 @@ class Journal:
     def check_space(self, needed: int) -> None:
         """JournalUnavailable unless the disk is writable with `needed` bytes and some to spare (space the
         open segment already has is there: nothing to ask the disk)."""
-        if self._segment.reserved(needed):
+        if self._segment.reserved(needed + sum(map(len, self._pending))):
             return
         try:
             stats = os.statvfs(self.directory)
@@ -182,48 +187,63 @@ class Journal:
         raise problem
 
     def append(self, frames: list[bytes]) -> int:
-        """Writes the frames (one write) and returns the position to wait for; JournalUnavailable if it
-        failed, with the segment truncated back to what was acknowledged."""
+        """Adds the frames after every frame appended before (in memory) and returns the position to wait
+        for: they reach the disk with the next flush (`wait_durable`)."""
         data = b"".join(frames)
         with self._append_lock:
-            if self.failure is not None:
-                self._heal()
-            start = self._segment.size
-            try:
-                self._segment.write(data)
-            except OSError as error:
-                self._fail(error, start)
-                raise JournalUnavailable(error.errno, f"cannot write the journal: {error}") from error
+            self._pending.append(data)
             self._written += len(data)
-            position, full = self._written, self._segment.size >= self.segment_bytes
-        if full:
-            self._rotate_closed()
-        return position
+            return self._written
 
     def wait_durable(self, position: int) -> None:
-        """Until an fdatasync covered `position` (one call covers every waiter before it)."""
-        if self._durable >= position:
-            return
-        with self._sync_lock:
-            if self._durable >= position:
-                return
-            with self._append_lock:
-                target, segment = self._written, self._segment
-            try:
-                os.fdatasync(segment.fd)  # rotation waits for this (the sync lock): the file stays open
-            except OSError as error:
-                with self._append_lock:
-                    self._fail(error, None)
-                raise JournalUnavailable(error.errno, f"cannot sync the journal: {error}") from error
-            self._durable = max(self._durable, target)
+        """Until a flush (write and fdatasync) covered `position` (persistence.commit: one flush covers
+        every writer waiting); JournalUnavailable if the flush that carried it failed."""
+        try:
+            self._commit.wait(position)
+        except JournalUnavailable:
+            raise
+        except OSError as error:
+            raise JournalUnavailable(error.errno, f"cannot write the journal: {error}") from error
 
     def close(self) -> None:
-        with self._sync_lock, self._append_lock:
+        """Every frame appended on disk, then the segment closed."""
+        with self._append_lock:
+            written = self._written
+        with contextlib.suppress(OSError):
+            self.wait_durable(written)
+        with self._segment_lock:
             if not self._closed:
                 self._segment.close()
                 self._closed = True
         if self._compacting is not None:
             self._compacting.wait()
+
+    def _flush(self) -> tuple[int, OSError | None]:
+        """Writes the frames appended so far to the open segment and syncs it; run by one writer at a time
+        (the group commit's leader). A failure truncates the segment back to its last flushed frame."""
+        with self._segment_lock:
+            with self._append_lock:
+                pending, self._pending = self._pending, []
+                target = self._written
+            if not pending:
+                return target, None
+            start = None
+            try:
+                if self.failure is not None:
+                    self._heal()
+                start = self._segment.size
+                self._segment.write(b"".join(pending))
+                os.fdatasync(self._segment.fd)
+            except OSError as error:
+                with self._append_lock:
+                    self._fail(error, start)
+                if self.on_lost is not None:
+                    self.on_lost()
+                return target, error
+            if self._segment.size >= self.segment_bytes:
+                with contextlib.suppress(OSError):  # the frames are on disk: a new segment is the next's
+                    self._rotate()
+            return target, None
 
     # --- segments ------------------------------------------------------------------------------------
     def _open_next(self) -> Segment:
@@ -233,10 +253,8 @@ class Journal:
         return segment
 
     def _rotate(self) -> None:
-        """The full segment synced and closed, a new one opened, the closed ones compacted aside."""
-        os.fdatasync(self._segment.fd)
+        """The full (synced) segment closed, a new one opened, the closed ones compacted aside."""
         self._segment.close()
-        self._durable = self._written
         closed = self._number
         self._segment = self._open_next()
         self.compact_in_background(closed)
@@ -277,10 +295,10 @@ class Journal:
         compaction still running has finished)."""
         if self._compacting is not None:
             self._compacting.wait()
-        self._rotate_closed()
-
-    def _rotate_closed(self) -> None:
-        with self._sync_lock, self._append_lock:
+        with self._append_lock:
+            written = self._written
+        self.wait_durable(written)
+        with self._segment_lock:
             if self._segment.size and self.failure is None:
                 self._rotate()
 

@@ -1,13 +1,14 @@
 """The WSGI middleware that journals every acknowledged write before its answer goes out.
 
-A write (S3 other than GET/HEAD; DynamoDB's write actions) runs under one lock together with the
-reading back of what it changed (with the records a DynamoDB write added to its table's stream,
-persistence.streams) and the append of that state to the journal, so the journal's order is
-the order the writes were applied in; the wait for the disk (group commit) is outside the lock. Only a
-2xx is journaled. When the journal cannot take a write (disk full, read-only, I/O error), the request is
-answered as AWS answers a server-side failure, which the SDKs retry: S3 with 503 ServiceUnavailable,
-DynamoDB with 500 InternalServerError. A full disk is seen before the write is applied; an error in the
-write itself is seen after (the change then stays in memory, unacknowledged, until the stack restarts).
+A write (S3 other than GET/HEAD; DynamoDB's write actions) runs under its service's lock together with
+the reading back of what it changed (with the records a DynamoDB write added to its table's stream,
+persistence.streams) and the append of that state to the journal, so the journal's order is the order
+the writes were applied in, per service (no entity belongs to both, and a state is read back whole);
+the wait for the disk (group commit) is outside the lock. Only a 2xx is journaled. When the journal
+cannot take a write (disk full, read-only, I/O error), the request is answered as AWS answers a
+server-side failure, which the SDKs retry: S3 with 503 ServiceUnavailable, DynamoDB with 500
+InternalServerError. A full disk is seen before the write is applied; an error in the write itself is
+seen after (the change then stays in memory, unacknowledged, until the stack restarts).
 """
 
 from __future__ import annotations
@@ -35,7 +36,17 @@ class Journaled:
     def __init__(self, app: Callable, journal: Journal) -> None:
         self._app = app
         self.journal = journal
-        self._lock = threading.Lock()
+        # One lock per service: a write's apply, read-back and append are one step among the writes of its
+        # service, and an S3 write never waits for DynamoDB (whose requests run one at a time, reads too:
+        # a PutObject queued behind a slow Query was a cost of durability the in-memory stack had not).
+        self._locks = {"s3": threading.Lock(), "dynamodb": threading.Lock()}
+        journal.on_lost = self._stream_records_lost
+
+    def _stream_records_lost(self) -> None:
+        """A flush failed: stream records counted as journaled may not be on disk, so every stream's
+        records go with the next write to its table (under the lock their counting is done under)."""
+        with self._locks["dynamodb"]:
+            streams.JOURNALED.forget()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         service = requests.service_of(environ)
@@ -46,7 +57,7 @@ class Journaled:
         environ["wsgi.input"] = io.BytesIO(body)
         try:
             self.journal.check_space(len(body))
-            with self._lock:
+            with self._locks[service]:
                 status, headers, answer = _call(self._app, environ)
                 position = 0
                 if status.startswith("2"):

@@ -41,7 +41,7 @@ class StreamJournal:
     """Which records of each shard are already in the journal, and the entities of those that are not.
 
     Used under the journaling middleware's lock: `pending` after a write has been applied, `commit` once
-    its frames are appended (a failed append leaves them pending, to go with the next write)."""
+    its frames are appended, `forget` when a flush failed (they go again with the next write)."""
 
     def __init__(self) -> None:
         self._journaled: weakref.WeakKeyDictionary[StreamShard, int] = weakref.WeakKeyDictionary()
@@ -64,6 +64,10 @@ class StreamJournal:
 
     def commit(self, marks: Marks) -> None:
         self._journaled.update(marks)
+
+    def forget(self) -> None:
+        """Nothing counts as journaled any more (a flush failed): the next write journals them again."""
+        self._journaled.clear()
 
     def restored(self, shard: StreamShard) -> None:
         """The shard's records came from the journal: none of them is to be written again."""
