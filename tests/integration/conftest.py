@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from precis import paths
 from precis.local.stack import LocalStack
+from precis.local.state import read_state, state_file
 from precis.samples import passages
 
 TIME_SCALE = 120.0
@@ -29,6 +31,22 @@ WAIT_SECONDS = 120.0
 FINAL = {"COMPLETED", "FAILED"}
 _AWS_CLI = Path(sys.executable).with_name("aws")
 _deserializer = TypeDeserializer()
+
+
+@pytest.fixture
+def no_running_cli_stack() -> Iterator[None]:
+    """The checkout's `precis local up` state file (.precis/local/state.json), this test's alone: tests that
+    run `precis local up` on pytest-xdist's workers (`make integration`) take turns on a lock beside it;
+    a stack the user runs in this checkout skips them, its state file not to be touched."""
+    lock_path = state_file().with_name("state.json.test-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if read_state() is not None:
+            pytest.skip(
+                "a `precis local up` stack is running in this checkout; its state file must not be touched"
+            )
+        yield
 
 
 @pytest.fixture(scope="session")

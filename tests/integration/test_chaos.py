@@ -109,14 +109,23 @@ class ChaosRuns:
         try:
             stdout, stderr = process.communicate(timeout=DEADLINE_SECONDS + 300)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+            _stop(process)
             raise
         finally:
             with self._lock:
                 self._running.discard(process)
         assert stdout.strip(), stderr[-3000:]
         return json.loads(stdout.strip().splitlines()[-1])
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM, on which the benchmark stops its stack; SIGKILL if it has not ended a minute later."""
+    process.terminate()
+    try:
+        process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
 
 
 def _benchmark(fault: str) -> list[str]:

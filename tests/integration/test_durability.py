@@ -27,14 +27,6 @@ pytestmark = pytest.mark.integration
 PRECIS = Path(sys.executable).with_name("precis")
 
 
-@pytest.fixture
-def no_running_cli_stack() -> None:
-    if read_state() is not None:
-        pytest.skip(
-            "a `precis local up` stack is running in this checkout; its state file must not be touched"
-        )
-
-
 def _precis(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(PRECIS), *args], capture_output=True, text=True, timeout=180)
 

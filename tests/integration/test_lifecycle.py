@@ -36,14 +36,6 @@ def _wait_for(condition, what: str, timeout: float = 90.0):
     return result
 
 
-@pytest.fixture
-def no_running_cli_stack() -> None:
-    if read_state() is not None:
-        pytest.skip(
-            "a `precis local up` stack is running in this checkout; its state file must not be touched"
-        )
-
-
 def test_stopping_the_stack_leaves_no_process_behind(tmp_path: Path) -> None:
     # Given a running stack and every process below this one
     before = descendants(os.getpid())
