@@ -325,7 +325,7 @@ class ChaosRun:
             end_fault = self.inject()
         second_half.join()
         end_fault()
-        self.recover(started)
+        self.recover(time.monotonic())  # --deadline is for settling: a clock-jump's sleep is not part of it
         result = self.result()
         result.wall_seconds = round(time.monotonic() - started, 1)
         newest = self.newest_completion()
@@ -802,7 +802,10 @@ def main() -> int:
         "--function-concurrency", type=int, default=2, help="execution environments per function"
     )
     parser.add_argument(
-        "--deadline", type=float, default=900.0, help="real seconds a fault may take to settle"
+        "--deadline",
+        type=float,
+        default=900.0,
+        help="real seconds the stack may take to settle once the fault has ended",
     )
     parser.add_argument(
         "--inference-script",

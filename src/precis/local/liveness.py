@@ -19,6 +19,8 @@ from typing import Protocol
 
 HEARTBEAT_SECONDS = 1.0
 """How often a function worker touches its heartbeat file."""
+STOPPED_AFTER_SECONDS = 5 * HEARTBEAT_SECONDS
+"""A gap between beats this long means the process was stopped, not merely slow on a loaded machine."""
 
 
 class Liveness(Protocol):
@@ -67,15 +69,38 @@ class Heartbeat:
     def __init__(self, path: str | None, timeout_seconds: float) -> None:
         self.path = Path(path) if path else None
         self.timeout_seconds = timeout_seconds
-        self.invoking_since: float | None = None
+        self._since: float | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def invoking_since(self) -> float | None:
+        return self._since
+
+    @invoking_since.setter
+    def invoking_since(self, since: float | None) -> None:
+        with self._lock:  # the beat thread may be moving the start of the invocation at that moment
+            self._since = since
 
     def stuck(self) -> bool:
         since = self.invoking_since
         return since is not None and time.monotonic() - since > self.timeout_seconds
 
     def beat(self, stopping: threading.Event) -> None:
+        last = time.monotonic()
         while self.path is not None and not stopping.is_set():
+            now = time.monotonic()
+            self._leave_out(now - last)
+            last = now
             if not self.stuck():
                 with contextlib.suppress(OSError):
                     self.path.touch()
             stopping.wait(HEARTBEAT_SECONDS)
+
+    def _leave_out(self, between_beats: float) -> None:
+        """A gap between two beats far longer than a beat: the whole process was stopped (SIGSTOP, a
+        machine's suspend, which CLOCK_MONOTONIC counts on some systems). The invocation did not run
+        meanwhile, so that time does not count toward its timeout, as Lambda's clock stops with the
+        machine. A deadlocked handler leaves this thread beating, so a hang is still noticed."""
+        with self._lock:
+            if self._since is not None and between_beats > STOPPED_AFTER_SECONDS:
+                self._since += between_beats - HEARTBEAT_SECONDS
