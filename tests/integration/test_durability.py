@@ -7,7 +7,6 @@ import contextlib
 import gzip
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import boto3
 import pytest
 
 from precis import paths
-from precis.local.ports import is_free
+from precis.local.ports import free_port_pair
 from precis.local.stack import LocalStack
 from precis.local.state import pid_alive, read_state
 from precis.samples import passages
@@ -30,18 +29,6 @@ PRECIS = Path(sys.executable).with_name("precis")
 
 def _precis(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(PRECIS), *args], capture_output=True, text=True, timeout=180)
-
-
-def _stable_port_pair() -> int:
-    """Two consecutive free ports below Linux's ephemeral range (32768-60999), so no outgoing connection
-    of the tests or stacks running alongside (pytest-xdist, the chaos runs) takes one between `down` and
-    `up` again, as one did in a parallel `make test`."""
-    rng = random.Random()
-    for _ in range(200):
-        port = rng.randrange(20000, 32000)
-        if is_free(port) and is_free(port + 1):
-            return port
-    raise AssertionError("no two consecutive free ports in 20000-32000")
 
 
 def _up(data: Path, port: int) -> subprocess.CompletedProcess:
@@ -114,7 +101,7 @@ def test_precis_local_down_then_up_keeps_every_record_and_object(
     no_running_cli_stack, tmp_path: Path
 ) -> None:
     # Given a stack that summarized the sample articles
-    port = _stable_port_pair()
+    port = free_port_pair()
     _up(tmp_path, port)
     try:
         count = _summarize_samples(read_state(), "kept")
@@ -146,7 +133,7 @@ def test_after_a_kill_9_of_the_whole_stack_up_recovers_everything_and_says_so(
     no_running_cli_stack, tmp_path: Path
 ) -> None:
     # Given a stack in the background (its own process group) that summarized the samples
-    port = _stable_port_pair()
+    port = free_port_pair()
     _up(tmp_path, port)
     state = read_state()
     try:

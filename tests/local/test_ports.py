@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from precis.local.errors import StackError
-from precis.local.ports import free_port_pair, is_free
+from precis.local.ports import free_port_pair, is_free, listening_range
 
 
 def _listener() -> socket.socket:
@@ -45,3 +45,17 @@ def test_a_port_whose_server_just_closed_its_connections_is_free() -> None:
     with socket.socket() as again:
         again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         again.bind(("127.0.0.1", port))
+
+
+def test_a_stack_given_no_port_takes_a_free_pair_below_the_ephemeral_range() -> None:
+    # Given the kernel's range for outgoing connections' ports
+    low, high = listening_range()
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as configured:
+        first_ephemeral = int(configured.read().split()[0])
+    assert high <= first_ephemeral
+
+    # When stacks ask for ports with none given, Then each pair is free and outside that range
+    for _ in range(20):
+        port = free_port_pair()
+        assert low <= port and port + 1 < first_ephemeral
+        assert is_free(port) and is_free(port + 1)
