@@ -100,7 +100,8 @@ class Heartbeat:
         """A gap between two beats far longer than a beat: the whole process was stopped (SIGSTOP, a
         machine's suspend, which CLOCK_MONOTONIC counts on some systems). The invocation did not run
         meanwhile, so that time does not count toward its timeout, as Lambda's clock stops with the
-        machine. A deadlocked handler leaves this thread beating, so a hang is still noticed."""
+        machine. A deadlocked handler leaves this thread beating, so a hang is still noticed; a handler
+        holding the GIL over STOPPED_AFTER_SECONDS at a stretch looks stopped too (the functions do I/O)."""
         with self._lock:
             if self._since is not None and between_beats > STOPPED_AFTER_SECONDS:
                 self._since += between_beats - HEARTBEAT_SECONDS
