@@ -174,6 +174,46 @@ def test_everything_acknowledged_survives_a_kill_9_exactly(tmp_path: Path, moto_
         assert _client(url, "s3").get_object(Bucket="plain-outputs", Key="after.json")["Body"].read() == b"1"
 
 
+def test_writes_naming_a_table_by_its_arn_survive_a_kill_9(tmp_path: Path, moto_server) -> None:
+    # Given a server whose table is written through its ARN, as DynamoDB allows wherever it takes a name
+    with moto_server(tmp_path / "data", tmp_path / "moto.log") as (url, server):
+        dynamodb = _client(url, "dynamodb")
+        arn = dynamodb.create_table(
+            TableName="by-arn",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )["TableDescription"]["TableArn"]
+        dynamodb.put_item(TableName=arn, Item={"id": {"S": "put"}, "n": {"N": "1"}})
+        dynamodb.update_item(
+            TableName=arn,
+            Key={"id": {"S": "put"}},
+            UpdateExpression="SET n = :two",
+            ExpressionAttributeValues={":two": {"N": "2"}},
+        )
+        dynamodb.batch_write_item(RequestItems={arn: [{"PutRequest": {"Item": {"id": {"S": "batch"}}}}]})
+        dynamodb.transact_write_items(
+            TransactItems=[{"Put": {"TableName": arn, "Item": {"id": {"S": "transact"}}}}]
+        )
+        dynamodb.put_item(TableName=arn, Item={"id": {"S": "deleted"}})
+        dynamodb.delete_item(TableName=arn, Key={"id": {"S": "deleted"}})
+        dynamodb.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "research"}])
+        before = _everything(url)
+
+        # When it is killed with SIGKILL
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait()
+
+    # Then a new server shows every item and tag those writes left
+    with moto_server(tmp_path / "data", tmp_path / "moto.log") as (url, _):
+        assert _everything(url) == before
+        items = {json.loads(item)["id"]["S"]: json.loads(item) for item in before["by-arn"]["items"]}
+        assert sorted(items) == ["batch", "put", "transact"] and items["put"]["n"] == {"N": "2"}
+        assert _client(url, "dynamodb").list_tags_of_resource(ResourceArn=arn)["Tags"] == [
+            {"Key": "team", "Value": "research"}
+        ]
+
+
 def _stream_records(url: str, stream_arn: str, after: str | None = None) -> list[dict]:
     """The stream's records from its start, or after the sequence number `after`."""
     streams = _client(url, "dynamodbstreams")

@@ -121,7 +121,8 @@ def dynamodb_entities(environ: dict[str, Any], action: str, request: dict) -> li
     account, region = account_of(environ), region_of(environ)
     tables = entities.dynamodb_tables(account, region)
 
-    def item(table_name: str, attributes: dict) -> list[Entity]:
+    def item(name_or_arn: str, attributes: dict) -> list[Entity]:
+        table_name = table_name_of(tables, name_or_arn)
         table = tables.get(table_name)
         if table is None or table.hash_key_attr not in attributes:
             return []
@@ -152,8 +153,19 @@ def dynamodb_entities(environ: dict[str, Any], action: str, request: dict) -> li
             for name, table in tables.items()
             for entity in [("table", account, region, name), *entities.item_entities(account, region, name)]
         ]
-    name = request.get("TableName") or str(request.get("ResourceArn", "")).rpartition("/")[2]
+    name = table_name_of(tables, request.get("TableName") or str(request.get("ResourceArn", "")))
     return [("table", account, region, name)] if name else []
+
+
+def table_name_of(tables: dict[str, Any], name_or_arn: str) -> str:
+    """The table's name: DynamoDB takes a table's ARN wherever it takes its name (and moto does too)."""
+    if name_or_arn in tables or not name_or_arn.startswith("arn:"):
+        return name_or_arn
+    for name, table in tables.items():
+        if getattr(table, "table_arn", None) == name_or_arn:
+            return name
+    # A table just deleted, or one in another account or region: the name its ARN gives
+    return name_or_arn.partition(":table/")[2].partition("/")[0]
 
 
 def parse_json(body: bytes) -> dict:
