@@ -57,6 +57,17 @@ _TEMPLATE = {
             **RETAINED,
             "Properties": {"QueueName": "precis-test-record-dlq"},
         },
+        "AnalyticsDeadLetterQueue": {
+            "Type": "AWS::SQS::Queue",
+            **RETAINED,
+            "Properties": {"QueueName": "precis-test-analytics-dlq"},
+        },
+        "AthenaResultsBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": {"BucketName": "precis-test-athena"},
+        },
         "SummariesTable": {
             "Type": "AWS::DynamoDB::Table",
             **RETAINED,
@@ -142,8 +153,9 @@ def unretained_stack(aws):
     """precis-test as deployed from a template that did not yet retain its buckets and table."""
     template = json.loads(json.dumps(_TEMPLATE))
     for resource in template["Resources"].values():
-        for policy in RETAINED:
-            resource.pop(policy, None)
+        for policy, retained in RETAINED.items():
+            if resource.get(policy) == retained:
+                del resource[policy]
         resource["Properties"].pop("DeletionProtectionEnabled", None)
     return _create_stack(template)
 

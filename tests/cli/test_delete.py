@@ -68,6 +68,22 @@ def test_delete_keep_data_leaves_the_buckets_and_table_as_they_were(stack, artic
     assert item["Item"]["status"]["S"] == "COMPLETED"
 
 
+def test_keep_data_empties_the_athena_results_bucket_so_the_stack_deletes_it(stack, articles, cli, client):
+    # Given query results in the stack's Athena results bucket, which the template deletes on purpose
+    client("s3").put_object(Bucket="precis-test-athena", Key="results/q-1.csv", Body=b"week,documents")
+
+    # When the user deletes the stack keeping the data
+    result = cli("delete", "--stack", stack, "--keep-data", "--yes")
+
+    # Then the scratch bucket was emptied and went with the stack, and the data was kept
+    assert result.exit_code == 0, result.output
+    assert "emptied s3://precis-test-athena (1 object versions)" in result.output
+    assert "precis-test-athena" not in _buckets(client)
+    assert "kept s3://precis-test-athena" not in result.output
+    assert _buckets(client) >= DATA_BUCKETS
+    assert "kept queue" in result.output and "precis-test-analytics-dlq" in result.output
+
+
 def test_keep_data_is_refused_for_a_stack_that_would_delete_its_data(unretained_stack, articles, cli, client):
     # Given a stack deployed before its template retained the buckets and the table
     result = cli("delete", "--stack", unretained_stack, "--keep-data", "--yes")

@@ -140,6 +140,7 @@ def test_start_up_timeouts_leave_room_for_pegasus_within_the_api_range(propertie
         "SummariesTable",
         "SubmitDeadLetterQueue",
         "RecordDeadLetterQueue",
+        "AnalyticsDeadLetterQueue",
         "ReconcileDeadLetterQueue",
     ],
 )
@@ -149,6 +150,22 @@ def test_data_survives_the_stack_being_deleted_or_replaced(resources, logical_id
     # failed first deploy leaves no name behind for its retry to trip over.
     resource = resources[logical_id]
     assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
+
+
+def test_every_bucket_table_and_queue_is_retained_but_the_athena_results_scratch(resources):
+    # A bucket, table or queue added later must choose: retained (data), or deleted on purpose (scratch,
+    # which `precis delete` empties first, even with --keep-data, so that CloudFormation can delete it)
+    stateful = {"AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::SQS::Queue"}
+    policies = {
+        logical_id: (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy"))
+        for logical_id, resource in resources.items()
+        if resource["Type"] in stateful
+    }
+    scratch = {
+        logical_id for logical_id, policy in policies.items() if policy != ("RetainExceptOnCreate", "Retain")
+    }
+    assert scratch == {"AthenaResultsBucket"}, policies
+    assert policies["AthenaResultsBucket"] == ("Delete", "Delete")
 
 
 def test_the_summaries_table_refuses_deletion_until_protection_is_turned_off(properties):

@@ -54,6 +54,9 @@ class StackData:
     deleted_with_the_stack: list[str] = field(default_factory=list)
     """Logical ids of buckets and tables the stack's template does not retain (a stack deployed before
     its template retained its dead-letter queues loses them with the stack; their count is reported)."""
+    disposable: list[str] = field(default_factory=list)
+    """Buckets the template declares `DeletionPolicy: Delete` on purpose (Athena's query results): not
+    data, emptied so that CloudFormation deletes them with the stack, whatever --keep-data says."""
 
 
 def stack_data(cloudformation: CloudFormationClient, stack_name: str) -> StackData:
@@ -67,9 +70,12 @@ def stack_data(cloudformation: CloudFormationClient, stack_name: str) -> StackDa
             gone = resource["ResourceStatus"] == "DELETE_COMPLETE"
             if not kind or gone or not resource.get("PhysicalResourceId"):
                 continue
+            policy = declared.get(resource["LogicalResourceId"], {}).get("DeletionPolicy")
+            if kind == "buckets" and policy == "Delete":  # absent means Delete too, but not on purpose
+                data.disposable.append(resource["PhysicalResourceId"])
+                continue
             getattr(data, kind).append(resource["PhysicalResourceId"])
-            retained = declared.get(resource["LogicalResourceId"], {}).get("DeletionPolicy") in _RETAINED
-            if not retained and kind != "queues":
+            if policy not in _RETAINED and kind != "queues":
                 data.deleted_with_the_stack.append(resource["LogicalResourceId"])
     return data
 
@@ -113,10 +119,10 @@ def delete_stack(
     for queue, count in waiting.items():
         if count:
             console.print(f"{shown(_queue_name(queue))} holds {count} undelivered events")
-    if not keep_data:
-        # A template that does not retain its buckets makes CloudFormation delete them: only empty ones.
-        for bucket in data.buckets:
-            _report_emptied(bucket, empty_bucket(s3, bucket))
+    # CloudFormation deletes only empty buckets: the disposable ones always, and, without --keep-data,
+    # the data buckets of a template that does not retain them.
+    for bucket in data.disposable + ([] if keep_data else data.buckets):
+        _report_emptied(bucket, empty_bucket(s3, bucket))
     stack_id = cloudformation.describe_stacks(StackName=target.stack_name)["Stacks"][0]["StackId"]
     cloudformation.delete_stack(StackName=stack_id)
     console.print(f"deleting stack {shown(target.stack_name)} …")
