@@ -52,6 +52,7 @@ def invoke(pipeline, function: str, event: str, *options: str) -> dict:
         ("RecordFunction", "sns-success.json", {"results"}),
         ("RecordFunction", "sns-error.json", {"results"}),
         ("ReconcileFunction", "schedule.json", {"counts", "changed", "errors"}),
+        ("AnalyticsFunction", "dynamodb-completed.json", {"written"}),
     ],
 )
 def test_each_function_on_each_events_file(pipeline, function: str, event: str, expected: set) -> None:
@@ -61,6 +62,11 @@ def test_each_function_on_each_events_file(pipeline, function: str, event: str, 
         assert response["results"][0]["outcome"] == "foreign_bucket"
     if function == "RecordFunction":  # no record has the example's inference id
         assert response["results"][0]["outcome"] == "unknown"
+    if function == "AnalyticsFunction":  # the example's COMPLETED record, as a row of the analytics copy
+        (written,) = response["written"]
+        assert written["rows"] == 1 and written["key"].startswith("analytics/summaries/collection=finance/")
+        output_bucket = pipeline.stack.outputs["OutputBucketName"]
+        assert pipeline.s3.head_object(Bucket=output_bucket, Key=written["key"])["ContentLength"] > 0
 
 
 def test_submit_on_a_generated_event_for_a_real_upload_ends_completed(pipeline, tmp_path: Path) -> None:
