@@ -209,6 +209,8 @@ def seed(store, client):
         reason: str = "the model failed",
         title: str | None = None,
         summary: str | None = None,
+        key_phrases: list[str] | None = None,
+        entities: list[dict[str, str]] | None = None,
     ) -> SummaryRecord:
         key = f"incoming/{collection}/{name}.txt"
         body = f"{name}\n\nAn article about {name}. It has two sentences.".encode()
@@ -244,6 +246,8 @@ def seed(store, client):
                 words_in=words_in,
                 words_out=words_out,
                 chunks=1,
+                key_phrases=key_phrases or [],
+                entities=entities or [],
             )
             assert store.complete(
                 doc,

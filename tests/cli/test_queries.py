@@ -27,6 +27,24 @@ def test_get_shows_a_completed_summary(seed, cli, stack):
     assert "extractive-wordllama (offline extractive engine, " in result.output
 
 
+def test_get_shows_what_the_article_is_about_escaped(seed, cli, stack):
+    # Given a summary whose key phrases and names came from the article's own (hostile) text
+    record = seed(
+        "grid-note",
+        key_phrases=["grid storage", "[bold]tariff[/bold]", "\x1b]8;;http://x\x07link"],
+        entities=[{"text": "Halvorsen Grid", "type": "ORG"}, {"text": "Oslo", "type": "PLACE"}],
+    )
+
+    # When the user opens it
+    result = cli("get", record.document_id, "--stack", stack)
+
+    # Then both are shown, best first, with markup and escape sequences made harmless
+    assert result.exit_code == 0, result.output
+    assert "grid storage; [bold]tariff[/bold]; link" in result.output  # the OSC 8 link is removed
+    assert "Halvorsen Grid (org); Oslo (place)" in result.output
+    assert "\x1b" not in result.output
+
+
 def test_get_says_when_the_summary_was_cut_to_fit_the_record(seed, cli, stack):
     record = seed("very-long", summary="A finding worth a sentence. " * 10_000)
 

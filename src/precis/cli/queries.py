@@ -312,6 +312,8 @@ def _record_view(record: SummaryRecord) -> Table:
             else None,
         ),
         ("output", record.output_location if record.status is Status.COMPLETED else None),
+        ("key phrases", "; ".join(record.key_phrases or [])),
+        ("names", "; ".join(f"{e['text']} ({e['type'].lower()})" for e in record.entities or [])),
         ("failure", record.failure_reason),
         ("dismissed", record.dismissed_at),
         (
