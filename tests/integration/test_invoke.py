@@ -4,6 +4,7 @@ the stack completes."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -108,6 +109,24 @@ def test_submit_on_a_generated_event_for_a_real_upload_ends_completed(pipeline, 
     scheduled = precis(pipeline, "generate-event", "schedule")
     assert scheduled.returncode == 0, scheduled.stderr
     assert invoke(pipeline, "ReconcileFunction", scheduled.stdout)["errors"] == []
+
+    # The stream's record of the COMPLETED write, as AnalyticsFunction receives it, writes the row again
+    streamed = precis(pipeline, "generate-event", "dynamodb-completed", "--document", document)
+    assert streamed.returncode == 0, streamed.stderr
+    (change,) = json.loads(streamed.stdout)["Records"]
+    assert (change["eventSource"], change["dynamodb"]["NewImage"]["status"]) == (
+        "aws:dynamodb",
+        {"S": "COMPLETED"},
+    )
+    assert change["eventSourceARN"].startswith(f"arn:aws:dynamodb:{pipeline.stack.region}:")
+    (written,) = invoke(pipeline, "AnalyticsFunction", streamed.stdout)["written"]
+    body = pipeline.s3.get_object(Bucket=pipeline.stack.outputs["OutputBucketName"], Key=written["key"])[
+        "Body"
+    ]
+    assert document in gzip.decompress(body.read()).decode()
+
+    unknown = precis(pipeline, "generate-event", "dynamodb-completed", "--document", "0" * 32)
+    assert unknown.returncode == 1 and "no COMPLETED write" in unknown.stderr
 
 
 def _record(pipeline, document: str) -> dict | None:

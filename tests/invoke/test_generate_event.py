@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from urllib.parse import unquote_plus
 
+import boto3
 from aws_lambda_powertools.utilities.data_classes import S3Event, SNSEvent
+from moto import mock_aws
 from precis_core.domain.notifications import parse_notification
 from precis_core.services.submit import article_refs
 
@@ -85,3 +87,30 @@ def test_schedule_has_the_shape_eventbridge_sends() -> None:
     assert shape(event) == shape(json.loads((EVENTS / "schedule.json").read_text()))
     assert event["resources"] == [rule]
     assert event["detail-type"] == "Scheduled Event"
+
+
+def test_dynamodb_completed_is_the_streams_record_of_the_completed_write_as_lambda_carries_it() -> None:
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        table = dynamodb.create_table(
+            TableName="summaries",
+            KeySchema=[{"AttributeName": "document_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "document_id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )["TableDescription"]
+        for document, status in (("doc", "QUEUED"), ("other", "COMPLETED"), ("doc", "COMPLETED")):
+            dynamodb.put_item(
+                TableName="summaries", Item={"document_id": {"S": document}, "status": {"S": status}}
+            )
+        streams = boto3.client("dynamodbstreams", region_name="us-east-1")
+
+        event = events.stream_completion(streams, table["LatestStreamArn"], "doc")
+        assert event is not None
+        (record,) = event["Records"]
+        expected = json.loads((EVENTS / "dynamodb-completed.json").read_text())["Records"][0]
+        assert set(record) == set(expected) and record["eventSourceARN"] == table["LatestStreamArn"]
+        assert record["dynamodb"]["NewImage"] == {"document_id": {"S": "doc"}, "status": {"S": "COMPLETED"}}
+        assert record["dynamodb"]["OldImage"]["status"] == {"S": "QUEUED"}
+        assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], int)
+        assert events.stream_completion(streams, table["LatestStreamArn"], "never") is None

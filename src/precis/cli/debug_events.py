@@ -20,7 +20,8 @@ from precis.template import TemplateError, load_stack
 from precis.template.functions import lambda_functions
 
 events_app = typer.Typer(
-    help="Print an event as S3, SNS (SageMaker's notifications) or EventBridge sends it to a function.",
+    help="Print an event as S3, SNS (SageMaker's notifications), EventBridge or a DynamoDB stream sends it "
+    "to a function.",
     no_args_is_help=True,
 )
 RegionOption = Annotated[str, typer.Option("--region", help="The event's region.")]
@@ -149,6 +150,27 @@ def sns_error(
     """SageMaker's error notification for a document, via SNS (RecordFunction)."""
     result, outputs = _inference_result(document, attempt, region, reason, endpoint_url)
     _print(events.sagemaker_notification(result, outputs["ErrorTopicArn"], region))
+
+
+@events_app.command("dynamodb-completed")
+def dynamodb_completed(
+    document: DocumentOption,
+    endpoint_url: EndpointUrlOption = None,
+) -> None:
+    """The summaries table's stream record of the document's COMPLETED write (AnalyticsFunction), read
+    from the running local stack's stream."""
+    streams = _client("dynamodbstreams", endpoint_url)
+    if streams is None:
+        raise fail(
+            "dynamodb-completed reads the local stack's stream: start it (`precis local up`)", EXIT_USAGE
+        )
+    table = _outputs("us-east-1")["SummariesTableName"]
+    dynamodb = _client("dynamodb", endpoint_url)
+    stream_arn = dynamodb.describe_table(TableName=table)["Table"].get("LatestStreamArn")
+    event = events.stream_completion(streams, stream_arn, document) if stream_arn else None
+    if event is None:
+        raise fail(f"the stream holds no COMPLETED write of {document} (it keeps 24 hours)")
+    _print(event)
 
 
 @events_app.command("schedule")

@@ -5,7 +5,9 @@
 - `sagemaker_notification`: the async endpoint's `InferenceResult` message (success or error) in the
   event Lambda builds for an SNS subscription (`precis.local.lambda_runtime.lambda_event`, the same
   conversion the local stack's workers use);
-- `schedule`: EventBridge's `Scheduled Event` for a rule (`precis.local.lambda_runtime.scheduled_event`).
+- `schedule`: EventBridge's `Scheduled Event` for a rule (`precis.local.lambda_runtime.scheduled_event`);
+- `stream_completion`: the summaries table's stream record of a document's COMPLETED write, read from the
+  local stack's stream, in the batch Lambda's DynamoDB event source hands AnalyticsFunction.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote_plus
 
 from precis.local.lambda_runtime import lambda_event, scheduled_event
+from precis.local.stream_source import lambda_record
 
 PLACEHOLDER_ETAG = "0123456789abcdef0123456789abcdef"
 SIGNING_CERT_URL = "https://sns.{region}.amazonaws.com/SimpleNotificationService-{digest}.pem"
@@ -127,6 +131,26 @@ def sagemaker_notification(result: InferenceResult, topic_arn: str, region: str)
 def schedule(rule_arn: str, account_id: str, region: str) -> dict:
     """The EventBridge `Scheduled Event` a Schedule event source delivers."""
     return scheduled_event({"rule_arn": rule_arn}, account_id, region)
+
+
+def stream_completion(streams: Any, stream_arn: str, document: str) -> dict | None:
+    """The newest record of the stream that made `document` COMPLETED, as Lambda's DynamoDB event
+    carries it (one record in `Records`), or None when the stream holds none (24 h retention)."""
+    found = None
+    shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    for shard in shards:
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            for record in page["Records"]:
+                change = record["dynamodb"]
+                new = change.get("NewImage", {})
+                if change["Keys"]["document_id"]["S"] == document and new.get("status") == {"S": "COMPLETED"}:
+                    found = record
+            iterator = page.get("NextShardIterator") if page["Records"] else None
+    return {"Records": [lambda_record(found, stream_arn)]} if found else None
 
 
 def _now() -> str:
