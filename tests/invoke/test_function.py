@@ -3,6 +3,7 @@ credentials against AWS, the template's layer directories."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,22 @@ def test_against_the_local_stack_the_function_gets_the_stacks_environment() -> N
     assert (process.memory_mb, process.timeout_seconds, process.handler) == (256, 30, "app.lambda_handler")
     assert process.code_dir == TEMPLATE.parent / "functions" / "submit"
     assert process.layer_dirs == (TEMPLATE.parent / "layers" / "core",)
+
+
+def test_a_function_whose_runtime_is_not_this_python_is_run_with_a_warning(tmp_path: Path) -> None:
+    # Given the template (python3.12) and one whose Globals name this interpreter's runtime
+    here = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    same = tmp_path / "template.yaml"
+    same.write_text(TEMPLATE.read_text().replace("Runtime: python3.12", f"Runtime: {here}"))
+    for folder in ("functions", "layers"):
+        (tmp_path / folder).symlink_to(TEMPLATE.parent / folder)
+    target = local_target("precis-local", "us-east-1", "http://127.0.0.1:4566", "http://127.0.0.1:4567", 60.0)
+
+    # When each prepares the submit function, Then only a differing runtime warns, naming both
+    warnings = prepare_function(TEMPLATE, "SubmitFunction", target).warnings
+    if here != "python3.12":
+        assert f"the function's runtime is python3.12; it runs here on {here}" in " ".join(warnings)
+    assert not [w for w in prepare_function(same, "SubmitFunction", target).warnings if "runtime" in w]
 
 
 def test_against_aws_the_function_gets_the_profiles_credentials_and_no_local_endpoint(

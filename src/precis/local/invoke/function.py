@@ -9,6 +9,7 @@ endpoints (from its state file) or AWS with a profile's credentials.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,7 +124,19 @@ def prepare_function(
         timeout_seconds=function.timeout_seconds,
         environment={**wiring.environment(target.aws), **variables.values},
     )
-    return PreparedFunction(process, variables.ignored, warnings)
+    return PreparedFunction(process, variables.ignored, warnings + _runtime_warning(function.runtime))
+
+
+def _runtime_warning(runtime: str) -> tuple[str, ...]:
+    """A warning when this interpreter is not the function's Lambda runtime (the handler runs here on
+    the interpreter precis runs on, sam's would on the runtime's image)."""
+    here = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    if runtime == here:
+        return ()
+    return (
+        f"the function's runtime is {runtime}; it runs here on {here} (this environment's Python), so "
+        f"what differs between the two shows only in Lambda",
+    )
 
 
 def _chosen(functions: dict[str, LambdaFunction], function_id: str | None) -> LambdaFunction:
