@@ -115,6 +115,13 @@ def run(template: Path, *args: str, stdin: str = "", env: dict | None = None) ->
     return subprocess.run(command, input=stdin, capture_output=True, text=True, env=environment, timeout=60)
 
 
+def _split_warnings(stderr: str) -> tuple[list[str], list[str]]:
+    """precis's warnings (the lines it prints first), and what the invocation printed after them."""
+    lines = stderr.splitlines()
+    count = next((n for n, line in enumerate(lines) if not line.startswith("warning: ")), len(lines))
+    return lines[:count], lines[count:]
+
+
 def test_the_response_is_one_json_line_and_the_context_is_lambdas(template: Path) -> None:
     done = run(template, "Ok", "-e", "-", stdin='{"hello": "world"}')
     assert done.returncode == 0, done.stderr
@@ -127,7 +134,8 @@ def test_the_response_is_one_json_line_and_the_context_is_lambdas(template: Path
     assert 0 < response["remaining_ms"] <= 1000
     assert (response["greeting"], response["layer"]) == ("from-template", "from the layer")
     request_id = response["request_id"]
-    lines = done.stderr.splitlines()
+    warnings, lines = _split_warnings(done.stderr)
+    assert all("runtime is python3.12" in warning for warning in warnings)  # precis's own, before START
     assert lines[0] == f"START RequestId: {request_id} Version: $LATEST"
     assert "a line from the handler" in lines
     assert lines[-2] == f"END RequestId: {request_id}"
