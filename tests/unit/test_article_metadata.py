@@ -250,7 +250,9 @@ def test_summary_settings_from_s3_metadata_reach_the_endpoint_as_custom_attribut
     record = store.get(doc_id_of(event))
     assert record.status is Status.QUEUED
     assert record.parameters == {"sentences": 2, "target_words": 80}
-    assert [call.get("CustomAttributes") for call in endpoint_calls.calls] == ["sentences=2;target_words=80"]
+    assert [call.get("CustomAttributes") for call in endpoint_calls.calls] == [
+        f"inference_id={record.inference_id};sentences=2;target_words=80"
+    ]
 
 
 def test_summary_settings_outside_the_limits_fail_the_upload_with_the_limit(

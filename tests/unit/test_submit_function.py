@@ -50,6 +50,7 @@ def test_one_valid_upload_makes_one_endpoint_call_and_a_queued_record(
             "RequestTTLSeconds": 21600,
             "InvocationTimeoutSeconds": 900,
             "Filename": filename,
+            "CustomAttributes": f"inference_id={doc}-1",  # names the request in the container's log line
         }
     ]
     # And the document is QUEUED with what users need to find it

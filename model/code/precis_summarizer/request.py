@@ -87,6 +87,8 @@ class SummaryRequest:
     parameters: Parameters
     deadline: Deadline = field(default=NO_DEADLINE, compare=False)
     metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+    inference_id: str | None = field(default=None, compare=False)
+    """The submit function's id for the request (CustomAttributes), for the request's log line."""
 
 
 def parse_request(

@@ -31,8 +31,9 @@ def from_metadata(metadata: Mapping[str, str]) -> dict[str, int]:
     return found
 
 
-def custom_attributes(parameters: Mapping[str, int] | None) -> str | None:
-    """`sentences=3;target_words=120`: visible US-ASCII, as CustomAttributes must be (at most 1,024)."""
-    if not parameters:
-        return None
-    return ";".join(f"{name}={int(value)}" for name, value in sorted(parameters.items()))
+def custom_attributes(inference_id: str, parameters: Mapping[str, int] | None) -> str:
+    """`inference_id=<id>;sentences=3;target_words=120`: visible US-ASCII, as CustomAttributes must be
+    (at most 1,024). The id names the request in the model server's log line (it is `<hex>-<n>`)."""
+    pairs = [f"inference_id={inference_id}"]
+    pairs += [f"{name}={int(value)}" for name, value in sorted((parameters or {}).items())]
+    return ";".join(pairs)

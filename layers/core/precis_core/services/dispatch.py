@@ -106,7 +106,7 @@ class Dispatcher:
                 record.input_location,
                 record.content_type,
                 record.inference_id,
-                custom_attributes(record.parameters),
+                custom_attributes(record.inference_id, record.parameters),
             )
         except EndpointRejected as rejected:
             return self._fail(record, DispatchOutcome.REJECTED, str(rejected))
