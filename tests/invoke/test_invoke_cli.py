@@ -18,6 +18,8 @@ PRECIS = Path(sys.executable).with_name("precis")
 TEMPLATE = """
 AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Colour: {Type: String, Default: from-template}
 Globals:
   Function:
     Runtime: python3.12
@@ -28,7 +30,7 @@ Globals:
     Environment:
       Variables:
         GREETING: from-template
-        COLOUR: from-template
+        COLOUR: !Ref Colour
 Resources:
   Library:
     Type: AWS::Serverless::LayerVersion
@@ -140,6 +142,22 @@ def test_the_response_is_one_json_line_and_the_context_is_lambdas(template: Path
     assert "a line from the handler" in lines
     assert lines[-2] == f"END RequestId: {request_id}"
     assert REPORT.match(lines[-1]) and REPORT.match(lines[-1])["id"] == request_id
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [("Colour=from-override",), ("ParameterKey=Colour,ParameterValue=from-override",)],
+    ids=["key-value", "sam-spelling"],
+)
+def test_parameter_overrides_set_the_templates_parameters(template: Path, overrides: tuple[str, ...]) -> None:
+    done = run(template, "Ok", "--parameter-overrides", *overrides)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["colour"] == "from-override"
+
+
+def test_a_parameter_override_that_is_not_key_value_is_a_usage_error(template: Path) -> None:
+    done = run(template, "Ok", "--parameter-overrides", "Colour")
+    assert done.returncode == 2 and "expected Key=Value" in done.stderr
 
 
 def test_stdout_pipes_into_a_json_parser(template: Path) -> None:
