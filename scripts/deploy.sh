@@ -68,7 +68,7 @@ fi
 # An endpoint instance quota below what the stack may run fails CreateEndpoint after minutes, or a
 # scale-out silently: check "<InstanceType> for endpoint usage" now (CHECK_QUOTA=0 skips the check).
 if [[ "${CHECK_QUOTA:-1}" != 0 ]]; then
-  quota_args=(--region "$REGION")
+  quota_args=(--region "$REGION" --stack "$STACK_NAME")
   [[ -n "$quota_type" ]] && quota_args+=(--instance-type "$quota_type")
   if [[ -n "$max_instances" ]]; then
     [[ "$max_instances" =~ ^[1-9][0-9]*$ ]] || fail "MaxInstanceCount=$max_instances must be a whole number of at least 1."

@@ -11,8 +11,9 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.stub import Stubber
+from moto import mock_aws
 
-from precis.cli.quota import check_quota
+from precis.cli.quota import check_quota, instances_elsewhere
 
 REGION = "us-east-1"
 G4DN = "ml.g4dn.xlarge"
@@ -112,3 +113,71 @@ def test_the_command_stops_with_the_number_to_request(cli, monkeypatch, aws):
     assert result.exit_code == 1
     assert "'ml.g5.xlarge for endpoint usage' is 1; MaxInstanceCount=2 needs 4" in output
     assert "--quota-code L-5A0B3B1C --desired-value 4" in output
+
+
+def endpoint(sagemaker, name: str, instance_type: str, count: int) -> None:
+    """An endpoint of `count` instances of the type (moto keeps it InService)."""
+    sagemaker.create_model(
+        ModelName=name,
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker",
+        PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1"},
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": name,
+                "InitialInstanceCount": count,
+                "InstanceType": instance_type,
+            }
+        ],
+    )
+    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
+
+
+def test_instances_other_endpoints_run_of_the_type_are_taken_off_the_quota(service_quotas):
+    # Given an account whose other endpoints run 3 ml.g4dn.xlarge and 2 ml.m5.xlarge, and the stack's own 2
+    with mock_aws():
+        sagemaker = boto3.client("sagemaker", region_name=REGION)
+        endpoint(sagemaker, "churn-model", G4DN, 3)
+        endpoint(sagemaker, "forecast", "ml.m5.xlarge", 2)
+        endpoint(sagemaker, "precis-summarizer", G4DN, 2)
+        elsewhere = instances_elsewhere(sagemaker, G4DN, own_endpoint="precis-summarizer")
+    assert elsewhere == {"churn-model": 3}
+
+    # When a deploy at MaxInstanceCount=5 is checked against a quota of 10
+    account(service_quotas, [[quota(f"{G4DN} for endpoint usage", 10.0, "L-1E8F7C9A")]])
+    check = check_quota(service_quotas, G4DN, 5, elsewhere)
+
+    # Then the 10 would hold the deploy alone, but not beside the other endpoint: request 13, or deploy 3
+    assert not check.fits and check.used_elsewhere == 3
+    assert (
+        "is 10, of which other endpoints use 3 (churn-model 3); MaxInstanceCount=5 needs 10"
+        in check.explain()
+    )
+    assert "--desired-value 13; or deploy with MaxInstanceCount=3." in check.advice()
+
+
+def test_the_command_leaves_the_stacks_own_endpoint_out(cli, monkeypatch, stack):
+    # Given the stack's endpoint (its EndpointName output) and another, 1 ml.g4dn.2xlarge each
+    sagemaker = boto3.client("sagemaker", region_name=REGION)
+    endpoint(sagemaker, "precis-test-summarizer", "ml.g4dn.2xlarge", 1)
+    endpoint(sagemaker, "other", "ml.g4dn.2xlarge", 1)
+    created = boto3.session.Session.client
+
+    def stubbed(session, service, *args, **kwargs):
+        client = created(session, service, *args, **kwargs)
+        if service == "service-quotas":
+            account(client, [[quota("ml.g4dn.2xlarge for endpoint usage", 5.0, "L-5A0B3B1C")]])
+        return client
+
+    monkeypatch.setattr(boto3.session.Session, "client", stubbed)
+    # When the deploy of that stack is checked at MaxInstanceCount=2
+    result = cli(
+        "check-quota", "--instance-type", "ml.g4dn.2xlarge", "--max-instances", "2", "--stack", stack
+    )
+    # Then only the other endpoint counts: 5 - 1 holds the 4 needed
+    output = " ".join(result.output.split())
+    assert result.exit_code == 0, output
+    assert "is 5, of which other endpoints use 1 (other 1); MaxInstanceCount=2 needs 4" in output

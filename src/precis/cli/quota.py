@@ -5,12 +5,14 @@ usage" (service code `sagemaker`), 0 on many accounts for GPU types. CreateEndpo
 minutes and rolls the first deploy back; a scale-out past the quota fails and the backlog only grows.
 An update of the endpoint (a new model archive, a new config) is a blue/green deployment: SageMaker
 brings up a second fleet as large as the first before it stops the old one, so at MaxInstanceCount an
-update needs twice that many. The check asks for both and stops with the number to request.
+update needs twice that many. Instances of the type that the account's other endpoints run count against
+the same quota, so they are taken off it (the stack's own endpoint, from its EndpointName output, is
+not: its fleet is the one the need already counts). The check stops with the number to request.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -21,6 +23,8 @@ from precis.cli.resources import StackTarget
 from precis.template import load_template
 
 if TYPE_CHECKING:  # boto3's stubs are a dev dependency
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_service_quotas import ServiceQuotasClient
 
 SERVICE_CODE = "sagemaker"
@@ -40,6 +44,8 @@ class QuotaCheck:
     quota: int | None
     """The applied value (the AWS default when the account has none of its own); None: no such quota."""
     quota_code: str | None = None
+    elsewhere: dict[str, int] = field(default_factory=dict)
+    """Instances of the type each other endpoint of the account runs (or is scaling to), by name."""
 
     @property
     def needed(self) -> int:
@@ -47,8 +53,12 @@ class QuotaCheck:
         return 2 * self.max_instances
 
     @property
+    def used_elsewhere(self) -> int:
+        return sum(self.elsewhere.values())
+
+    @property
     def fits(self) -> bool:
-        return self.quota is not None and self.quota >= self.needed
+        return self.quota is not None and self.quota - self.used_elsewhere >= self.needed
 
     def explain(self) -> str:
         name = quota_name(self.instance_type)
@@ -57,8 +67,12 @@ class QuotaCheck:
                 f"Service Quotas has no quota {name!r} here: SageMaker may not host {self.instance_type} "
                 "in this region"
             )
+        others = ""
+        if self.elsewhere:
+            names = ", ".join(f"{endpoint} {count}" for endpoint, count in sorted(self.elsewhere.items()))
+            others = f", of which other endpoints use {self.used_elsewhere} ({names})"
         return (
-            f"{name!r} is {self.quota}; MaxInstanceCount={self.max_instances} needs {self.needed} "
+            f"{name!r} is {self.quota}{others}; MaxInstanceCount={self.max_instances} needs {self.needed} "
             f"({self.max_instances} in service and {self.max_instances} more while an update brings up "
             "its new fleet)"
         )
@@ -66,11 +80,12 @@ class QuotaCheck:
     def advice(self) -> str:
         if self.quota is None:
             return "Choose another InstanceType or region."
+        wanted = self.needed + self.used_elsewhere
         request = (
-            f"Request {self.needed}: aws service-quotas request-service-quota-increase --service-code "
-            f"{SERVICE_CODE} --quota-code {self.quota_code} --desired-value {self.needed}"
+            f"Request {wanted}: aws service-quotas request-service-quota-increase --service-code "
+            f"{SERVICE_CODE} --quota-code {self.quota_code} --desired-value {wanted}"
         )
-        fitting = self.quota // 2
+        fitting = max(0, self.quota - self.used_elsewhere) // 2
         if fitting:
             return f"{request}; or deploy with MaxInstanceCount={fitting}."
         return f"{request}."
@@ -84,9 +99,39 @@ def _find(pages: Any, name: str) -> dict | None:
     return None
 
 
-def check_quota(service_quotas: ServiceQuotasClient, instance_type: str, max_instances: int) -> QuotaCheck:
+def instances_elsewhere(
+    sagemaker: SageMakerClient, instance_type: str, own_endpoint: str | None = None
+) -> dict[str, int]:
+    """Instances of `instance_type` each endpoint but `own_endpoint` runs or is scaling to (the larger of
+    its variants' current and desired counts), by endpoint name; an endpoint deleted or failed holds none."""
+    found: dict[str, int] = {}
+    for page in sagemaker.get_paginator("list_endpoints").paginate():
+        for summary in page["Endpoints"]:
+            name = summary["EndpointName"]
+            if name == own_endpoint or summary["EndpointStatus"] in ("Deleting", "Failed", "OutOfService"):
+                continue
+            endpoint = sagemaker.describe_endpoint(EndpointName=name)
+            config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+            types = {v["VariantName"]: v.get("InstanceType") for v in config["ProductionVariants"]}
+            count = sum(
+                max(variant.get("CurrentInstanceCount", 0), variant.get("DesiredInstanceCount", 0))
+                for variant in endpoint.get("ProductionVariants", [])
+                if types.get(variant["VariantName"]) == instance_type
+            )
+            if count:
+                found[name] = count
+    return found
+
+
+def check_quota(
+    service_quotas: ServiceQuotasClient,
+    instance_type: str,
+    max_instances: int,
+    elsewhere: dict[str, int] | None = None,
+) -> QuotaCheck:
     """The account's applied quota for the type (ListServiceQuotas), else AWS's default for it
-    (ListAWSDefaultServiceQuotas: an account that never had it changed may have no applied value)."""
+    (ListAWSDefaultServiceQuotas: an account that never had it changed may have no applied value);
+    `elsewhere`: the instances of the type other endpoints hold (`instances_elsewhere`)."""
     name = quota_name(instance_type)
     quota = _find(
         service_quotas.get_paginator("list_service_quotas").paginate(ServiceCode=SERVICE_CODE), name
@@ -96,7 +141,19 @@ def check_quota(service_quotas: ServiceQuotasClient, instance_type: str, max_ins
         quota = _find(defaults.paginate(ServiceCode=SERVICE_CODE), name)
     if quota is None:
         return QuotaCheck(instance_type, max_instances, None)
-    return QuotaCheck(instance_type, max_instances, int(quota["Value"]), quota["QuotaCode"])
+    return QuotaCheck(instance_type, max_instances, int(quota["Value"]), quota["QuotaCode"], elsewhere or {})
+
+
+def own_endpoint(cloudformation: CloudFormationClient, stack_name: str) -> str | None:
+    """The stack's endpoint (its EndpointName output), or None before its first deploy."""
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except cloudformation.exceptions.ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+    outputs = {o["OutputKey"]: o.get("OutputValue") for o in stacks[0].get("Outputs", [])} if stacks else {}
+    return outputs.get("EndpointName")
 
 
 def _default(parameter: str) -> str:
@@ -111,13 +168,20 @@ def check_quota_command(
         int | None, typer.Option("--max-instances", min=1, help="MaxInstanceCount (default: the template's).")
     ] = None,
     region: Annotated[str | None, typer.Option("--region", envvar="AWS_REGION", help="AWS region.")] = None,
+    stack: Annotated[
+        str | None, typer.Option("--stack", help="The stack being deployed (its endpoint is not 'other').")
+    ] = None,
 ) -> None:
-    """Check the endpoint instance quota for InstanceType against MaxInstanceCount (run by `make deploy`)."""
+    """Check the endpoint instance quota for InstanceType against MaxInstanceCount and what the account's
+    other endpoints already run (run by `make deploy`)."""
     instance_type = instance_type or _default("InstanceType")
     max_instances = max_instances or int(_default("MaxInstanceCount"))
-    target = StackTarget(stack_name="", region=region)
+    target = StackTarget(stack_name=stack or "", region=region)
+    session = target.session()
     with explained_errors():
-        check = check_quota(target.client("service-quotas", target.session()), instance_type, max_instances)
+        own = own_endpoint(target.client("cloudformation", session), stack) if stack else None
+        elsewhere = instances_elsewhere(target.client("sagemaker", session), instance_type, own)
+        check = check_quota(target.client("service-quotas", session), instance_type, max_instances, elsewhere)
     if not check.fits:
         raise fail(f"{check.explain()}. {check.advice()}")
     console.print(f"endpoint instance quota fits: {check.explain()}", highlight=False)
