@@ -95,17 +95,27 @@ def test_a_type_the_region_does_not_host_is_named(service_quotas):
     assert "no quota 'ml.p5.48xlarge for endpoint usage' here" in check.explain()
 
 
-def test_the_command_stops_with_the_number_to_request(cli, monkeypatch, aws):
+@pytest.fixture
+def cli_quotas(monkeypatch):
+    """`cli_quotas(quotas)`: the CLI's own Service Quotas client answers ListServiceQuotas with them."""
+
+    def answering(quotas: list[dict]) -> None:
+        created = boto3.session.Session.client
+
+        def stubbed(session, service, *args, **kwargs):
+            client = created(session, service, *args, **kwargs)
+            if service == "service-quotas":
+                account(client, [quotas])
+            return client
+
+        monkeypatch.setattr(boto3.session.Session, "client", stubbed)
+
+    return answering
+
+
+def test_the_command_stops_with_the_number_to_request(cli, cli_quotas, aws):
     # Given Service Quotas answering through the Stubber for the CLI's own client
-    created = boto3.session.Session.client
-
-    def stubbed(session, service, *args, **kwargs):
-        client = created(session, service, *args, **kwargs)
-        if service == "service-quotas":
-            account(client, [[quota("ml.g5.xlarge for endpoint usage", 1.0, "L-5A0B3B1C")]])
-        return client
-
-    monkeypatch.setattr(boto3.session.Session, "client", stubbed)
+    cli_quotas([quota("ml.g5.xlarge for endpoint usage", 1.0, "L-5A0B3B1C")])
     # When make deploy checks ml.g5.xlarge with MaxInstanceCount=2
     result = cli("check-quota", "--instance-type", "ml.g5.xlarge", "--max-instances", "2")
     # Then it stops, naming the quota, the need and the request
@@ -159,20 +169,12 @@ def test_instances_other_endpoints_run_of_the_type_are_taken_off_the_quota(servi
     assert "--desired-value 13; or deploy with MaxInstanceCount=3." in check.advice()
 
 
-def test_the_command_leaves_the_stacks_own_endpoint_out(cli, monkeypatch, stack):
+def test_the_command_leaves_the_stacks_own_endpoint_out(cli, cli_quotas, stack):
     # Given the stack's endpoint (its EndpointName output) and another, 1 ml.g4dn.2xlarge each
     sagemaker = boto3.client("sagemaker", region_name=REGION)
     endpoint(sagemaker, "precis-test-summarizer", "ml.g4dn.2xlarge", 1)
     endpoint(sagemaker, "other", "ml.g4dn.2xlarge", 1)
-    created = boto3.session.Session.client
-
-    def stubbed(session, service, *args, **kwargs):
-        client = created(session, service, *args, **kwargs)
-        if service == "service-quotas":
-            account(client, [[quota("ml.g4dn.2xlarge for endpoint usage", 5.0, "L-5A0B3B1C")]])
-        return client
-
-    monkeypatch.setattr(boto3.session.Session, "client", stubbed)
+    cli_quotas([quota("ml.g4dn.2xlarge for endpoint usage", 5.0, "L-5A0B3B1C")])
     # When the deploy of that stack is checked at MaxInstanceCount=2
     result = cli(
         "check-quota", "--instance-type", "ml.g4dn.2xlarge", "--max-instances", "2", "--stack", stack
