@@ -258,6 +258,7 @@ class ChaosRun:
             invocations_per_document=round(sum(invoked) / len(invoked), 3) if invoked else 0.0,
             max_invocations=max(invoked, default=0),
             restarts={name: n for name, n in self.stack.supervisor.restarts().items() if n},
+            restart_events=[line for line in self.stack.supervisor.events if "restarting it in" in line],
             resumed=self.view.endpoint("status")["resumed"],
             dead_letters=self.view.dead_letters(),
             dead_letter_reasons=self.view.dead_letter_reasons(),

@@ -30,6 +30,8 @@ class Result:
     max_invocations: int = 0
     settle_seconds: float | None = None
     restarts: dict[str, int] = field(default_factory=dict)
+    restart_events: list[str] = field(default_factory=list)
+    """The stack's line for each death: which process, hung or exited (with what), when it restarts."""
     resumed: int = 0
     """Open requests the (last) endpoint process took over from its journal."""
     reconcile_runs: int = 0

@@ -8,6 +8,7 @@ import time
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
 from moto import mock_aws
 
 from precis.local.lambda_runtime import FunctionConfig, FunctionWorker, LambdaContext, lambda_event
@@ -274,3 +275,49 @@ def test_a_batch_that_outlasts_the_visibility_timeout_is_not_delivered_twice(mon
         assert received == 2 and sorted(seen) == [0, 1]
         assert stolen == []
         assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", []) == []
+
+
+def test_a_worker_rides_out_an_event_queue_it_cannot_read_and_goes_on(monkeypatch, capsys) -> None:
+    # Given a worker whose event queue is unreachable once (moto restarting, a long poll cut by a sleep),
+    # then gone once (moto's server created it again), then holds one message
+    monkeypatch.setattr("precis.local.lambda_runtime.worker._REPOLL_SECONDS", 0.01)
+    delivered: list[dict] = []
+
+    class FlakySqs(FakeSqs):
+        polls = 0
+        lookups = 0
+        deleted: list[dict] = []
+
+        def get_queue_url(self, QueueName: str) -> dict:  # noqa: N803 - boto3's parameter names
+            self.lookups += 1
+            return super().get_queue_url(QueueName)
+
+        def receive_message(self, **request) -> dict:
+            self.polls += 1
+            if self.polls == 1:
+                raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+            if self.polls == 2:
+                error = {"Error": {"Code": "AWS.SimpleQueueService.NonExistentQueue", "Message": "gone"}}
+                raise ClientError(error, "ReceiveMessage")
+            if self.polls == 3:
+                return {"Messages": [message({"Records": []}, 1)]}
+            worker.stopping.set()
+            return {}
+
+        def delete_message_batch(self, **request) -> dict:
+            self.deleted += request["Entries"]
+            return {}
+
+    sqs = FlakySqs()
+    worker = FunctionWorker(
+        config(), sqs=sqs, sns=FakeSns(), handler=lambda event, _: delivered.append(event)
+    )
+
+    # When it runs
+    worker.run()
+
+    # Then it polled on, looked the queue up again once it was gone, and handled the message, once
+    assert delivered == [{"Records": []}] and len(sqs.deleted) == 1
+    assert sqs.lookups == 2
+    errors = capsys.readouterr().err
+    assert "event queue: EndpointConnectionError" in errors and "NonExistentQueue" in errors

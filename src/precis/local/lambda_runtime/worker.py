@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from precis.local.clock import ScaledClock
 from precis.local.lambda_runtime.environment import FunctionConfig, LambdaContext, load_handler
@@ -50,6 +50,8 @@ READY = "precis-function ready"
 
 _POLL_SECONDS = 20
 """SQS's longest poll: an idle function costs moto nothing; SIGTERM interrupts the wait at once."""
+_REPOLL_SECONDS = 1.0
+"""Real seconds before polling again after the event queue could not be read."""
 
 
 class HeldMessages:
@@ -127,7 +129,23 @@ class FunctionWorker:
         start_pollers(self.config.streams, self.config.checkpoint_dir, self.invoke, self.clock, self.stopping)
         threading.Thread(target=self.heartbeat.beat, args=(self.stopping,), daemon=True).start()
         while not self.stopping.is_set():
-            self.poll_once(wait_seconds=_POLL_SECONDS)
+            try:
+                self.poll_once(wait_seconds=_POLL_SECONDS)
+            except (BotoCoreError, ClientError) as error:
+                self._event_queue_unreachable(error)
+
+    def _event_queue_unreachable(self, error: Exception) -> None:
+        """Lambda's poller rides out its queue's errors: moto's server restarting, a long poll cut off
+        by a machine's sleep. Messages not deleted come back after their visibility timeout; a queue
+        created again (moto restarted) is looked up again."""
+        print(
+            f"event queue: {type(error).__name__}: {error}; polling again in 1 s", file=sys.stderr, flush=True
+        )
+        if self.stopping.wait(_REPOLL_SECONDS):
+            return
+        code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
+        if "NonExistentQueue" in code or "QueueDoesNotExist" in code:
+            self.queue_url = self.await_queue(self.config.queue_name)
 
     def await_queue(self, name: str) -> str:
         """The queue's URL once the stack has created it (workers start while moto is provisioned)."""
@@ -259,7 +277,12 @@ class FunctionWorker:
         account_id = self.config.arn.split(":")[4]
         while not self.stopping.wait(interval):
             event = scheduled_event(schedule, account_id, region)
-            self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(event))
+            try:
+                self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(event))
+            except (BotoCoreError, ClientError) as error:  # this tick is lost, as EventBridge may lose one
+                print(
+                    f"schedule: tick not sent: {type(error).__name__}: {error}", file=sys.stderr, flush=True
+                )
 
     def stop(self, *_: Any) -> None:
         """SIGTERM/SIGINT: finish the invocation in progress, then exit."""
