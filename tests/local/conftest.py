@@ -14,6 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
+from moto import mock_aws
 
 from precis.local.ports import free_port_pair
 
@@ -110,6 +111,15 @@ def _create_streamed_table(dynamodb, name: str, key: str = "id") -> str:
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
     return dynamodb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+
+
+@pytest.fixture
+def mocked_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in process for every AWS call, with placeholder credentials."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        yield
 
 
 @pytest.fixture(scope="session")

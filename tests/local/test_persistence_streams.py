@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from moto import mock_aws
 from moto.dynamodb.models import dynamodb_backends
 
 from precis.local.persistence import streams
@@ -15,13 +14,10 @@ ACCOUNT = "123456789012"
 
 
 @pytest.fixture
-def table(monkeypatch, streamed_table):
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        streamed_table(dynamodb, "t")
-        yield dynamodb, dynamodb_backends[ACCOUNT][REGION].tables["t"]
+def table(mocked_aws, streamed_table):
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    streamed_table(dynamodb, "t")
+    return dynamodb, dynamodb_backends[ACCOUNT][REGION].tables["t"]
 
 
 def _record(sequence: int, key: str) -> dict:

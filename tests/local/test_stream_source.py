@@ -13,7 +13,6 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
-from moto import mock_aws
 
 from precis.local.clock import ScaledClock
 from precis.local.ports import free_port_pair
@@ -29,15 +28,12 @@ COMPLETED_ONLY = json.dumps(
 
 
 @pytest.fixture
-def aws(monkeypatch, streamed_table):
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        streamed_table(dynamodb, TABLE, "document_id")
-        sqs = boto3.client("sqs", region_name=REGION)
-        sqs.create_queue(QueueName="on-failure")
-        yield dynamodb, sqs
+def aws(mocked_aws, streamed_table):
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    streamed_table(dynamodb, TABLE, "document_id")
+    sqs = boto3.client("sqs", region_name=REGION)
+    sqs.create_queue(QueueName="on-failure")
+    return dynamodb, sqs
 
 
 def complete(dynamodb, document_id: str) -> None:
